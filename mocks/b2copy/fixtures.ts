@@ -1,0 +1,108 @@
+/**
+ * B2COPY's fixture collections (names from DESIGN.md) and their defaults. The defaults make the
+ * docs' own examples work as written: the Back Office user of `POST /api/v2/signin`, the Side Auth
+ * secret key and account of `getAuthUrl`, and a service admin with an external-CRM integration whose
+ * development key pair ships in `dev-keys/` (test only).
+ */
+import { readFileSync } from 'node:fs';
+import type { CollectionDefinition, FixtureContext } from '../../src/index.ts';
+
+export const MOUNT = '/b2copy';
+
+export const DEV_KEY_ID = 'dev-key';
+export const DEV_PRIVATE_KEY_PATH = new URL('./dev-keys/external-crm-dev-key.private.pem', import.meta.url);
+const DEV_PUBLIC_KEY_PEM = readFileSync(new URL('./dev-keys/external-crm-dev-key.public.pem', import.meta.url), 'utf8');
+
+export interface BackOfficeUser extends Record<string, unknown> {
+  email: string;
+  password: string;
+  /** A user with two-factor sign-in gets `2faRequired: true` and no tokens. */
+  twoFactor: boolean;
+}
+export interface ServiceAdmin extends Record<string, unknown> {
+  id: string | number;
+}
+export interface Integration extends Record<string, unknown> {
+  keyId: string;
+  publicKeyPem: string;
+  allowedIps: string[];
+}
+export interface Account extends Record<string, unknown> {
+  accountId: string;
+  investmentPlatformId: string;
+}
+export interface SideAuthSettings extends Record<string, unknown> {
+  name: string;
+  /** May be empty: the docs warn that saving Settings can reset it, and then every getAuthUrl fails. */
+  secretKey: string;
+  redirectUrl: string;
+}
+
+const ip = { type: 'string', anyOf: [{ format: 'ipv4' }, { format: 'ipv6' }] };
+
+export const collections: Record<string, CollectionDefinition> = {
+  users: {
+    description: 'Back Office users who can sign in with POST /api/v2/signin.',
+    idField: 'email',
+    schema: {
+      type: 'object',
+      required: ['email', 'password'],
+      properties: { email: { type: 'string', format: 'email' }, password: { type: 'string', minLength: 1 }, twoFactor: { type: 'boolean', default: false } },
+      additionalProperties: false,
+    },
+  },
+  admins: {
+    description: 'Service admins an external CRM may act for (the JWT claim admin_id).',
+    idField: 'id',
+    schema: {
+      type: 'object',
+      required: ['id'],
+      properties: { id: { type: ['string', 'integer'], minLength: 1 } },
+      additionalProperties: false,
+    },
+  },
+  integrations: {
+    description: 'External CRM integrations: the public key registered under a key id, and the IPs allowed to use it.',
+    idField: 'keyId',
+    schema: {
+      type: 'object',
+      required: ['keyId', 'publicKeyPem', 'allowedIps'],
+      properties: {
+        keyId: { type: 'string', minLength: 1 },
+        publicKeyPem: { type: 'string', pattern: '-----BEGIN PUBLIC KEY-----' },
+        allowedIps: { type: 'array', items: ip, minItems: 1 },
+      },
+      additionalProperties: false,
+    },
+  },
+  accounts: {
+    description: 'Client trading accounts (MT logins) on an investment platform.',
+    idField: 'accountId',
+    schema: {
+      type: 'object',
+      required: ['accountId', 'investmentPlatformId'],
+      properties: { accountId: { type: 'string', minLength: 1 }, investmentPlatformId: { type: 'string', minLength: 1 } },
+      additionalProperties: false,
+    },
+  },
+  settings: {
+    description: 'The Back Office "Side Auth" settings (System > Settings): Secret Key and Redirect URL.',
+    idField: 'name',
+    schema: {
+      type: 'object',
+      required: ['name', 'secretKey', 'redirectUrl'],
+      properties: { name: { const: 'sideAuth' }, secretKey: { type: 'string' }, redirectUrl: { type: 'string', format: 'uri' } },
+      additionalProperties: false,
+    },
+  },
+};
+
+export function defaultFixtures({ urlFor }: FixtureContext) {
+  return {
+    users: [{ email: 'username@example.com', password: 'Secret123', twoFactor: false } satisfies BackOfficeUser],
+    admins: [{ id: 1 } satisfies ServiceAdmin],
+    integrations: [{ keyId: DEV_KEY_ID, publicKeyPem: DEV_PUBLIC_KEY_PEM, allowedIps: ['127.0.0.1', '::1'] } satisfies Integration],
+    accounts: [{ accountId: '77632289', investmentPlatformId: '1' } satisfies Account],
+    settings: [{ name: 'sideAuth', secretKey: 'Password1234!', redirectUrl: urlFor(MOUNT, '/webui') } satisfies SideAuthSettings],
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * Just2Trade's fixture collections (names from DESIGN.md): OAuth clients and users. The default user
+ * has exactly the profile of the docs' example; the default client's secret is generated from the seed
+ * and shown at startup and in `GET /__mock/just2trade/clients`.
+ */
+import type { CollectionDefinition, FixtureContext } from '../../src/index.ts';
+
+export const AUTH_MOUNT = '/just2trade/auth';
+export const API_MOUNT = '/just2trade/api';
+
+export interface OAuthClient extends Record<string, unknown> {
+  clientId: string;
+  clientSecret: string;
+  /** Exact strings; a redirect_uri must equal one of them (no normalisation, RFC 9700). */
+  redirectUris: string[];
+}
+
+export interface TradingAccount {
+  account_number: string;
+  trade_platform: string;
+}
+
+export interface Just2TradeUser extends Record<string, unknown> {
+  id: string;
+  login: string;
+  password: string;
+  email: string;
+  domestic: boolean;
+  accounts: TradingAccount[];
+  applicationStatus: string;
+}
+
+export const collections: Record<string, CollectionDefinition> = {
+  clients: {
+    description: 'Registered third-party services (client_id, client_secret, redirect URIs).',
+    idField: 'clientId',
+    schema: {
+      type: 'object',
+      required: ['clientId', 'clientSecret', 'redirectUris'],
+      properties: {
+        clientId: { type: 'string', minLength: 1 },
+        clientSecret: { type: 'string', minLength: 1 },
+        redirectUris: { type: 'array', minItems: 1, items: { type: 'string', format: 'uri' } },
+      },
+      additionalProperties: false,
+    },
+  },
+  users: {
+    description: 'Just2Trade users who can sign in on the login form; their profile is GET /auth.',
+    idField: 'login',
+    schema: {
+      type: 'object',
+      required: ['login', 'password', 'email'],
+      properties: {
+        id: { type: 'string', format: 'uuid' },
+        login: { type: 'string', minLength: 1 },
+        password: { type: 'string', minLength: 1 },
+        email: { type: 'string', format: 'email' },
+        domestic: { type: 'boolean', default: true },
+        accounts: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['account_number', 'trade_platform'],
+            properties: { account_number: { type: 'string' }, trade_platform: { type: 'string' } },
+            additionalProperties: false,
+          },
+          default: [],
+        },
+        applicationStatus: { type: 'string', default: 'process' },
+      },
+      additionalProperties: false,
+    },
+  },
+};
+
+export const DEFAULT_CLIENT_ID = 'crm-demo';
+export const DEFAULT_REDIRECT_URI = 'http://localhost:3000/callback';
+
+export function defaultFixtures({ faker }: FixtureContext) {
+  return {
+    clients: [
+      {
+        clientId: DEFAULT_CLIENT_ID,
+        clientSecret: faker.string.alphanumeric({ length: 32 }),
+        redirectUris: [DEFAULT_REDIRECT_URI],
+      } satisfies OAuthClient,
+    ],
+    users: [
+      {
+        id: '8f1e7eba-0000-0000-0000-2b67c9af83a5',
+        login: 'login',
+        password: 'password',
+        email: 'login@email.com',
+        domestic: true,
+        accounts: [
+          { account_number: '12345678@vision', trade_platform: 'ETNA' },
+          { account_number: '11111111@cor', trade_platform: 'ETNA' },
+        ],
+        applicationStatus: 'process',
+      } satisfies Just2TradeUser,
+    ],
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * Keeta's fixture collections (names from DESIGN.md): apps, merchants, and the read-only
+ * authorizations the merchant page records. The default app is the one in the docs' example URL.
+ */
+import type { CollectionDefinition, FixtureContext } from '../../src/index.ts';
+
+export const MOUNT = '/keeta';
+
+export type AppMode = 'client_credentials' | 'shop_level_authorization_code';
+
+export interface KeetaApp extends Record<string, unknown> {
+  clientId: string;
+  appId: string;
+  mode: AppMode;
+  /** When present, redirectUri must equal one of these. */
+  redirectUris?: string[];
+  region: string;
+  cityId: string;
+  locale: string;
+}
+
+export interface Merchant extends Record<string, unknown> {
+  id: string;
+  name: string;
+  city: string;
+}
+
+export const DEFAULT_CLIENT_ID = 'keeta-demo';
+
+export const collections: Record<string, CollectionDefinition> = {
+  apps: {
+    description: 'Applications (Software Services) registered with Keeta.',
+    idField: 'clientId',
+    schema: {
+      type: 'object',
+      required: ['clientId', 'appId', 'mode'],
+      properties: {
+        clientId: { type: 'string', minLength: 1 },
+        appId: { type: 'string', minLength: 1 },
+        mode: { enum: ['client_credentials', 'shop_level_authorization_code'] },
+        redirectUris: { type: 'array', items: { type: 'string', format: 'uri', pattern: '^https?://' } },
+        region: { type: 'string', default: 'BR' },
+        cityId: { type: 'string', default: '110200008' },
+        locale: { type: 'string', default: 'en' },
+      },
+      additionalProperties: false,
+    },
+  },
+  merchants: {
+    description: 'Merchants who can authorize an app on the merchant page.',
+    idField: 'id',
+    schema: {
+      type: 'object',
+      required: ['id', 'name'],
+      properties: { id: { type: 'string', minLength: 1 }, name: { type: 'string', minLength: 1 }, city: { type: 'string' } },
+      additionalProperties: false,
+    },
+  },
+  authorizations: {
+    description: 'Completed merchant authorizations (filled by the merchant page).',
+    idField: 'authId',
+    readOnly: true,
+    schema: { type: 'object', required: ['authId'] },
+  },
+};
+
+export function defaultFixtures({ faker }: FixtureContext) {
+  return {
+    apps: [
+      { clientId: DEFAULT_CLIENT_ID, appId: '2123830428', mode: 'client_credentials', region: 'BR', cityId: '110200008', locale: 'en' } satisfies KeetaApp,
+    ],
+    merchants: Array.from({ length: 3 }, (): Merchant => ({
+      id: faker.string.numeric({ length: 9, allowLeadingZeros: false }),
+      name: faker.company.name(),
+      city: faker.location.city(),
+    })),
+  };
+}

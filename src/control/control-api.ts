@@ -1,0 +1,194 @@
+/**
+ * The control API at `/__mock` (DESIGN.md): health, providers, specs, reset, clock, journal and
+ * fixture collections. JSON in and out; errors as `{ "error": { "code", "message", "details"? } }`.
+ * `X-Mock-Session` scopes reset, clock, fixtures and journal to one session.
+ */
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { stringify as toYaml } from 'yaml';
+import { MockError, describeIssues, toMockError } from '../errors.ts';
+import { sendMockResponse } from '../http/respond.ts';
+import type { Logger } from '../logger.ts';
+import { specForClients } from '../spec/spec-for-clients.ts';
+import { DuplicateFixtureError } from '../state/fixture-store.ts';
+import type { Journal } from '../state/journal.ts';
+import { SESSION_HEADER, SessionRegistry } from '../state/sessions.ts';
+import { toIssues } from '../validation/ajv.ts';
+import { pluginContext, type RouterDependencies } from '../server/provider-router.ts';
+import { urlBuilder, type ProviderRuntime } from '../server/provider-runtime.ts';
+
+export interface ControlApiDependencies extends RouterDependencies {
+  runtimes: ProviderRuntime[];
+  journal: Journal;
+  log: Logger;
+}
+
+export function controlApi(deps: ControlApiDependencies): express.Router {
+  const router = express.Router();
+  router.use(express.json({ limit: deps.bodyLimit, type: () => true }));
+  const runtimeNamed = (name: string) => {
+    const runtime = deps.runtimes.find((candidate) => candidate.name === name);
+    if (!runtime) throw new MockError(404, 'not_found', `No provider "${name}"; providers: ${deps.runtimes.map((r) => r.name).join(', ')}.`);
+    return runtime;
+  };
+  const sessionOf = (req: Request) => SessionRegistry.idFrom(req.headers[SESSION_HEADER]);
+  const namesSession = (req: Request) => req.headers[SESSION_HEADER] !== undefined;
+
+  router.get('/health', (_req, res) => {
+    res.json({ status: 'ok', providers: deps.runtimes.map((runtime) => runtime.name) });
+  });
+
+  router.get('/providers', (_req, res) => {
+    const publicUrl = deps.publicUrl();
+    const urlFor = urlBuilder(publicUrl);
+    res.json(
+      deps.runtimes.map((runtime) => ({
+        name: runtime.name,
+        title: runtime.plugin.title ?? runtime.spec.source.info.title,
+        baseUrls: runtime.mounts.map((mount) => urlFor(mount)),
+        specUrl: `${publicUrl}/__mock/openapi/${runtime.name}.json`,
+        operations: [...runtime.operations.values()].map(({ operation, handler }) => ({
+          operationId: operation.operationId,
+          method: operation.method,
+          path: operation.path,
+          baseUrl: urlFor(operation.mount),
+          stateful: handler !== undefined,
+        })),
+        pages: (runtime.plugin.pages ?? []).map((page) => ({ name: page.name, method: page.method, url: urlFor(page.mount, page.path) })),
+        collections: Object.entries(runtime.plugin.collections ?? {}).map(([name, definition]) => ({
+          name,
+          idField: definition.idField,
+          readOnly: definition.readOnly === true,
+          url: `${publicUrl}/__mock/${runtime.name}/${name}`,
+        })),
+      })),
+    );
+  });
+
+  router.get('/openapi/:file', (req, res) => {
+    const match = /^(.+)\.(json|yaml)$/.exec(req.params.file ?? '');
+    if (!match) throw new MockError(404, 'not_found', 'Ask for /__mock/openapi/{provider}.json or .yaml.');
+    const spec = specForClients(runtimeNamed(match[1]!).spec.source, deps.publicUrl());
+    if (match[2] === 'yaml') res.type('application/yaml').send(toYaml(spec));
+    else res.json(spec);
+  });
+
+  router.post('/reset', (req, res) => {
+    if (namesSession(req)) {
+      const session = sessionOf(req);
+      deps.sessions.reset(session);
+      res.json({ status: 'reset', session });
+    } else {
+      deps.sessions.reset();
+      res.json({ status: 'reset', session: 'all' });
+    }
+  });
+
+  const clockState = (req: Request) => {
+    const session = sessionOf(req);
+    const clock = deps.sessions.session(session).clock;
+    return { session, now: clock.now().toISOString(), offsetSeconds: clock.offsetSeconds };
+  };
+  router.get('/clock', (req, res) => {
+    res.json(clockState(req));
+  });
+  router.post('/clock', (req, res) => {
+    const seconds = (req.body as { advanceSeconds?: unknown } | undefined)?.advanceSeconds;
+    if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) {
+      throw new MockError(400, 'invalid_request', 'Send { "advanceSeconds": n } with a number n >= 0; the clock only moves forward.');
+    }
+    deps.sessions.session(sessionOf(req)).clock.advance(seconds);
+    res.json(clockState(req));
+  });
+
+  router.get('/journal', (req, res) => {
+    const limit = Number(req.query.limit ?? 100);
+    res.json(
+      deps.journal.recent({
+        ...(namesSession(req) ? { session: sessionOf(req) } : {}),
+        ...(typeof req.query.provider === 'string' ? { provider: req.query.provider } : {}),
+        limit: Number.isInteger(limit) && limit > 0 ? Math.min(limit, 1000) : 100,
+      }),
+    );
+  });
+
+  // A plugin's own control routes (e.g. /__mock/b2copy/jwks.json) come before its collections.
+  router.get('/:provider/*rest', async (req, res, next) => {
+    const runtime = runtimeNamed(req.params.provider as string);
+    const path = `/${(req.params as { rest: string[] }).rest.join('/')}`;
+    const route = runtime.plugin.controlRoutes?.find((candidate) => candidate.path === path);
+    if (!route) return next();
+    sendMockResponse(res, await route.handler(pluginContext(runtime, deps, sessionOf(req))));
+  });
+
+  const collectionOf = (req: Request) => {
+    const runtime = runtimeNamed(req.params.provider as string);
+    const name = req.params.collection as string;
+    const definition = runtime.plugin.collections?.[name];
+    if (!definition) {
+      const names = Object.keys(runtime.plugin.collections ?? {});
+      throw new MockError(404, 'not_found', `${runtime.name} has no collection "${name}"; collections: ${names.join(', ') || 'none'}.`);
+    }
+    const session = sessionOf(req);
+    const fixtures = deps.sessions.provider(session, runtime.name).fixtures;
+    return { runtime, name, definition, fixtures };
+  };
+
+  router.get('/:provider/:collection', (req, res) => {
+    const { fixtures, name } = collectionOf(req);
+    res.json(fixtures.list(name));
+  });
+
+  router.post('/:provider/:collection', (req, res) => {
+    const { runtime, name, definition, fixtures } = collectionOf(req);
+    if (definition.readOnly) {
+      throw new MockError(405, 'method_not_allowed', `${runtime.name}/${name} is read-only: the mock fills it itself.`, { headers: { Allow: 'GET' } });
+    }
+    const validate = runtime.collectionValidators.get(name)!;
+    const item = req.body as unknown;
+    if (!validate(item)) {
+      const issues = toIssues(validate.errors, '/body');
+      throw new MockError(400, 'invalid_request', `Not a valid ${runtime.name} ${name} item: ${describeIssues(issues)}.`, { details: issues });
+    }
+    try {
+      res.status(201).json(fixtures.add(name, structuredClone(item as Record<string, unknown>)));
+    } catch (error) {
+      if (error instanceof DuplicateFixtureError) throw new MockError(409, 'conflict', error.message);
+      throw error;
+    }
+  });
+
+  router.delete('/:provider/:collection/:id', (req, res) => {
+    const { runtime, name, definition, fixtures } = collectionOf(req);
+    if (definition.readOnly) {
+      throw new MockError(405, 'method_not_allowed', `${runtime.name}/${name} is read-only.`, { headers: { Allow: 'GET' } });
+    }
+    if (!fixtures.delete(name, req.params.id as string)) {
+      throw new MockError(404, 'not_found', `${runtime.name}/${name} has no item "${req.params.id}".`);
+    }
+    res.status(204).end();
+  });
+
+  router.use((req) => {
+    throw new MockError(404, 'not_found', `No control route ${req.method} /__mock${req.path}.`);
+  });
+  router.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const mockError = controlError(error);
+    if (!mockError.expose) deps.log('error', 'unexpected control API error', { error: String((mockError.cause as Error | undefined)?.stack ?? mockError.cause) });
+    res.status(mockError.status).set(mockError.headers).json({
+      error: {
+        code: mockError.code,
+        message: mockError.expose ? mockError.message : 'The mock server hit an unexpected error.',
+        ...(mockError.details.length ? { details: mockError.details } : {}),
+      },
+    });
+  });
+  return router;
+}
+
+function controlError(error: unknown): MockError {
+  const type = (error as { type?: string } | null)?.type;
+  if (type === 'entity.too.large') return new MockError(413, 'payload_too_large', 'The request body is larger than the mock accepts.');
+  if (type === 'entity.parse.failed') return new MockError(400, 'malformed_body', 'The request body is not valid JSON.');
+  return toMockError(error);
+}
+

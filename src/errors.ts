@@ -1,0 +1,80 @@
+/**
+ * Errors the harness raises while handling a request. One class, one serializer per provider
+ * (the plugin's `formatError`), one error middleware: the provider's own error shape comes out
+ * whatever went wrong, and a client never sees a stack trace.
+ *
+ * `code` is a stable string callers can switch on. The core uses the codes below; plugins add
+ * their own (`invalid_credentials`, `invalid_grant`, ...).
+ */
+export type CoreErrorCode =
+  /** The request does not match the spec (params, headers, body). `details` lists each violation. */
+  | 'invalid_request'
+  /** The body could not be parsed as the content type says (broken JSON, bad encoding). */
+  | 'malformed_body'
+  /** The body's content type is not one the operation accepts. */
+  | 'unsupported_media_type'
+  /** The body is larger than the configured limit. */
+  | 'payload_too_large'
+  /** The operation needs credentials (per its `security`) and the request carries none. */
+  | 'unauthorized'
+  /** No route for this path under the provider's mount. */
+  | 'not_found'
+  /** The path exists but not for this method. */
+  | 'method_not_allowed'
+  /** A `Prefer` header asked for a status or example the spec does not declare. */
+  | 'unknown_preference'
+  /** The mock's own answer breaks the spec: a bug in a handler or in the spec. Loud on purpose. */
+  | 'mock_response_invalid'
+  /** Anything unexpected. Never exposes its cause to the client; the cause is logged. */
+  | 'internal_error';
+
+/** One violation of the spec, as reported to clients and recorded in the journal. */
+export interface ValidationIssue {
+  /** Where in the request (or response): `/body/email`, `/query/clientId`, `/header/authorization`. */
+  location: string;
+  /** ajv's message, e.g. `must be string`. */
+  message: string;
+  /** The schema path that failed, e.g. `#/properties/email/format`. */
+  schemaPath?: string;
+}
+
+export interface MockErrorOptions {
+  details?: ValidationIssue[];
+  /** Extra response headers (Allow, WWW-Authenticate, ...). */
+  headers?: Record<string, string>;
+  /** False for errors whose message must not reach the client (internal faults). */
+  expose?: boolean;
+  cause?: unknown;
+}
+
+export class MockError extends Error {
+  readonly status: number;
+  readonly code: CoreErrorCode | (string & {});
+  readonly details: ValidationIssue[];
+  readonly headers: Record<string, string>;
+  readonly expose: boolean;
+
+  constructor(status: number, code: CoreErrorCode | (string & {}), message: string, options: MockErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'MockError';
+    this.status = status;
+    this.code = code;
+    this.details = options.details ?? [];
+    this.headers = options.headers ?? {};
+    this.expose = options.expose ?? status < 500;
+  }
+}
+
+/** Turns anything thrown into a MockError; unknown throwables become an unexposed 500. */
+export function toMockError(thrown: unknown): MockError {
+  if (thrown instanceof MockError) return thrown;
+  return new MockError(500, 'internal_error', 'The mock server hit an unexpected error.', {
+    expose: false,
+    cause: thrown,
+  });
+}
+
+/** The first violation as one readable line: `/body/email must match format "email"`. */
+export function describeIssues(issues: ValidationIssue[]): string {
+  return issues.map((issue) => `${issue.location} ${issue.message}`.trim()).join('; ');
+}

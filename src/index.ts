@@ -1,0 +1,26 @@
+/** partnermock's public API: start the mock from a test suite, or write a provider plugin. */
+export { startMockServer, type RunningMockServer, type StartOptions } from './server/start-server.ts';
+export { createMockApp, type MockApp, type MockServerOptions } from './server/create-app.ts';
+export { cli } from './cli.ts';
+export { definePlugin } from './plugin.ts';
+export type {
+  AnyPlugin,
+  CollectionDefinition,
+  ControlRoute,
+  ErrorContext,
+  FixtureContext,
+  HandlerContext,
+  MockRequest,
+  MockResponse,
+  OperationHandler,
+  OperationInfo,
+  PageContext,
+  PageRoute,
+  PluginContext,
+  ProviderPlugin,
+  Respond,
+} from './plugin.ts';
+export { MockError, type CoreErrorCode, type ValidationIssue } from './errors.ts';
+export type { Clock } from './state/clock.ts';
+export type { FixtureStore } from './state/fixture-store.ts';
+export { jsonLineLogger, silentLogger, type Logger } from './logger.ts';

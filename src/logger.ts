@@ -1,0 +1,11 @@
+/** Structured logs: one JSON object per line (one per request, plus startup and faults). */
+export type LogLevel = 'info' | 'warn' | 'error';
+export type Logger = (level: LogLevel, message: string, fields?: Record<string, unknown>) => void;
+
+export function jsonLineLogger(write: (line: string) => void = (line) => process.stdout.write(line)): Logger {
+  return (level, message, fields = {}) => {
+    write(`${JSON.stringify({ time: new Date().toISOString(), level, msg: message, ...fields })}\n`);
+  };
+}
+
+export const silentLogger: Logger = () => {};

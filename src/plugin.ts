@@ -1,0 +1,180 @@
+/**
+ * The shape of a provider plugin: everything a provider folder under `mocks/` (or any file given
+ * with `--plugin`) declares. The core mounts it, validates requests and responses against its spec,
+ * keeps its state per session and writes its errors through its `formatError`.
+ */
+import type { Faker } from '@faker-js/faker';
+import type { MockError } from './errors.ts';
+import type { Clock } from './state/clock.ts';
+import type { FixtureStore } from './state/fixture-store.ts';
+
+/** What a handler, page or error formatter answers. */
+export interface MockResponse {
+  status: number;
+  headers?: Record<string, string>;
+  /** Media type of the body, e.g. `application/json`, `text/html`. Defaults to JSON when there is a body. */
+  contentType?: string;
+  /** A JSON value, or a string for text media types. Omit for no body (302, 204). */
+  body?: unknown;
+}
+
+/** The parts of a request a handler may look at, already validated against the spec. */
+export interface MockRequest {
+  method: string;
+  /** The request path below the mount, e.g. `/connect/token`. */
+  path: string;
+  params: Record<string, unknown>;
+  query: Record<string, unknown>;
+  /** Header names in lower case. */
+  headers: Record<string, string | undefined>;
+  /** Parsed body (JSON or form), `undefined` when there is none. */
+  body: unknown;
+  cookies: Record<string, string>;
+  /** The TCP peer's address, IPv4-mapped IPv6 (`::ffff:127.0.0.1`) normalised to IPv4. Never taken from headers. */
+  remoteAddress: string;
+}
+
+export interface OperationInfo {
+  provider: string;
+  operationId: string;
+  method: string;
+  /** The spec's path template, e.g. `/api/v2/signin`. */
+  path: string;
+  mount: string;
+}
+
+/** Builders for the common answers, so handlers read as what they mean. */
+export interface Respond {
+  json(status: number, body: unknown, headers?: Record<string, string>): MockResponse;
+  html(status: number, html: string, headers?: Record<string, string>): MockResponse;
+  /** `302 Found` (or the given 3xx) to `location`, no body. */
+  redirect(location: string, status?: number, headers?: Record<string, string>): MockResponse;
+  empty(status: number, headers?: Record<string, string>): MockResponse;
+}
+
+/** What every handler, page and control route of a plugin is given. */
+export interface PluginContext<State = unknown, Services = unknown> {
+  provider: string;
+  sessionId: string;
+  state: State;
+  fixtures: FixtureStore;
+  /** This session's clock. Every expiry must read it, so `POST /__mock/clock` can move time. */
+  clock: Clock;
+  /** What the plugin's `setup()` returned: built once per server (imported keys and the like). */
+  services: Services;
+  /** The mock's public base URL without a trailing slash, e.g. `http://localhost:4010`. */
+  publicUrl: string;
+  /** An absolute URL on this mock: `urlFor('/b2copy', '/webui/abc')`. */
+  urlFor(mount: string, path?: string): string;
+  respond: Respond;
+}
+
+export interface HandlerContext<State = unknown, Services = unknown> extends PluginContext<State, Services> {
+  operation: OperationInfo;
+  request: MockRequest;
+  /** The answer the spec alone would give (named example or generated), e.g. to fall back on. */
+  fromSpec(choice?: { status?: number; example?: string }): MockResponse;
+}
+
+export type OperationHandler<State = unknown, Services = unknown> = (
+  ctx: HandlerContext<State, Services>,
+) => MockResponse | Promise<MockResponse>;
+
+export interface PageContext<State = unknown, Services = unknown> extends PluginContext<State, Services> {
+  /** The page request; `body` is a parsed form or JSON body, not validated (pages are not in the spec). */
+  request: MockRequest;
+}
+
+/** An HTML route that belongs to a flow but not to the API (login form, consent page, Web UI). */
+export interface PageRoute<State = unknown, Services = unknown> {
+  name: string;
+  method: 'GET' | 'POST';
+  /** Which of the plugin's mounts the page lives under. */
+  mount: string;
+  /** Express path below the mount, e.g. `/webui/:token`. */
+  path: string;
+  handler(ctx: PageContext<State, Services>): MockResponse | Promise<MockResponse>;
+}
+
+/** An extra control route at `/__mock/{provider}{path}`, e.g. a JWKS. Read-only, JSON out. */
+export interface ControlRoute<State = unknown, Services = unknown> {
+  method: 'GET';
+  path: string;
+  handler(ctx: PluginContext<State, Services>): MockResponse | Promise<MockResponse>;
+}
+
+/** A fixture collection the control API may list and (unless read-only) add to and delete from. */
+export interface CollectionDefinition {
+  description?: string;
+  /** The item field that identifies it; compared as a string. */
+  idField: string;
+  /** JSON Schema (2020-12) an added item must satisfy; compiled once at startup. */
+  schema: Record<string, unknown>;
+  /** Listed by the control API but filled only by the plugin itself (e.g. completed authorizations). */
+  readOnly?: boolean;
+}
+
+export interface FixtureContext {
+  /** The server's seed; the same seed gives the same fixtures. */
+  seed: number;
+  /** A faker instance seeded for this plugin. */
+  faker: Faker;
+  publicUrl: string;
+  urlFor(mount: string, path?: string): string;
+}
+
+/** What a plugin's `formatError` is told about the failed request. */
+export interface ErrorContext {
+  /** The operation, when the request matched one. */
+  operation?: OperationInfo;
+  /** The page, when the request matched a page route. */
+  page?: string;
+  /** The raw query, for formatters that must echo something back (e.g. OAuth `state`). */
+  query: Record<string, unknown>;
+}
+
+export interface ProviderPlugin<State = unknown, Services = unknown> {
+  /** URL-safe name: the control API's `/__mock/{name}/...` and the spec's `/__mock/openapi/{name}.json`. */
+  name: string;
+  title?: string;
+  /** Path (or file URL) of the OpenAPI 3.1 document this plugin implements. */
+  spec: string | URL;
+  /**
+   * One mount per server of the spec, e.g. `['/just2trade/auth', '/just2trade/api']`. Each must be the
+   * path of a `http://localhost:4010/...` server entry in the spec; the core checks this at startup.
+   */
+  mounts: string[];
+  /** One handler per operationId; operations without one answer from the spec's examples and schemas. */
+  handlers?: Partial<Record<string, OperationHandler<State, Services>>>;
+  pages?: PageRoute<State, Services>[];
+  controlRoutes?: ControlRoute<State, Services>[];
+  collections?: Record<string, CollectionDefinition>;
+  /** The default fixtures, per collection. Must be deterministic for a given seed. */
+  fixtures?(ctx: FixtureContext): Record<string, Record<string, unknown>[]>;
+  /** The provider's in-memory state (sessions, codes, tokens) for one session: plain Maps it owns. */
+  createState?(fixtures: FixtureStore, ctx: FixtureContext): State;
+  /** Built once per server before it listens: import keys, precompute, never per request. */
+  setup?(): Services | Promise<Services>;
+  /** Writes any error in the provider's own shape. */
+  formatError(error: MockError, ctx: ErrorContext): MockResponse;
+  /**
+   * The provider parses JSON bodies whatever the Content-Type says (or when there is none), as some
+   * real APIs do and as their docs' `curl --data-raw` examples (sent as form content) rely on.
+   */
+  jsonBodyWithAnyContentType?: boolean;
+  /** Lines for the startup banner and the index page: default credentials and the like. */
+  describe?(fixtures: FixtureStore, ctx: FixtureContext): string[];
+}
+
+/** Identity helper that gives a plugin object literal its types. */
+export function definePlugin<State = unknown, Services = unknown>(
+  plugin: ProviderPlugin<State, Services>,
+): ProviderPlugin<State, Services> {
+  return plugin;
+}
+
+/** What a plugin module may default-export: the plugin, or a factory returning it. */
+export type PluginModuleExport = ProviderPlugin<any, any> | (() => ProviderPlugin<any, any> | Promise<ProviderPlugin<any, any>>);
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyPlugin = ProviderPlugin<any, any>;

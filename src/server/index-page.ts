@@ -1,0 +1,64 @@
+/** The small HTML index at `/`: providers, base URLs, default credentials, recent requests. */
+import type { JournalEntry } from '../state/journal.ts';
+
+export interface IndexProvider {
+  name: string;
+  title: string;
+  baseUrls: string[];
+  specUrl: string;
+  operations: { operationId: string; method: string; path: string; stateful: boolean }[];
+  credentials: string[];
+}
+
+const escape = (text: unknown) =>
+  String(text).replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
+
+export function renderIndexPage(providers: IndexProvider[], recent: JournalEntry[]): string {
+  const sections = providers
+    .map(
+      (provider) => `
+  <section>
+    <h2>${escape(provider.title)} <small>(${escape(provider.name)})</small></h2>
+    <p>Base URL${provider.baseUrls.length > 1 ? 's' : ''}: ${provider.baseUrls.map((url) => `<code>${escape(url)}</code>`).join(', ')}
+       · <a href="${escape(provider.specUrl)}">OpenAPI</a></p>
+    <table>
+      <tr><th>operation</th><th>request</th><th>answered by</th></tr>
+      ${provider.operations
+        .map((op) => `<tr><td>${escape(op.operationId)}</td><td><code>${escape(op.method)} ${escape(op.path)}</code></td><td>${op.stateful ? 'stateful handler' : 'spec examples'}</td></tr>`)
+        .join('\n      ')}
+    </table>
+    ${provider.credentials.length ? `<ul>${provider.credentials.map((line) => `<li>${escape(line)}</li>`).join('')}</ul>` : ''}
+  </section>`,
+    )
+    .join('\n');
+  const rows = recent
+    .map(
+      (entry) =>
+        `<tr><td>${escape(entry.time)}</td><td>${escape(entry.session)}</td><td>${escape(entry.provider ?? '')}</td><td>${escape(entry.operationId ?? entry.page ?? '')}</td><td><code>${escape(entry.method)} ${escape(entry.path)}</code></td><td>${entry.status}</td></tr>`,
+    )
+    .join('\n    ');
+  return `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>partnermock</title>
+  <style>
+    body { font: 15px/1.45 system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
+    table { border-collapse: collapse; margin: .5rem 0; }
+    td, th { border-bottom: 1px solid #ddd; padding: .25rem .6rem; text-align: left; }
+    code { background: #f4f4f4; padding: 0 .2rem; }
+  </style>
+</head>
+<body>
+  <h1>partnermock</h1>
+  <p>Local emulations of partner auth APIs. Control API: <a href="/__mock/providers"><code>/__mock</code></a>.</p>
+  ${sections}
+  <h2>Recent requests</h2>
+  <table>
+    <tr><th>time</th><th>session</th><th>provider</th><th>operation</th><th>request</th><th>status</th></tr>
+    ${rows || '<tr><td colspan="6">none yet</td></tr>'}
+  </table>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,274 @@
+/**
+ * Mounts one provider: for each of its mounts an express router that serves the spec's operations
+ * and the plugin's pages, answers unknown paths and methods in the provider's error shape, and
+ * writes every error through the plugin's `formatError`.
+ *
+ * An operation request goes through these steps:
+ *   session → security → parameters → body → handler (or the spec's answer) → response check → send
+ */
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { MockError, describeIssues, toMockError, type ValidationIssue } from '../errors.ts';
+import type { ErrorContext, MockRequest, MockResponse, OperationInfo, PageRoute, PluginContext } from '../plugin.ts';
+import { parseBody, parsePageBody } from '../http/parse-body.ts';
+import { parsePrefer } from '../http/prefer.ts';
+import { respond, sendMockResponse } from '../http/respond.ts';
+import {
+  expressPath,
+  lowerCaseHeaders,
+  parseCookies,
+  queryObject,
+  rawQuery,
+  remoteAddress,
+} from '../http/request-parts.ts';
+import type { Logger } from '../logger.ts';
+import { SESSION_HEADER, SessionRegistry } from '../state/sessions.ts';
+import type { CompiledOperation, ProviderRuntime } from './provider-runtime.ts';
+import { urlBuilder } from './provider-runtime.ts';
+
+export interface RouterDependencies {
+  sessions: SessionRegistry;
+  publicUrl: () => string;
+  bodyLimit: string | number;
+  validateResponses: boolean;
+  log: Logger;
+}
+
+/** What the request log and journal learn about a request once a route has matched it. */
+export interface RequestNotes {
+  provider?: string;
+  operationId?: string;
+  page?: string;
+  session?: string;
+  issues?: ValidationIssue[];
+}
+
+export function notesOf(res: Response): RequestNotes {
+  return ((res.locals as { mock?: RequestNotes }).mock ??= {});
+}
+
+/** Errors a handler threw: held to the spec like its answers (the core's own errors are not). */
+const handlerErrors = new WeakSet<MockError>();
+
+export function providerRouters(runtime: ProviderRuntime, deps: RouterDependencies): Map<string, express.Router> {
+  const routers = new Map<string, express.Router>();
+  for (const mount of runtime.mounts) {
+    const router = express.Router({ strict: false, caseSensitive: true });
+    router.use((_req, res, next) => {
+      notesOf(res).provider = runtime.name;
+      next();
+    });
+    // Every body is read once as text, within the limit, and parsed by the operation's declared media type.
+    router.use(express.text({ type: () => true, limit: deps.bodyLimit, defaultCharset: 'utf-8' }));
+
+    const routes = new Map<string, { operations: Map<string, CompiledOperation>; pages: Map<string, PageRoute> }>();
+    const routeFor = (path: string) => {
+      let route = routes.get(path);
+      if (!route) routes.set(path, (route = { operations: new Map(), pages: new Map() }));
+      return route;
+    };
+    for (const compiled of runtime.operations.values()) {
+      if (compiled.operation.mount === mount) routeFor(expressPath(compiled.operation.path)).operations.set(compiled.operation.method, compiled);
+    }
+    for (const page of runtime.plugin.pages ?? []) {
+      if (page.mount === mount || `/${page.mount}`.replace(/\/+$/, '') === mount) routeFor(page.path).pages.set(page.method, page);
+    }
+
+    for (const [path, route] of routes) {
+      router.all(path, async (req, res) => {
+        // HEAD is answered as GET (express drops the body).
+        const method = req.method === 'HEAD' ? 'GET' : req.method;
+        const compiled = route.operations.get(method);
+        const page = route.pages.get(method as 'GET' | 'POST');
+        if (compiled) return serveOperation(runtime, compiled, deps, req, res);
+        if (page) return servePage(runtime, page, deps, req, res);
+        const allowed = [...route.operations.keys(), ...route.pages.keys()];
+        throw new MockError(405, 'method_not_allowed', `${req.method} is not allowed here; use ${allowed.join(', ')}.`, {
+          headers: { Allow: allowed.join(', ') },
+        });
+      });
+    }
+    router.use((req) => {
+      throw new MockError(404, 'not_found', `${runtime.name} has no ${req.method} ${mount}${req.path}.`);
+    });
+    router.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+      const notes = notesOf(res);
+      const compiled = notes.operationId ? runtime.operations.get(notes.operationId) : undefined;
+      sendError(runtime, deps, res, fromBodyParser(error), {
+        ...(compiled ? { operation: operationInfo(runtime, compiled) } : {}),
+        ...(notes.page ? { page: notes.page } : {}),
+        query: queryObject(rawQuery(req)),
+      }, compiled);
+    });
+    routers.set(mount, router);
+  }
+  return routers;
+}
+
+async function serveOperation(runtime: ProviderRuntime, compiled: CompiledOperation, deps: RouterDependencies, req: Request, res: Response): Promise<void> {
+  const notes = notesOf(res);
+  notes.operationId = compiled.operation.operationId;
+  const sessionId = SessionRegistry.idFrom(req.headers[SESSION_HEADER]);
+  notes.session = sessionId;
+
+  const query = rawQuery(req);
+  const headers = lowerCaseHeaders(req);
+  const validator = compiled.request;
+  validator.checkSecurity(headers, query);
+  const parameters = validator.parameters({ path: req.params as Record<string, string>, query, headers });
+  const parsed = parseBody(typeof req.body === 'string' ? req.body : undefined, req.headers['content-type'], {
+    declared: validator.bodyMediaTypes,
+    required: validator.bodyRequired,
+    jsonWithAnyContentType: runtime.plugin.jsonBodyWithAnyContentType === true,
+  });
+  const body = validator.body(parsed.mediaType, parsed.value);
+
+  const preference = parsePrefer(headers.prefer);
+  let response: MockResponse;
+  if (compiled.handler && !preference) {
+    const request: MockRequest = {
+      method: req.method,
+      path: req.path,
+      params: parameters.path,
+      query: { ...queryObject(query), ...parameters.query },
+      headers,
+      body,
+      cookies: parseCookies(headers.cookie),
+      remoteAddress: remoteAddress(req),
+    };
+    try {
+      response = await compiled.handler({
+        ...pluginContext(runtime, deps, sessionId),
+        operation: operationInfo(runtime, compiled),
+        request,
+        fromSpec: (choice) => compiled.answers.answer(choice),
+      });
+    } catch (error) {
+      if (error instanceof MockError) handlerErrors.add(error);
+      throw error;
+    }
+  } else {
+    // No stateful handler, or the client asked for a specific spec answer (`Prefer`): the spec answers,
+    // and no state changes.
+    response = compiled.answers.answer({
+      ...(preference?.code !== undefined ? { status: preference.code } : {}),
+      ...(preference?.example !== undefined ? { example: preference.example } : {}),
+      ...(preference?.dynamic ? { dynamic: true } : {}),
+    });
+  }
+  sendChecked(runtime, deps, res, compiled, response, { fromHandler: true });
+}
+
+async function servePage(runtime: ProviderRuntime, page: PageRoute, deps: RouterDependencies, req: Request, res: Response): Promise<void> {
+  const notes = notesOf(res);
+  notes.page = page.name;
+  const sessionId = SessionRegistry.idFrom(req.headers[SESSION_HEADER]);
+  notes.session = sessionId;
+  const headers = lowerCaseHeaders(req);
+  const response = await page.handler({
+    ...pluginContext(runtime, deps, sessionId),
+    request: {
+      method: req.method,
+      path: req.path,
+      params: { ...req.params },
+      query: queryObject(rawQuery(req)),
+      headers,
+      body: parsePageBody(typeof req.body === 'string' ? req.body : undefined, req.headers['content-type']),
+      cookies: parseCookies(headers.cookie),
+      remoteAddress: remoteAddress(req),
+    },
+  });
+  sendMockResponse(res, response);
+}
+
+export function pluginContext(runtime: ProviderRuntime, deps: RouterDependencies, sessionId: string): PluginContext {
+  const scope = deps.sessions.provider(sessionId, runtime.name);
+  const publicUrl = deps.publicUrl();
+  return {
+    provider: runtime.name,
+    sessionId,
+    state: scope.state,
+    fixtures: scope.fixtures,
+    clock: scope.clock,
+    services: runtime.services,
+    publicUrl,
+    urlFor: urlBuilder(publicUrl),
+    respond,
+  };
+}
+
+function operationInfo(runtime: ProviderRuntime, compiled: CompiledOperation): OperationInfo {
+  const { operationId, method, path, mount } = compiled.operation;
+  return { provider: runtime.name, operationId, method, path, mount };
+}
+
+/**
+ * Sends an operation's answer after holding it to the spec. A violation is the mock's own bug:
+ * it becomes a loud 500 naming the schema path, logged and journaled, so drift cannot hide.
+ */
+function sendChecked(
+  runtime: ProviderRuntime,
+  deps: RouterDependencies,
+  res: Response,
+  compiled: CompiledOperation,
+  response: MockResponse,
+  origin: { fromHandler: boolean },
+): void {
+  if (deps.validateResponses) {
+    const declared = compiled.response.isDeclared(response.status);
+    // The core's own errors (413, 415, ...) need not be in every spec; everything else must be.
+    if (origin.fromHandler || declared) {
+      const issues = compiled.response.check({ ...response, headers: response.headers ?? {} });
+      if (issues.length) {
+        const { operationId } = compiled.operation;
+        const message = `The mock's ${operationId} ${response.status} response breaks the spec: ${describeIssues(issues)}`;
+        deps.log('error', 'mock response violates the spec', { provider: runtime.name, operationId, status: response.status, issues });
+        notesOf(res).issues = issues;
+        const error = new MockError(500, 'mock_response_invalid', message, { details: issues });
+        sendMockResponse(res, safeFormat(runtime, error, { operation: operationInfo(runtime, compiled), query: {} }));
+        return;
+      }
+    }
+  }
+  sendMockResponse(res, response);
+}
+
+function sendError(
+  runtime: ProviderRuntime,
+  deps: RouterDependencies,
+  res: Response,
+  error: MockError,
+  context: ErrorContext,
+  compiled: CompiledOperation | undefined,
+): void {
+  if (!error.expose) {
+    deps.log('error', 'unexpected error', { provider: runtime.name, error: String((error.cause as Error | undefined)?.stack ?? error.cause) });
+  }
+  if (error.details.length) notesOf(res).issues = error.details;
+  const response = safeFormat(runtime, error, context);
+  response.headers = { ...error.headers, ...response.headers };
+  if (compiled) sendChecked(runtime, deps, res, compiled, response, { fromHandler: handlerErrors.has(error) });
+  else sendMockResponse(res, response);
+}
+
+/** The plugin's error shape; if its formatter itself fails, a plain JSON error rather than nothing. */
+function safeFormat(runtime: ProviderRuntime, error: MockError, context: ErrorContext): MockResponse {
+  const exposed = error.expose ? error : new MockError(500, 'internal_error', 'The mock server hit an unexpected error.');
+  try {
+    return runtime.plugin.formatError(exposed, context);
+  } catch {
+    return { status: exposed.status, contentType: 'application/json', body: { error: exposed.code, message: exposed.message } };
+  }
+}
+
+/** body-parser's errors (size, charset, aborted) as MockErrors; anything else through toMockError. */
+function fromBodyParser(error: unknown): MockError {
+  const type = (error as { type?: string } | null)?.type;
+  if (type === 'entity.too.large') return new MockError(413, 'payload_too_large', 'The request body is larger than the mock accepts.');
+  if (type === 'charset.unsupported' || type === 'encoding.unsupported') {
+    return new MockError(415, 'unsupported_media_type', 'The request body uses a charset or encoding the mock does not read.');
+  }
+  if (type === 'request.aborted' || type === 'request.size.invalid' || type === 'stream.encoding.set') {
+    return new MockError(400, 'malformed_body', 'The request body could not be read.');
+  }
+  return toMockError(error);
+}

@@ -1,0 +1,101 @@
+/**
+ * One provider plugin, made ready to serve: its spec loaded and checked against its mounts, a
+ * request validator, response validator and spec answers compiled per operation, its services set
+ * up, and its collection schemas compiled. All of it once, at startup.
+ */
+import { Faker, en } from '@faker-js/faker';
+import type { ValidateFunction } from 'ajv/dist/2020.js';
+import type { AnyPlugin, FixtureContext, OperationHandler } from '../plugin.ts';
+import { loadSpec, type LoadedSpec, type SpecOperation } from '../spec/load-spec.ts';
+import { SpecAnswers } from '../spec/spec-answers.ts';
+import { FixtureStore } from '../state/fixture-store.ts';
+import type { ProviderScope } from '../state/sessions.ts';
+import { bodyAjv, compile } from '../validation/ajv.ts';
+import { RequestValidator } from '../validation/request-validator.ts';
+import { ResponseValidator } from '../validation/response-validator.ts';
+
+export interface CompiledOperation {
+  operation: SpecOperation;
+  request: RequestValidator;
+  response: ResponseValidator;
+  answers: SpecAnswers;
+  handler?: OperationHandler<unknown, unknown>;
+}
+
+export class ProviderRuntime {
+  readonly operations = new Map<string, CompiledOperation>();
+  readonly collectionValidators = new Map<string, ValidateFunction>();
+
+  private constructor(
+    readonly plugin: AnyPlugin,
+    readonly spec: LoadedSpec,
+    readonly services: unknown,
+    private readonly seed: number,
+  ) {
+    for (const operation of spec.operations) {
+      const handler = plugin.handlers?.[operation.operationId];
+      this.operations.set(operation.operationId, {
+        operation,
+        request: new RequestValidator(operation, spec.securitySchemes),
+        response: new ResponseValidator(operation),
+        answers: new SpecAnswers(operation, seed),
+        ...(handler ? { handler } : {}),
+      });
+    }
+    for (const [name, definition] of Object.entries(plugin.collections ?? {})) {
+      this.collectionValidators.set(name, compile(bodyAjv, definition.schema));
+    }
+  }
+
+  static async create(plugin: AnyPlugin, seed: number): Promise<ProviderRuntime> {
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(plugin.name)) {
+      throw new Error(`Plugin name "${plugin.name}" must be lower-case letters, digits and dashes (it is part of URLs).`);
+    }
+    const spec = await loadSpec(plugin.spec);
+    const mounts = new Set(plugin.mounts.map(normaliseMount));
+    for (const operation of spec.operations) {
+      if (!mounts.has(operation.mount)) {
+        throw new Error(`${plugin.name}: ${operation.operationId} is served at ${operation.mount} (from the spec's servers), which is not one of the plugin's mounts ${[...mounts].join(', ')}.`);
+      }
+    }
+    const known = new Set(spec.operations.map((operation) => operation.operationId));
+    for (const operationId of Object.keys(plugin.handlers ?? {})) {
+      if (!known.has(operationId)) throw new Error(`${plugin.name}: handler "${operationId}" matches no operationId in ${spec.file}.`);
+    }
+    const services = plugin.setup ? await plugin.setup() : undefined;
+    return new ProviderRuntime(plugin, spec, services, seed);
+  }
+
+  get name(): string {
+    return this.plugin.name;
+  }
+
+  get mounts(): string[] {
+    return this.plugin.mounts.map(normaliseMount);
+  }
+
+  fixtureContext(publicUrl: string): FixtureContext {
+    const faker = new Faker({ locale: [en] });
+    // Each plugin gets its own stream, so adding a provider does not change another's fixtures.
+    faker.seed([this.seed, ...[...this.name].map((character) => character.charCodeAt(0))]);
+    return { seed: this.seed, faker, publicUrl, urlFor: urlBuilder(publicUrl) };
+  }
+
+  /** A fresh copy of the default fixtures and state, for one session. */
+  createScope(publicUrl: string): ProviderScope {
+    const context = this.fixtureContext(publicUrl);
+    const fixtures = new FixtureStore(this.plugin.collections ?? {}, this.plugin.fixtures?.(context) ?? {});
+    const state = this.plugin.createState ? this.plugin.createState(fixtures, context) : {};
+    return { fixtures, state };
+  }
+}
+
+export function normaliseMount(mount: string): string {
+  const trimmed = `/${mount}`.replace(/\/+/g, '/').replace(/\/+$/, '');
+  return trimmed === '' ? '/' : trimmed;
+}
+
+export function urlBuilder(publicUrl: string): (mount: string, path?: string) => string {
+  const base = publicUrl.replace(/\/+$/, '');
+  return (mount, path = '') => `${base}${normaliseMount(mount) === '/' ? '' : normaliseMount(mount)}${path}`;
+}

@@ -1,0 +1,84 @@
+/**
+ * Per-session state. A request's `X-Mock-Session` header names its session (none: `default`);
+ * each session has its own clock and, per provider, its own fixtures and state, built lazily from
+ * the plugin's defaults on first use. Nothing is shared between sessions or between servers.
+ */
+import { MockError } from '../errors.ts';
+import type { FixtureStore } from './fixture-store.ts';
+import { MockClock, type TimeSource } from './clock.ts';
+
+export const SESSION_HEADER = 'x-mock-session';
+export const DEFAULT_SESSION = 'default';
+const SESSION_ID = /^[A-Za-z0-9._~:-]{1,128}$/;
+
+export interface ProviderScope {
+  fixtures: FixtureStore;
+  state: unknown;
+}
+
+export interface SessionScope {
+  id: string;
+  clock: MockClock;
+  providers: Map<string, ProviderScope>;
+}
+
+export type ProviderScopeFactory = (session: SessionScope) => ProviderScope;
+
+export class SessionRegistry {
+  readonly #sessions = new Map<string, SessionScope>();
+
+  constructor(
+    private readonly buildProvider: (provider: string) => ProviderScopeFactory,
+    private readonly timeSource: TimeSource = Date.now,
+    /** Sessions beyond this many are dropped, least recently used first, so a long run cannot grow without bound. */
+    private readonly maxSessions = 1000,
+  ) {}
+
+  /** The session id a request names, checked. */
+  static idFrom(header: string | string[] | undefined): string {
+    if (header === undefined || header === '') return DEFAULT_SESSION;
+    const id = Array.isArray(header) ? header[0] : header;
+    if (!id || !SESSION_ID.test(id)) {
+      throw new MockError(400, 'invalid_request', 'X-Mock-Session must be 1 to 128 characters of letters, digits and . _ ~ : -', {
+        details: [{ location: '/header/x-mock-session', message: 'must match ^[A-Za-z0-9._~:-]{1,128}$' }],
+      });
+    }
+    return id;
+  }
+
+  session(id: string): SessionScope {
+    let scope = this.#sessions.get(id);
+    if (scope) {
+      // Re-insert to keep Map order = least recently used first.
+      this.#sessions.delete(id);
+    } else {
+      scope = { id, clock: new MockClock(this.timeSource), providers: new Map() };
+    }
+    this.#sessions.set(id, scope);
+    while (this.#sessions.size > this.maxSessions) {
+      const oldest = this.#sessions.keys().next().value as string;
+      this.#sessions.delete(oldest);
+    }
+    return scope;
+  }
+
+  provider(id: string, provider: string): ProviderScope & { clock: MockClock } {
+    const session = this.session(id);
+    let scope = session.providers.get(provider);
+    if (!scope) {
+      scope = this.buildProvider(provider)(session);
+      session.providers.set(provider, scope);
+    }
+    return { ...scope, clock: session.clock };
+  }
+
+  /** Back to the fixtures and the real clock: one session, or every session. */
+  reset(id?: string): void {
+    if (id === undefined) this.#sessions.clear();
+    else this.#sessions.delete(id);
+  }
+
+  ids(): string[] {
+    return [...this.#sessions.keys()];
+  }
+}
