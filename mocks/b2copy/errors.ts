@@ -9,7 +9,7 @@ export function formatB2CopyError(error: MockError): MockResponse {
   const errors = error.details.length
     ? error.details.map((issue) => ({
         code: error.code,
-        message: `${fieldOf(issue.location) ?? 'request'} ${issue.message}`,
+        message: `${fieldOf(issue.location) ?? 'request body'} ${issue.message}`,
         ...(fieldOf(issue.location) ? { field: fieldOf(issue.location) } : {}),
       }))
     : [{ code: error.code, message: error.message }];

@@ -223,7 +223,8 @@ function sendChecked(
         const message = `The mock's ${operationId} ${response.status} response breaks the spec: ${describeIssues(issues)}`;
         deps.log('error', 'mock response violates the spec', { provider: runtime.name, operationId, status: response.status, issues });
         notesOf(res).issues = issues;
-        const error = new MockError(500, 'mock_response_invalid', message, { details: issues });
+        // Exposed on purpose: the developer must see which schema path the mock broke.
+        const error = new MockError(500, 'mock_response_invalid', message, { details: issues, expose: true });
         sendMockResponse(res, safeFormat(runtime, error, { operation: operationInfo(runtime, compiled), query: {} }));
         return;
       }

@@ -1,0 +1,169 @@
+/**
+ * The plugin host, through a plugin that lives only in test/ and is loaded by path: stateful
+ * handlers, session isolation, the clock, fixtures, pages, control routes, security presence, and
+ * response validation that fails loudly.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { mockApp, newSession, NOTES_PLUGIN } from '../helpers.ts';
+
+let http: Awaited<ReturnType<typeof mockApp>>['http'];
+let mock: Awaited<ReturnType<typeof mockApp>>['mock'];
+beforeAll(async () => {
+  ({ http, mock } = await mockApp({ providers: [], plugins: [NOTES_PLUGIN] }));
+});
+
+describe('a plugin loaded from a file path', () => {
+  it('is mounted at its spec server path and listed by the control API', async () => {
+    const providers = await http.get('/__mock/providers');
+    expect(providers.body).toHaveLength(1);
+    expect(providers.body[0]).toMatchObject({ name: 'notes', baseUrls: ['http://localhost:4010/notes-api'] });
+    const operations = Object.fromEntries(providers.body[0].operations.map((op: { operationId: string; stateful: boolean }) => [op.operationId, op.stateful]));
+    expect(operations).toEqual({ createNote: true, listNotes: false, getNote: true, getGenerated: false, slow: true, broken: true, whoAmI: true });
+  });
+
+  it('keeps state per session: a note made in one session is not in another', async () => {
+    const a = newSession();
+    const b = newSession();
+    const created = await http.post('/notes-api/notes').set('X-Mock-Session', a).send({ text: 'hello' });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ id: 'n1', text: 'hello', author: 'ada' });
+    expect((await http.get('/notes-api/notes/n1').set('X-Mock-Session', a)).status).toBe(200);
+    const elsewhere = await http.get('/notes-api/notes/n1').set('X-Mock-Session', b);
+    expect(elsewhere.status).toBe(404);
+    expect(elsewhere.body).toEqual({ problem: 'No note n1.', code: 'not_found' });
+  });
+
+  it('gives handlers the session clock, which the control API moves for that session only', async () => {
+    const a = newSession();
+    const b = newSession();
+    const before = Date.now();
+    await http.post('/__mock/clock').set('X-Mock-Session', a).send({ advanceSeconds: 86_400 }).expect(200);
+    const inA = await http.post('/notes-api/notes').set('X-Mock-Session', a).send({ text: 'later' });
+    const inB = await http.post('/notes-api/notes').set('X-Mock-Session', b).send({ text: 'now' });
+    expect(Date.parse(inA.body.createdAt) - before).toBeGreaterThanOrEqual(86_400_000);
+    expect(Date.parse(inB.body.createdAt) - before).toBeLessThan(60_000);
+    const clock = await http.get('/__mock/clock').set('X-Mock-Session', a);
+    expect(clock.body).toMatchObject({ session: a, offsetSeconds: 86_400 });
+  });
+
+  it('lets handlers read fixtures that the control API adds, per session', async () => {
+    const a = newSession();
+    const refused = await http.post('/notes-api/notes').set('X-Mock-Session', a).set('X-Author', 'grace').send({ text: 'hi' });
+    expect(refused.status).toBe(400);
+    expect(refused.body.code).toBe('unknown_author');
+    await http.post('/__mock/notes/authors').set('X-Mock-Session', a).send({ name: 'grace' }).expect(201, { name: 'grace' });
+    expect((await http.post('/notes-api/notes').set('X-Mock-Session', a).set('X-Author', 'grace').send({ text: 'hi' })).status).toBe(201);
+    expect((await http.post('/notes-api/notes').set('X-Mock-Session', newSession()).set('X-Author', 'grace').send({ text: 'hi' })).status).toBe(400);
+  });
+
+  it('reset puts back the fixtures and the clock of that session only', async () => {
+    const a = newSession();
+    const b = newSession();
+    for (const session of [a, b]) {
+      await http.post('/__mock/notes/authors').set('X-Mock-Session', session).send({ name: 'grace' }).expect(201);
+      await http.post('/__mock/clock').set('X-Mock-Session', session).send({ advanceSeconds: 60 }).expect(200);
+    }
+    await http.post('/__mock/reset').set('X-Mock-Session', a).expect(200, { status: 'reset', session: a });
+    const namesA = (await http.get('/__mock/notes/authors').set('X-Mock-Session', a)).body.map((author: { name: string }) => author.name);
+    const namesB = (await http.get('/__mock/notes/authors').set('X-Mock-Session', b)).body.map((author: { name: string }) => author.name);
+    expect(namesA).not.toContain('grace');
+    expect(namesB).toContain('grace');
+    expect((await http.get('/__mock/clock').set('X-Mock-Session', a)).body.offsetSeconds).toBe(0);
+    expect((await http.get('/__mock/clock').set('X-Mock-Session', b)).body.offsetSeconds).toBe(60);
+  });
+
+  it('serves pages and control routes with the same session state', async () => {
+    const a = newSession();
+    await http.post('/notes-api/notes').set('X-Mock-Session', a).send({ text: 'on a page' });
+    const page = await http.get('/notes-api/pages/n1').set('X-Mock-Session', a);
+    expect(page.status).toBe(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.text).toContain('on a page');
+    expect(page.text).toContain('set up once');
+    expect((await http.get('/__mock/notes/stats').set('X-Mock-Session', a)).body).toEqual({ notes: 1 });
+  });
+
+  it('refuses a request without the credentials its security asks for, in the plugin shape', async () => {
+    const refused = await http.get('/notes-api/me');
+    expect(refused.status).toBe(401);
+    expect(refused.headers['www-authenticate']).toBe('Bearer');
+    expect(refused.body.code).toBe('unauthorized');
+    expect((await http.get('/notes-api/me').set('Authorization', 'bearer abc')).body).toEqual({ token: 'abc' });
+  });
+
+  it('turns a handler answer that breaks the spec into a loud 500 naming the schema path', async () => {
+    const response = await http.get('/notes-api/broken');
+    expect(response.status).toBe(500);
+    expect(response.body.code).toBe('mock_response_invalid');
+    expect(response.body.problem).toContain("broken 200 response breaks the spec");
+    expect(response.body.problem).toContain('/id must be string');
+    expect(response.body.problem).toContain('/createdAt is required');
+    const [entry] = (await http.get('/__mock/journal').query({ provider: 'notes', limit: 1 })).body;
+    expect(entry).toMatchObject({ operationId: 'broken', status: 500 });
+    expect(entry.validationErrors).toContainEqual(expect.objectContaining({ location: '/id', message: 'must be string' }));
+  });
+
+  it('answers HEAD like GET and a wrong method with 405 and Allow', async () => {
+    expect((await http.head('/notes-api/generated')).status).toBe(200);
+    const wrong = await http.delete('/notes-api/notes');
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.allow.split(', ').sort()).toEqual(['GET', 'POST']);
+  });
+
+  it('validates path and query parameters with type coercion', async () => {
+    expect((await http.get('/notes-api/notes').query({ limit: '10' })).status).toBe(200);
+    const bad = await http.get('/notes-api/notes').query({ limit: 'ten' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.problem).toContain('/query/limit must be integer');
+    expect((await http.get('/notes-api/notes').query({ limit: '99' })).body.problem).toContain('/query/limit must be <= 50');
+  });
+
+  it('has the setup services built once per server, not per request', () => {
+    const runtime = mock.providers.find((provider) => provider.name === 'notes')!;
+    expect(runtime.services).toEqual({ greeting: 'set up once' });
+  });
+});
+
+describe('answers from the spec, chosen with Prefer', () => {
+  it('answers the first named example by default', async () => {
+    const response = await http.get('/notes-api/notes');
+    expect(response.status).toBe(200);
+    expect(response.body.map((note: { id: string }) => note.id)).toEqual(['n1', 'n2']);
+  });
+
+  it('picks a named example, a status, or generated data', async () => {
+    expect((await http.get('/notes-api/notes').set('Prefer', 'example=empty')).body).toEqual([]);
+    const unavailable = await http.get('/notes-api/notes').set('Prefer', 'code=503');
+    expect(unavailable.status).toBe(503);
+    expect(unavailable.body).toEqual(expect.objectContaining({ problem: expect.any(String) }));
+    const generated = await http.get('/notes-api/notes').set('Prefer', 'code=200, dynamic=true');
+    expect(generated.status).toBe(200);
+    expect(Array.isArray(generated.body)).toBe(true);
+  });
+
+  it('generates schema-valid data where the spec has no example, the same for the same seed', async () => {
+    const first = await http.get('/notes-api/generated');
+    expect(first.status).toBe(200); // the response validator would have made it a 500 otherwise
+    expect(first.body).toEqual(expect.objectContaining({ id: expect.any(String), author: expect.any(String) }));
+    const again = await mockApp({ providers: [], plugins: [NOTES_PLUGIN] });
+    expect((await again.http.get('/notes-api/generated')).body).toEqual(first.body);
+    const otherSeed = await mockApp({ providers: [], plugins: [NOTES_PLUGIN], seed: 2 });
+    expect((await otherSeed.http.get('/notes-api/generated')).body).not.toEqual(first.body);
+  });
+
+  it('lets Prefer override a stateful handler without touching state', async () => {
+    const a = newSession();
+    const forced = await http.post('/notes-api/notes').set('X-Mock-Session', a).set('Prefer', 'code=400').send({ text: 'x' });
+    expect(forced.status).toBe(400);
+    expect((await http.get('/__mock/notes/stats').set('X-Mock-Session', a)).body).toEqual({ notes: 0 });
+  });
+
+  it('refuses a preference the spec cannot satisfy', async () => {
+    const unknownExample = await http.get('/notes-api/notes').set('Prefer', 'example=nope');
+    expect(unknownExample.status).toBe(400);
+    expect(unknownExample.body.problem).toMatch(/No example "nope".*examples: two, empty/);
+    const unknownCode = await http.get('/notes-api/notes').set('Prefer', 'code=418');
+    expect(unknownCode.status).toBe(400);
+    expect(unknownCode.body.problem).toMatch(/declares no 418 response/);
+  });
+});
