@@ -1,0 +1,109 @@
+/**
+ * The CLI as `npm start` runs it: in-process through `cli(argv)` on port 0, and as a real process that
+ * shuts down gracefully on SIGTERM with a request in flight.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cli, type RunningMockServer } from '../src/index.ts';
+import { NOTES_PLUGIN } from './helpers.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+let running: RunningMockServer | undefined;
+afterEach(async () => {
+  await running?.close();
+  running = undefined;
+});
+
+describe('cli(argv)', () => {
+  it('serves every provider on the given port and prints base URLs and default credentials', async () => {
+    const printed: string[] = [];
+    running = await cli(['--port', '0', '--quiet'], {}, (text) => printed.push(text));
+    expect(running).toBeDefined();
+    const banner = printed.join('\n');
+    for (const text of [
+      `${running!.url}/b2copy`,
+      `${running!.url}/keeta`,
+      `${running!.url}/just2trade/auth`,
+      `${running!.url}/just2trade/api`,
+      'username@example.com / Secret123',
+      'Password1234!',
+      'dev-key',
+      'crm-demo / ',
+      'login / password',
+      'keeta-demo',
+    ]) {
+      expect(banner).toContain(text);
+    }
+    const signIn = await fetch(`${running!.url}/b2copy/api/v2/signin`, {
+      method: 'POST',
+      body: JSON.stringify({ email: 'username@example.com', password: 'Secret123' }),
+    });
+    expect(signIn.status).toBe(200);
+    const keeta = await fetch(`${running!.url}/keeta/oauth/authorization/url?clientId=keeta-demo`);
+    expect(keeta.status).toBe(200);
+    const token = await fetch(`${running!.url}/just2trade/auth/connect/token`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=authorization_code&code=abc&client_id=crm-demo',
+    });
+    expect(token.status).toBe(200);
+    const health = await (await fetch(`${running!.url}/__mock/health`)).json();
+    expect(health).toEqual({ status: 'ok', providers: ['b2copy', 'just2trade', 'keeta'] });
+  });
+
+  it('takes the port from PORT, and --plugin / --provider choose what is served', async () => {
+    running = await cli(['--quiet', '--provider', 'keeta', '--plugin', NOTES_PLUGIN], { PORT: '0' }, () => {});
+    const health = await (await fetch(`${running!.url}/__mock/health`)).json();
+    expect(health.providers).toEqual(['keeta', 'notes']);
+    const note = await fetch(`${running!.url}/notes-api/notes`, { method: 'POST', body: JSON.stringify({ text: 'via cli' }), headers: { 'Content-Type': 'application/json' } });
+    expect(note.status).toBe(201);
+  });
+
+  it('refuses bad arguments clearly', async () => {
+    await expect(cli(['--port', 'abc'], {}, () => {})).rejects.toThrow(/--port must be a whole number/);
+    await expect(cli(['--provider', 'nope', '--port', '0'], {}, () => {})).rejects.toThrow(/Unknown provider nope/);
+    await expect(cli(['--bogus'], {}, () => {})).rejects.toThrow(/bogus/);
+  });
+
+  it('prints usage for --help and starts nothing', async () => {
+    const printed: string[] = [];
+    expect(await cli(['--help'], {}, (text) => printed.push(text))).toBeUndefined();
+    expect(printed.join('')).toContain('--public-url');
+  });
+});
+
+describe('the CLI as a process', () => {
+  it('logs one JSON line per request and lets in-flight requests finish on SIGTERM', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--port', '0', '--plugin', NOTES_PLUGIN], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no banner:\n${stdout}`)), 15_000);
+      child.stdout.on('data', () => {
+        const match = /listening on (http:\/\/localhost:\d+)/.exec(stdout);
+        if (match) {
+          clearTimeout(timer);
+          resolve(match[1]!);
+        }
+      });
+    });
+
+    const inFlight = fetch(`${url}/notes-api/slow?ms=700`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    child.kill('SIGTERM');
+    const response = await inFlight;
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ waited: 700 });
+    expect(await exited).toBe(0);
+
+    const logLines = stdout.split('\n').filter((line) => line.startsWith('{'));
+    const requestLine = logLines.map((line) => JSON.parse(line)).find((entry) => entry.msg === 'request');
+    expect(requestLine).toMatchObject({ level: 'info', method: 'GET', path: '/notes-api/slow', status: 200, provider: 'notes', operationId: 'slow' });
+  });
+});

@@ -1,0 +1,173 @@
+/** The control API at /__mock, exactly as DESIGN.md names it, against the built-in providers. */
+import { parse as parseYaml } from 'yaml';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { mockApp, newSession } from '../helpers.ts';
+
+let http: Awaited<ReturnType<typeof mockApp>>['http'];
+beforeAll(async () => {
+  ({ http } = await mockApp({ publicUrl: 'http://mock.test:9999' }));
+});
+
+describe('GET /__mock/providers', () => {
+  it('lists each provider with base URLs, spec URL and operations (none stateful yet)', async () => {
+    const { body } = await http.get('/__mock/providers').expect(200);
+    const summary = Object.fromEntries(
+      body.map((provider: { name: string; baseUrls: string[]; specUrl: string; operations: { operationId: string }[] }) => [
+        provider.name,
+        { baseUrls: provider.baseUrls, specUrl: provider.specUrl, operations: provider.operations.map((op) => op.operationId).sort() },
+      ]),
+    );
+    expect(summary).toEqual({
+      b2copy: {
+        baseUrls: ['http://mock.test:9999/b2copy'],
+        specUrl: 'http://mock.test:9999/__mock/openapi/b2copy.json',
+        operations: ['authExternalCrm', 'getAuthUrl', 'refreshToken', 'signIn'],
+      },
+      keeta: { baseUrls: ['http://mock.test:9999/keeta'], specUrl: 'http://mock.test:9999/__mock/openapi/keeta.json', operations: ['getAuthorizationUrl'] },
+      just2trade: {
+        baseUrls: ['http://mock.test:9999/just2trade/auth', 'http://mock.test:9999/just2trade/api'],
+        specUrl: 'http://mock.test:9999/__mock/openapi/just2trade.json',
+        operations: ['authorize', 'getProfile', 'requestToken'],
+      },
+    });
+  });
+});
+
+describe('GET /__mock/openapi/{provider}.json|.yaml', () => {
+  it('serves the spec with the mock servers pointing at this mock, real hosts kept', async () => {
+    const { body } = await http.get('/__mock/openapi/just2trade.json').expect(200);
+    expect(body.openapi).toBe('3.1.0');
+    expect(body.servers[0].url).toBe('http://mock.test:9999/just2trade/auth');
+    expect(body.servers.map((server: { url: string }) => server.url)).toContain('https://auth.just2trade.com');
+    expect(body.paths['/auth'].servers[0].url).toBe('http://mock.test:9999/just2trade/api');
+  });
+
+  it('serves YAML too', async () => {
+    const response = await http.get('/__mock/openapi/keeta.yaml').expect(200);
+    expect(response.headers['content-type']).toMatch(/yaml/);
+    expect(parseYaml(response.text).servers[0].url).toBe('http://mock.test:9999/keeta');
+  });
+
+  it('404s for an unknown provider or format', async () => {
+    expect((await http.get('/__mock/openapi/nope.json')).status).toBe(404);
+    expect((await http.get('/__mock/openapi/keeta.xml')).status).toBe(404);
+  });
+});
+
+describe('fixture collections', () => {
+  const collections = {
+    b2copy: ['users', 'admins', 'integrations', 'accounts', 'settings'],
+    keeta: ['apps', 'merchants', 'authorizations'],
+    just2trade: ['clients', 'users'],
+  };
+
+  it.each(Object.entries(collections))('%s has the collections DESIGN.md names, each listable', async (provider, names) => {
+    const providers = (await http.get('/__mock/providers')).body;
+    const listed = providers.find((p: { name: string }) => p.name === provider).collections.map((c: { name: string }) => c.name);
+    expect(listed.sort()).toEqual([...names].sort());
+    for (const name of names) expect(Array.isArray((await http.get(`/__mock/${provider}/${name}`).expect(200)).body)).toBe(true);
+  });
+
+  it('holds the default fixtures from DESIGN.md', async () => {
+    expect((await http.get('/__mock/b2copy/users')).body).toEqual([{ email: 'username@example.com', password: 'Secret123', twoFactor: false }]);
+    expect((await http.get('/__mock/b2copy/settings')).body).toEqual([
+      { name: 'sideAuth', secretKey: 'Password1234!', redirectUrl: 'http://mock.test:9999/b2copy/webui' },
+    ]);
+    expect((await http.get('/__mock/b2copy/integrations')).body[0]).toMatchObject({ keyId: 'dev-key', allowedIps: ['127.0.0.1', '::1'] });
+    expect((await http.get('/__mock/keeta/apps')).body[0]).toMatchObject({ appId: '2123830428', region: 'BR', cityId: '110200008', locale: 'en', mode: 'client_credentials' });
+    expect((await http.get('/__mock/keeta/merchants')).body).toHaveLength(3);
+    const [client] = (await http.get('/__mock/just2trade/clients')).body;
+    expect(client).toMatchObject({ clientId: 'crm-demo', redirectUris: ['http://localhost:3000/callback'] });
+    expect(client.clientSecret).toMatch(/^[A-Za-z0-9]{32}$/);
+    expect((await http.get('/__mock/just2trade/users')).body[0]).toMatchObject({
+      login: 'login',
+      password: 'password',
+      email: 'login@email.com',
+      accounts: [
+        { account_number: '12345678@vision', trade_platform: 'ETNA' },
+        { account_number: '11111111@cor', trade_platform: 'ETNA' },
+      ],
+      applicationStatus: 'process',
+    });
+  });
+
+  it('makes the same fixtures from the same seed and others from another', async () => {
+    const again = await mockApp();
+    const otherSeed = await mockApp({ seed: 7 });
+    const secret = async (h: typeof http) => (await h.get('/__mock/just2trade/clients')).body[0].clientSecret;
+    expect(await secret(again.http)).toBe(await secret(http));
+    expect(await secret(otherSeed.http)).not.toBe(await secret(http));
+  });
+
+  it('adds an item (201), refuses an invalid one (400) and a duplicate id (409), deletes (204, then 404)', async () => {
+    const session = newSession();
+    const add = (body: unknown) => http.post('/__mock/b2copy/admins').set('X-Mock-Session', session).send(body as object);
+    expect((await add({ id: 42 })).status).toBe(201);
+    const invalid = await add({ id: 43, extra: true });
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.error).toMatchObject({ code: 'invalid_request', details: [expect.objectContaining({ location: '/body' })] });
+    const duplicate = await add({ id: '42' }); // ids compare as strings
+    expect(duplicate.status).toBe(409);
+    expect(duplicate.body.error.code).toBe('conflict');
+    expect((await http.delete('/__mock/b2copy/admins/42').set('X-Mock-Session', session)).status).toBe(204);
+    expect((await http.delete('/__mock/b2copy/admins/42').set('X-Mock-Session', session)).status).toBe(404);
+  });
+
+  it('refuses writes to a read-only collection with 405', async () => {
+    const response = await http.post('/__mock/keeta/authorizations').send({ authId: 'x' });
+    expect(response.status).toBe(405);
+    expect(response.headers.allow).toBe('GET');
+  });
+
+  it('404s for an unknown provider or collection, 400 for broken JSON, 413 for a body over 1 MB', async () => {
+    expect((await http.get('/__mock/nope/users')).status).toBe(404);
+    expect((await http.get('/__mock/b2copy/nope')).body.error.message).toMatch(/collections: users, admins/);
+    expect((await http.post('/__mock/b2copy/admins').set('Content-Type', 'application/json').send('{"id":')).status).toBe(400);
+    expect((await http.post('/__mock/b2copy/admins').send({ id: 'x'.repeat(1024 * 1024 + 1) })).status).toBe(413);
+  });
+});
+
+describe('clock, reset and journal', () => {
+  it('refuses a clock that goes backwards or a non-number', async () => {
+    expect((await http.post('/__mock/clock').send({ advanceSeconds: -1 })).status).toBe(400);
+    expect((await http.post('/__mock/clock').send({ advanceSeconds: '10' })).status).toBe(400);
+  });
+
+  it('reset without a session puts every session back', async () => {
+    const session = newSession();
+    await http.post('/__mock/b2copy/admins').set('X-Mock-Session', session).send({ id: 'temp' }).expect(201);
+    await http.post('/__mock/reset').expect(200, { status: 'reset', session: 'all' });
+    const admins = (await http.get('/__mock/b2copy/admins').set('X-Mock-Session', session)).body;
+    expect(admins).toEqual([{ id: 1 }]);
+  });
+
+  it('records provider requests with operation, status and validation errors, per session', async () => {
+    const session = newSession();
+    await http.post('/b2copy/api/v2/signin').set('X-Mock-Session', session).send({ email: 'x' });
+    await http.get('/keeta/oauth/authorization/url').set('X-Mock-Session', session).query({ clientId: 'keeta-demo' });
+    const journal = (await http.get('/__mock/journal').set('X-Mock-Session', session)).body;
+    expect(journal).toHaveLength(2);
+    expect(journal[0]).toMatchObject({ session, provider: 'keeta', operationId: 'getAuthorizationUrl', method: 'GET', path: '/keeta/oauth/authorization/url', status: 200 });
+    expect(journal[1]).toMatchObject({ provider: 'b2copy', operationId: 'signIn', status: 400 });
+    expect(journal[1].validationErrors.map((issue: { location: string }) => issue.location)).toEqual(['/body/password', '/body/email']);
+  });
+
+  it('refuses a malformed X-Mock-Session', async () => {
+    const response = await http.get('/__mock/clock').set('X-Mock-Session', 'not ok!');
+    expect(response.status).toBe(400);
+    const provider = await http.get('/keeta/oauth/authorization/url').set('X-Mock-Session', 'x'.repeat(200)).query({ clientId: 'a' });
+    expect(provider.status).toBe(400);
+    expect(provider.headers['content-type']).toMatch(/problem\+json/);
+  });
+});
+
+describe('the index page', () => {
+  it('shows providers, base URLs, credentials and recent requests', async () => {
+    await http.get('/keeta/oauth/authorization/url').query({ clientId: 'keeta-demo' });
+    const page = await http.get('/').expect(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    for (const text of ['B2COPY', 'Keeta', 'Just2Trade', 'http://mock.test:9999/just2trade/api', 'username@example.com / Secret123', 'getAuthorizationUrl']) {
+      expect(page.text).toContain(text);
+    }
+  });
+});
