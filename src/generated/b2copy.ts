@@ -201,13 +201,13 @@ export interface components {
             investment_platform_id: string;
         } & {
             [key: string]: unknown;
-        }) | {
-            /** @description The `secret_key` property above, named again here so that this branch (the `secret_key` spelling) declares the property it requires. */
-            secret_key: components["schemas"]["AuthUrlRequest"]["secret_key"];
+        }) & ({
+            /** @description The `secret_key` property above (same schema), named again here so that this branch (the `secret_key` spelling) declares the property it requires. */
+            secret_key: string;
         } | {
-            /** @description The `secrete_key` property above, named again here so that this branch (the `secrete_key` spelling) declares the property it requires. */
-            secrete_key: components["schemas"]["AuthUrlRequest"]["secrete_key"];
-        };
+            /** @description The `secrete_key` property above (same schema), named again here so that this branch (the `secrete_key` spelling) declares the property it requires. */
+            secrete_key: string;
+        });
         /** @description B2COPY's response envelope carrying the seamless-authorization URL (documented example). */
         AuthUrlResponse: {
             /**
