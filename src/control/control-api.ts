@@ -7,7 +7,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { stringify as toYaml } from 'yaml';
 import { MockError, describeIssues, toMockError } from '../errors.ts';
 import { sendMockResponse } from '../http/respond.ts';
-import type { Logger } from '../logger.ts';
+import { logUnexposed, type Logger } from '../logger.ts';
 import { specForClients } from '../spec/spec-for-clients.ts';
 import { DuplicateFixtureError } from '../state/fixture-store.ts';
 import type { Journal } from '../state/journal.ts';
@@ -173,7 +173,7 @@ export function controlApi(deps: ControlApiDependencies): express.Router {
   });
   router.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const mockError = controlError(error);
-    if (!mockError.expose) deps.log('error', 'unexpected control API error', { error: String((mockError.cause as Error | undefined)?.stack ?? mockError.cause) });
+    logUnexposed(deps.log, mockError, { area: 'control API' });
     res.status(mockError.status).set(mockError.headers).json({
       error: {
         code: mockError.code,

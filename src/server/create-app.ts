@@ -6,7 +6,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { controlApi } from '../control/control-api.ts';
 import { MockError, toMockError } from '../errors.ts';
-import { jsonLineLogger, silentLogger, type Logger } from '../logger.ts';
+import { jsonLineLogger, logUnexposed, silentLogger, type Logger } from '../logger.ts';
 import type { AnyPlugin } from '../plugin.ts';
 import { loadBuiltinPlugins, loadPluginModule } from '../plugins/load-plugins.ts';
 import type { TimeSource } from '../state/clock.ts';
@@ -120,7 +120,7 @@ export async function createMockApp(options: MockServerOptions = {}): Promise<Mo
   });
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const mockError = toMockError(error);
-    if (!mockError.expose) log('error', 'unexpected error', { error: String((mockError.cause as Error | undefined)?.stack ?? mockError.cause) });
+    logUnexposed(log, mockError);
     res.status(mockError.status).json({
       error: { code: mockError.code, message: mockError.expose ? mockError.message : 'The mock server hit an unexpected error.' },
     });

@@ -20,7 +20,7 @@ import {
   rawQuery,
   remoteAddress,
 } from '../http/request-parts.ts';
-import type { Logger } from '../logger.ts';
+import { logUnexposed, type Logger } from '../logger.ts';
 import { SESSION_HEADER, SessionRegistry } from '../state/sessions.ts';
 import type { CompiledOperation, ProviderRuntime } from './provider-runtime.ts';
 import { urlBuilder } from './provider-runtime.ts';
@@ -241,9 +241,7 @@ function sendError(
   context: ErrorContext,
   compiled: CompiledOperation | undefined,
 ): void {
-  if (!error.expose) {
-    deps.log('error', 'unexpected error', { provider: runtime.name, error: String((error.cause as Error | undefined)?.stack ?? error.cause) });
-  }
+  logUnexposed(deps.log, error, { provider: runtime.name });
   if (error.details.length) notesOf(res).issues = error.details;
   const response = safeFormat(runtime, error, context);
   response.headers = { ...error.headers, ...response.headers };

@@ -18,7 +18,7 @@ describe('a plugin loaded from a file path', () => {
     expect(providers.body).toHaveLength(1);
     expect(providers.body[0]).toMatchObject({ name: 'notes', baseUrls: ['http://localhost:4010/notes-api'] });
     const operations = Object.fromEntries(providers.body[0].operations.map((op: { operationId: string; stateful: boolean }) => [op.operationId, op.stateful]));
-    expect(operations).toEqual({ createNote: true, listNotes: false, getNote: true, getGenerated: false, slow: true, broken: true, whoAmI: true });
+    expect(operations).toEqual({ createNote: true, listNotes: false, getNote: true, getGenerated: false, slow: true, broken: true, crash: true, whoAmI: true });
   });
 
   it('keeps state per session: a note made in one session is not in another', async () => {
@@ -101,6 +101,17 @@ describe('a plugin loaded from a file path', () => {
     const [entry] = (await http.get('/__mock/journal').query({ provider: 'notes', limit: 1 })).body;
     expect(entry).toMatchObject({ operationId: 'broken', status: 500 });
     expect(entry.validationErrors).toContainEqual(expect.objectContaining({ location: '/id', message: 'must be string' }));
+  });
+
+  it('turns an unexpected throw into a generic 500 in the plugin shape, cause logged but never sent', async () => {
+    const logged: Record<string, unknown>[] = [];
+    const { http: logging } = await mockApp({ providers: [], plugins: [NOTES_PLUGIN], log: (level, msg, fields) => logged.push({ level, msg, ...fields }) });
+    const response = await logging.get('/notes-api/crash');
+    expect(response.status).toBe(500);
+    expect(response.body).toEqual({ problem: 'The mock server hit an unexpected error.', code: 'internal_error' });
+    expect(response.text).not.toContain('secret internals');
+    expect(logged).toContainEqual(expect.objectContaining({ level: 'error', provider: 'notes', error: expect.stringContaining('secret internals') }));
+    expect((await logging.get('/__mock/health')).status).toBe(200);
   });
 
   it('answers HEAD like GET and a wrong method with 405 and Allow', async () => {
