@@ -27,6 +27,7 @@ describe('@readme/openapi-parser validate', () => {
     const result = await validate(structuredClone(loadSpec(provider)) as never);
     expect(result.valid, result.valid ? '' : compileErrors(result)).toBe(true);
     expect(result.specification).toBe('OpenAPI');
+    expect(result.warnings, 'parser warnings').toEqual([]);
   });
 
   it('catches a broken document (negative control)', async () => {
