@@ -2,7 +2,7 @@
  * (c) Provenance (DESIGN.md, "Provenance"): every operation, parameter, request body, response, header
  * (under responses and in components), every schema under components/schemas and every schema property
  * carries `x-provenance` (`documented` or `inferred`) and a non-empty `x-source`; an `x-source` that names
- * a seeds page (NNN_hex.txt) names one that exists in ../shared/seeds.
+ * a seeds page (NNN_hex.txt) names one that exists in docs/provider-docs.
  *
  * Schemas are walked recursively through properties, items, oneOf/anyOf/allOf (and the other subschema
  * keywords) to reach nested properties; a `$ref` is not followed, the referenced element is checked once
@@ -17,7 +17,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const seedsDir = path.resolve(repoRoot, '../shared/seeds');
+const seedsDir = path.resolve(repoRoot, 'docs/provider-docs');
 const PROVIDERS = ['b2copy', 'keeta', 'just2trade'] as const;
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 const PROVENANCE = new Set(['documented', 'inferred']);
@@ -55,7 +55,7 @@ function provenanceProblems(doc: Obj): string[] {
     if (typeof source !== 'string' || source.trim() === '') {
       problems.push(`#${pointer} (${what}): x-source is ${JSON.stringify(source)}`);
     } else if (source.endsWith('.txt') && (!SEED_FILE.test(source) || !existsSync(path.join(seedsDir, source)))) {
-      problems.push(`#${pointer} (${what}): x-source ${source} is not a file in ../shared/seeds`);
+      problems.push(`#${pointer} (${what}): x-source ${source} is not a file in docs/provider-docs`);
     }
   };
 
@@ -185,7 +185,7 @@ describe('provenance check catches breakage (negative controls)', () => {
       '#/components/schemas/Profile/properties/application (property): x-provenance is undefined',
       '#/components/schemas/Account (schema): x-provenance is undefined',
       '#/components/schemas/Account/properties/trade_platform (property): x-source is undefined',
-      '#/components/schemas/Application/properties/status (property): x-source 004_0000000000000000.txt is not a file in ../shared/seeds',
+      '#/components/schemas/Application/properties/status (property): x-source 004_0000000000000000.txt is not a file in docs/provider-docs',
       '#/components/responses/TokenBadRequest (response): x-provenance is undefined',
       '#/components/headers/Location (header): x-source is undefined',
     ]);
