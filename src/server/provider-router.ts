@@ -23,7 +23,7 @@ import {
 import { logUnexposed, type Logger } from '../logger.ts';
 import { SESSION_HEADER, SessionRegistry } from '../state/sessions.ts';
 import type { CompiledOperation, ProviderRuntime } from './provider-runtime.ts';
-import { urlBuilder } from './provider-runtime.ts';
+import { normaliseMount, urlBuilder } from './provider-runtime.ts';
 
 export interface RouterDependencies {
   sessions: SessionRegistry;
@@ -70,7 +70,7 @@ export function providerRouters(runtime: ProviderRuntime, deps: RouterDependenci
       if (compiled.operation.mount === mount) routeFor(expressPath(compiled.operation.path)).operations.set(compiled.operation.method, compiled);
     }
     for (const page of runtime.plugin.pages ?? []) {
-      if (page.mount === mount || `/${page.mount}`.replace(/\/+$/, '') === mount) routeFor(page.path).pages.set(page.method, page);
+      if (normaliseMount(page.mount) === mount) routeFor(page.path).pages.set(page.method, page);
     }
 
     for (const [path, route] of routes) {

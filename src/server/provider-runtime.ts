@@ -58,6 +58,9 @@ export class ProviderRuntime {
         throw new Error(`${plugin.name}: ${operation.operationId} is served at ${operation.mount} (from the spec's servers), which is not one of the plugin's mounts ${[...mounts].join(', ')}.`);
       }
     }
+    for (const page of plugin.pages ?? []) {
+      if (!mounts.has(normaliseMount(page.mount))) throw new Error(`${plugin.name}: page "${page.name}" names mount ${page.mount}, which is not one of ${[...mounts].join(', ')}.`);
+    }
     const known = new Set(spec.operations.map((operation) => operation.operationId));
     for (const operationId of Object.keys(plugin.handlers ?? {})) {
       if (!known.has(operationId)) throw new Error(`${plugin.name}: handler "${operationId}" matches no operationId in ${spec.file}.`);

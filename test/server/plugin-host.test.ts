@@ -178,3 +178,20 @@ describe('answers from the spec, chosen with Prefer', () => {
     expect(unknownCode.body.problem).toMatch(/declares no 418 response/);
   });
 });
+
+describe('plugins that cannot be served are refused at startup, naming the problem', () => {
+  const base = { name: 'odd', spec: new URL('../fixtures/notes-plugin/notes.yaml', import.meta.url), formatError: () => ({ status: 500 }) };
+  it.each([
+    ['a mount the spec does not serve', { ...base, mounts: ['/elsewhere'] }, /served at \/notes-api .* not one of the plugin's mounts \/elsewhere/],
+    ['a handler for no operationId', { ...base, mounts: ['/notes-api'], handlers: { nope: () => ({ status: 200 }) } }, /handler "nope" matches no operationId/],
+    ['a page on an unknown mount', { ...base, mounts: ['/notes-api'], pages: [{ name: 'p', method: 'GET' as const, mount: '/x', path: '/p', handler: () => ({ status: 200 }) }] }, /page "p" names mount \/x/],
+    ['a name that cannot be part of a URL', { ...base, name: 'Odd Name', mounts: ['/notes-api'] }, /must be lower-case/],
+    ['a reserved mount', { ...base, mounts: ['/__mock'], spec: base.spec }, /served at \/notes-api/],
+  ])('%s', async (_title, plugin, message) => {
+    await expect(mockApp({ providers: [], plugins: [plugin] })).rejects.toThrow(message);
+  });
+
+  it('two plugins on one mount', async () => {
+    await expect(mockApp({ providers: [], plugins: [NOTES_PLUGIN, NOTES_PLUGIN] })).rejects.toThrow(/Two plugins are named "notes"/);
+  });
+});
