@@ -99,8 +99,12 @@ describe('the CLI as a process', () => {
     child.kill('SIGTERM');
     const response = await inFlight;
     expect(response.status).toBe(200);
+    expect(response.headers.get('connection')).toBe('close');
     expect(await response.json()).toEqual({ waited: 700 });
+    const answeredAt = Date.now();
     expect(await exited).toBe(0);
+    // The keep-alive connection is let go at once, not after the 5 s keep-alive timeout.
+    expect(Date.now() - answeredAt).toBeLessThan(2000);
 
     const logLines = stdout.split('\n').filter((line) => line.startsWith('{'));
     const requestLine = logLines.map((line) => JSON.parse(line)).find((entry) => entry.msg === 'request');

@@ -6,6 +6,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { stringify as toYaml } from 'yaml';
 import { MockError, describeIssues, toMockError } from '../errors.ts';
+import { readBody } from '../http/read-body.ts';
 import { sendMockResponse } from '../http/respond.ts';
 import { logUnexposed, type Logger } from '../logger.ts';
 import { specForClients } from '../spec/spec-for-clients.ts';
@@ -24,7 +25,7 @@ export interface ControlApiDependencies extends RouterDependencies {
 
 export function controlApi(deps: ControlApiDependencies): express.Router {
   const router = express.Router();
-  router.use(express.json({ limit: deps.bodyLimit, type: () => true }));
+  router.use(readBody(express.json({ limit: deps.bodyLimit, type: () => true })));
   const runtimeNamed = (name: string) => {
     const runtime = deps.runtimes.find((candidate) => candidate.name === name);
     if (!runtime) throw new MockError(404, 'not_found', `No provider "${name}"; providers: ${deps.runtimes.map((r) => r.name).join(', ')}.`);
@@ -96,7 +97,11 @@ export function controlApi(deps: ControlApiDependencies): express.Router {
     if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) {
       throw new MockError(400, 'invalid_request', 'Send { "advanceSeconds": n } with a number n >= 0; the clock only moves forward.');
     }
-    deps.sessions.session(sessionOf(req)).clock.advance(seconds);
+    try {
+      deps.sessions.session(sessionOf(req)).clock.advance(seconds);
+    } catch (error) {
+      throw new MockError(400, 'invalid_request', (error as Error).message);
+    }
     res.json(clockState(req));
   });
 
@@ -157,6 +162,13 @@ export function controlApi(deps: ControlApiDependencies): express.Router {
     }
   });
 
+  router.get('/:provider/:collection/:id', (req, res) => {
+    const { runtime, name, fixtures } = collectionOf(req);
+    const item = fixtures.get(name, req.params.id);
+    if (!item) throw new MockError(404, 'not_found', `${runtime.name}/${name} has no item "${req.params.id}".`);
+    res.json(item);
+  });
+
   router.delete('/:provider/:collection/:id', (req, res) => {
     const { runtime, name, definition, fixtures } = collectionOf(req);
     if (definition.readOnly) {
@@ -168,11 +180,27 @@ export function controlApi(deps: ControlApiDependencies): express.Router {
     res.status(204).end();
   });
 
+  // A known path with another method: 405 with Allow, as on the provider mounts.
+  const allowed: [string, string][] = [
+    ['/health', 'GET'],
+    ['/providers', 'GET'],
+    ['/openapi/:file', 'GET'],
+    ['/reset', 'POST'],
+    ['/clock', 'GET, POST'],
+    ['/journal', 'GET'],
+    ['/:provider/:collection', 'GET, POST'],
+    ['/:provider/:collection/:id', 'GET, DELETE'],
+  ];
+  for (const [path, methods] of allowed) {
+    router.all(path, (req) => {
+      throw new MockError(405, 'method_not_allowed', `${req.method} is not allowed on /__mock${req.path}; use ${methods}.`, { headers: { Allow: methods } });
+    });
+  }
   router.use((req) => {
     throw new MockError(404, 'not_found', `No control route ${req.method} /__mock${req.path}.`);
   });
   router.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const mockError = controlError(error);
+    const mockError = toMockError(error);
     logUnexposed(deps.log, mockError, { area: 'control API' });
     res.status(mockError.status).set(mockError.headers).json({
       error: {
@@ -184,11 +212,3 @@ export function controlApi(deps: ControlApiDependencies): express.Router {
   });
   return router;
 }
-
-function controlError(error: unknown): MockError {
-  const type = (error as { type?: string } | null)?.type;
-  if (type === 'entity.too.large') return new MockError(413, 'payload_too_large', 'The request body is larger than the mock accepts.');
-  if (type === 'entity.parse.failed') return new MockError(400, 'malformed_body', 'The request body is not valid JSON.');
-  return toMockError(error);
-}
-

@@ -58,7 +58,8 @@ export function parseJson(raw: string): unknown {
 
 /** A form body as an object; a name sent more than once becomes an array (and then fails a string schema). */
 export function parseForm(raw: string): Record<string, string | string[]> {
-  const result: Record<string, string | string[]> = {};
+  // No prototype: a field called `__proto__` is a field, not a way to reshape the object.
+  const result: Record<string, string | string[]> = Object.create(null);
   for (const [name, value] of new URLSearchParams(raw)) {
     const existing = result[name];
     if (existing === undefined) result[name] = value;

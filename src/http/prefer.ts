@@ -20,7 +20,7 @@ export function parsePrefer(header: string | undefined): Preference | undefined 
     const value = rest.join('=').trim().replace(/^"(.*)"$/, '$1');
     if (name === 'code' && /^\d{3}$/.test(value)) preference.code = Number(value);
     else if (name === 'example' && value) preference.example = value;
-    else if (name === 'dynamic') preference.dynamic = value === '' || value === 'true';
+    else if (name === 'dynamic' && (value === '' || value === 'true')) preference.dynamic = true;
   }
   return Object.keys(preference).length ? preference : undefined;
 }

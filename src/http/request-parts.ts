@@ -8,7 +8,8 @@ export function rawQuery(req: Request): URLSearchParams {
 }
 
 export function queryObject(query: URLSearchParams): Record<string, unknown> {
-  const result: Record<string, unknown> = {};
+  // No prototype: a parameter called `__proto__` is a parameter, not a way to reshape the object.
+  const result: Record<string, unknown> = Object.create(null);
   for (const name of new Set(query.keys())) {
     const values = query.getAll(name);
     result[name] = values.length > 1 ? values : values[0];

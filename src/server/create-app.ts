@@ -33,7 +33,9 @@ export interface MockServerOptions {
   log?: boolean | Logger;
   /** The time source every session clock starts from (default `Date.now`). */
   timeSource?: TimeSource;
+  /** Recent requests kept for `/__mock/journal` (default 500). */
   journalSize?: number;
+  /** Named sessions kept before the least recently used is dropped (default 1000; `default` is never dropped). */
   maxSessions?: number;
 }
 
@@ -65,6 +67,7 @@ export async function createMockApp(options: MockServerOptions = {}): Promise<Mo
     (provider) => () => byName.get(provider)!.createScope(publicUrl),
     options.timeSource,
     options.maxSessions,
+    (session) => log('warn', 'session evicted: more sessions than maxSessions, least recently used dropped', { session }),
   );
   const journal = new Journal(options.journalSize);
   const deps: RouterDependencies = {
@@ -77,6 +80,8 @@ export async function createMockApp(options: MockServerOptions = {}): Promise<Mo
 
   const app = express();
   app.disable('x-powered-by');
+  // No ETag/304: a 304 is not an answer the specs declare, and it would skip response validation.
+  app.set('etag', false);
   app.set('trust proxy', false);
   app.use(requestLog(log, journal));
   app.use('/__mock', controlApi({ ...deps, runtimes, journal }));

@@ -10,6 +10,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { MockError, describeIssues, toMockError, type ValidationIssue } from '../errors.ts';
 import type { ErrorContext, MockRequest, MockResponse, OperationInfo, PageRoute, PluginContext } from '../plugin.ts';
 import { parseBody, parsePageBody } from '../http/parse-body.ts';
+import { readBody } from '../http/read-body.ts';
 import { parsePrefer } from '../http/prefer.ts';
 import { respond, sendMockResponse } from '../http/respond.ts';
 import {
@@ -58,7 +59,7 @@ export function providerRouters(runtime: ProviderRuntime, deps: RouterDependenci
       next();
     });
     // Every body is read once as text, within the limit, and parsed by the operation's declared media type.
-    router.use(express.text({ type: () => true, limit: deps.bodyLimit, defaultCharset: 'utf-8' }));
+    router.use(readBody(express.text({ type: () => true, limit: deps.bodyLimit, defaultCharset: 'utf-8' })));
 
     const routes = new Map<string, { operations: Map<string, CompiledOperation>; pages: Map<string, PageRoute> }>();
     const routeFor = (path: string) => {
@@ -93,7 +94,7 @@ export function providerRouters(runtime: ProviderRuntime, deps: RouterDependenci
     router.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
       const notes = notesOf(res);
       const compiled = notes.operationId ? runtime.operations.get(notes.operationId) : undefined;
-      sendError(runtime, deps, res, fromBodyParser(error), {
+      sendError(runtime, deps, res, toMockError(error), {
         ...(compiled ? { operation: operationInfo(runtime, compiled) } : {}),
         ...(notes.page ? { page: notes.page } : {}),
         query: queryObject(rawQuery(req)),
@@ -124,7 +125,8 @@ async function serveOperation(runtime: ProviderRuntime, compiled: CompiledOperat
 
   const preference = parsePrefer(headers.prefer);
   let response: MockResponse;
-  if (compiled.handler && !preference) {
+  // HEAD never runs a stateful handler: it must not use up a code or renew a token the client never sees.
+  if (compiled.handler && !preference && req.method !== 'HEAD') {
     const request: MockRequest = {
       method: req.method,
       path: req.path,
@@ -147,8 +149,8 @@ async function serveOperation(runtime: ProviderRuntime, compiled: CompiledOperat
       throw error;
     }
   } else {
-    // No stateful handler, or the client asked for a specific spec answer (`Prefer`): the spec answers,
-    // and no state changes.
+    // No stateful handler, a HEAD, or the client asked for a specific spec answer (`Prefer`): the
+    // spec answers, and no state changes.
     response = compiled.answers.answer({
       ...(preference?.code !== undefined ? { status: preference.code } : {}),
       ...(preference?.example !== undefined ? { example: preference.example } : {}),
@@ -257,17 +259,4 @@ function safeFormat(runtime: ProviderRuntime, error: MockError, context: ErrorCo
   } catch {
     return { status: exposed.status, contentType: 'application/json', body: { error: exposed.code, message: exposed.message } };
   }
-}
-
-/** body-parser's errors (size, charset, aborted) as MockErrors; anything else through toMockError. */
-function fromBodyParser(error: unknown): MockError {
-  const type = (error as { type?: string } | null)?.type;
-  if (type === 'entity.too.large') return new MockError(413, 'payload_too_large', 'The request body is larger than the mock accepts.');
-  if (type === 'charset.unsupported' || type === 'encoding.unsupported') {
-    return new MockError(415, 'unsupported_media_type', 'The request body uses a charset or encoding the mock does not read.');
-  }
-  if (type === 'request.aborted' || type === 'request.size.invalid' || type === 'stream.encoding.set') {
-    return new MockError(400, 'malformed_body', 'The request body could not be read.');
-  }
-  return toMockError(error);
 }

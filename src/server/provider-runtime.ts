@@ -10,7 +10,7 @@ import { loadSpec, type LoadedSpec, type SpecOperation } from '../spec/load-spec
 import { SpecAnswers } from '../spec/spec-answers.ts';
 import { FixtureStore } from '../state/fixture-store.ts';
 import type { ProviderScope } from '../state/sessions.ts';
-import { bodyAjv, compile } from '../validation/ajv.ts';
+import { compile, fixtureAjv } from '../validation/ajv.ts';
 import { RequestValidator } from '../validation/request-validator.ts';
 import { ResponseValidator } from '../validation/response-validator.ts';
 
@@ -21,6 +21,9 @@ export interface CompiledOperation {
   answers: SpecAnswers;
   handler?: OperationHandler<unknown, unknown>;
 }
+
+/** Control API routes that a provider name would shadow at `/__mock/{name}/...`. */
+const RESERVED_NAMES = new Set(['health', 'providers', 'openapi', 'reset', 'clock', 'journal']);
 
 export class ProviderRuntime {
   readonly operations = new Map<string, CompiledOperation>();
@@ -43,13 +46,16 @@ export class ProviderRuntime {
       });
     }
     for (const [name, definition] of Object.entries(plugin.collections ?? {})) {
-      this.collectionValidators.set(name, compile(bodyAjv, definition.schema));
+      this.collectionValidators.set(name, compile(fixtureAjv, definition.schema));
     }
   }
 
   static async create(plugin: AnyPlugin, seed: number): Promise<ProviderRuntime> {
     if (!/^[a-z0-9][a-z0-9-]*$/.test(plugin.name)) {
       throw new Error(`Plugin name "${plugin.name}" must be lower-case letters, digits and dashes (it is part of URLs).`);
+    }
+    if (RESERVED_NAMES.has(plugin.name)) {
+      throw new Error(`Plugin name "${plugin.name}" is taken by the control API (/__mock/${plugin.name}).`);
     }
     const spec = await loadSpec(plugin.spec);
     const mounts = new Set(plugin.mounts.map(normaliseMount));

@@ -60,7 +60,8 @@ export class SpecAnswers {
   #body(key: string, media: MediaTypeObject, choice: AnswerChoice): unknown {
     const named = media.examples ?? {};
     if (choice.example) {
-      const example = named[choice.example];
+      // Own keys only: `example=__proto__` must not reach Object.prototype.
+      const example = Object.hasOwn(named, choice.example) ? named[choice.example] : undefined;
       if (!example) {
         const known = Object.keys(named);
         throw new MockError(400, 'unknown_preference', `No example "${choice.example}" for ${this.operation.operationId} ${key}; ${known.length ? `examples: ${known.join(', ')}` : 'it has none'}.`);

@@ -16,6 +16,9 @@ export interface Clock {
 
 export type TimeSource = () => number;
 
+/** The largest time a JavaScript Date holds (ECMA-262 §21.4.1.1). */
+const MAX_DATE_MS = 8.64e15;
+
 export class MockClock implements Clock {
   #offsetMs = 0;
 
@@ -37,10 +40,15 @@ export class MockClock implements Clock {
     return this.#offsetMs / 1000;
   }
 
+  /** Moves this clock forward; refuses (changing nothing) a step backwards or past the last date JavaScript can hold. */
   advance(seconds: number): void {
     if (!Number.isFinite(seconds) || seconds < 0) {
       throw new RangeError('The clock only moves forward: seconds must be a finite number >= 0.');
     }
-    this.#offsetMs += Math.round(seconds * 1000);
+    const offsetMs = this.#offsetMs + Math.round(seconds * 1000);
+    if (this.source() + offsetMs > MAX_DATE_MS) {
+      throw new RangeError(`That would move the clock past ${new Date(MAX_DATE_MS).toISOString()}, the last date JavaScript can represent.`);
+    }
+    this.#offsetMs = offsetMs;
   }
 }

@@ -24,14 +24,6 @@ export class FixtureStore {
     }
   }
 
-  names(): string[] {
-    return [...this.#collections.keys()];
-  }
-
-  has(collection: string): boolean {
-    return this.#collections.has(collection);
-  }
-
   /** The live map of a collection; handlers read (and, for read-only collections, write) through it. */
   collection<T extends FixtureItem = FixtureItem>(name: string): Map<string, T> {
     const map = this.#collections.get(name);

@@ -32,12 +32,4 @@ export class Journal {
     );
     return matches.slice(-(filter.limit ?? 100)).reverse();
   }
-
-  clear(session?: string): void {
-    if (session === undefined) this.#entries.length = 0;
-    else {
-      const kept = this.#entries.filter((entry) => entry.session !== session);
-      this.#entries.splice(0, this.#entries.length, ...kept);
-    }
-  }
 }

@@ -30,8 +30,12 @@ export class SessionRegistry {
   constructor(
     private readonly buildProvider: (provider: string) => ProviderScopeFactory,
     private readonly timeSource: TimeSource = Date.now,
-    /** Sessions beyond this many are dropped, least recently used first, so a long run cannot grow without bound. */
+    /**
+     * Named sessions beyond this many are dropped, least recently used first, so a long run cannot
+     * grow without bound. The default session is never dropped.
+     */
     private readonly maxSessions = 1000,
+    private readonly onEvict: (id: string) => void = () => {},
   ) {}
 
   /** The session id a request names, checked. */
@@ -55,9 +59,11 @@ export class SessionRegistry {
       scope = { id, clock: new MockClock(this.timeSource), providers: new Map() };
     }
     this.#sessions.set(id, scope);
-    while (this.#sessions.size > this.maxSessions) {
-      const oldest = this.#sessions.keys().next().value as string;
-      this.#sessions.delete(oldest);
+    for (const candidate of this.#sessions.keys()) {
+      if (this.#sessions.size <= this.maxSessions + (this.#sessions.has(DEFAULT_SESSION) ? 1 : 0)) break;
+      if (candidate === DEFAULT_SESSION || candidate === id) continue;
+      this.#sessions.delete(candidate);
+      this.onEvict(candidate);
     }
     return scope;
   }
@@ -78,7 +84,7 @@ export class SessionRegistry {
     else this.#sessions.delete(id);
   }
 
-  ids(): string[] {
-    return [...this.#sessions.keys()];
+  has(id: string): boolean {
+    return this.#sessions.has(id);
   }
 }

@@ -14,10 +14,11 @@ const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormat
 /** OpenAPI annotation keywords that are not JSON Schema; stripped before compiling. */
 const OPENAPI_ONLY_KEYWORDS = new Set(['example', 'discriminator', 'xml', 'externalDocs']);
 
-function createAjv(coerceTypes: boolean): Ajv2020 {
+function createAjv(coerceTypes: boolean, useDefaults = false): Ajv2020 {
   const ajv = new Ajv2020({
     allErrors: true,
     coerceTypes,
+    useDefaults,
     // Unknown keywords are errors (a typo like `requird` must not pass silently); the OpenAPI and
     // vendor keywords are removed by `toJsonSchema` first.
     strictSchema: true,
@@ -34,6 +35,8 @@ function createAjv(coerceTypes: boolean): Ajv2020 {
 export const bodyAjv = createAjv(false);
 /** For path, query, header and form values, which arrive as strings and are coerced to the declared type. */
 export const paramAjv = createAjv(true);
+/** For fixture items added through the control API: the collection schema's defaults fill what is left out. */
+export const fixtureAjv = createAjv(false, true);
 
 /** A compilable JSON Schema from an OpenAPI schema object: vendor (`x-*`) and OpenAPI-only keywords removed. */
 export function toJsonSchema(schema: unknown): unknown {

@@ -54,6 +54,7 @@ export class ResponseValidator {
     }
     const mediaTypes = Object.keys(declared.content ?? {});
     if (response.body === undefined) {
+      if (mediaTypes.length) issues.push({ location: '/body', message: `is missing; the spec declares ${mediaTypes.join(', ')}` });
       return issues;
     }
     const actual = essence(response.contentType) ?? 'application/json';

@@ -113,6 +113,38 @@ describe('fixture collections', () => {
     expect((await http.delete('/__mock/b2copy/admins/42').set('X-Mock-Session', session)).status).toBe(404);
   });
 
+  it('fills the collection schema defaults into an added item, and gets one item by id', async () => {
+    const session = newSession();
+    const added = await http.post('/__mock/b2copy/users').set('X-Mock-Session', session).send({ email: 'new@example.com', password: 'pw' });
+    expect(added.status).toBe(201);
+    expect(added.body).toEqual({ email: 'new@example.com', password: 'pw', twoFactor: false });
+    expect((await http.get('/__mock/b2copy/users/new@example.com').set('X-Mock-Session', session)).body).toEqual(added.body);
+    expect((await http.get('/__mock/b2copy/users/nobody@example.com').set('X-Mock-Session', session)).status).toBe(404);
+  });
+
+  it('answers a known control path with the wrong method 405 and Allow', async () => {
+    for (const [method, path, allow] of [
+      ['post', '/__mock/health', 'GET'],
+      ['put', '/__mock/b2copy/users', 'GET, POST'],
+      ['get', '/__mock/reset', 'POST'],
+      ['patch', '/__mock/b2copy/users/x', 'GET, DELETE'],
+    ] as const) {
+      const response = await http[method](path);
+      expect(response.status, `${method} ${path}`).toBe(405);
+      expect(response.headers.allow).toBe(allow);
+    }
+  });
+
+  it('answers client faults in URLs and bodies with 4xx, never 500', async () => {
+    expect((await http.get('/__mock/openapi/%zz.json')).status).toBe(400);
+    expect((await http.delete('/__mock/b2copy/users/%zz')).status).toBe(400);
+    expect((await http.post('/__mock/clock').set('Content-Type', 'application/json; charset=latin1').send('{"advanceSeconds":1}')).status).toBe(415);
+    expect((await http.post('/__mock/clock').set('Content-Type', 'application/json').set('Content-Encoding', 'foo').send('{}')).status).toBe(415);
+    const gzip = await http.post('/b2copy/api/v2/signin').set('Content-Type', 'application/json').set('Content-Encoding', 'gzip').send('not gzip');
+    expect(gzip.status).toBe(400);
+    expect(gzip.body.errors[0].code).toBe('invalid_request');
+  });
+
   it('refuses writes to a read-only collection with 405', async () => {
     const response = await http.post('/__mock/keeta/authorizations').send({ authId: 'x' });
     expect(response.status).toBe(405);
@@ -128,9 +160,24 @@ describe('fixture collections', () => {
 });
 
 describe('clock, reset and journal', () => {
-  it('refuses a clock that goes backwards or a non-number', async () => {
-    expect((await http.post('/__mock/clock').send({ advanceSeconds: -1 })).status).toBe(400);
-    expect((await http.post('/__mock/clock').send({ advanceSeconds: '10' })).status).toBe(400);
+  it('refuses a clock that goes backwards, a non-number, or past the last representable date, changing nothing', async () => {
+    const session = newSession();
+    await http.post('/__mock/clock').set('X-Mock-Session', session).send({ advanceSeconds: 30 }).expect(200);
+    for (const advanceSeconds of [-1, '10', 1e308, 1e13]) {
+      expect((await http.post('/__mock/clock').set('X-Mock-Session', session).send({ advanceSeconds })).status).toBe(400);
+    }
+    const clock = await http.get('/__mock/clock').set('X-Mock-Session', session).expect(200);
+    expect(clock.body.offsetSeconds).toBe(30);
+  });
+
+  it('moves and resets the default session clock when no session is named', async () => {
+    const { http: own } = await mockApp();
+    await own.post('/__mock/clock').send({ advanceSeconds: 3600 }).expect(200);
+    expect((await own.get('/__mock/clock')).body).toMatchObject({ session: 'default', offsetSeconds: 3600 });
+    await own.post('/__mock/b2copy/admins').send({ id: 'temp' }).expect(201);
+    await own.post('/__mock/reset').expect(200);
+    expect((await own.get('/__mock/clock')).body.offsetSeconds).toBe(0);
+    expect((await own.get('/__mock/b2copy/admins')).body).toEqual([{ id: 1 }]);
   });
 
   it('reset without a session puts every session back', async () => {

@@ -18,7 +18,7 @@ describe('a plugin loaded from a file path', () => {
     expect(providers.body).toHaveLength(1);
     expect(providers.body[0]).toMatchObject({ name: 'notes', baseUrls: ['http://localhost:4010/notes-api'] });
     const operations = Object.fromEntries(providers.body[0].operations.map((op: { operationId: string; stateful: boolean }) => [op.operationId, op.stateful]));
-    expect(operations).toEqual({ createNote: true, listNotes: false, getNote: true, getGenerated: false, slow: true, broken: true, crash: true, whoAmI: true });
+    expect(operations).toEqual({ createNote: true, listNotes: false, getNote: true, getGenerated: false, slow: true, broken: true, emptyAnswer: true, crash: true, whoAmI: true });
   });
 
   it('keeps state per session: a note made in one session is not in another', async () => {
@@ -101,6 +101,28 @@ describe('a plugin loaded from a file path', () => {
     const [entry] = (await http.get('/__mock/journal').query({ provider: 'notes', limit: 1 })).body;
     expect(entry).toMatchObject({ operationId: 'broken', status: 500 });
     expect(entry.validationErrors).toContainEqual(expect.objectContaining({ location: '/id', message: 'must be string' }));
+  });
+
+  it('counts a missing body where the spec declares one as a violation', async () => {
+    const response = await http.get('/notes-api/empty');
+    expect(response.status).toBe(500);
+    expect(response.body.problem).toContain('/body is missing; the spec declares application/json');
+  });
+
+  it('answers HEAD from the spec without running the stateful handler', async () => {
+    const session = newSession();
+    expect((await http.get('/notes-api/notes/n1').set('X-Mock-Session', session)).status).toBe(404); // the handler: no such note
+    expect((await http.head('/notes-api/notes/n1').set('X-Mock-Session', session)).status).toBe(200); // the spec
+  });
+
+  it('does not let Prefer reach the prototype chain, and ignores dynamic=false', async () => {
+    const proto = await http.get('/notes-api/notes').set('Prefer', 'example=__proto__');
+    expect(proto.status).toBe(400);
+    expect(proto.body.problem).toMatch(/No example "__proto__"/);
+    const session = newSession();
+    const created = await http.post('/notes-api/notes').set('X-Mock-Session', session).set('Prefer', 'dynamic=false').send({ text: 'real' });
+    expect(created.status).toBe(201);
+    expect(created.body.text).toBe('real'); // the handler ran
   });
 
   it('turns an unexpected throw into a generic 500 in the plugin shape, cause logged but never sent', async () => {
@@ -187,8 +209,20 @@ describe('plugins that cannot be served are refused at startup, naming the probl
     ['a page on an unknown mount', { ...base, mounts: ['/notes-api'], pages: [{ name: 'p', method: 'GET' as const, mount: '/x', path: '/p', handler: () => ({ status: 200 }) }] }, /page "p" names mount \/x/],
     ['a name that cannot be part of a URL', { ...base, name: 'Odd Name', mounts: ['/notes-api'] }, /must be lower-case/],
     ['a reserved mount', { ...base, mounts: ['/__mock'], spec: base.spec }, /served at \/notes-api/],
+    ['a name the control API uses', { ...base, name: 'clock', mounts: ['/notes-api'] }, /taken by the control API/],
   ])('%s', async (_title, plugin, message) => {
     await expect(mockApp({ providers: [], plugins: [plugin] })).rejects.toThrow(message);
+  });
+
+  it('drops the least recently used named session past maxSessions, never the default one', async () => {
+    const logged: unknown[] = [];
+    const { http: small } = await mockApp({ providers: [], plugins: [NOTES_PLUGIN], maxSessions: 2, log: (level, msg, fields) => logged.push({ level, msg, ...fields }) });
+    await small.post('/notes-api/notes').send({ text: 'default keeps this' }).expect(201);
+    for (const session of ['s1', 's2', 's3']) await small.post('/notes-api/notes').set('X-Mock-Session', session).send({ text: session }).expect(201);
+    expect((await small.get('/notes-api/notes/n1')).body.text).toBe('default keeps this');
+    expect((await small.get('/notes-api/notes/n1').set('X-Mock-Session', 's3')).body.text).toBe('s3');
+    expect((await small.get('/notes-api/notes/n1').set('X-Mock-Session', 's1')).status).toBe(404); // evicted, rebuilt empty
+    expect(logged).toContainEqual(expect.objectContaining({ level: 'warn', session: 's1' }));
   });
 
   it('two plugins on one mount', async () => {
