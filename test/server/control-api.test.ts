@@ -33,6 +33,20 @@ describe('GET /__mock/providers', () => {
   });
 });
 
+describe('URLs the mock hands out', () => {
+  it('come from the configured public URL, never from Host or X-Forwarded-* headers', async () => {
+    const { body } = await http.get('/__mock/providers').set('Host', 'evil.example').set('X-Forwarded-Host', 'evil.example').set('X-Forwarded-Proto', 'https');
+    expect(JSON.stringify(body)).not.toContain('evil.example');
+    const spec = await http.get('/__mock/openapi/b2copy.json').set('Host', 'evil.example');
+    expect(spec.body.servers[0].url).toBe('http://mock.test:9999/b2copy');
+  });
+
+  it('ignore a trailing slash in the configured public URL', async () => {
+    const { http: slash } = await mockApp({ publicUrl: 'http://mock.test:9999///' });
+    expect((await slash.get('/__mock/b2copy/settings')).body[0].redirectUrl).toBe('http://mock.test:9999/b2copy/webui');
+  });
+});
+
 describe('GET /__mock/openapi/{provider}.json|.yaml', () => {
   it('serves the spec with the mock servers pointing at this mock, real hosts kept', async () => {
     const { body } = await http.get('/__mock/openapi/just2trade.json').expect(200);

@@ -103,6 +103,17 @@ describe('a plugin loaded from a file path', () => {
     expect(entry.validationErrors).toContainEqual(expect.objectContaining({ location: '/id', message: 'must be string' }));
   });
 
+  it('passes a violating answer through when response validation is switched off', async () => {
+    const { http: lax } = await mockApp({ providers: [], plugins: [NOTES_PLUGIN], validateResponses: false });
+    const response = await lax.get('/notes-api/broken');
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ id: 7, text: 'wrong id type' });
+  });
+
+  it('serves a documented path with a trailing slash too', async () => {
+    expect((await http.post('/notes-api/notes/').set('X-Mock-Session', newSession()).send({ text: 'slash' })).status).toBe(201);
+  });
+
   it('counts a missing body where the spec declares one as a violation', async () => {
     const response = await http.get('/notes-api/empty');
     expect(response.status).toBe(500);
