@@ -52,6 +52,25 @@ describe('cli(argv)', () => {
     expect(health).toEqual({ status: 'ok', providers: ['b2copy', 'just2trade', 'keeta'] });
   });
 
+  it('answers bad input over a real socket with 4xx in the provider shape and stays healthy', async () => {
+    running = await cli(['--port', '0', '--quiet'], {}, () => {});
+    const post = (path: string, body: string, type = 'application/json') =>
+      fetch(`${running!.url}${path}`, { method: 'POST', headers: { 'content-type': type }, body });
+    const broken = await post('/b2copy/api/v2/signin', '{"email":');
+    expect(broken.status).toBe(400);
+    expect((await broken.json()).meta).toEqual({ behaviours: [], status: 400 });
+    const oversized = await post('/b2copy/api/v2/signin', JSON.stringify({ email: 'x'.repeat(2 * 1024 * 1024) }));
+    expect(oversized.status).toBe(413);
+    const missing = await fetch(`${running!.url}/keeta/oauth/authorization/url`);
+    expect(missing.status).toBe(400);
+    expect(missing.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    const wrongType = await post('/just2trade/auth/connect/token', '{}');
+    expect(wrongType.status).toBe(415);
+    expect(await wrongType.json()).toMatchObject({ error: 'invalid_request' });
+    expect((await fetch(`${running!.url}/nowhere`)).status).toBe(404);
+    expect((await fetch(`${running!.url}/__mock/health`)).status).toBe(200);
+  });
+
   it('takes the port from PORT, and --plugin / --provider choose what is served', async () => {
     running = await cli(['--quiet', '--provider', 'keeta', '--plugin', NOTES_PLUGIN], { PORT: '0' }, () => {});
     const health = await (await fetch(`${running!.url}/__mock/health`)).json();
