@@ -76,10 +76,12 @@ export function providerRouters(runtime: ProviderRuntime, deps: RouterDependenci
 
     for (const [path, route] of routes) {
       router.all(path, async (req, res) => {
-        // HEAD is answered as GET (express drops the body).
+        // HEAD is answered as GET (express drops the body) for operations, from the spec. Pages have no
+        // spec answer and may consume one-time things (a login link), which a link scanner's HEAD must
+        // not do, so a page does not answer HEAD.
         const method = req.method === 'HEAD' ? 'GET' : req.method;
         const compiled = route.operations.get(method);
-        const page = route.pages.get(method as 'GET' | 'POST');
+        const page = req.method === 'HEAD' ? undefined : route.pages.get(method as 'GET' | 'POST');
         if (compiled) return serveOperation(runtime, compiled, deps, req, res);
         if (page) return servePage(runtime, page, deps, req, res);
         const allowed = [...route.operations.keys(), ...route.pages.keys()];

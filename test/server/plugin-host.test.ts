@@ -75,6 +75,8 @@ describe('a plugin loaded from a file path', () => {
   it('serves pages and control routes with the same session state', async () => {
     const a = newSession();
     await http.post('/notes-api/notes').set('X-Mock-Session', a).send({ text: 'on a page' });
+    const head = await http.head('/notes-api/pages/n1').set('X-Mock-Session', a);
+    expect(head.status).toBe(405); // a page may consume a one-time link: HEAD must not run it
     const page = await http.get('/notes-api/pages/n1').set('X-Mock-Session', a);
     expect(page.status).toBe(200);
     expect(page.headers['content-type']).toMatch(/^text\/html/);
