@@ -10,6 +10,11 @@ export async function mockApp(options: MockServerOptions = {}) {
   return { mock, http: request(mock.app) };
 }
 
+/** The mock serving only the test-only notes plugin (loaded by path, as `--plugin` does). */
+export function notesApp(options: MockServerOptions = {}) {
+  return mockApp({ providers: [], plugins: [NOTES_PLUGIN], ...options });
+}
+
 /** A fresh session id per test, so tests sharing one app never see each other's state. */
 let counter = 0;
 export function newSession(): string {

@@ -5,7 +5,17 @@
 import { fileURLToPath } from 'node:url';
 import { definePlugin } from '../../src/index.ts';
 import { formatB2CopyError } from './errors.ts';
-import { DEV_KEY_ID, DEV_PRIVATE_KEY_PATH, MOUNT, collections, defaultFixtures, type SideAuthSettings } from './fixtures.ts';
+import {
+  DEV_KEY_ID,
+  DEV_PRIVATE_KEY_PATH,
+  MOUNT,
+  collections,
+  defaultFixtures,
+  type Account,
+  type BackOfficeUser,
+  type ServiceAdmin,
+  type SideAuthSettings,
+} from './fixtures.ts';
 
 export default definePlugin({
   name: 'b2copy',
@@ -18,11 +28,14 @@ export default definePlugin({
   fixtures: defaultFixtures,
   formatError: formatB2CopyError,
   describe(fixtures) {
+    const [user] = fixtures.list<BackOfficeUser>('users');
+    const [account] = fixtures.list<Account>('accounts');
+    const [admin] = fixtures.list<ServiceAdmin>('admins');
     const sideAuth = fixtures.get<SideAuthSettings>('settings', 'sideAuth');
     return [
-      'Back Office sign-in    username@example.com / Secret123',
-      `Side Auth secret key   ${sideAuth?.secretKey ?? '(none)'}  (account 77632289, investment platform 1)`,
-      `external CRM           key id ${DEV_KEY_ID}, admin 1, test-only private key ${fileURLToPath(DEV_PRIVATE_KEY_PATH)}`,
+      `Back Office sign-in    ${user ? `${user.email} / ${user.password}` : '(no user)'}`,
+      `Side Auth secret key   ${sideAuth?.secretKey || '(empty)'}  (account ${account?.accountId ?? '-'}, investment platform ${account?.investmentPlatformId ?? '-'})`,
+      `external CRM           key id ${DEV_KEY_ID}, admin ${admin?.id ?? '-'}, test-only private key ${fileURLToPath(DEV_PRIVATE_KEY_PATH)}`,
     ];
   },
 });

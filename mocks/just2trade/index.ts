@@ -4,7 +4,7 @@
  */
 import { definePlugin } from '../../src/index.ts';
 import { formatJust2TradeError } from './errors.ts';
-import { API_MOUNT, AUTH_MOUNT, DEFAULT_CLIENT_ID, DEFAULT_REDIRECT_URI, collections, defaultFixtures, type OAuthClient } from './fixtures.ts';
+import { API_MOUNT, AUTH_MOUNT, DEFAULT_CLIENT_ID, collections, defaultFixtures, type Just2TradeUser, type OAuthClient } from './fixtures.ts';
 
 export default definePlugin({
   name: 'just2trade',
@@ -16,9 +16,10 @@ export default definePlugin({
   formatError: formatJust2TradeError,
   describe(fixtures) {
     const client = fixtures.get<OAuthClient>('clients', DEFAULT_CLIENT_ID);
+    const [user] = fixtures.list<Just2TradeUser>('users');
     return [
-      `OAuth client           ${DEFAULT_CLIENT_ID} / ${client?.clientSecret ?? '(none)'}  redirect URI ${DEFAULT_REDIRECT_URI}`,
-      'user                   login / password',
+      ...(client ? [`OAuth client           ${client.clientId} / ${client.clientSecret}  redirect URI ${client.redirectUris.join(', ')}`] : []),
+      ...(user ? [`user                   ${user.login} / ${user.password}`] : []),
     ];
   },
 });

@@ -1,7 +1,7 @@
 /** Keeta: the merchant authorization URL and the redirect back (docs: shared/seeds 003). */
 import { definePlugin } from '../../src/index.ts';
 import { formatKeetaProblem } from './errors.ts';
-import { DEFAULT_CLIENT_ID, MOUNT, collections, defaultFixtures } from './fixtures.ts';
+import { DEFAULT_CLIENT_ID, MOUNT, collections, defaultFixtures, type KeetaApp } from './fixtures.ts';
 
 export default definePlugin({
   name: 'keeta',
@@ -11,5 +11,8 @@ export default definePlugin({
   collections,
   fixtures: defaultFixtures,
   formatError: formatKeetaProblem,
-  describe: () => [`app                    clientId ${DEFAULT_CLIENT_ID}, appId 2123830428 (BR, city 110200008, locale en)`],
+  describe(fixtures) {
+    const app = fixtures.get<KeetaApp>('apps', DEFAULT_CLIENT_ID);
+    return app ? [`app                    clientId ${app.clientId}, appId ${app.appId} (${app.region}, city ${app.cityId}, locale ${app.locale}), ${app.mode}`] : [];
+  },
 });

@@ -44,16 +44,10 @@ export function controlApi(deps: ControlApiDependencies): express.Router {
     res.json(
       deps.runtimes.map((runtime) => ({
         name: runtime.name,
-        title: runtime.plugin.title ?? runtime.spec.source.info.title,
-        baseUrls: runtime.mounts.map((mount) => urlFor(mount)),
+        title: runtime.title,
+        baseUrls: runtime.baseUrls(publicUrl),
         specUrl: `${publicUrl}/__mock/openapi/${runtime.name}.json`,
-        operations: [...runtime.operations.values()].map(({ operation, handler }) => ({
-          operationId: operation.operationId,
-          method: operation.method,
-          path: operation.path,
-          baseUrl: urlFor(operation.mount),
-          stateful: handler !== undefined,
-        })),
+        operations: runtime.operationList(publicUrl),
         pages: (runtime.plugin.pages ?? []).map((page) => ({ name: page.name, method: page.method, url: urlFor(page.mount, page.path) })),
         collections: Object.entries(runtime.plugin.collections ?? {}).map(([name, definition]) => ({
           name,

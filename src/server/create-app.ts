@@ -14,7 +14,7 @@ import { Journal } from '../state/journal.ts';
 import { DEFAULT_SESSION, SessionRegistry } from '../state/sessions.ts';
 import { renderIndexPage } from './index-page.ts';
 import { notesOf, providerRouters, type RouterDependencies } from './provider-router.ts';
-import { ProviderRuntime, urlBuilder } from './provider-runtime.ts';
+import { ProviderRuntime } from './provider-runtime.ts';
 
 export interface MockServerOptions {
   /** Built-in providers to serve, by name (default: all of them). */
@@ -92,31 +92,20 @@ export async function createMockApp(options: MockServerOptions = {}): Promise<Mo
     .sort((a, b) => b.mount.length - a.mount.length);
   for (const { mount, router } of mounted) app.use(mount, router);
 
-  const describe = () =>
-    runtimes.map((runtime) => {
-      const scope = sessions.provider(DEFAULT_SESSION, runtime.name);
-      return {
-        name: runtime.name,
-        title: runtime.plugin.title ?? runtime.spec.source.info.title,
-        baseUrls: runtime.mounts.map((mount) => urlBuilder(publicUrl)(mount)),
-        credentials: runtime.plugin.describe?.(scope.fixtures, runtime.fixtureContext(publicUrl)) ?? [],
-      };
-    });
+  /** What the startup banner and the index page say of a provider: base URLs and default credentials. */
+  const summaryOf = (runtime: ProviderRuntime) => ({
+    name: runtime.name,
+    title: runtime.title,
+    baseUrls: runtime.baseUrls(publicUrl),
+    credentials: runtime.plugin.describe?.(sessions.provider(DEFAULT_SESSION, runtime.name).fixtures, runtime.fixtureContext(publicUrl)) ?? [],
+  });
 
   app.get('/', (_req, res) => {
-    const providers = describe().map((provider) => {
-      const runtime = byName.get(provider.name)!;
-      return {
-        ...provider,
-        specUrl: `/__mock/openapi/${provider.name}.json`,
-        operations: [...runtime.operations.values()].map(({ operation, handler }) => ({
-          operationId: operation.operationId,
-          method: operation.method,
-          path: operation.path,
-          stateful: handler !== undefined,
-        })),
-      };
-    });
+    const providers = runtimes.map((runtime) => ({
+      ...summaryOf(runtime),
+      specUrl: `/__mock/openapi/${runtime.name}.json`,
+      operations: runtime.operationList(publicUrl),
+    }));
     res.type('html').send(renderIndexPage(providers, journal.recent({ limit: 20 })));
   });
 
@@ -141,7 +130,7 @@ export async function createMockApp(options: MockServerOptions = {}): Promise<Mo
     setPublicUrl: (url) => {
       publicUrl = url.replace(/\/+$/, '');
     },
-    describe,
+    describe: () => runtimes.map(summaryOf),
   };
 }
 

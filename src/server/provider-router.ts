@@ -107,11 +107,28 @@ export function providerRouters(runtime: ProviderRuntime, deps: RouterDependenci
   return routers;
 }
 
-async function serveOperation(runtime: ProviderRuntime, compiled: CompiledOperation, deps: RouterDependencies, req: Request, res: Response): Promise<void> {
-  const notes = notesOf(res);
-  notes.operationId = compiled.operation.operationId;
+/** The session a request names, noted for the log and journal. */
+function sessionOf(req: Request, res: Response): string {
   const sessionId = SessionRegistry.idFrom(req.headers[SESSION_HEADER]);
-  notes.session = sessionId;
+  notesOf(res).session = sessionId;
+  return sessionId;
+}
+
+/** What a handler or page sees of the request. */
+function mockRequest(req: Request, headers: Record<string, string | undefined>, parts: Pick<MockRequest, 'params' | 'query' | 'body'>): MockRequest {
+  return {
+    method: req.method,
+    path: req.path,
+    ...parts,
+    headers,
+    cookies: parseCookies(headers.cookie),
+    remoteAddress: remoteAddress(req),
+  };
+}
+
+async function serveOperation(runtime: ProviderRuntime, compiled: CompiledOperation, deps: RouterDependencies, req: Request, res: Response): Promise<void> {
+  notesOf(res).operationId = compiled.operation.operationId;
+  const sessionId = sessionOf(req, res);
 
   const query = rawQuery(req);
   const headers = lowerCaseHeaders(req);
@@ -129,21 +146,11 @@ async function serveOperation(runtime: ProviderRuntime, compiled: CompiledOperat
   let response: MockResponse;
   // HEAD never runs a stateful handler: it must not use up a code or renew a token the client never sees.
   if (compiled.handler && !preference && req.method !== 'HEAD') {
-    const request: MockRequest = {
-      method: req.method,
-      path: req.path,
-      params: parameters.path,
-      query: { ...queryObject(query), ...parameters.query },
-      headers,
-      body,
-      cookies: parseCookies(headers.cookie),
-      remoteAddress: remoteAddress(req),
-    };
     try {
       response = await compiled.handler({
         ...pluginContext(runtime, deps, sessionId),
         operation: operationInfo(runtime, compiled),
-        request,
+        request: mockRequest(req, headers, { params: parameters.path, query: { ...queryObject(query), ...parameters.query }, body }),
         fromSpec: (choice) => compiled.answers.answer(choice),
       });
     } catch (error) {
@@ -163,23 +170,15 @@ async function serveOperation(runtime: ProviderRuntime, compiled: CompiledOperat
 }
 
 async function servePage(runtime: ProviderRuntime, page: PageRoute, deps: RouterDependencies, req: Request, res: Response): Promise<void> {
-  const notes = notesOf(res);
-  notes.page = page.name;
-  const sessionId = SessionRegistry.idFrom(req.headers[SESSION_HEADER]);
-  notes.session = sessionId;
-  const headers = lowerCaseHeaders(req);
+  notesOf(res).page = page.name;
+  const sessionId = sessionOf(req, res);
   const response = await page.handler({
     ...pluginContext(runtime, deps, sessionId),
-    request: {
-      method: req.method,
-      path: req.path,
+    request: mockRequest(req, lowerCaseHeaders(req), {
       params: { ...req.params },
       query: queryObject(rawQuery(req)),
-      headers,
       body: parsePageBody(typeof req.body === 'string' ? req.body : undefined, req.headers['content-type']),
-      cookies: parseCookies(headers.cookie),
-      remoteAddress: remoteAddress(req),
-    },
+    }),
   });
   sendMockResponse(res, response);
 }

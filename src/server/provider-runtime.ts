@@ -83,6 +83,27 @@ export class ProviderRuntime {
     return this.plugin.mounts.map(normaliseMount);
   }
 
+  get title(): string {
+    return this.plugin.title ?? this.spec.source.info.title;
+  }
+
+  baseUrls(publicUrl: string): string[] {
+    const urlFor = urlBuilder(publicUrl);
+    return this.mounts.map((mount) => urlFor(mount));
+  }
+
+  /** Each operation, the base URL it is served under, and whether a stateful handler answers it. */
+  operationList(publicUrl: string): { operationId: string; method: string; path: string; baseUrl: string; stateful: boolean }[] {
+    const urlFor = urlBuilder(publicUrl);
+    return [...this.operations.values()].map(({ operation, handler }) => ({
+      operationId: operation.operationId,
+      method: operation.method,
+      path: operation.path,
+      baseUrl: urlFor(operation.mount),
+      stateful: handler !== undefined,
+    }));
+  }
+
   fixtureContext(publicUrl: string): FixtureContext {
     const faker = new Faker({ locale: [en] });
     // Each plugin gets its own stream, so adding a provider does not change another's fixtures.

@@ -91,7 +91,7 @@ function indexOperations(document: OpenApiDocument, file: string): SpecOperation
 }
 
 /** The path of the server entry that points at the mock, without a trailing slash. */
-export function mockMountOf(servers: ServerObject[], where: string): string {
+function mockMountOf(servers: ServerObject[], where: string): string {
   const mock = servers.find((server) => server.url.startsWith(MOCK_SERVER_PREFIX));
   if (!mock) {
     throw new Error(`${where}: no server entry starts with ${MOCK_SERVER_PREFIX}, so the mock cannot tell where to serve it.`);

@@ -83,8 +83,4 @@ export class SessionRegistry {
     if (id === undefined) this.#sessions.clear();
     else this.#sessions.delete(id);
   }
-
-  has(id: string): boolean {
-    return this.#sessions.has(id);
-  }
 }

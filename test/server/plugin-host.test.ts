@@ -4,12 +4,12 @@
  * response validation that fails loudly.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mockApp, newSession, NOTES_PLUGIN } from '../helpers.ts';
+import { mockApp, newSession, notesApp, NOTES_PLUGIN } from '../helpers.ts';
 
 let http: Awaited<ReturnType<typeof mockApp>>['http'];
 let mock: Awaited<ReturnType<typeof mockApp>>['mock'];
 beforeAll(async () => {
-  ({ http, mock } = await mockApp({ providers: [], plugins: [NOTES_PLUGIN] }));
+  ({ http, mock } = await notesApp());
 });
 
 describe('a plugin loaded from a file path', () => {
@@ -106,7 +106,7 @@ describe('a plugin loaded from a file path', () => {
   });
 
   it('passes a violating answer through when response validation is switched off', async () => {
-    const { http: lax } = await mockApp({ providers: [], plugins: [NOTES_PLUGIN], validateResponses: false });
+    const { http: lax } = await notesApp({ validateResponses: false });
     const response = await lax.get('/notes-api/broken');
     expect(response.status).toBe(200);
     expect(response.body).toEqual({ id: 7, text: 'wrong id type' });
@@ -140,7 +140,7 @@ describe('a plugin loaded from a file path', () => {
 
   it('turns an unexpected throw into a generic 500 in the plugin shape, cause logged but never sent', async () => {
     const logged: Record<string, unknown>[] = [];
-    const { http: logging } = await mockApp({ providers: [], plugins: [NOTES_PLUGIN], log: (level, msg, fields) => logged.push({ level, msg, ...fields }) });
+    const { http: logging } = await notesApp({ log: (level, msg, fields) => logged.push({ level, msg, ...fields }) });
     const response = await logging.get('/notes-api/crash');
     expect(response.status).toBe(500);
     expect(response.body).toEqual({ problem: 'The mock server hit an unexpected error.', code: 'internal_error' });
@@ -191,9 +191,9 @@ describe('answers from the spec, chosen with Prefer', () => {
     const first = await http.get('/notes-api/generated');
     expect(first.status).toBe(200); // the response validator would have made it a 500 otherwise
     expect(first.body).toEqual(expect.objectContaining({ id: expect.any(String), author: expect.any(String) }));
-    const again = await mockApp({ providers: [], plugins: [NOTES_PLUGIN] });
+    const again = await notesApp();
     expect((await again.http.get('/notes-api/generated')).body).toEqual(first.body);
-    const otherSeed = await mockApp({ providers: [], plugins: [NOTES_PLUGIN], seed: 2 });
+    const otherSeed = await notesApp({ seed: 2 });
     expect((await otherSeed.http.get('/notes-api/generated')).body).not.toEqual(first.body);
   });
 
@@ -229,7 +229,7 @@ describe('plugins that cannot be served are refused at startup, naming the probl
 
   it('drops the least recently used named session past maxSessions, never the default one', async () => {
     const logged: unknown[] = [];
-    const { http: small } = await mockApp({ providers: [], plugins: [NOTES_PLUGIN], maxSessions: 2, log: (level, msg, fields) => logged.push({ level, msg, ...fields }) });
+    const { http: small } = await notesApp({ maxSessions: 2, log: (level, msg, fields) => logged.push({ level, msg, ...fields }) });
     await small.post('/notes-api/notes').send({ text: 'default keeps this' }).expect(201);
     for (const session of ['s1', 's2', 's3']) await small.post('/notes-api/notes').set('X-Mock-Session', session).send({ text: session }).expect(201);
     expect((await small.get('/notes-api/notes/n1')).body.text).toBe('default keeps this');
