@@ -1,9 +1,11 @@
+#!/usr/bin/env node
 /**
  * `npm start`: serves every provider on one port (default 4010) and prints their base URLs and
  * default credentials. `cli(argv)` returns the running server, so tests can start it on port 0.
  */
 import { parseArgs } from 'node:util';
-import { pathToFileURL } from 'node:url';
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { startMockServer, type RunningMockServer } from './server/start-server.ts';
 
 const USAGE = `Usage: partnermock [options]
@@ -92,7 +94,7 @@ function stopOnSignals(running: RunningMockServer): void {
   process.once('SIGTERM', () => stop('SIGTERM'));
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+if (isMainModule()) {
   cli(process.argv.slice(2)).then(
     (running) => {
       if (running) stopOnSignals(running);
@@ -102,4 +104,15 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       process.exit(1);
     },
   );
+}
+
+/** Run directly (`tsx src/cli.ts`, or the package's `partnermock` bin, which npm reaches through a symlink). */
+function isMainModule(): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
 }

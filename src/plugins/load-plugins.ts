@@ -1,5 +1,5 @@
 /**
- * Finds plugins: the built-in providers are the folders under `mocks/` (each with an `index.ts`
+ * Finds plugins: the built-in providers are the folders under `mocks/` (each with an `index.ts`, or `index.js` once built,
  * default-exporting a plugin or a factory), and more can be loaded from any module path. The core
  * names no provider: adding one is adding a folder.
  */
@@ -30,8 +30,9 @@ export async function loadBuiltinPlugins(directory = BUILTIN_PLUGIN_DIRECTORY): 
   const folders = entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
   const plugins: AnyPlugin[] = [];
   for (const folder of folders) {
-    const index = resolve(directory, folder, 'index.ts');
-    if (existsSync(index)) plugins.push(await loadPluginModule(index));
+    // `index.ts` when run from source (tsx), `index.js` in the built package.
+    const index = ['index.ts', 'index.js'].map((file) => resolve(directory, folder, file)).find((path) => existsSync(path));
+    if (index) plugins.push(await loadPluginModule(index));
   }
   return plugins;
 }

@@ -1,0 +1,62 @@
+/** Keeta client: the merchant authorization URL, and the parameters of the redirect back. */
+import createClient, { type Client, type ClientOptions } from 'openapi-fetch';
+import type { components, paths } from '../generated/keeta.ts';
+import { CallbackError } from './callback-error.ts';
+import { expectData, searchParamsOf, trimSlash } from './call.ts';
+
+export type KeetaAuthorizationUrl = components['schemas']['AuthorizationUrlResponse'];
+export type KeetaCallback = components['schemas']['AuthorizationCallback'];
+export type KeetaProblem = components['schemas']['Problem'];
+export type KeetaPaths = paths;
+
+export interface KeetaClientOptions {
+  /** e.g. `http://localhost:4010/keeta` for the mock, or Keeta's open API host. */
+  baseUrl: string;
+  fetch?: ClientOptions['fetch'];
+}
+
+const PROVIDER = 'keeta';
+
+export function createKeetaClient(options: KeetaClientOptions) {
+  const api: Client<paths> = createClient<paths>({ baseUrl: trimSlash(options.baseUrl), ...(options.fetch ? { fetch: options.fetch } : {}) });
+  return {
+    /** The underlying typed client for calls the helpers do not cover. */
+    api,
+    /** The URL to send the merchant to; Keeta redirects back to `redirectUri` with the authorization. */
+    async getAuthorizationUrl(query: { clientId: string; redirectUri?: string; state?: string }): Promise<KeetaAuthorizationUrl> {
+      return expectData(PROVIDER, 'getAuthorizationUrl', api.GET('/oauth/authorization/url', { params: { query } }));
+    },
+  };
+}
+
+export type KeetaClient = ReturnType<typeof createKeetaClient>;
+
+const REQUIRED: (keyof KeetaCallback)[] = ['authId', 'state', 'appId', 'timestamp'];
+
+/**
+ * The redirect back from Keeta's merchant page, typed. Throws CallbackError when the merchant denied
+ * (`error` in the redirect) or a required parameter is missing. Pass `expectedState` to also refuse a
+ * callback whose `state` is not the one you sent (CSRF).
+ */
+export function parseKeetaCallback(url: string | URL, expectedState?: string): KeetaCallback {
+  const search = searchParamsOf(url);
+  const parameters = Object.fromEntries(search);
+  const error = search.get('error');
+  if (error) throw new CallbackError(error, `Keeta refused the authorization: ${search.get('error_description') ?? error}`, parameters);
+  const missing = REQUIRED.filter((name) => !search.get(name));
+  if (missing.length) throw new CallbackError('missing_parameter', `The Keeta callback lacks ${missing.join(', ')}`, parameters);
+  if (expectedState !== undefined && search.get('state') !== expectedState) {
+    throw new CallbackError('state_mismatch', 'The Keeta callback carries a state this CRM did not send', parameters);
+  }
+  const callback: KeetaCallback = {
+    authId: search.get('authId')!,
+    state: search.get('state')!,
+    appId: search.get('appId')!,
+    timestamp: search.get('timestamp')!,
+  };
+  const merchantId = search.get('keetaMerchantId');
+  const code = search.get('code');
+  if (merchantId) callback.keetaMerchantId = merchantId;
+  if (code) callback.code = code;
+  return callback;
+}
