@@ -25,6 +25,31 @@ export interface Merchant extends Record<string, unknown> {
   city: string;
 }
 
+/**
+ * A completed merchant decision on the merchant page, as listed at `GET /__mock/keeta/authorizations`.
+ * Denied ones are kept too, so a test can see that the merchant said no.
+ */
+export interface KeetaAuthorization extends Record<string, unknown> {
+  /** Fresh per decision (UUID v4); the `authId` of the redirect back. */
+  authId: string;
+  decision: 'authorized' | 'denied';
+  clientId: string;
+  appId: string;
+  mode: AppMode;
+  /** The merchant picked on the page (absent when a merchant denied without picking one). */
+  merchantId?: string;
+  merchantName?: string;
+  /** The `state` the link carried, unchanged ('' when none). */
+  state: string;
+  /** Absent when the link had no redirectUri: the page itself showed the result. */
+  redirectUri?: string;
+  /** Only in shop_level_authorization_code mode, and only when authorized. */
+  code?: string;
+  /** Epoch milliseconds on the session clock: the redirect's `timestamp`. */
+  timestamp: number;
+  createdAt: string;
+}
+
 export const DEFAULT_CLIENT_ID = 'keeta-demo';
 
 export const collections: Record<string, CollectionDefinition> = {
@@ -57,10 +82,28 @@ export const collections: Record<string, CollectionDefinition> = {
     },
   },
   authorizations: {
-    description: 'Completed merchant authorizations (filled by the merchant page).',
+    description: 'Completed merchant decisions (authorized or denied), filled by the merchant page.',
     idField: 'authId',
     readOnly: true,
-    schema: { type: 'object', required: ['authId'] },
+    // Read-only: nothing is ever validated against this; it documents what the page stores.
+    schema: {
+      type: 'object',
+      required: ['authId', 'decision', 'clientId', 'appId', 'mode', 'state', 'timestamp', 'createdAt'],
+      properties: {
+        authId: { type: 'string' },
+        decision: { enum: ['authorized', 'denied'] },
+        clientId: { type: 'string' },
+        appId: { type: 'string' },
+        mode: { enum: ['client_credentials', 'shop_level_authorization_code'] },
+        merchantId: { type: 'string' },
+        merchantName: { type: 'string' },
+        state: { type: 'string' },
+        redirectUri: { type: 'string' },
+        code: { type: 'string' },
+        timestamp: { type: 'integer' },
+        createdAt: { type: 'string', format: 'date-time' },
+      },
+    },
   },
 };
 

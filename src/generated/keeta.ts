@@ -23,13 +23,30 @@ export interface paths {
          *     `<public base URL>/keeta/m/web/openapi/authorize?...` (inferred, DESIGN.md: URLs the mock hands
          *     out are built from its configured public base URL).
          *
+         *     **The merchant page** (inferred: how the mock emulates Keeta's page, which the docs do not
+         *     describe). `GET <public base URL>/keeta/m/web/openapi/authorize?...` works from the query alone
+         *     (browsers never send the `#/app-activation` fragment). The link is not trusted: the page looks the
+         *     app up by `appId` and checks `redirectUri` against the same rules as this operation, when it is
+         *     shown and again when it is submitted; a link naming no known app, a `responseType` other than the
+         *     app's mode, or a refused `redirectUri` gets a 400 HTML page and no redirect. The link itself is
+         *     reusable (nothing in the docs makes it one-time). The page shows the app and a form (POST to the
+         *     same path) in which the merchant picks one of the session's `merchants` and presses Authorize or
+         *     Deny. Each form is one-time, expires (default 10 minutes of the session clock) and is protected
+         *     against cross-site submission by a CSRF token bound to an HttpOnly, SameSite=Lax cookie (403
+         *     otherwise); a second submission of the same form gets 409. Every decision gets a fresh `authId`
+         *     and is listed at `GET /__mock/keeta/authorizations`.
+         *
          *     **The redirect back** (documented): when the merchant completes authorization, the browser is
          *     redirected to `redirectUri?authId=…&state=…&appId=…&timestamp=…`, plus `keetaMerchantId` and
          *     `code` when the application is in `shop_level_authorization_code` mode. `timestamp` is the
-         *     authorization completion time; that it is epoch milliseconds is inferred. These parameters are
-         *     described by the `AuthorizationCallback` schema, referenced from the vendor extension
-         *     `x-redirect-parameters` (not an OpenAPI `callbacks` object: callbacks model server-to-server calls,
-         *     this is a browser redirect).
+         *     authorization completion time; that it is epoch milliseconds is inferred. The parameters are
+         *     appended to `redirectUri`'s own query, which is kept as it is (inferred). When the merchant
+         *     denies, the browser is redirected with `error=access_denied`, `error_description` and `state`
+         *     instead (inferred, after RFC 6749 §4.1.2.1: the docs describe only success). Without a
+         *     `redirectUri` there is no redirect: the page itself shows the result and its `authId` (inferred).
+         *     These parameters are described by the `AuthorizationCallback` schema, referenced from the vendor
+         *     extension `x-redirect-parameters` (not an OpenAPI `callbacks` object: callbacks model
+         *     server-to-server calls, this is a browser redirect).
          *
          *     **Docs inconsistency, `state`:** the docs return `state` on the redirect ("matches your original
          *     request") and show `state=` in the URL, but list no `state` parameter for this endpoint. Resolution
@@ -68,13 +85,31 @@ export interface components {
             merchantAuthorizationUrl: string;
         };
         /**
-         * @description The query parameters appended to `redirectUri` when the merchant completes authorization
-         *     (documented: `redirectUri?authId=authId&state=%s&appId=%s&timestamp=%s&keetaMerchantId=%s&code=%s`).
-         *     Not an HTTP response of this API: a browser redirect, referenced from the operation's
-         *     `x-redirect-parameters`. All values arrive as query-string strings. Which parameters are required
-         *     and `additionalProperties: false` are ours (inferred): `authId`, `state`, `appId` and `timestamp`
-         *     are always present; `keetaMerchantId` and `code` only in `shop_level_authorization_code` mode
-         *     (documented).
+         * @description The query parameters appended to `redirectUri` when the merchant has decided: a browser redirect,
+         *     not an HTTP response of this API, referenced from the operation's `x-redirect-parameters`. All
+         *     values arrive as query-string strings. Either the documented success parameters
+         *     (`AuthorizationGranted`) or, when the merchant denies, an error (`AuthorizationDenied`,
+         *     inferred: the docs describe only success). The two share only `state`, so a callback handler
+         *     tells them apart by `error`.
+         * @example {
+         *       "authId": "9f1c2b7e-4d3a-4c1e-9b8a-2f6d5e4c3b2a",
+         *       "state": "af0ifjsldkj",
+         *       "appId": "2123830428",
+         *       "timestamp": "1767225600000"
+         *     }
+         * @example {
+         *       "error": "access_denied",
+         *       "error_description": "The merchant denied the authorization request.",
+         *       "state": "af0ifjsldkj"
+         *     }
+         */
+        AuthorizationCallback: components["schemas"]["AuthorizationGranted"] | components["schemas"]["AuthorizationDenied"];
+        /**
+         * @description The parameters of the redirect after the merchant authorized the app (documented:
+         *     `redirectUri?authId=authId&state=%s&appId=%s&timestamp=%s&keetaMerchantId=%s&code=%s`). Which
+         *     parameters are required and `additionalProperties: false` are ours (inferred): `authId`, `state`,
+         *     `appId` and `timestamp` are always present; `keetaMerchantId` and `code` only in
+         *     `shop_level_authorization_code` mode (documented), and then both.
          * @example {
          *       "authId": "9f1c2b7e-4d3a-4c1e-9b8a-2f6d5e4c3b2a",
          *       "state": "af0ifjsldkj",
@@ -87,13 +122,14 @@ export interface components {
          *       "appId": "2123830428",
          *       "timestamp": "1767225600000",
          *       "keetaMerchantId": "700012345",
-         *       "code": "4f2a9c1e7b3d"
+         *       "code": "4f2a9c1e7b3d5a6f8e9d0c1b2a3f4e5d"
          *     }
          */
-        AuthorizationCallback: {
+        AuthorizationGranted: {
             /**
-             * @description Unique authorization identifier for this specific authorization session; use it for
-             *     subsequent API calls.
+             * @description Documented: unique authorization identifier for this specific authorization session; use it
+             *     for subsequent API calls. Inferred (ours): the mock sends a fresh UUID v4 for every decision
+             *     (the docs give no example value).
              */
             authId: string;
             /**
@@ -109,20 +145,47 @@ export interface components {
             appId: string;
             /**
              * @description Documented: the authorization completion timestamp. Inferred (ours): Unix epoch time in
-             *     milliseconds, as decimal digits.
+             *     milliseconds, as decimal digits (on the mock: its session clock, which `POST /__mock/clock`
+             *     moves).
              * @example 1767225600000
              */
             timestamp: string;
             /**
-             * @description The merchant ID generated by Keeta; only returned when the application is in
-             *     `shop_level_authorization_code` mode (documented).
+             * @description Documented: the merchant ID generated by Keeta; only returned when the application is in
+             *     `shop_level_authorization_code` mode. Inferred (ours): the mock sends the `id` of the
+             *     merchant picked on its merchant page (the `merchants` fixture collection).
              */
             keetaMerchantId?: string;
             /**
-             * @description The authorization code generated by Keeta; only returned when the application is in
-             *     `shop_level_authorization_code` mode (documented).
+             * @description Documented: the authorization code generated by Keeta; only returned when the application is
+             *     in `shop_level_authorization_code` mode. Inferred (ours): the docs document no endpoint that
+             *     redeems it, so the mock invents none; it issues a fresh random code (32 hex digits) per
+             *     authorization, never twice, and keeps it with the authorization (`GET
+             *     /__mock/keeta/authorizations`).
              */
             code?: string;
+        };
+        /**
+         * @description Inferred (the docs describe only the successful redirect): the parameters of the redirect after
+         *     the merchant pressed Deny, after OAuth 2.0's error response (RFC 6749 §4.1.2.1): `error`,
+         *     `error_description` and the unchanged `state`. No `authId` is sent, although the mock records the
+         *     denial under one (`GET /__mock/keeta/authorizations`).
+         * @example {
+         *       "error": "access_denied",
+         *       "error_description": "The merchant denied the authorization request.",
+         *       "state": "af0ifjsldkj"
+         *     }
+         */
+        AuthorizationDenied: {
+            /**
+             * @description The merchant denied the request (RFC 6749 §4.1.2.1 `access_denied`).
+             * @constant
+             */
+            error: "access_denied";
+            /** @description A human-readable explanation. */
+            error_description: string;
+            /** @description The `state` passed to `getAuthorizationUrl`, unchanged ('' when none was given). */
+            state: string;
         };
         /**
          * @description RFC 9457 problem details (`application/problem+json`). Documented for 401: `title` (string,
@@ -219,9 +282,13 @@ export interface operations {
                 clientId: string;
                 /**
                  * @description Documented: optional `redirectUri`, the page the merchant is redirected to after authorization.
-                 *     Inferred (ours): when given it must be an absolute `http`/`https` URL, and when the app has
-                 *     registered redirect URIs it must equal one of them exactly (otherwise `400`). When it is not
-                 *     given, the returned authorization URL carries an empty `redirectUri=` as in the docs' example.
+                 *     Inferred (ours): when given it must be an absolute `http`/`https` URL that parses (so
+                 *     `javascript:`, `data:`, relative and malformed ones such as `http://` are refused), without
+                 *     whitespace, control characters or a fragment (RFC 6749 §3.1.2: the parameters go in its
+                 *     query); and when the app has registered redirect URIs it must equal one of them exactly, as a
+                 *     string, with no normalisation (so prefix, suffix and case variants are refused). Otherwise
+                 *     `400`. When it is not given, the returned authorization URL carries an empty `redirectUri=` as
+                 *     in the docs' example, and the merchant page shows the result instead of redirecting.
                  */
                 redirectUri?: string;
                 /**

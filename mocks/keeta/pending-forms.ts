@@ -1,0 +1,76 @@
+/**
+ * The one-time part of the merchant page: every GET of the page creates a pending form, remembered
+ * here per session, and the first valid POST of that form consumes it.
+ *
+ * A pending form binds together
+ * - a random id (hidden field `authorizationRequest`),
+ * - a random CSRF token (hidden field `csrfToken`: the synchronizer-token pattern), and
+ * - the browser that loaded it (the random value of an HttpOnly, SameSite=Lax cookie),
+ * so a POST from another site (no cookie, no token) or a replayed form is refused. What the form
+ * authorizes (app, redirectUri, state) was checked when it was created and is checked again on POST.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Clock } from '../../src/index.ts';
+
+export interface PendingForm {
+  id: string;
+  csrfToken: string;
+  /** The cookie value of the browser that loaded the form. */
+  browserId: string;
+  clientId: string;
+  appId: string;
+  /** Undefined when the link had none: the page shows the result instead of redirecting. */
+  redirectUri?: string;
+  state: string;
+  expiresAtMs: number;
+  /** Set, synchronously, by the first valid POST; a second POST of the same form is refused. */
+  used: boolean;
+}
+
+export interface KeetaState {
+  /** Pending forms in creation order, so the oldest (and, the lifetime being fixed, first to expire) come first. */
+  pendingForms: Map<string, PendingForm>;
+}
+
+export interface PendingFormLimits {
+  lifetimeSeconds: number;
+  /** Per session; beyond it the oldest are forgotten, so reloading the page forever cannot grow memory. */
+  maxPending: number;
+}
+
+export function createKeetaState(): KeetaState {
+  return { pendingForms: new Map() };
+}
+
+/** 32 random bytes, base64url: ids, tokens and cookie values nobody can guess. */
+export function randomToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+export function isToken(value: unknown): value is string {
+  return typeof value === 'string' && /^[A-Za-z0-9_-]{43}$/.test(value);
+}
+
+export function createPendingForm(
+  state: KeetaState,
+  clock: Clock,
+  limits: PendingFormLimits,
+  form: Pick<PendingForm, 'browserId' | 'clientId' | 'appId' | 'redirectUri' | 'state'>,
+): PendingForm {
+  const now = clock.nowMs();
+  for (const [id, pending] of state.pendingForms) {
+    if (pending.expiresAtMs > now && state.pendingForms.size < limits.maxPending) break;
+    state.pendingForms.delete(id);
+  }
+  const pending: PendingForm = { ...form, id: randomToken(), csrfToken: randomToken(), expiresAtMs: now + limits.lifetimeSeconds * 1000, used: false };
+  state.pendingForms.set(pending.id, pending);
+  return pending;
+}
+
+/** Constant-time comparison of two tokens (a mismatch in length is not secret). */
+export function sameToken(expected: string, given: unknown): boolean {
+  if (typeof given !== 'string') return false;
+  const a = Buffer.from(expected);
+  const b = Buffer.from(given);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
