@@ -21,7 +21,8 @@ export interface TradingAccount {
 }
 
 export interface Just2TradeUser extends Record<string, unknown> {
-  id: string;
+  /** Optional when added through the control API: the profile then uses an id derived from the login. */
+  id?: string;
   login: string;
   password: string;
   email: string;
@@ -40,7 +41,8 @@ export const collections: Record<string, CollectionDefinition> = {
       properties: {
         clientId: { type: 'string', minLength: 1 },
         clientSecret: { type: 'string', minLength: 1 },
-        redirectUris: { type: 'array', minItems: 1, items: { type: 'string', format: 'uri' } },
+        // Absolute URIs without a fragment (RFC 6749 §3.1.2), compared character for character.
+        redirectUris: { type: 'array', minItems: 1, items: { type: 'string', format: 'uri', pattern: '^[^#]*$' } },
       },
       additionalProperties: false,
     },
@@ -62,12 +64,13 @@ export const collections: Record<string, CollectionDefinition> = {
           items: {
             type: 'object',
             required: ['account_number', 'trade_platform'],
-            properties: { account_number: { type: 'string' }, trade_platform: { type: 'string' } },
+            // As strict as the profile's Account schema, so an added user's profile is always valid.
+            properties: { account_number: { type: 'string', minLength: 1 }, trade_platform: { type: 'string', minLength: 1 } },
             additionalProperties: false,
           },
           default: [],
         },
-        applicationStatus: { type: 'string', default: 'process' },
+        applicationStatus: { type: 'string', minLength: 1, default: 'process' },
       },
       additionalProperties: false,
     },

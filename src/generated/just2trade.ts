@@ -14,13 +14,16 @@ export interface paths {
          *     the credentials; after successful authentication the user is redirected to `redirect_uri` with HTTP
          *     302 and the authorization code (documented).
          *
-         *     Emulation (inferred, RFC 6749 §4.1): the login form posts back to this same URL (`<form
-         *     method="post">` without `action`, query string kept); that POST is one of the mock's HTML pages
-         *     (DESIGN.md "pages"), not part of this API, and answers the documented 302. This GET answers 200 with
-         *     the login form, 302 with `error` once client and redirect URI are verified but the request is
-         *     otherwise unacceptable (e.g. `response_type` other than `code`), and 400 with an HTML error page
-         *     when `client_id`, `client_secret` or `redirect_uri` is invalid: the user is never redirected to an
-         *     unverified URI (RFC 6749 §4.1.2.1, RFC 9700). Unknown query parameters are ignored (RFC 6749 §3.1).
+         *     Emulation (inferred, RFC 6749 §4.1): this GET answers 400 with an HTML error page when `client_id`,
+         *     `client_secret` or `redirect_uri` is missing or invalid (the user is never redirected to an unverified
+         *     URI, RFC 6749 §4.1.2.1, RFC 9700); once client and redirect URI are verified, 302 with `error` when
+         *     the request is otherwise unacceptable (e.g. `response_type` other than `code`); and 200 with the login
+         *     form otherwise. The pending request is kept on the server (10 minutes by default) under a random id;
+         *     the form carries only that id and a CSRF token that must also come back in a cookie the page sets.
+         *     The form posts to `POST /connect/authorize/login` on this host, one of the mock's HTML pages
+         *     (DESIGN.md "pages"), not part of this API: wrong credentials show the form again with a message, right
+         *     ones answer the documented 302 with a one-time code (60 seconds by default). Unknown query parameters,
+         *     `scope` included, are ignored (RFC 6749 §3.1, §3.3: the token's scope is always `email profile`).
          */
         get: operations["authorize"];
         put?: never;
@@ -46,10 +49,13 @@ export interface paths {
          *     requests; the request is form-encoded with `Accept: application/json`; the access token is issued for
          *     24 hours by default and is renewed with every usage; the authorization code lifetime is short.
          *
-         *     Emulation (inferred, RFC 6749 §4.1.3, §5): codes are single-use, short-lived and bound to the client
-         *     they were issued to (and to `redirect_uri` when both requests carry one). The mock answers
-         *     `scope: "email profile"`, `token_type: "Bearer"`, an opaque `access_token` and `expires_in: 86400`.
-         *     Errors come as `OAuthError` with `Cache-Control: no-store`.
+         *     Emulation (inferred, RFC 6749 §4.1.3, §5): codes are single-use, short-lived (60 seconds by default)
+         *     and bound to the client they were issued to (and to `redirect_uri` when both requests carry one). A
+         *     second redemption of a code fails and revokes the access token issued from it (RFC 6749 §4.1.2). The
+         *     client identifies itself with `client_id` in the form (documented) or with HTTP Basic
+         *     (`clientSecretBasic`, RFC 6749 §2.3.1, what many OAuth libraries send by default); a secret, when sent
+         *     either way, must be right. The mock answers `scope: "email profile"`, `token_type: "Bearer"`, an opaque
+         *     `access_token` and `expires_in: 86400`. Errors come as `OAuthError` with `Cache-Control: no-store`.
          */
         post: operations["requestToken"];
         delete?: never;
@@ -96,7 +102,10 @@ export interface components {
          *     optional `client_secret` and `redirect_uri` (docs inconsistency: the docs' request carries neither,
          *     unlike RFC 6749 §4.1.3; standard OAuth libraries send them, so the mock accepts them; a sent secret
          *     must be right, and if both the authorization and token requests carry `redirect_uri` they must
-         *     match). Unknown parameters are ignored (RFC 6749 §3.2), hence `additionalProperties: true`.
+         *     match). Inferred: `client_id` is not required by this schema only because a client that
+         *     authenticates with HTTP Basic (`clientSecretBasic`) names itself in the header instead (RFC 6749
+         *     §2.3.1, §4.1.3); without either the mock answers `invalid_request`. Unknown parameters are ignored
+         *     (RFC 6749 §3.2), hence `additionalProperties: true`.
          */
         TokenRequest: {
             /**
@@ -113,12 +122,14 @@ export interface components {
              */
             code: string;
             /**
-             * @description Documented; Required. The client id issued to the service.
+             * @description Documented; Required. The client id issued to the service. The mock also takes it from HTTP Basic
+             *     instead (inferred, see `TokenRequest`); sent both ways, the two must be equal.
              * @example crm-demo
              */
-            client_id: string;
+            client_id?: string;
             /**
-             * @description Inferred (RFC 6749 §2.3.1). Optional; when sent it must match the client's secret.
+             * @description Inferred (RFC 6749 §2.3.1). Optional; when sent it must match the client's secret. Not together
+             *     with HTTP Basic (one authentication method per request, RFC 6749 §2.3).
              * @example crm-demo-secret
              */
             client_secret?: string;
@@ -241,9 +252,9 @@ export interface components {
     responses: {
         /**
          * @description Inferred (RFC 6749 §4.1.2.1, RFC 9700): `client_id`, `client_secret` or `redirect_uri` is missing or
-         *     invalid, so the user must not be redirected. A browser gets an HTML error page (`text/html`, what the
-         *     handler renders); the core's request validation (e.g. a missing required query parameter) writes the
-         *     provider's pinned error shape `OAuthError` as `application/json`.
+         *     invalid (or a parameter is malformed or repeated), so the user must not be redirected: the browser
+         *     gets an HTML error page, whether the request failed validation against this spec or the registered
+         *     clients.
          */
         AuthorizeBadRequest: {
             headers: {
@@ -251,7 +262,6 @@ export interface components {
             };
             content: {
                 "text/html": components["schemas"]["HtmlPage"];
-                "application/json": components["schemas"]["OAuthError"];
             };
         };
         /**
@@ -270,11 +280,18 @@ export interface components {
         };
         /**
          * @description Inferred (RFC 6749 §5.2; the docs document no errors): client authentication failed (unknown
-         *     `client_id`, wrong `client_secret` when one is sent).
+         *     `client_id`, wrong `client_secret` when one is sent, a malformed or non-Basic `Authorization`
+         *     header). When the client tried the `Authorization` header, the answer carries `WWW-Authenticate:
+         *     Basic realm="just2trade"`.
          */
         TokenUnauthorized: {
             headers: {
                 "Cache-Control": components["headers"]["CacheControlNoStore"];
+                /**
+                 * @description Inferred (RFC 6749 §5.2). Present when the client authenticated with the `Authorization` header.
+                 * @example Basic realm="just2trade"
+                 */
+                "WWW-Authenticate"?: string;
                 [name: string]: unknown;
             };
             content: {
@@ -337,11 +354,13 @@ export interface operations {
             query: {
                 /**
                  * @description Documented: Required; "This is the OAuth authorization flow to use. We currently support only
-                 *     `code`." The schema deliberately has no enum: an unsupported value must be answered by
-                 *     redirecting to the verified `redirect_uri` with `error=unsupported_response_type` (RFC 6749
-                 *     §4.1.2.1), which request validation against an enum would turn into a plain 400.
+                 *     `code`." The mock enforces both itself rather than through this schema (no `required`, no
+                 *     enum, inferred): once the client and `redirect_uri` are verified, a missing value is answered
+                 *     by redirecting to `redirect_uri` with `error=invalid_request` and an unsupported one with
+                 *     `error=unsupported_response_type` (RFC 6749 §4.1.2.1); request validation would turn both into
+                 *     an error page instead.
                  */
-                response_type: string;
+                response_type?: string;
                 /** @description Documented; Required. The client id issued to the service. */
                 client_id: string;
                 /**
@@ -373,8 +392,10 @@ export interface operations {
         responses: {
             /**
              * @description The Just2Trade login form (documented: "The user will see the Just2Trade login form to input the
-             *     credentials"). The markup is ours (inferred): a form posting back to this URL with `login` and
-             *     `password` fields.
+             *     credentials"). The markup is ours (inferred): a form posting to `/connect/authorize/login` with
+             *     `login` and `password` fields and the hidden pending-request id and CSRF token; the page sets the
+             *     CSRF cookie (`HttpOnly`, `SameSite=Lax`) and is sent with `Cache-Control: no-store`,
+             *     `X-Frame-Options: DENY` and a `Content-Security-Policy` with `frame-ancestors 'none'`.
              */
             200: {
                 headers: {

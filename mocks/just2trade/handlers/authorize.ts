@@ -1,0 +1,63 @@
+/**
+ * `GET /connect/authorize`: the start of the documented flow. Steps, in the order RFC 6749
+ * §4.1.2.1 requires:
+ *   1. client and redirect URI verified, else an HTML error page, never a redirect (an unverified
+ *      URI must not receive anything, RFC 9700);
+ *   2. any other problem is reported to the client by redirecting with `error`;
+ *   3. otherwise the login form, with the request kept on the server under a random id.
+ */
+import { MockError, type HandlerContext, type MockResponse } from '../../../src/index.ts';
+import { findClient, isRegisteredRedirectUri, secretMatches } from '../clients.ts';
+import { pageHeaders, renderLoginPage } from '../html.ts';
+import { csrfCookie, loginAction } from '../login-form.ts';
+import type { Just2TradeSettings } from '../options.ts';
+import { redirectUriWith } from '../redirect.ts';
+import { randomId } from '../secrets.ts';
+import { addPending, type Just2TradeState } from '../state.ts';
+
+type Context = HandlerContext<Just2TradeState, Just2TradeSettings>;
+
+/** Query values the spec has already checked to be single strings (or absent). */
+const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+export function authorize(ctx: Context): MockResponse {
+  const { request, fixtures, state, clock, services } = ctx;
+  const clientId = text(request.query.client_id) ?? '';
+  const redirectUri = text(request.query.redirect_uri) ?? '';
+  const clientState = text(request.query.state);
+
+  // 1. Until both are verified, nothing may be sent to redirect_uri.
+  const client = findClient(fixtures, clientId);
+  if (!client || !secretMatches(client, text(request.query.client_secret) ?? '')) {
+    throw new MockError(400, 'invalid_client', 'Unknown client_id or wrong client_secret.');
+  }
+  if (!isRegisteredRedirectUri(client, redirectUri)) {
+    throw new MockError(400, 'invalid_request', 'The redirect_uri is not registered for this client (it must match a registered URI exactly).');
+  }
+
+  // 2. The client and its redirect URI are trusted now: report the rest to the client.
+  const responseType = text(request.query.response_type);
+  if (responseType !== 'code') {
+    const [error, description] =
+      responseType === undefined
+        ? ['invalid_request', 'The required parameter response_type is missing.']
+        : ['unsupported_response_type', 'Only response_type=code is supported.'];
+    return ctx.respond.redirect(redirectUriWith(redirectUri, { error, error_description: description, state: clientState }), 302, pageHeaders());
+  }
+
+  // 3. The login form. Only the pending id and the CSRF token go into the page.
+  const pending = {
+    id: randomId(16),
+    csrfToken: randomId(32),
+    clientId: client.clientId,
+    redirectUri,
+    ...(clientState !== undefined ? { state: clientState } : {}),
+    expiresAtMs: clock.nowMs() + services.loginTtlSeconds * 1000,
+  };
+  addPending(state, pending, clock.nowMs());
+  const page = renderLoginPage({ clientId: client.clientId, action: loginAction(ctx), pendingId: pending.id, csrfToken: pending.csrfToken });
+  return ctx.respond.html(200, page.html, {
+    ...page.headers,
+    'Set-Cookie': csrfCookie(ctx, pending.id, pending.csrfToken, services.loginTtlSeconds),
+  });
+}
