@@ -3,7 +3,20 @@
  * getAuthUrl; the docs show no error): `status` and `meta.status` repeat the HTTP status, `data` is
  * null, `errors` lists what went wrong (one item per spec violation), `modules` is empty.
  */
-import type { MockError, MockResponse } from '../../src/index.ts';
+import { MockError, type MockResponse } from '../../src/index.ts';
+
+/**
+ * A refusal by one of the B2COPY handlers: a MockError that also names the body member at fault
+ * (`/external_token`), which the envelope reports as `field`.
+ */
+export class B2CopyError extends MockError {
+  readonly field: string | undefined;
+
+  constructor(status: number, code: string, message: string, field?: string) {
+    super(status, code, message);
+    this.field = field;
+  }
+}
 
 export function formatB2CopyError(error: MockError): MockResponse {
   const errors = error.details.length
@@ -12,7 +25,7 @@ export function formatB2CopyError(error: MockError): MockResponse {
         message: `${fieldOf(issue.location) ?? 'request body'} ${issue.message}`,
         ...(fieldOf(issue.location) ? { field: fieldOf(issue.location) } : {}),
       }))
-    : [{ code: error.code, message: error.message }];
+    : [{ code: error.code, message: error.message, ...(error instanceof B2CopyError && error.field ? { field: error.field } : {}) }];
   return {
     status: error.status,
     contentType: 'application/json',

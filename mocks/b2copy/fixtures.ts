@@ -6,12 +6,14 @@
  */
 import { readFileSync } from 'node:fs';
 import type { CollectionDefinition, FixtureContext } from '../../src/index.ts';
+import { DEV_KEY_ID } from './dev-keys/sign-dev-external-token.ts';
+
+export { DEV_KEY_ID };
 
 export const MOUNT = '/b2copy';
 
-export const DEV_KEY_ID = 'dev-key';
 export const DEV_PRIVATE_KEY_PATH = new URL('./dev-keys/external-crm-dev-key.private.pem', import.meta.url);
-const DEV_PUBLIC_KEY_PEM = readFileSync(new URL('./dev-keys/external-crm-dev-key.public.pem', import.meta.url), 'utf8');
+export const DEV_PUBLIC_KEY_PEM = readFileSync(new URL('./dev-keys/external-crm-dev-key.public.pem', import.meta.url), 'utf8');
 
 export interface BackOfficeUser extends Record<string, unknown> {
   email: string;
@@ -69,7 +71,9 @@ export const collections: Record<string, CollectionDefinition> = {
       required: ['keyId', 'publicKeyPem', 'allowedIps'],
       properties: {
         keyId: { type: 'string', minLength: 1 },
-        publicKeyPem: { type: 'string', pattern: '-----BEGIN PUBLIC KEY-----' },
+        // An SPKI PEM as `openssl pkey -pubout` writes it (docs page 002); whether it is an EC P-256 key
+        // is checked when a token is verified with it, and a wrong key type is named in that answer.
+        publicKeyPem: { type: 'string', pattern: '^\\s*-----BEGIN PUBLIC KEY-----[A-Za-z0-9+/=\\s]+-----END PUBLIC KEY-----\\s*$', maxLength: 4096 },
         allowedIps: { type: 'array', items: ip, minItems: 1 },
       },
       additionalProperties: false,

@@ -16,7 +16,8 @@ export interface paths {
          *     Documented in 001. Inferred (ours): a user with two-factor authentication enabled gets
          *     `{ "2faRequired": true }` and no tokens from this call (the docs do not describe the 2FA step);
          *     wrong password and unknown email get the same 401 `invalid_credentials`, so emails cannot be
-         *     enumerated.
+         *     enumerated; the tokens' `sub` is the user's email (Back Office users have no other identifier in
+         *     the mock).
          */
         post: operations["signIn"];
         delete?: never;
@@ -39,7 +40,12 @@ export interface paths {
          * @description Returns the URL of the B2COPY Web UI to which a client coming from a third-party CRM is redirected;
          *     the URL carries a token that signs the client in (documented in 000). Authenticated by the Side Auth
          *     **Secret Key** from System > Settings in the Back Office, sent in the body, not by a bearer token.
-         *     Inferred (ours): the token in the URL is one-time and valid for 5 minutes.
+         *     Inferred (ours): the Secret Key setting must not be empty (403 `secret_key_not_set`), the key sent
+         *     must match it (401 `invalid_secret_key`), and only then is the account looked up on that
+         *     investment platform (404 `account_not_found`), so accounts cannot be probed without the key; the token in the
+         *     URL is one-time and valid for 5 minutes (configurable). The Web UI page it leads to (not part of
+         *     this API) signs the account in once and sets a session cookie; a used link gets 409, an expired
+         *     one 410, an unknown one 404, each an HTML page saying which.
          */
         post: operations["getAuthUrl"];
         delete?: never;
@@ -61,9 +67,13 @@ export interface paths {
          * Sign in from an external CRM
          * @description Exchanges a JWT signed by the external CRM (ES256, claims `admin_id`, `device_ip`, `key_id`) for a
          *     pair of access and refresh tokens of the service admin named in `admin_id` (documented in 002).
-         *     Inferred (ours): the token is verified with the public key registered for its `key_id`; ES256 only;
-         *     `exp` is required and `exp`/`nbf`/`iat` are checked with a small clock skew; `device_ip` and the
-         *     request's source address must both be among the integration's allowed IPs.
+         *     Inferred (ours): the token is verified with the public key registered for its `key_id` claim; ES256
+         *     only (`none`, HS*, RS* are refused), and a token whose header carries or points at a key (`jwk`,
+         *     `jku`, `x5c`, `x5u`) is refused; `exp` is required and `exp`/`nbf`/`iat` are checked with a clock
+         *     skew of 60 seconds by default; `admin_id` must name a service admin (ids compared as strings);
+         *     `device_ip` and the request's source address (the TCP peer, IPv4-mapped IPv6 as IPv4) must both
+         *     be among the integration's allowed IPs. The tokens' `sub` is the admin id. Each refusal names
+         *     the check that failed.
          */
         post: operations["authExternalCrm"];
         delete?: never;
@@ -85,8 +95,10 @@ export interface paths {
          * Refresh the access token
          * @description Exchanges a refresh token for a new pair of access and refresh tokens (documented in 002). The docs
          *     do not show the request body; `{ "refresh_token": "<JWT>" }` is pinned by the project (inferred).
-         *     Inferred (ours): refresh tokens rotate; a refresh token works once, and presenting a used one
-         *     again revokes the whole token family (RFC 9700 §4.14.2).
+         *     Inferred (ours): refresh tokens rotate; a refresh token works once (also under concurrent
+         *     requests: exactly one wins), and presenting a used one again revokes the whole token family
+         *     (RFC 9700 §4.14.2): every access and refresh token issued from the same sign-in. The new pair
+         *     stays in the family; an access token is refused here.
          */
         post: operations["refreshToken"];
         delete?: never;
@@ -134,9 +146,9 @@ export interface components {
              * @constant
              */
             "2faRequired": false;
-            /** @description The access token, sent as a bearer token on other B2COPY API requests. Default lifetime (inferred) 1 hour. */
+            /** @description The access token, sent as a bearer token on other B2COPY API requests. Default lifetime (inferred) 1 hour, configurable in the mock (`accessTokenTtlSeconds`). */
             accessToken: components["schemas"]["Token"];
-            /** @description The refresh token, exchanged at refreshToken for a new pair. Default lifetime (inferred) 30 days. */
+            /** @description The refresh token, exchanged at refreshToken for a new pair. Default lifetime (inferred) 30 days, configurable in the mock (`refreshTokenTtlSeconds`). */
             refreshToken: components["schemas"]["Token"];
         };
         /**
@@ -152,9 +164,12 @@ export interface components {
         };
         /**
          * @description A JWT with its issue and expiry times. Documented: `token`, `createdAt`, `expiresAt`; the docs' example
-         *     tokens are RS256 JWTs. Inferred (ours): the mock issues RS256 JWTs with `sub`, `iat`, `exp`, `iss`
-         *     and `jti`, verifiable with the mock's JWKS; `createdAt`/`expiresAt` are ISO 8601 with offset and
-         *     agree with `iat`/`exp`; default lifetimes are 1 hour (access) and 30 days (refresh).
+         *     tokens are RS256 JWTs with `sub`, `iat`, `exp`, `iss`. Inferred (ours): the mock's tokens carry a
+         *     `kid` header and verify with its JWKS (`/__mock/b2copy/jwks.json`); `iss` is the mock's B2COPY base
+         *     URL; further claims are a unique `jti`, `token_use` (`access` or `refresh`), `family_id` (one per
+         *     sign-in, kept through refreshes) and `sub_type` (`back_office_user` or `service_admin`);
+         *     `createdAt`/`expiresAt` are ISO 8601 with offset and agree with `iat`/`exp`; default lifetimes
+         *     are 1 hour (access) and 30 days (refresh), configurable.
          */
         Token: {
             /** @description The JWT (documented); the compact-JWS pattern is ours. */
@@ -226,7 +241,8 @@ export interface components {
              * Format: uri
              * @description The Web UI URL including the one-time client token, format `https://{domain_name}/{token}`
              *     (documented). Inferred (ours): the mock answers `<public base URL>/b2copy/webui/<32 hex>`, i.e.
-             *     the Side Auth Redirect URL setting + "/" + the token; the token works once and for 5 minutes.
+             *     the Side Auth Redirect URL setting + "/" + the token; the token works once and, by default,
+             *     for 5 minutes.
              * @example https://my4.b2copy-demo.com/f5f9470def7b9b9b96b2427a6ebbd8c2
              */
             url: string;
@@ -246,9 +262,9 @@ export interface components {
             /**
              * @description The JWT generated by the external CRM (documented): signed with ES256 by the CRM's EC P-256
              *     private key, with claims `admin_id`, `device_ip` and `key_id` (documented). Inferred (ours): the
-             *     compact-JWS pattern; `exp` is required and `exp`/`nbf`/`iat` are checked with a small clock
-             *     skew; the signature is verified with the public key registered for `key_id`; `device_ip` and
-             *     the request's source address must be among the integration's allowed IPs.
+             *     compact-JWS pattern; `exp` is required and `exp`/`nbf`/`iat` are checked with a clock skew
+             *     (default 60 seconds); the signature is verified with the public key registered for `key_id`;
+             *     `device_ip` and the request's source address must be among the integration's allowed IPs.
              */
             external_token: string;
         } & {
@@ -295,7 +311,17 @@ export interface components {
              * @example invalid_external_token
              * @example admin_not_found
              * @example ip_not_allowed
+             * @example unknown_key_id
+             * @example invalid_integration_key
+             * @example external_token_expired
+             * @example external_token_not_yet_valid
+             * @example missing_claim
+             * @example invalid_claim
              * @example invalid_refresh_token
+             * @example refresh_token_expired
+             * @example refresh_token_reused
+             * @example refresh_token_revoked
+             * @example clock_out_of_range
              */
             code: string;
             /**
@@ -344,7 +370,11 @@ export interface operations {
                     "application/json": components["schemas"]["SignInResponse"];
                 };
             };
-            /** @description The request body is not valid JSON or does not match `SignInRequest`. */
+            /**
+             * @description The request body is not valid JSON or does not match `SignInRequest`. Also (mock only,
+             *     inferred) `clock_out_of_range` when the session's mock clock was advanced past the year 9999,
+             *     where token times cannot be written.
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -464,7 +494,10 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
-            /** @description The body is not valid JSON or does not match `ExternalCrmAuthRequest` (inferred). */
+            /**
+             * @description The body is not valid JSON or does not match `ExternalCrmAuthRequest` (inferred). Also (mock
+             *     only) `clock_out_of_range` when the session's mock clock was advanced past the year 9999.
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -474,8 +507,11 @@ export interface operations {
                 };
             };
             /**
-             * @description The external token is not acceptable (inferred): bad signature, algorithm other than ES256,
-             *     unknown `key_id`, expired, not yet valid, or a required claim missing.
+             * @description The external token is not acceptable (inferred): not a JWS, algorithm other than ES256, a key
+             *     in its header, unknown `key_id` (`unknown_key_id`), a registered key that is not EC P-256
+             *     (`invalid_integration_key`), bad signature (`invalid_external_token`), expired
+             *     (`external_token_expired`), not yet valid or issued in the future (`external_token_not_yet_valid`),
+             *     a required claim missing (`missing_claim`) or of the wrong type (`invalid_claim`).
              */
             401: {
                 headers: {
@@ -525,7 +561,10 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
-            /** @description The body is not valid JSON or does not match `RefreshTokenRequest` (inferred). */
+            /**
+             * @description The body is not valid JSON or does not match `RefreshTokenRequest` (inferred). Also (mock
+             *     only) `clock_out_of_range` when the session's mock clock was advanced past the year 9999.
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -535,8 +574,10 @@ export interface operations {
                 };
             };
             /**
-             * @description The refresh token is unknown, expired, badly signed, or already used (inferred). Reuse of a used
-             *     refresh token also revokes every token issued from the same sign-in (RFC 9700 §4.14.2).
+             * @description The refresh token is not accepted (inferred): badly signed or not issued by this server, an
+             *     access token, or unknown in this session (`invalid_refresh_token`); expired
+             *     (`refresh_token_expired`); already used (`refresh_token_reused`), which also revokes every token
+             *     issued from the same sign-in (RFC 9700 §4.14.2); or revoked that way (`refresh_token_revoked`).
              */
             401: {
                 headers: {

@@ -1,0 +1,35 @@
+/**
+ * `POST /api/admin/auth/v2/admin/adminservice/authexternalcrm` (docs page 002): the external CRM
+ * exchanges its ES256 JWT for a token pair of the service admin named in `admin_id`.
+ */
+import type { components } from '../../../src/generated/b2copy.ts';
+import type { HandlerContext } from '../../../src/index.ts';
+import { B2CopyError } from '../errors.ts';
+import { verifyExternalToken } from '../external-token.ts';
+import { isAllowedIp } from '../ip-address.ts';
+import type { B2CopyServices } from '../services.ts';
+import type { B2CopyState } from '../state.ts';
+import { issueTokenPair } from '../tokens.ts';
+
+type Body = components['schemas']['ExternalCrmAuthRequest'];
+
+export async function authExternalCrm(ctx: HandlerContext<B2CopyState, B2CopyServices>) {
+  const { external_token: token } = ctx.request.body as Body;
+  const { adminId, deviceIp, integration } = await verifyExternalToken(token, ctx);
+
+  // Admin ids are compared as strings: the claim may be 1 or "1", a fixture { id: 1 } or { id: "1" }.
+  if (!ctx.fixtures.get('admins', adminId)) {
+    throw new B2CopyError(403, 'admin_not_found', `admin_id ${adminId} is not a service admin.`, '/external_token');
+  }
+  const allowed = integration.allowedIps;
+  if (!isAllowedIp(deviceIp, allowed)) {
+    throw new B2CopyError(403, 'ip_not_allowed', `device_ip ${deviceIp} is not allowed for key_id ${integration.keyId} (allowed: ${allowed.join(', ')}).`, '/external_token');
+  }
+  // The TCP peer, never a header: the CRM's own claim about its address is not enough.
+  const source = ctx.request.remoteAddress;
+  if (!isAllowedIp(source, allowed)) {
+    throw new B2CopyError(403, 'ip_not_allowed', `request source address ${source} is not allowed for key_id ${integration.keyId} (allowed: ${allowed.join(', ')}).`);
+  }
+
+  return ctx.respond.json(200, await issueTokenPair(ctx, { sub: adminId, subType: 'service_admin' }));
+}

@@ -1,0 +1,77 @@
+/**
+ * `POST /api/admin/auth/v2/admin/adminservice/refreshtoken` (docs page 002; the body
+ * `{"refresh_token": "..."}` is ours): a refresh token for a new pair. Refresh tokens rotate: each works
+ * once, and presenting a used one again revokes its whole family (RFC 9700 §4.14.2), since either the
+ * client or an attacker holds a stolen copy.
+ */
+import { errors, jwtVerify, type JWTPayload } from 'jose';
+import type { components } from '../../../src/generated/b2copy.ts';
+import type { HandlerContext } from '../../../src/index.ts';
+import { B2CopyError } from '../errors.ts';
+import type { B2CopyServices } from '../services.ts';
+import type { B2CopyState } from '../state.ts';
+import { isoWithOffset, issuerOf, recordTokenPair, signTokenPair } from '../tokens.ts';
+
+type Body = components['schemas']['RefreshTokenRequest'];
+type Context = HandlerContext<B2CopyState, B2CopyServices>;
+
+const FIELD = '/refresh_token';
+const refused = (code: string, message: string) => new B2CopyError(401, code, message, FIELD);
+
+export async function refreshToken(ctx: Context) {
+  const { refresh_token: token } = ctx.request.body as Body;
+  const payload = await verifyOwnRefreshToken(token, ctx);
+
+  // From here to recordTokenPair no `await`: reading "unused" and marking "used" happen in one step,
+  // so of simultaneous requests with the same token exactly one gets past this block.
+  const { state } = ctx;
+  const now = ctx.clock.nowSeconds();
+  const used = state.tokens.get(payload.jti!);
+  const family = used && state.families.get(used.familyId);
+  if (!used || used.use !== 'refresh' || !family) {
+    throw refused('invalid_refresh_token', 'refresh_token is not known in this session: it was issued in another session (X-Mock-Session), or the session was reset.');
+  }
+  if (used.usedAtSeconds !== undefined) {
+    family.revokedAtSeconds ??= now;
+    throw refused(
+      'refresh_token_reused',
+      `refresh_token was already used at ${isoWithOffset(used.usedAtSeconds)}; presenting it again revoked every token of this sign-in (refresh-token reuse detection). Sign in again.`,
+    );
+  }
+  if (family.revokedAtSeconds !== undefined) {
+    throw refused('refresh_token_revoked', `refresh_token was revoked at ${isoWithOffset(family.revokedAtSeconds)}, when a used refresh token of the same sign-in was presented again. Sign in again.`);
+  }
+  const pending = recordTokenPair(ctx, family);
+  used.usedAtSeconds = now;
+
+  return ctx.respond.json(200, await signTokenPair(ctx, pending));
+}
+
+/** Signature (this server's key), issuer, expiry against the session clock, and that it is a refresh token. */
+async function verifyOwnRefreshToken(token: string, ctx: Context): Promise<JWTPayload> {
+  const now = ctx.clock.now();
+  let payload: JWTPayload;
+  try {
+    ({ payload } = await jwtVerify(token, ctx.services.signing.publicKey, {
+      algorithms: ['RS256'],
+      issuer: issuerOf(ctx),
+      currentDate: now,
+      requiredClaims: ['jti', 'sub', 'iat', 'exp'],
+    }));
+  } catch (error) {
+    if (error instanceof errors.JWTExpired) {
+      throw refused('refresh_token_expired', `refresh_token has expired (exp ${new Date(Number(error.payload.exp) * 1000).toISOString()}; mock clock ${now.toISOString()}). Sign in again.`);
+    }
+    if (error instanceof errors.JWSSignatureVerificationFailed) {
+      throw refused('invalid_refresh_token', 'refresh_token signature is invalid: it was not issued by this mock server (a restarted or another server signs with another key) or it was altered.');
+    }
+    if (error instanceof errors.JWTClaimValidationFailed) {
+      throw refused('invalid_refresh_token', `refresh_token ${error.claim} claim is not what this mock server issues: ${error.message}.`);
+    }
+    throw refused('invalid_refresh_token', `refresh_token is not a token of this mock server: ${(error as Error)?.message ?? 'unreadable'}.`);
+  }
+  if (payload.token_use !== 'refresh') {
+    throw refused('invalid_refresh_token', 'refresh_token is an access token; send the refreshToken.token of a token pair.');
+  }
+  return payload;
+}

@@ -1,0 +1,124 @@
+/**
+ * The tokens B2COPY hands out: RS256 JWTs signed with the server's key (see services.ts), recorded
+ * in the session's state so that refresh rotation and reuse detection can follow them.
+ *
+ * Claims: `sub`, `iat`, `exp`, `iss` (this mock's B2COPY base URL), a unique `jti` (documented: the
+ * docs' example tokens carry `sub`, `iat`, `exp`, `iss`), and ours: `token_use` (`access` or `refresh`,
+ * so an access token cannot be exchanged as a refresh token), `family_id` (one per sign-in, kept through
+ * every refresh) and `sub_type` (`back_office_user` or `service_admin`).
+ */
+import { randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
+import type { PluginContext } from '../../src/index.ts';
+import { B2CopyError } from './errors.ts';
+import { MOUNT } from './fixtures.ts';
+import type { B2CopyServices } from './services.ts';
+import { sweepDead, type B2CopyState, type IssuedToken, type SubjectType, type TokenFamily } from './state.ts';
+
+export type B2CopyContext = PluginContext<B2CopyState, B2CopyServices>;
+
+export interface TokenBody {
+  token: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+/** The documented token-pair answer (`2faRequired: false`). */
+export interface TokenPairBody {
+  '2faRequired': false;
+  accessToken: TokenBody;
+  refreshToken: TokenBody;
+}
+
+/** Who the mock's tokens are issued by: its own B2COPY base URL. */
+export function issuerOf(ctx: Pick<B2CopyContext, 'urlFor'>): string {
+  return ctx.urlFor(MOUNT);
+}
+
+/** Whose tokens to issue: a fresh sign-in (a new family), or a refresh in an existing family. */
+export type TokenOwner = TokenFamily | { sub: string; subType: SubjectType };
+
+/** A pair recorded in the state, not yet signed. */
+export interface PendingTokenPair {
+  family: TokenFamily;
+  access: IssuedToken;
+  refresh: IssuedToken;
+}
+
+/**
+ * Records a new access and refresh token (and, for a fresh sign-in, their family) in the state.
+ * Synchronous on purpose: a refresh handler consumes the old refresh token and records the new pair in
+ * one block, so a concurrent reuse of the old token cannot miss the new pair when it revokes the family.
+ * Everything that can fail is checked before the state changes.
+ */
+export function recordTokenPair(ctx: B2CopyContext, owner: TokenOwner): PendingTokenPair {
+  const { options } = ctx.services;
+  const iat = ctx.clock.nowSeconds();
+  const accessExp = iat + options.accessTokenTtlSeconds;
+  const refreshExp = iat + options.refreshTokenTtlSeconds;
+  isoWithOffset(Math.max(accessExp, refreshExp)); // throws (changing nothing) if the clock is beyond what the answer can write
+  sweepDead<IssuedToken>(ctx.state, 'tokens', (token) => token.expiresAtSeconds <= iat);
+  const family = 'id' in owner ? owner : newFamily(ctx.state, owner.sub, owner.subType);
+  return {
+    family,
+    access: record(ctx.state, family, 'access', iat, accessExp),
+    refresh: record(ctx.state, family, 'refresh', iat, refreshExp),
+  };
+}
+
+/** Signs a recorded pair into the documented token-pair answer. */
+export async function signTokenPair(ctx: B2CopyContext, { family, access, refresh }: PendingTokenPair): Promise<TokenPairBody> {
+  const { signing } = ctx.services;
+  const sign = (issued: IssuedToken) =>
+    new SignJWT({ token_use: issued.use, family_id: family.id, sub_type: family.subType })
+      .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: signing.kid })
+      .setSubject(family.sub)
+      .setIssuer(issuerOf(ctx))
+      .setIssuedAt(issued.issuedAtSeconds)
+      .setExpirationTime(issued.expiresAtSeconds)
+      .setJti(issued.jti)
+      .sign(signing.privateKey);
+  const [accessJwt, refreshJwt] = await Promise.all([sign(access), sign(refresh)]);
+  return {
+    '2faRequired': false,
+    accessToken: { token: accessJwt, createdAt: isoWithOffset(access.issuedAtSeconds), expiresAt: isoWithOffset(access.expiresAtSeconds) },
+    refreshToken: { token: refreshJwt, createdAt: isoWithOffset(refresh.issuedAtSeconds), expiresAt: isoWithOffset(refresh.expiresAtSeconds) },
+  };
+}
+
+/** Records and signs a pair: what a sign-in answers. */
+export function issueTokenPair(ctx: B2CopyContext, owner: TokenOwner): Promise<TokenPairBody> {
+  return signTokenPair(ctx, recordTokenPair(ctx, owner));
+}
+
+function newFamily(state: B2CopyState, sub: string, subType: SubjectType): TokenFamily {
+  const family: TokenFamily = { id: randomUUID(), sub, subType };
+  state.families.set(family.id, family);
+  return family;
+}
+
+function record(state: B2CopyState, family: TokenFamily, use: IssuedToken['use'], iat: number, exp: number): IssuedToken {
+  const issued: IssuedToken = { jti: randomUUID(), use, familyId: family.id, issuedAtSeconds: iat, expiresAtSeconds: exp };
+  state.tokens.set(issued.jti, issued);
+  return issued;
+}
+
+/** The first instant RFC 3339 (four-digit years) cannot write. */
+const YEAR_10000_SECONDS = Date.UTC(10000, 0, 1) / 1000;
+
+/**
+ * `2024-01-01T00:00:00+00:00`, the docs' format: ISO 8601 with an explicit offset, whole seconds, so it
+ * equals the JWT's `iat`/`exp`.
+ */
+export function isoWithOffset(seconds: number): string {
+  if (seconds >= YEAR_10000_SECONDS) {
+    // Only a clock advanced by thousands of years gets here; say so instead of answering a broken date.
+    throw new B2CopyError(400, 'clock_out_of_range', `The session clock has been advanced past the year 9999, where B2COPY timestamps cannot be written. Reset it with POST /__mock/reset.`);
+  }
+  return new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, '+00:00');
+}
+
+/** Whether the family of a token is dead (reuse detected). */
+export function isRevoked(state: B2CopyState, token: IssuedToken): boolean {
+  return state.families.get(token.familyId)?.revokedAtSeconds !== undefined;
+}
