@@ -8,14 +8,19 @@
  * when the app has registered `redirectUris`, exactly one of them — string equality, no
  * normalisation, so no prefix, suffix or case trick gets through.
  */
+import { fullFormats } from 'ajv-formats/dist/formats.js';
 import type { KeetaApp } from './fixtures.ts';
+
+/** ajv-formats' `uri` check: the one the core applies to the spec's `format: uri`. */
+const isUri = fullFormats.uri as (value: string) => boolean;
 
 /** Why a redirectUri is refused, as a sentence for a problem `detail` or an error page; undefined when it is acceptable. */
 export function redirectUriProblem(app: KeetaApp, redirectUri: string): string | undefined {
-  // The spec's pattern, checked here too because the merchant page reads the link's query unvalidated.
-  // Whitespace and control characters are refused outright: the URL parser would silently drop them.
+  // The spec's pattern and format, checked here too because the merchant page reads the link's query
+  // unvalidated: page and API accept exactly the same URIs. (The WHATWG URL parser alone would quietly
+  // drop a tab or encode a space, so the RFC 3986 check comes first.)
   if (!/^https?:\/\//.test(redirectUri)) return 'The redirectUri must be an absolute http or https URL (starting with http:// or https://).';
-  if (/[\s\u0000-\u001f\u007f]/.test(redirectUri)) return 'The redirectUri must not contain whitespace or control characters.';
+  if (!isUri(redirectUri)) return 'The redirectUri is not a valid URI (RFC 3986): spaces, quotes, < > and non-ASCII characters must be percent-encoded.';
   // For http(s) the WHATWG parser requires a host, so `http://` or `https://[::1` fail here.
   if (!URL.canParse(redirectUri)) return 'The redirectUri is not a valid absolute URL.';
   if (redirectUri.includes('#')) return 'The redirectUri must not contain a fragment (#...): the parameters are sent in its query.';

@@ -85,31 +85,18 @@ export interface components {
             merchantAuthorizationUrl: string;
         };
         /**
-         * @description The query parameters appended to `redirectUri` when the merchant has decided: a browser redirect,
-         *     not an HTTP response of this API, referenced from the operation's `x-redirect-parameters`. All
-         *     values arrive as query-string strings. Either the documented success parameters
-         *     (`AuthorizationGranted`) or, when the merchant denies, an error (`AuthorizationDenied`,
-         *     inferred: the docs describe only success). The two share only `state`, so a callback handler
-         *     tells them apart by `error`.
-         * @example {
-         *       "authId": "9f1c2b7e-4d3a-4c1e-9b8a-2f6d5e4c3b2a",
-         *       "state": "af0ifjsldkj",
-         *       "appId": "2123830428",
-         *       "timestamp": "1767225600000"
-         *     }
-         * @example {
-         *       "error": "access_denied",
-         *       "error_description": "The merchant denied the authorization request.",
-         *       "state": "af0ifjsldkj"
-         *     }
-         */
-        AuthorizationCallback: components["schemas"]["AuthorizationGranted"] | components["schemas"]["AuthorizationDenied"];
-        /**
-         * @description The parameters of the redirect after the merchant authorized the app (documented:
-         *     `redirectUri?authId=authId&state=%s&appId=%s&timestamp=%s&keetaMerchantId=%s&code=%s`). Which
-         *     parameters are required and `additionalProperties: false` are ours (inferred): `authId`, `state`,
-         *     `appId` and `timestamp` are always present; `keetaMerchantId` and `code` only in
-         *     `shop_level_authorization_code` mode (documented), and then both.
+         * @description The query parameters appended to `redirectUri` when the merchant has authorized the app
+         *     (documented: `redirectUri?authId=authId&state=%s&appId=%s&timestamp=%s&keetaMerchantId=%s&code=%s`).
+         *     Not an HTTP response of this API: a browser redirect, referenced from the operation's
+         *     `x-redirect-parameters`. All values arrive as query-string strings. Which parameters are required
+         *     and `additionalProperties: false` are ours (inferred): `authId`, `state`, `appId` and `timestamp`
+         *     are always present; `keetaMerchantId` and `code` only in `shop_level_authorization_code` mode
+         *     (documented), and then both.
+         *
+         *     **When the merchant denies** (inferred: the docs describe only success), the redirect carries
+         *     none of these but OAuth 2.0's error parameters (RFC 6749 §4.1.2.1) instead:
+         *     `error=access_denied`, `error_description` (a human-readable sentence) and the unchanged `state`;
+         *     a callback handler tells the two apart by `error`.
          * @example {
          *       "authId": "9f1c2b7e-4d3a-4c1e-9b8a-2f6d5e4c3b2a",
          *       "state": "af0ifjsldkj",
@@ -125,7 +112,7 @@ export interface components {
          *       "code": "4f2a9c1e7b3d5a6f8e9d0c1b2a3f4e5d"
          *     }
          */
-        AuthorizationGranted: {
+        AuthorizationCallback: {
             /**
              * @description Documented: unique authorization identifier for this specific authorization session; use it
              *     for subsequent API calls. Inferred (ours): the mock sends a fresh UUID v4 for every decision
@@ -164,28 +151,6 @@ export interface components {
              *     /__mock/keeta/authorizations`).
              */
             code?: string;
-        };
-        /**
-         * @description Inferred (the docs describe only the successful redirect): the parameters of the redirect after
-         *     the merchant pressed Deny, after OAuth 2.0's error response (RFC 6749 §4.1.2.1): `error`,
-         *     `error_description` and the unchanged `state`. No `authId` is sent, although the mock records the
-         *     denial under one (`GET /__mock/keeta/authorizations`).
-         * @example {
-         *       "error": "access_denied",
-         *       "error_description": "The merchant denied the authorization request.",
-         *       "state": "af0ifjsldkj"
-         *     }
-         */
-        AuthorizationDenied: {
-            /**
-             * @description The merchant denied the request (RFC 6749 §4.1.2.1 `access_denied`).
-             * @constant
-             */
-            error: "access_denied";
-            /** @description A human-readable explanation. */
-            error_description: string;
-            /** @description The `state` passed to `getAuthorizationUrl`, unchanged ('' when none was given). */
-            state: string;
         };
         /**
          * @description RFC 9457 problem details (`application/problem+json`). Documented for 401: `title` (string,
