@@ -43,7 +43,8 @@ export function parseKeetaCallback(url: string | URL, expectedState?: string): K
   const parameters = Object.fromEntries(search);
   const error = search.get('error');
   if (error) throw new CallbackError(error, `Keeta refused the authorization: ${search.get('error_description') ?? error}`, parameters);
-  const missing = REQUIRED.filter((name) => !search.get(name));
+  // `state` comes back as sent, which may be empty (the docs' example URL has `state=`); the rest must have a value.
+  const missing = REQUIRED.filter((name) => (name === 'state' ? !search.has(name) : !search.get(name)));
   if (missing.length) throw new CallbackError('missing_parameter', `The Keeta callback lacks ${missing.join(', ')}`, parameters);
   if (expectedState !== undefined && search.get('state') !== expectedState) {
     throw new CallbackError('state_mismatch', 'The Keeta callback carries a state this CRM did not send', parameters);

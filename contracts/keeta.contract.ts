@@ -1,0 +1,96 @@
+/**
+ * Keeta contract: the merchant authorization URL, the merchant page and the redirect back, through the
+ * typed client. Against the mock by default; set PARTNERMOCK_KEETA_URL (and PARTNERMOCK_KEETA_CLIENT_ID)
+ * to run it against Keeta's open API.
+ */
+import { expect } from 'vitest';
+import { CallbackError, ProviderError, createKeetaClient, parseKeetaCallback } from '../src/client/index.ts';
+import { defineContract, type ScenarioContext } from './support/contract.ts';
+import { formsOf, isRedirect } from './support/form-browser.ts';
+
+type Credential = 'clientId' | 'redirectUri';
+type Context = ScenarioContext<Credential>;
+
+const client = (t: Context) => createKeetaClient({ baseUrl: t.urls['/keeta']!, fetch: t.fetch });
+
+async function refusedWith(call: Promise<unknown>, status: number): Promise<ProviderError> {
+  const error = await call.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error, `expected a ${status} ProviderError`).toBeInstanceOf(ProviderError);
+  expect((error as ProviderError).status).toBe(status);
+  expect((error as ProviderError).body).toMatchObject({ title: expect.any(String), status });
+  return error as ProviderError;
+}
+
+/** Opens the merchant page, picks the first merchant and presses `decision`; returns where Keeta redirects. */
+async function decide(t: Context, merchantAuthorizationUrl: string, decision: 'Authorize' | 'Deny'): Promise<URL> {
+  const browser = t.browser();
+  const page = await browser.open(merchantAuthorizationUrl);
+  if (isRedirect(page)) throw new Error(`the merchant page redirected to ${page.redirectedTo.href}`);
+  expect(page.status).toBe(200);
+  const [form] = formsOf(page);
+  expect(form?.method).toBe('POST');
+  const result = await browser.submit(form!, {}, decision);
+  if (!isRedirect(result)) throw new Error(`the merchant page answered ${result.status} instead of redirecting back`);
+  return result.redirectedTo;
+}
+
+defineContract<Credential>(
+  {
+    provider: 'keeta',
+    spec: new URL('../openapi/keeta.yaml', import.meta.url),
+    urls: { '/keeta': 'PARTNERMOCK_KEETA_URL' },
+    credentials: {
+      clientId: { env: 'PARTNERMOCK_KEETA_CLIENT_ID', mock: 'keeta-demo' },
+      redirectUri: { env: 'PARTNERMOCK_KEETA_REDIRECT_URI', mock: 'https://crm.example/keeta/callback' },
+    },
+  },
+  (scenario) => {
+    scenario('the merchant authorization URL carries the app and the state', { covers: ['getAuthorizationUrl 200'], credentials: ['clientId', 'redirectUri'] }, async (t) => {
+      const { merchantAuthorizationUrl } = await client(t).getAuthorizationUrl({ clientId: t.credentials.clientId, redirectUri: t.credentials.redirectUri, state: 'contract state/é' });
+      const url = new URL(merchantAuthorizationUrl);
+      expect(url.hash).toBe('#/app-activation');
+      expect(url.searchParams.get('state')).toBe('contract state/é');
+      expect(url.searchParams.get('redirectUri')).toBe(t.credentials.redirectUri);
+      // The docs' example URL reads `scope=all/#/app-activation`; the slash may be an artefact of the docs.
+      expect(url.searchParams.get('scope')).toMatch(/^all\/?$/);
+    });
+
+    scenario('client_credentials: authorize on the merchant page and come back with authId', { covers: ['getAuthorizationUrl 200'], mockOnly: 'the real merchant page needs a merchant login', credentials: ['clientId', 'redirectUri'] }, async (t) => {
+      const { merchantAuthorizationUrl } = await client(t).getAuthorizationUrl({ clientId: t.credentials.clientId, redirectUri: t.credentials.redirectUri, state: 'k-1' });
+      const back = await decide(t, merchantAuthorizationUrl, 'Authorize');
+      expect(`${back.origin}${back.pathname}`).toBe(t.credentials.redirectUri);
+      const callback = parseKeetaCallback(back, 'k-1');
+      expect(callback.code).toBeUndefined();
+      const [stored] = await t.mock!.list<{ authId: string }>('authorizations');
+      expect(stored?.authId).toBe(callback.authId);
+    });
+
+    scenario('shop_level_authorization_code: the redirect adds keetaMerchantId and a one-time code', { covers: ['getAuthorizationUrl 200'], mockOnly: 'registers an app in that mode' }, async (t) => {
+      await t.mock!.add('apps', { clientId: 'contract-shop', appId: '777000111', mode: 'shop_level_authorization_code', region: 'BR', cityId: '110200008', locale: 'en', redirectUris: ['https://crm.example/shop/callback'] });
+      const { merchantAuthorizationUrl } = await client(t).getAuthorizationUrl({ clientId: 'contract-shop', redirectUri: 'https://crm.example/shop/callback', state: 's-1' });
+      const callback = parseKeetaCallback(await decide(t, merchantAuthorizationUrl, 'Authorize'), 's-1');
+      expect(callback).toMatchObject({ appId: '777000111', keetaMerchantId: expect.any(String), code: expect.any(String) });
+    });
+
+    scenario('a merchant who denies sends the CRM an error', { covers: ['getAuthorizationUrl 200'], mockOnly: 'the real merchant page needs a merchant login', credentials: ['clientId', 'redirectUri'] }, async (t) => {
+      const { merchantAuthorizationUrl } = await client(t).getAuthorizationUrl({ clientId: t.credentials.clientId, redirectUri: t.credentials.redirectUri, state: 'k-2' });
+      const back = await decide(t, merchantAuthorizationUrl, 'Deny');
+      expect(() => parseKeetaCallback(back, 'k-2')).toThrow(CallbackError);
+      expect(back.searchParams.get('error')).toBe('access_denied');
+      expect(back.searchParams.get('state')).toBe('k-2');
+    });
+
+    scenario('an unknown clientId is unauthorized', { covers: ['getAuthorizationUrl 401'] }, async (t) => {
+      await refusedWith(client(t).getAuthorizationUrl({ clientId: 'no-such-client-4242' }), 401);
+    });
+
+    scenario('a missing clientId or a javascript: redirectUri is a bad request', { covers: ['getAuthorizationUrl 400'], credentials: ['clientId'] }, async (t) => {
+      const { response } = await client(t).api.GET('/oauth/authorization/url', { params: { query: {} as never } });
+      expect(response.status).toBe(400);
+      await refusedWith(client(t).getAuthorizationUrl({ clientId: t.credentials.clientId, redirectUri: 'javascript:alert(1)' }), 400);
+    });
+  },
+);
