@@ -1,0 +1,149 @@
+/**
+ * Steps of the Just2Trade flow for the tests in this folder, driven through supertest against an
+ * in-process app: each step is what a browser or a CRM backend does, nothing reaches into state.
+ */
+import type { Response } from 'supertest';
+import request from 'supertest';
+import { expect } from 'vitest';
+import { createMockApp, type AnyPlugin } from '../../src/index.ts';
+import { newSession } from '../helpers.ts';
+
+export const AUTHORIZE = '/just2trade/auth/connect/authorize';
+export const LOGIN = '/just2trade/auth/connect/authorize/login';
+export const TOKEN = '/just2trade/auth/connect/token';
+export const PROFILE = '/just2trade/api/auth';
+export const REDIRECT_URI = 'http://localhost:3000/callback';
+export const CLIENT_ID = 'crm-demo';
+
+export type Http = ReturnType<typeof request>;
+
+/**
+ * The mock serving only Just2Trade (or the given configured plugin). One app per test file;
+ * `flow()` gives each test its own session, so tests never see each other's codes, tokens or clock.
+ */
+export async function just2tradeApp(plugin?: AnyPlugin) {
+  const mock = await createMockApp(plugin ? { providers: [], plugins: [plugin] } : { providers: ['just2trade'] });
+  const http = request(mock.app);
+  return { mock, http, flow: () => new Flow(http, newSession()) };
+}
+
+export interface LoginForm {
+  pending: string;
+  csrfToken: string;
+  /** `name=value` of the CSRF cookie the page set, for the Cookie header. */
+  cookie: string;
+  page: Response;
+}
+
+export class Flow {
+  #secret?: string;
+
+  constructor(
+    readonly http: Http,
+    readonly session: string,
+  ) {}
+
+  /** The default client's secret, as `GET /__mock/just2trade/clients` shows it. */
+  async secret(): Promise<string> {
+    if (!this.#secret) {
+      const { body } = await this.http.get('/__mock/just2trade/clients').set('X-Mock-Session', this.session).expect(200);
+      this.#secret = (body as { clientId: string; clientSecret: string }[]).find((client) => client.clientId === CLIENT_ID)!.clientSecret;
+    }
+    return this.#secret;
+  }
+
+  /** The docs' authorize query for the default client, with overrides (undefined removes a parameter). */
+  async authorizeQuery(overrides: Record<string, string | undefined> = {}): Promise<string> {
+    const query: Record<string, string | undefined> = {
+      response_type: 'code',
+      client_id: CLIENT_ID,
+      client_secret: await this.secret(),
+      redirect_uri: REDIRECT_URI,
+      ...overrides,
+    };
+    const params = new URLSearchParams();
+    for (const [name, value] of Object.entries(query)) if (value !== undefined) params.append(name, value);
+    return params.toString();
+  }
+
+  authorize(query: string) {
+    return this.http.get(`${AUTHORIZE}?${query}`).set('X-Mock-Session', this.session).redirects(0);
+  }
+
+  /** Opens the login form and reads what the browser would keep: the hidden fields and the cookie. */
+  async openLogin(overrides: Record<string, string | undefined> = {}): Promise<LoginForm> {
+    const page = await this.authorize(await this.authorizeQuery(overrides));
+    expect(page.status, page.text).toBe(200);
+    return { ...readForm(page), page };
+  }
+
+  submitLogin(form: Pick<LoginForm, 'pending' | 'csrfToken' | 'cookie'>, login = 'login', password = 'password', cookie = form.cookie) {
+    const post = this.http.post(LOGIN).set('X-Mock-Session', this.session).redirects(0).type('form');
+    if (cookie) post.set('Cookie', cookie);
+    return post.send({ pending: form.pending, csrf_token: form.csrfToken, login, password });
+  }
+
+  /** The whole browser part: authorize, sign in as the default user; the code from the redirect. */
+  async code(overrides: Record<string, string | undefined> = {}): Promise<string> {
+    const response = await this.submitLogin(await this.openLogin(overrides));
+    expect(response.status, response.text).toBe(302);
+    return new URL(response.headers.location!).searchParams.get('code')!;
+  }
+
+  /** A token request as the docs send it (form-encoded), with extra fields. */
+  redeem(code: string, extra: Record<string, string> = {}, headers: Record<string, string> = {}) {
+    return this.http
+      .post(TOKEN)
+      .set('X-Mock-Session', this.session)
+      .set('Accept', 'application/json')
+      .set(headers)
+      .type('form')
+      .send({ grant_type: 'authorization_code', code, client_id: CLIENT_ID, ...extra });
+  }
+
+  async token(): Promise<string> {
+    const response = await this.redeem(await this.code());
+    expect(response.status, response.text).toBe(200);
+    return response.body.access_token as string;
+  }
+
+  profile(accessToken: string, scheme = 'Bearer') {
+    return this.http.get(PROFILE).set('X-Mock-Session', this.session).set('Authorization', `${scheme} ${accessToken}`);
+  }
+
+  async advance(seconds: number): Promise<void> {
+    await this.http.post('/__mock/clock').set('X-Mock-Session', this.session).send({ advanceSeconds: seconds }).expect(200);
+  }
+
+  /** Adds a fixture item to this session (control API). */
+  async add(collection: 'clients' | 'users', item: Record<string, unknown>): Promise<void> {
+    const response = await this.http.post(`/__mock/just2trade/${collection}`).set('X-Mock-Session', this.session).send(item);
+    expect(response.status, response.text).toBe(201);
+  }
+}
+
+export function readForm(page: Response): Omit<LoginForm, 'page'> {
+  const field = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(page.text)?.[1];
+  const setCookie = ([] as string[]).concat(page.headers['set-cookie'] ?? []);
+  return {
+    pending: field('pending') ?? '',
+    csrfToken: field('csrf_token') ?? '',
+    cookie: setCookie[0]?.split(';')[0] ?? '',
+  };
+}
+
+/** An RFC 6749 §5.2 error body with no-store, as every token endpoint error must be. */
+export function expectOAuthError(response: Response, status: number, error: string): void {
+  expect(response.status, response.text).toBe(status);
+  expect(response.headers['content-type']).toMatch(/^application\/json/);
+  expect(response.headers['cache-control']).toBe('no-store');
+  expect(response.body).toEqual({ error, error_description: expect.any(String) });
+}
+
+/** An HTML error page: no redirect, nothing sent to any redirect URI. */
+export function expectErrorPage(response: Response, status: number, text: RegExp): void {
+  expect(response.status, response.text).toBe(status);
+  expect(response.headers.location).toBeUndefined();
+  expect(response.headers['content-type']).toMatch(/^text\/html/);
+  expect(response.text).toMatch(text);
+}

@@ -1,0 +1,89 @@
+/**
+ * A standard OAuth 2.0 client library from npm (openid-client v6, panva) completes the flow against
+ * the mock with its ordinary configuration: the mock is just an authorization server to it. The
+ * library is told what the Just2Trade docs require and a generic server may lack: the authorize URL
+ * carries client_secret (documented), and http is allowed because the mock runs on loopback.
+ */
+import * as client from 'openid-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMockServer, type RunningMockServer } from '../../src/index.ts';
+
+// A server of its own, so the library talks to it exactly as to a real provider: no session header,
+// the default session.
+let server: RunningMockServer;
+beforeAll(async () => {
+  server = await startMockServer({ port: 0, providers: ['just2trade'], log: () => {} });
+});
+afterAll(() => server.close());
+
+const REDIRECT_URI = 'http://localhost:3000/callback';
+
+async function clientSecret(): Promise<string> {
+  const clients = (await (await fetch(`${server.url}/__mock/just2trade/clients`)).json()) as { clientSecret: string }[];
+  return clients[0]!.clientSecret;
+}
+
+/** The Just2Trade server as openid-client sees it (no discovery document: the docs publish none). */
+function configuration(secret: string, authentication: client.ClientAuth): client.Configuration {
+  const config = new client.Configuration(
+    {
+      issuer: `${server.url}/just2trade/auth`,
+      authorization_endpoint: `${server.url}/just2trade/auth/connect/authorize`,
+      token_endpoint: `${server.url}/just2trade/auth/connect/token`,
+    },
+    'crm-demo',
+    { client_secret: secret },
+    authentication,
+  );
+  client.allowInsecureRequests(config);
+  return config;
+}
+
+/** The user's part in a browser: open the authorize URL, submit the login form; the redirect back. */
+async function userSignsIn(authorizationUrl: URL): Promise<URL> {
+  const page = await fetch(authorizationUrl, { redirect: 'manual' });
+  expect(page.status).toBe(200);
+  const html = await page.text();
+  const action = /<form method="post" action="([^"]+)"/.exec(html)![1]!;
+  const field = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(html)![1]!;
+  const login = await fetch(new URL(action, authorizationUrl), {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { Cookie: page.headers.getSetCookie()[0]!.split(';')[0]!, 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ pending: field('pending'), csrf_token: field('csrf_token'), login: 'login', password: 'password' }),
+  });
+  expect(login.status).toBe(302);
+  return new URL(login.headers.get('location')!);
+}
+
+describe('openid-client completes the flow', () => {
+  it.each([
+    ['client_secret_post (the library default)', client.ClientSecretPost],
+    ['client_secret_basic', client.ClientSecretBasic],
+  ])('%s', async (_title, authentication) => {
+    const secret = await clientSecret();
+    const config = configuration(secret, authentication(secret));
+    const state = client.randomState();
+    const authorizationUrl = client.buildAuthorizationUrl(config, {
+      redirect_uri: REDIRECT_URI,
+      client_secret: secret, // documented: the authorize request carries the secret
+      state,
+    });
+
+    const callback = await userSignsIn(authorizationUrl);
+    const tokens = await client.authorizationCodeGrant(config, callback, { expectedState: state });
+    expect(tokens.token_type).toBe('bearer'); // the library normalises the case (RFC 6749 §7.1)
+    expect(tokens.expires_in).toBe(86400);
+    expect(tokens.scope).toBe('email profile');
+
+    const profile = await client.fetchProtectedResource(config, tokens.access_token, new URL(`${server.url}/just2trade/api/auth`), 'GET');
+    expect(profile.status).toBe(200);
+    expect(await profile.json()).toMatchObject({ login: 'login', accounts: [{ account_number: '12345678@vision' }, { account_number: '11111111@cor' }] });
+
+    // The same callback URL a second time (a reload): the library sees the RFC 6749 error.
+    await expect(client.authorizationCodeGrant(config, callback, { expectedState: state })).rejects.toMatchObject({ error: 'invalid_grant' });
+    // ...and the replay revoked the token the code gave (RFC 6749 §4.1.2).
+    const after = await fetch(`${server.url}/just2trade/api/auth`, { headers: { Authorization: `Bearer ${tokens.access_token}` } });
+    expect(after.status).toBe(401);
+  });
+});
