@@ -4,7 +4,9 @@
  * A form that is unknown, expired, used or not verifiable (CSRF) gets an error page, never a redirect.
  */
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { LOGIN, REDIRECT_URI, expectErrorPage, just2tradeApp, readForm, type Flow } from './flow.ts';
+import { LOGIN, REDIRECT_URI, expectErrorPage, just2tradeApp, readForm, type Flow, type LoginForm } from './flow.ts';
+
+type Form = Omit<LoginForm, 'page'>;
 
 let app: Awaited<ReturnType<typeof just2tradeApp>>;
 let flow: Flow;
@@ -108,10 +110,10 @@ describe('a form that cannot be trusted or is no longer valid gets an error page
   });
 
   it.each([
-    ['no CSRF cookie (a cross-site post)', (form: { cookie: string; csrfToken: string }) => ({ ...form, cookie: '' })],
-    ['a wrong form token', (form: { cookie: string; csrfToken: string }) => ({ ...form, csrfToken: 'x'.repeat(43) })],
-    ['a wrong cookie value', (form: { cookie: string; csrfToken: string }) => ({ ...form, cookie: form.cookie.replace(/=.*/, `=${'y'.repeat(43)}`) })],
-    ['cookie and form agreeing on a value of the attacker\'s', (form: { cookie: string; csrfToken: string }) => ({ ...form, csrfToken: 'z'.repeat(43), cookie: form.cookie.replace(/=.*/, `=${'z'.repeat(43)}`) })],
+    ['no CSRF cookie (a cross-site post)', (form: Form) => ({ ...form, cookie: '' })],
+    ['a wrong form token', (form: Form) => ({ ...form, csrfToken: 'x'.repeat(43) })],
+    ['a wrong cookie value', (form: Form) => ({ ...form, cookie: form.cookie.replace(/=.*/, `=${'y'.repeat(43)}`) })],
+    ['cookie and form agreeing on a value of the attacker\'s', (form: Form) => ({ ...form, csrfToken: 'z'.repeat(43), cookie: form.cookie.replace(/=.*/, `=${'z'.repeat(43)}`) })],
   ])('%s: 403, and the real form still works afterwards', async (_title, tamper) => {
     const form = await flow.openLogin();
     expectErrorPage(await flow.submitLogin(tamper(form)), 403, /could not be verified/);
