@@ -146,6 +146,11 @@ export interface ProviderPlugin<State = unknown, Services = unknown> {
   mounts: string[];
   /** One handler per operationId; operations without one answer from the spec's examples and schemas. */
   handlers?: Partial<Record<string, OperationHandler<State, Services>>>;
+  /**
+   * Operations answered from the spec's examples on purpose (no state to emulate). Naming them keeps the
+   * drift guard honest: every operation has a handler or is listed here.
+   */
+  staticOperations?: string[];
   pages?: PageRoute<State, Services>[];
   controlRoutes?: ControlRoute<State, Services>[];
   collections?: Record<string, CollectionDefinition>;

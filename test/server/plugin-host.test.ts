@@ -219,6 +219,8 @@ describe('plugins that cannot be served are refused at startup, naming the probl
   it.each([
     ['a mount the spec does not serve', { ...base, mounts: ['/elsewhere'] }, /served at \/notes-api .* not one of the plugin's mounts \/elsewhere/],
     ['a handler for no operationId', { ...base, mounts: ['/notes-api'], handlers: { nope: () => ({ status: 200 }) } }, /handler "nope" matches no operationId/],
+    ['a static operation the spec does not have', { ...base, mounts: ['/notes-api'], staticOperations: ['nope'] }, /static operation "nope" matches no operationId/],
+    ['an operation both handled and static', { ...base, mounts: ['/notes-api'], handlers: { listNotes: () => ({ status: 200 }) }, staticOperations: ['listNotes'] }, /"listNotes" has a handler and is also listed as static/],
     ['a page on an unknown mount', { ...base, mounts: ['/notes-api'], pages: [{ name: 'p', method: 'GET' as const, mount: '/x', path: '/p', handler: () => ({ status: 200 }) }] }, /page "p" names mount \/x/],
     ['a name that cannot be part of a URL', { ...base, name: 'Odd Name', mounts: ['/notes-api'] }, /must be lower-case/],
     ['a reserved mount', { ...base, mounts: ['/__mock'], spec: base.spec }, /served at \/notes-api/],
