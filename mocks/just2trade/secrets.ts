@@ -15,11 +15,3 @@ export function sameSecret(presented: string, expected: string): boolean {
   return timingSafeEqual(digest(presented), digest(expected));
 }
 
-/**
- * A stable UUID-shaped id derived from a login, for users added through the control API without an
- * `id`: the profile always has one, and it is the same on every call.
- */
-export function idForLogin(login: string): string {
-  const hex = createHash('sha256').update(`just2trade-user:${login}`, 'utf8').digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
-}

@@ -8,7 +8,7 @@
 import { MockError, type HandlerContext, type MockResponse } from '../../../src/index.ts';
 import type { Just2TradeUser } from '../fixtures.ts';
 import type { Just2TradeSettings } from '../options.ts';
-import { idForLogin } from '../secrets.ts';
+import { profileOf } from '../profile.ts';
 import type { Just2TradeState } from '../state.ts';
 
 type Context = HandlerContext<Just2TradeState, Just2TradeSettings>;
@@ -17,18 +17,6 @@ type Context = HandlerContext<Just2TradeState, Just2TradeSettings>;
 const BEARER = /^bearer[ ]+([A-Za-z0-9\-._~+/]+=*)\s*$/i;
 
 const invalidToken = (message: string) => new MockError(401, 'invalid_token', message);
-
-/** The documented profile shape, built from a `users` fixture. */
-export function profileOf(user: Just2TradeUser) {
-  return {
-    id: user.id ?? idForLogin(user.login),
-    login: user.login,
-    email: user.email,
-    domestic: user.domestic,
-    accounts: user.accounts.map(({ account_number, trade_platform }) => ({ account_number, trade_platform })),
-    application: { status: user.applicationStatus },
-  };
-}
 
 export function getProfile(ctx: Context): MockResponse {
   const { request, state, clock, fixtures, services } = ctx;
