@@ -13,7 +13,7 @@ import { csrfCookie, loginAction } from '../login-form.ts';
 import type { Just2TradeSettings } from '../options.ts';
 import { redirectUriWith } from '../redirect.ts';
 import { randomId } from '../secrets.ts';
-import { addPending, type Just2TradeState } from '../state.ts';
+import { addPending, type Just2TradeState, type PendingAuthorization } from '../state.ts';
 
 type Context = HandlerContext<Just2TradeState, Just2TradeSettings>;
 
@@ -46,7 +46,7 @@ export function authorize(ctx: Context): MockResponse {
   }
 
   // 3. The login form. Only the pending id and the CSRF token go into the page.
-  const pending = {
+  const pending: PendingAuthorization = {
     id: randomId(16),
     csrfToken: randomId(32),
     clientId: client.clientId,
