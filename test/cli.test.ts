@@ -47,7 +47,9 @@ describe('cli(argv)', () => {
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
       body: 'grant_type=authorization_code&code=abc&client_id=crm-demo',
     });
-    expect(token.status).toBe(200);
+    // Served and emulated: a code the login form never issued is refused in RFC 6749's shape.
+    expect(token.status).toBe(400);
+    expect(await token.json()).toMatchObject({ error: 'invalid_grant' });
     const health = await (await fetch(`${running!.url}/__mock/health`)).json();
     expect(health).toEqual({ status: 'ok', providers: ['b2copy', 'just2trade', 'keeta'] });
   });

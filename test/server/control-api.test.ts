@@ -9,14 +9,17 @@ beforeAll(async () => {
 });
 
 describe('GET /__mock/providers', () => {
-  it('lists each provider with base URLs, spec URL and operations (none stateful yet)', async () => {
+  it('lists each provider with base URLs, spec URL and operations, each with its stateful handler', async () => {
     const { body } = await http.get('/__mock/providers').expect(200);
     const summary = Object.fromEntries(
-      body.map((provider: { name: string; baseUrls: string[]; specUrl: string; operations: { operationId: string }[] }) => [
+      body.map((provider: { name: string; baseUrls: string[]; specUrl: string; operations: { operationId: string; stateful: boolean }[] }) => [
         provider.name,
         { baseUrls: provider.baseUrls, specUrl: provider.specUrl, operations: provider.operations.map((op) => op.operationId).sort() },
       ]),
     );
+    for (const provider of body as { operations: { operationId: string; stateful: boolean }[] }[]) {
+      for (const operation of provider.operations) expect(operation, operation.operationId).toMatchObject({ stateful: true });
+    }
     expect(summary).toEqual({
       b2copy: {
         baseUrls: ['http://mock.test:9999/b2copy'],
