@@ -84,6 +84,12 @@ export function providerRouters(runtime: ProviderRuntime, deps: RouterDependenci
         const page = req.method === 'HEAD' ? undefined : route.pages.get(method as 'GET' | 'POST');
         if (compiled) return serveOperation(runtime, compiled, deps, req, res);
         if (page) return servePage(runtime, page, deps, req, res);
+        // A wrong method is answered in the voice of what lives at this path, so a provider that
+        // answers its pages' errors in HTML does so here too.
+        const [firstOperation] = route.operations.values();
+        const [firstPage] = route.pages.values();
+        if (firstOperation) notesOf(res).operationId = firstOperation.operation.operationId;
+        else if (firstPage) notesOf(res).page = firstPage.name;
         const allowed = [...route.operations.keys(), ...route.pages.keys()];
         throw new MockError(405, 'method_not_allowed', `${req.method} is not allowed here; use ${allowed.join(', ')}.`, {
           headers: { Allow: allowed.join(', ') },

@@ -77,6 +77,8 @@ describe('a plugin loaded from a file path', () => {
     await http.post('/notes-api/notes').set('X-Mock-Session', a).send({ text: 'on a page' });
     const head = await http.head('/notes-api/pages/n1').set('X-Mock-Session', a);
     expect(head.status).toBe(405); // a page may consume a one-time link: HEAD must not run it
+    // The error is written as the page's (a provider may answer its pages' errors in HTML).
+    expect((await http.post('/notes-api/pages/n1').set('X-Mock-Session', a)).body).toMatchObject({ code: 'method_not_allowed', page: 'notePage' });
     const page = await http.get('/notes-api/pages/n1').set('X-Mock-Session', a);
     expect(page.status).toBe(200);
     expect(page.headers['content-type']).toMatch(/^text\/html/);
