@@ -1,6 +1,7 @@
 // Starts the mock from the installed package's server entry and runs each flow with the client.
 import { startMockServer } from 'partnermock';
 import { b2copyFlow, just2tradeFlow, keetaFlow } from './flows.js';
+import { serve } from './server-types.js';
 
 const server = await startMockServer({ port: 0 });
 const report: Record<string, string> = {};
@@ -16,4 +17,6 @@ try {
 } finally {
   await server.close();
 }
+// A plugin factory from the package, with options, served next to the built-ins.
+report.pluginOptions = (await serve()).startsWith('http://') ? 'ok' : 'no url';
 console.log(JSON.stringify(report));
