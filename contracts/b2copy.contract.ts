@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { SignJWT, createLocalJWKSet, generateKeyPair, jwtVerify, type JSONWebKeySet } from 'jose';
 import { expect } from 'vitest';
 import { ProviderError, createB2CopyClient } from '../src/client/index.ts';
+import { refusedWith } from './support/refusal.ts';
 import { defineContract, type ScenarioContext } from './support/contract.ts';
 import { isRedirect } from './support/form-browser.ts';
 
@@ -18,17 +19,8 @@ type Context = ScenarioContext<Credential>;
 const client = (t: Context) => createB2CopyClient({ baseUrl: t.urls['/b2copy']!, fetch: t.fetch });
 
 /** The call must fail with this status, in B2COPY's error envelope. */
-async function refusedWith(call: Promise<unknown>, status: number): Promise<ProviderError> {
-  const error = await call.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error, `expected a ${status} ProviderError`).toBeInstanceOf(ProviderError);
-  const providerError = error as ProviderError;
-  expect(providerError.status).toBe(status);
-  expect(providerError.body).toMatchObject({ status, data: null, errors: [expect.objectContaining({ message: expect.any(String) })] });
-  return providerError;
-}
+const refused = (call: Promise<unknown>, status: number) =>
+  refusedWith(call, status, { status, data: null, errors: [expect.objectContaining({ message: expect.any(String) })] });
 
 const signedIn = ['email', 'password'] as const;
 const external = ['keyId', 'privateKey', 'adminId', 'deviceIp'] as const;
@@ -58,9 +50,9 @@ defineContract<Credential>(
       if (pair['2faRequired']) throw new Error('the contract user must not have 2FA');
       const next = await b2copy.refresh(pair.refreshToken.token);
       expect(next.refreshToken.token).not.toBe(pair.refreshToken.token);
-      await refusedWith(b2copy.refresh(pair.refreshToken.token), 401);
+      await refused(b2copy.refresh(pair.refreshToken.token), 401);
       // Reuse revokes the family: the pair the first refresh gave is dead too.
-      await refusedWith(b2copy.refresh(next.refreshToken.token), 401);
+      await refused(b2copy.refresh(next.refreshToken.token), 401);
     });
 
     scenario('issued tokens verify against the JWKS and agree with createdAt/expiresAt', { covers: ['signIn 200'], mockOnly: 'the JWKS is the mock’s control route', credentials: [...signedIn] }, async (t) => {
@@ -79,7 +71,7 @@ defineContract<Credential>(
     });
 
     scenario('a wrong password is refused', { covers: ['signIn 401'], credentials: ['email'] }, async (t) => {
-      await refusedWith(client(t).signIn({ email: t.credentials.email, password: 'not-the-password' }), 401);
+      await refused(client(t).signIn({ email: t.credentials.email, password: 'not-the-password' }), 401);
     });
 
     scenario('a sign-in without a password is a bad request', { covers: ['signIn 400'], credentials: ['email'] }, async (t) => {
@@ -92,7 +84,7 @@ defineContract<Credential>(
       const pair = await b2copy.signIn({ email: t.credentials.email, password: t.credentials.password });
       if (pair['2faRequired']) throw new Error('the contract user must not have 2FA');
       await t.mock!.advanceClock(31 * 24 * 3600);
-      await refusedWith(b2copy.refresh(pair.refreshToken.token), 401);
+      await refused(b2copy.refresh(pair.refreshToken.token), 401);
     });
 
     scenario('ten simultaneous refreshes with one token: exactly one succeeds', { covers: ['refreshToken 200', 'refreshToken 401'], credentials: [...signedIn] }, async (t) => {
@@ -128,7 +120,7 @@ defineContract<Credential>(
 
     scenario('a token for an admin that does not exist is forbidden', { covers: ['authExternalCrm 403'], credentials: ['keyId', 'privateKey', 'deviceIp'] }, async (t) => {
       const { keyId, privateKey, deviceIp } = t.credentials;
-      await refusedWith(client(t).signInExternalCrm({ privateKeyPem: privateKey, keyId, adminId: 'no-such-admin-4242', deviceIp }), 403);
+      await refused(client(t).signInExternalCrm({ privateKeyPem: privateKey, keyId, adminId: 'no-such-admin-4242', deviceIp }), 403);
     });
 
     scenario('an external sign-in without external_token is a bad request', { covers: ['authExternalCrm 400'] }, async (t) => {
@@ -150,11 +142,11 @@ defineContract<Credential>(
     });
 
     scenario('a wrong secret key is refused', { covers: ['getAuthUrl 401'], credentials: ['accountId', 'investmentPlatformId'] }, async (t) => {
-      await refusedWith(client(t).getAuthUrl({ accountId: t.credentials.accountId, secretKey: 'not-the-secret', investmentPlatformId: t.credentials.investmentPlatformId }), 401);
+      await refused(client(t).getAuthUrl({ accountId: t.credentials.accountId, secretKey: 'not-the-secret', investmentPlatformId: t.credentials.investmentPlatformId }), 401);
     });
 
     scenario('an account that is not on the platform is not found', { covers: ['getAuthUrl 404'], credentials: ['secretKey', 'investmentPlatformId'] }, async (t) => {
-      await refusedWith(client(t).getAuthUrl({ accountId: '999999999', secretKey: t.credentials.secretKey, investmentPlatformId: t.credentials.investmentPlatformId }), 404);
+      await refused(client(t).getAuthUrl({ accountId: '999999999', secretKey: t.credentials.secretKey, investmentPlatformId: t.credentials.investmentPlatformId }), 404);
     });
 
     scenario('a request without account_id is a bad request', { covers: ['getAuthUrl 400'], credentials: ['secretKey'] }, async (t) => {
@@ -166,7 +158,7 @@ defineContract<Credential>(
       const [settings] = await t.mock!.list<{ name: string; redirectUrl: string }>('settings');
       await t.mock!.remove('settings', settings!.name);
       await t.mock!.add('settings', { ...settings, secretKey: '' });
-      await refusedWith(client(t).getAuthUrl({ accountId: '77632289', secretKey: 'Password1234!', investmentPlatformId: 1 }), 403);
+      await refused(client(t).getAuthUrl({ accountId: '77632289', secretKey: 'Password1234!', investmentPlatformId: 1 }), 403);
     });
   },
 );

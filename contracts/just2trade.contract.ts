@@ -4,7 +4,8 @@
  * and PARTNERMOCK_JUST2TRADE_API_URL (and the credentials below) to run it against Just2Trade.
  */
 import { expect } from 'vitest';
-import { ProviderError, createJust2TradeClient } from '../src/client/index.ts';
+import { createJust2TradeClient } from '../src/client/index.ts';
+import { refusedWith } from './support/refusal.ts';
 import { defineContract, type ScenarioContext } from './support/contract.ts';
 import { formsOf, isRedirect } from './support/form-browser.ts';
 
@@ -25,15 +26,8 @@ function client(t: Context, overrides: { clientSecret?: string } = {}) {
   });
 }
 
-async function refusedWith(call: Promise<unknown>, status: number, error: string): Promise<void> {
-  const caught = await call.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(caught, `expected a ${status} ProviderError`).toBeInstanceOf(ProviderError);
-  expect((caught as ProviderError).status).toBe(status);
-  expect((caught as ProviderError).body).toMatchObject({ error });
-}
+/** The call must fail with this status and RFC 6749/6750 error code. */
+const refused = (call: Promise<unknown>, status: number, error: string) => refusedWith(call, status, { error });
 
 /** The user's part: open the authorize URL, fill the login form, and come back with a code. */
 async function signInAs(t: Context, state: string, login = t.credentials.login, password = t.credentials.password): Promise<string> {
@@ -88,8 +82,8 @@ defineContract<Credential>(
       const just2trade = client(t);
       const code = await signInAs(t, 'j-3');
       const token = await just2trade.exchangeCode(code);
-      await refusedWith(just2trade.exchangeCode(code), 400, 'invalid_grant');
-      await refusedWith(just2trade.getProfile(token.access_token), 401, 'invalid_token');
+      await refused(just2trade.exchangeCode(code), 400, 'invalid_grant');
+      await refused(just2trade.getProfile(token.access_token), 401, 'invalid_token');
     });
 
     scenario('ten simultaneous redemptions of one code: exactly one token', { covers: ['requestToken 200', 'requestToken 400'], credentials: [...everything] }, async (t) => {
@@ -102,12 +96,12 @@ defineContract<Credential>(
     scenario('an expired code is refused', { covers: ['requestToken 400'], mockOnly: 'moves the mock clock', credentials: [...everything] }, async (t) => {
       const code = await signInAs(t, 'j-5');
       await t.mock!.advanceClock(61);
-      await refusedWith(client(t).exchangeCode(code), 400, 'invalid_grant');
+      await refused(client(t).exchangeCode(code), 400, 'invalid_grant');
     });
 
     scenario('a wrong client secret at the token endpoint is invalid_client', { covers: ['requestToken 401'], credentials: [...everything] }, async (t) => {
       const code = await signInAs(t, 'j-6');
-      await refusedWith(client(t, { clientSecret: 'not-the-secret' }).exchangeCode(code), 401, 'invalid_client');
+      await refused(client(t, { clientSecret: 'not-the-secret' }).exchangeCode(code), 401, 'invalid_client');
     });
 
     scenario('a grant type other than authorization_code is unsupported', { covers: ['requestToken 400'], credentials: ['clientId'] }, async (t) => {
@@ -159,7 +153,7 @@ defineContract<Credential>(
       await t.mock!.advanceClock(23 * 3600);
       await just2trade.getProfile(token.access_token);
       await t.mock!.advanceClock(25 * 3600);
-      await refusedWith(just2trade.getProfile(token.access_token), 401, 'invalid_token');
+      await refused(just2trade.getProfile(token.access_token), 401, 'invalid_token');
     });
   },
 );

@@ -4,7 +4,8 @@
  * to run it against Keeta's open API.
  */
 import { expect } from 'vitest';
-import { CallbackError, ProviderError, createKeetaClient, parseKeetaCallback } from '../src/client/index.ts';
+import { CallbackError, createKeetaClient, parseKeetaCallback } from '../src/client/index.ts';
+import { refusedWith } from './support/refusal.ts';
 import { defineContract, type ScenarioContext } from './support/contract.ts';
 import { formsOf, isRedirect } from './support/form-browser.ts';
 
@@ -13,16 +14,8 @@ type Context = ScenarioContext<Credential>;
 
 const client = (t: Context) => createKeetaClient({ baseUrl: t.urls['/keeta']!, fetch: t.fetch });
 
-async function refusedWith(call: Promise<unknown>, status: number): Promise<ProviderError> {
-  const error = await call.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error, `expected a ${status} ProviderError`).toBeInstanceOf(ProviderError);
-  expect((error as ProviderError).status).toBe(status);
-  expect((error as ProviderError).body).toMatchObject({ title: expect.any(String), status });
-  return error as ProviderError;
-}
+/** The call must fail with this status, as RFC 9457 problem details. */
+const refused = (call: Promise<unknown>, status: number) => refusedWith(call, status, { title: expect.any(String), status });
 
 /** Opens the merchant page, picks the first merchant and presses `decision`; returns where Keeta redirects. */
 async function decide(t: Context, merchantAuthorizationUrl: string, decision: 'Authorize' | 'Deny'): Promise<URL> {
@@ -84,13 +77,13 @@ defineContract<Credential>(
     });
 
     scenario('an unknown clientId is unauthorized', { covers: ['getAuthorizationUrl 401'] }, async (t) => {
-      await refusedWith(client(t).getAuthorizationUrl({ clientId: 'no-such-client-4242' }), 401);
+      await refused(client(t).getAuthorizationUrl({ clientId: 'no-such-client-4242' }), 401);
     });
 
     scenario('a missing clientId or a javascript: redirectUri is a bad request', { covers: ['getAuthorizationUrl 400'], credentials: ['clientId'] }, async (t) => {
       const { response } = await client(t).api.GET('/oauth/authorization/url', { params: { query: {} as never } });
       expect(response.status).toBe(400);
-      await refusedWith(client(t).getAuthorizationUrl({ clientId: t.credentials.clientId, redirectUri: 'javascript:alert(1)' }), 400);
+      await refused(client(t).getAuthorizationUrl({ clientId: t.credentials.clientId, redirectUri: 'javascript:alert(1)' }), 400);
     });
   },
 );

@@ -4,19 +4,16 @@
  * 302 to the client's callback page with a code and the state; a wrong password shows the message.
  * The callback is a real page on a second server, registered as a client through the control API.
  */
-import { existsSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startMockServer, type RunningMockServer } from '../../src/index.ts';
+import { hasChromium, launchChromium, newWatchedPage, startCallbackPage } from '../support/browser.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const CLIENT = { clientId: 'browser-crm', clientSecret: 'browser-crm-secret' };
 
-describe.skipIf(!existsSync(CHROMIUM))('the login page in a browser', () => {
+describe.skipIf(!hasChromium)('the login page in a browser', () => {
   let mock: RunningMockServer;
-  let callbackServer: Server;
+  let callbackPage: Awaited<ReturnType<typeof startCallbackPage>>;
   let callbackUrl: string;
   let browser: Browser;
   let page: Page;
@@ -28,40 +25,27 @@ describe.skipIf(!existsSync(CHROMIUM))('the login page in a browser', () => {
   beforeAll(async () => {
     // The mock's default session, as a browser (which sends no X-Mock-Session) uses it.
     mock = await startMockServer({ port: 0, providers: ['just2trade'], log: () => {} });
-    callbackServer = createServer((req, res) => {
-      const url = new URL(req.url ?? '/', callbackUrl);
-      if (url.pathname !== '/callback') return void res.writeHead(404).end(); // the browser's favicon request
-      arrivals.push(url);
-      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end('<!doctype html><title>CRM</title><h1>Back at the CRM</h1>');
-    });
-    await new Promise<void>((resolve) => callbackServer.listen(0, '127.0.0.1', resolve));
-    callbackUrl = `http://127.0.0.1:${(callbackServer.address() as AddressInfo).port}/callback`;
+    callbackPage = await startCallbackPage('/callback', arrivals);
+    callbackUrl = callbackPage.url;
     const registered = await fetch(`${mock.url}/__mock/just2trade/clients`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ ...CLIENT, redirectUris: [callbackUrl] }),
     });
     expect(registered.status).toBe(201);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      timeout: 90_000,
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
-    await new Promise((resolve) => callbackServer?.close(resolve));
+    await callbackPage?.close();
     await mock?.close();
   });
 
   beforeEach(async () => {
     arrivals.length = 0;
     refusals.length = 0;
-    page = await (await browser.newContext()).newPage();
-    page.on('console', (message) => {
-      if (/Content Security Policy|Refused to/i.test(message.text())) refusals.push(message.text());
-    });
+    page = await newWatchedPage(browser, refusals);
   });
 
   const authorizeUrl = (state: string) =>

@@ -4,19 +4,16 @@
  * Authorize or Deny; the browser follows the 302 to the CRM's callback page (a second real server),
  * in both app modes. The browser sends no X-Mock-Session, so this runs in the default session.
  */
-import { existsSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startMockServer, type RunningMockServer } from '../../src/index.ts';
+import { hasChromium, launchChromium, newWatchedPage, startCallbackPage } from '../support/browser.ts';
 import { SHOP_APP } from './keeta-helpers.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 
-describe.skipIf(!existsSync(CHROMIUM))('the merchant page in a browser', () => {
+describe.skipIf(!hasChromium)('the merchant page in a browser', () => {
   let mock: RunningMockServer;
-  let callbackServer: Server;
+  let callbackPage: Awaited<ReturnType<typeof startCallbackPage>>;
   let callbackUrl: string;
   let browser: Browser;
   let page: Page;
@@ -25,36 +22,23 @@ describe.skipIf(!existsSync(CHROMIUM))('the merchant page in a browser', () => {
 
   beforeAll(async () => {
     mock = await startMockServer({ port: 0, providers: ['keeta'], log: () => {} });
-    callbackServer = createServer((req, res) => {
-      const url = new URL(req.url ?? '/', callbackUrl);
-      if (url.pathname !== '/keeta/callback') return void res.writeHead(404).end(); // favicon
-      arrivals.push(url);
-      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end('<!doctype html><title>CRM</title><h1>Back at the CRM</h1>');
-    });
-    await new Promise<void>((resolve) => callbackServer.listen(0, '127.0.0.1', resolve));
-    callbackUrl = `http://127.0.0.1:${(callbackServer.address() as AddressInfo).port}/keeta/callback`;
+    callbackPage = await startCallbackPage('/keeta/callback', arrivals);
+    callbackUrl = callbackPage.url;
     const added = await fetch(`${mock.url}/__mock/keeta/apps`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(SHOP_APP) });
     expect(added.status).toBe(201);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      timeout: 90_000,
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
-    await new Promise((resolve) => callbackServer?.close(resolve));
+    await callbackPage?.close();
     await mock?.close();
   });
 
   beforeEach(async () => {
     arrivals.length = 0;
     refusals.length = 0;
-    page = await (await browser.newContext()).newPage();
-    page.on('console', (message) => {
-      if (/Content Security Policy|Refused to/i.test(message.text())) refusals.push(message.text());
-    });
+    page = await newWatchedPage(browser, refusals);
   });
 
   async function link(query: Record<string, string>): Promise<string> {
