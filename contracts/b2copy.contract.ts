@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { SignJWT, createLocalJWKSet, generateKeyPair, jwtVerify, type JSONWebKeySet } from 'jose';
 import { expect } from 'vitest';
-import { ProviderError, createB2CopyClient } from '../src/client/index.ts';
+import { ProviderError, createB2CopyClient, type B2CopyTokenPair } from '../src/client/index.ts';
 import { refusedWith } from './support/refusal.ts';
 import { defineContract, type ScenarioContext } from './support/contract.ts';
 import { isRedirect } from './support/form-browser.ts';
@@ -87,13 +87,16 @@ defineContract<Credential>(
       await refused(b2copy.refresh(pair.refreshToken.token), 401);
     });
 
-    scenario('ten simultaneous refreshes with one token: exactly one succeeds', { covers: ['refreshToken 200', 'refreshToken 401'], credentials: [...signedIn] }, async (t) => {
+    scenario('ten simultaneous refreshes with one token: exactly one succeeds, and the reuse revokes its pair', { covers: ['refreshToken 200', 'refreshToken 401'], credentials: [...signedIn] }, async (t) => {
       const b2copy = client(t);
       const pair = await b2copy.signIn({ email: t.credentials.email, password: t.credentials.password });
       if (pair['2faRequired']) throw new Error('the contract user must not have 2FA');
       const results = await Promise.allSettled(Array.from({ length: 10 }, () => b2copy.refresh(pair.refreshToken.token)));
-      expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+      const won = results.filter((result): result is PromiseFulfilledResult<B2CopyTokenPair> => result.status === 'fulfilled');
+      expect(won).toHaveLength(1);
       for (const result of results) if (result.status === 'rejected') expect((result.reason as ProviderError).status).toBe(401);
+      // The losers presented a used token: reuse detection revoked the family, the winner's pair included.
+      await refused(b2copy.refresh(won[0]!.value.refreshToken.token), 401);
     });
 
     scenario('a refresh without refresh_token is a bad request', { covers: ['refreshToken 400'] }, async (t) => {

@@ -37,3 +37,16 @@ export function trimSlash(url: string): string {
 export function searchParamsOf(url: string | URL): URLSearchParams {
   return (typeof url === 'string' ? new URL(url, 'http://callback.invalid') : url).searchParams;
 }
+
+/**
+ * A callback's parameters, refusing any that appears twice: a redirect URI that already carries a
+ * parameter the provider adds (`?code=planted`) must not be able to shadow the provider's value.
+ */
+export function singleParameters(search: URLSearchParams, onDuplicate: (name: string) => never): Record<string, string> {
+  const parameters: Record<string, string> = {};
+  for (const name of new Set(search.keys())) {
+    if (search.getAll(name).length > 1) onDuplicate(name);
+    parameters[name] = search.get(name)!;
+  }
+  return parameters;
+}

@@ -2,7 +2,7 @@
 import createClient, { type Client, type ClientOptions } from 'openapi-fetch';
 import type { components, paths } from '../generated/keeta.ts';
 import { CallbackError } from './callback-error.ts';
-import { expectData, searchParamsOf, trimSlash } from './call.ts';
+import { expectData, searchParamsOf, singleParameters, trimSlash } from './call.ts';
 
 export type KeetaAuthorizationUrl = components['schemas']['AuthorizationUrlResponse'];
 export type KeetaCallback = components['schemas']['AuthorizationCallback'];
@@ -35,18 +35,20 @@ const REQUIRED: (keyof KeetaCallback)[] = ['authId', 'state', 'appId', 'timestam
 
 /**
  * The redirect back from Keeta's merchant page, typed. Throws CallbackError when the merchant denied
- * (`error` in the redirect) or a required parameter is missing. Pass `expectedState` to also refuse a
- * callback whose `state` is not the one you sent (CSRF).
+ * (`error` in the redirect), a required parameter is missing or one appears twice, or its `state` is
+ * not `expectedState`, the one the CRM sent (CSRF; pass `undefined` only for a link made without one).
  */
-export function parseKeetaCallback(url: string | URL, expectedState?: string): KeetaCallback {
+export function parseKeetaCallback(url: string | URL, expectedState: string | undefined): KeetaCallback {
   const search = searchParamsOf(url);
-  const parameters = Object.fromEntries(search);
+  const parameters = singleParameters(search, (name) => {
+    throw new CallbackError('duplicate_parameter', `The Keeta callback carries ${name} more than once`, Object.fromEntries(search));
+  });
   const error = search.get('error');
   if (error) throw new CallbackError(error, `Keeta refused the authorization: ${search.get('error_description') ?? error}`, parameters);
   // `state` comes back as sent, which may be empty (the docs' example URL has `state=`); the rest must have a value.
   const missing = REQUIRED.filter((name) => (name === 'state' ? !search.has(name) : !search.get(name)));
   if (missing.length) throw new CallbackError('missing_parameter', `The Keeta callback lacks ${missing.join(', ')}`, parameters);
-  if (expectedState !== undefined && search.get('state') !== expectedState) {
+  if ((search.get('state') || undefined) !== (expectedState || undefined)) {
     throw new CallbackError('state_mismatch', 'The Keeta callback carries a state this CRM did not send', parameters);
   }
   const callback: KeetaCallback = {

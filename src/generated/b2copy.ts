@@ -98,7 +98,9 @@ export interface paths {
          *     Inferred (ours): refresh tokens rotate; a refresh token works once (also under concurrent
          *     requests: exactly one wins), and presenting a used one again revokes the whole token family
          *     (RFC 9700 §4.14.2): every access and refresh token issued from the same sign-in. The new pair
-         *     stays in the family; an access token is refused here.
+         *     stays in the family, so the losers of a race revoke the winner's new pair too: a client must
+         *     never send one refresh token twice (serialise refreshes, as the typed client's session does).
+         *     An access token is refused here.
          */
         post: operations["refreshToken"];
         delete?: never;

@@ -144,7 +144,10 @@ async function resolvePlugins(options: MockServerOptions): Promise<AnyPlugin[]> 
     builtins = builtins.filter((plugin) => options.providers!.includes(plugin.name));
   }
   const extra = await Promise.all((options.plugins ?? []).map((plugin) => (typeof plugin === 'string' ? loadPluginModule(plugin) : plugin)));
-  return [...builtins, ...extra];
+  // A plugin passed explicitly replaces the built-in of the same name: that is how a built-in is served
+  // with other options (`plugins: [createXPlugin({ ... })]`).
+  const replaced = new Set(extra.map((plugin) => plugin.name));
+  return [...builtins.filter((plugin) => !replaced.has(plugin.name)), ...extra];
 }
 
 function assertDistinct(runtimes: ProviderRuntime[]): void {

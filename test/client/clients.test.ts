@@ -13,6 +13,7 @@ import {
   parseKeetaCallback,
   type B2CopyTokenPair,
 } from '../../src/client/index.ts';
+import { createB2CopyPlugin } from '../../mocks/b2copy/index.ts';
 import { startMockServer, type RunningMockServer } from '../../src/index.ts';
 import { newSession } from '../helpers.ts';
 
@@ -110,6 +111,37 @@ describe('B2COPY client', () => {
     await expect(b2copy.refresh(session.tokens.refreshToken.token)).resolves.toMatchObject({ accessToken: expect.any(Object) });
   });
 
+  it('the session does not refresh a fresh token even when its lifetime is shorter than the margin', async () => {
+    const short = await startMockServer({ port: 0, providers: [], plugins: [createB2CopyPlugin({ accessTokenTtlSeconds: 60 })] });
+    try {
+      const { fetch, sent } = sessionFetch();
+      const b2copy = createB2CopyClient({ baseUrl: `${short.url}/b2copy`, fetch });
+      const pair = await signedInPair(b2copy);
+      let now = Date.parse(pair.accessToken.createdAt);
+      const session = b2copy.session(pair, { refreshBeforeSeconds: 60, now: () => now });
+      for (let call = 0; call < 5; call += 1) expect(await session.accessToken()).toBe(pair.accessToken.token);
+      now += 31_000; // past half the 60 s lifetime
+      expect(await session.accessToken()).not.toBe(pair.accessToken.token);
+      expect(sent.filter((request) => request.url.endsWith('/refreshtoken'))).toHaveLength(1);
+    } finally {
+      await short.close();
+    }
+  });
+
+  it('a failing onRefresh fails the callers, yet the session keeps the new pair', async () => {
+    const b2copy = createB2CopyClient({ baseUrl: `${server.url}/b2copy`, fetch: sessionFetch().fetch });
+    const pair = await signedInPair(b2copy);
+    const session = b2copy.session(pair, {
+      now: () => Date.parse(pair.accessToken.expiresAt),
+      onRefresh: () => {
+        throw new Error('disk full');
+      },
+    });
+    await expect(session.accessToken()).rejects.toThrow('disk full');
+    expect(session.tokens.refreshToken.token).not.toBe(pair.refreshToken.token);
+    await expect(b2copy.refresh(session.tokens.refreshToken.token)).resolves.toMatchObject({ accessToken: expect.any(Object) });
+  });
+
   it('a failed refresh surfaces to every waiting caller and the next call may retry', async () => {
     const b2copy = createB2CopyClient({ baseUrl: `${server.url}/b2copy`, fetch: sessionFetch().fetch });
     const pair = await signedInPair(b2copy);
@@ -140,10 +172,14 @@ describe('Keeta client', () => {
       keetaMerchantId: 'M9',
       code: 'C7',
     });
-    expect(parseKeetaCallback(new URL('https://crm.example/cb?authId=A1&state=&appId=2&timestamp=3'))).toEqual({ authId: 'A1', state: '', appId: '2', timestamp: '3' });
-    expect(() => parseKeetaCallback('https://crm.example/cb?authId=A1&appId=2')).toThrow(expect.objectContaining({ reason: 'missing_parameter', message: expect.stringMatching(/state, timestamp/) }));
-    expect(() => parseKeetaCallback('https://crm.example/cb?error=access_denied&error_description=no&state=s')).toThrow(expect.objectContaining({ reason: 'access_denied' }));
-    expect(() => parseKeetaCallback('https://crm.example/cb?authId=A1&state=evil&appId=2&timestamp=3', 's')).toThrow(CallbackError);
+    // A link made without a state comes back with `state=` (as in the docs' example URL).
+    expect(parseKeetaCallback(new URL('https://crm.example/cb?authId=A1&state=&appId=2&timestamp=3'), undefined)).toEqual({ authId: 'A1', state: '', appId: '2', timestamp: '3' });
+    expect(() => parseKeetaCallback('https://crm.example/cb?authId=A1&appId=2', undefined)).toThrow(expect.objectContaining({ reason: 'missing_parameter', message: expect.stringMatching(/state, timestamp/) }));
+    expect(() => parseKeetaCallback('https://crm.example/cb?error=access_denied&error_description=no&state=s', 's')).toThrow(expect.objectContaining({ reason: 'access_denied' }));
+    expect(() => parseKeetaCallback('https://crm.example/cb?authId=A1&state=evil&appId=2&timestamp=3', 's')).toThrow(expect.objectContaining({ reason: 'state_mismatch' }));
+    expect(() => parseKeetaCallback('https://crm.example/cb?authId=A1&state=s&appId=2&timestamp=3', undefined)).toThrow(expect.objectContaining({ reason: 'state_mismatch' }));
+    // A redirect URI that already carried `authId` must not shadow Keeta's.
+    expect(() => parseKeetaCallback('https://crm.example/cb?authId=planted&authId=A1&state=s&appId=2&timestamp=3', 's')).toThrow(expect.objectContaining({ reason: 'duplicate_parameter' }));
   });
 });
 
@@ -175,6 +211,7 @@ describe('Just2Trade client', () => {
     expect(() => just2trade.parseCallback('http://localhost:3000/callback?code=abc', 's1')).toThrow(expect.objectContaining({ reason: 'state_mismatch' }));
     expect(() => just2trade.parseCallback('http://localhost:3000/callback?state=s1', 's1')).toThrow(expect.objectContaining({ reason: 'missing_parameter' }));
     expect(() => just2trade.parseCallback('http://localhost:3000/callback?error=access_denied&state=s1', 's1')).toThrow(expect.objectContaining({ reason: 'access_denied' }));
+    expect(() => just2trade.parseCallback('http://localhost:3000/callback?code=planted&code=abc&state=s1', 's1')).toThrow(expect.objectContaining({ reason: 'duplicate_parameter' }));
   });
 
   it('exchanges a code with a form-encoded request and reads the profile; errors are ProviderErrors', async () => {

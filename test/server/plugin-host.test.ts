@@ -4,6 +4,7 @@
  * response validation that fails loudly.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createB2CopyPlugin } from '../../mocks/b2copy/index.ts';
 import { mockApp, newSession, notesApp, NOTES_PLUGIN } from '../helpers.ts';
 
 let http: Awaited<ReturnType<typeof mockApp>>['http'];
@@ -244,5 +245,13 @@ describe('plugins that cannot be served are refused at startup, naming the probl
 
   it('two plugins on one mount', async () => {
     await expect(mockApp({ providers: [], plugins: [NOTES_PLUGIN, NOTES_PLUGIN] })).rejects.toThrow(/Two plugins are named "notes"/);
+  });
+
+  it('lets a plugin passed explicitly replace the built-in of the same name (a built-in with other options)', async () => {
+    const { http: replaced } = await mockApp({ plugins: [createB2CopyPlugin({ accessTokenTtlSeconds: 60 })] });
+    const providers = (await replaced.get('/__mock/providers')).body as { name: string }[];
+    expect(providers.map((provider) => provider.name).sort()).toEqual(['b2copy', 'just2trade', 'keeta']);
+    const { body } = await replaced.post('/b2copy/api/v2/signin').send({ email: 'username@example.com', password: 'Secret123' }).expect(200);
+    expect(Date.parse(body.accessToken.expiresAt) - Date.parse(body.accessToken.createdAt)).toBe(60_000);
   });
 });

@@ -46,7 +46,9 @@ export async function typed(baseUrl: string): Promise<void> {
   void merchantAuthorizationUrl;
   // @ts-expect-error clientId is required
   await keeta.getAuthorizationUrl({ state: 's' });
-  const callback: KeetaCallback = parseKeetaCallback('https://crm.example/cb?authId=1&state=s&appId=2&timestamp=3');
+  const callback: KeetaCallback = parseKeetaCallback('https://crm.example/cb?authId=1&state=s&appId=2&timestamp=3', 's');
+  // @ts-expect-error the state the CRM sent must be passed (undefined only on purpose)
+  parseKeetaCallback('https://crm.example/cb?authId=1&state=s&appId=2&timestamp=3');
   const code: string | undefined = callback.code;
   // @ts-expect-error authId is a string
   const authId: number = callback.authId;
