@@ -2,13 +2,13 @@
  * `npm run contracts [-- vitest options]`: runs the contract suites with vitest (so
  * `--reporter=junit --outputFile=...` works), then prints each provider's coverage table. Exits
  * non-zero when a scenario failed (a spec violation fails its scenario, naming the operation, status
- * and schema path) or when, against a mock, a declared operation was never exercised.
+ * and schema path) or when, against a mock, a declared operation or status was never exercised.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatReport, unexercisedOperations, type ContractReport } from '../contracts/support/report.ts';
+import { formatReport, unexercised, type ContractReport } from '../contracts/support/report.ts';
 
 const root = join(import.meta.dirname, '..');
 // vitest's package exports do not expose its CLI file, so it is found on disk.
@@ -28,7 +28,7 @@ for (const file of files) {
   const report = JSON.parse(readFileSync(join(reports, file), 'utf8')) as ContractReport;
   console.log(`${formatReport(report)}\n`);
   if (report.kind === 'mock') {
-    for (const operationId of unexercisedOperations(report)) problems.push(`${report.provider}: ${operationId} was never exercised against the mock`);
+    for (const missing of unexercised(report)) problems.push(`${report.provider}: ${missing} was never exercised against the mock`);
   }
 }
 rmSync(reports, { recursive: true, force: true });

@@ -10,9 +10,11 @@ export interface ContractReport {
   skipped: { scenario: string; reason: string }[];
 }
 
-/** Operations never exercised: a failure against a mock, where every operation must be reachable. */
-export function unexercisedOperations(report: ContractReport): string[] {
-  return report.operations.filter((operation) => operation.exercised.length === 0).map((operation) => operation.operationId);
+/** Declared `operationId status` pairs never exercised: a failure against a mock, where every one must be reachable. */
+export function unexercised(report: ContractReport): string[] {
+  return report.operations.flatMap((operation) =>
+    operation.declared.filter((status) => !operation.exercised.includes(status)).map((status) => `${operation.operationId} ${status}`),
+  );
 }
 
 export function formatReport(report: ContractReport): string {

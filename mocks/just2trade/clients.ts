@@ -1,7 +1,6 @@
 /** The registered OAuth clients (the `clients` fixtures) and the checks made against them. */
-import type { FixtureStore } from '../../src/index.ts';
+import { sameSecret, type FixtureStore } from '../../src/index.ts';
 import type { OAuthClient } from './fixtures.ts';
-import { sameSecret } from './secrets.ts';
 
 export function findClient(fixtures: FixtureStore, clientId: string): OAuthClient | undefined {
   return fixtures.get<OAuthClient>('clients', clientId);

@@ -4,10 +4,7 @@
  * frames (the login form must not be clickjacked) and keep its URL, which carries the client secret
  * as the docs prescribe, out of Referer headers.
  */
-import { randomId } from './secrets.ts';
-
-export const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
+import { escapeHtml, randomId } from '../../src/index.ts';
 
 export interface HtmlAnswer {
   html: string;

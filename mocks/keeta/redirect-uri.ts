@@ -30,14 +30,3 @@ export function redirectUriProblem(app: KeetaApp, redirectUri: string): string |
   return undefined;
 }
 
-/**
- * `redirectUri` with `params` appended to its query. The URI's own query is kept byte for byte (a
- * round trip through URLSearchParams would re-encode it, e.g. `%20` as `+`); only the new parameters
- * are encoded, by URLSearchParams.
- */
-export function withQuery(redirectUri: string, params: URLSearchParams): string {
-  const url = new URL(redirectUri);
-  const existing = url.search.slice(1);
-  url.search = existing ? `${existing}&${params.toString()}` : params.toString();
-  return url.href;
-}

@@ -1,5 +1,6 @@
 /** The small HTML index at `/`: providers, base URLs, default credentials, recent requests. */
 import type { JournalEntry } from '../state/journal.ts';
+import { escapeHtml } from '../plugin-kit/html.ts';
 
 export interface IndexProvider {
   name: string;
@@ -10,31 +11,29 @@ export interface IndexProvider {
   credentials: string[];
 }
 
-const escape = (text: unknown) =>
-  String(text).replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
 
 export function renderIndexPage(providers: IndexProvider[], recent: JournalEntry[]): string {
   const sections = providers
     .map(
       (provider) => `
   <section>
-    <h2>${escape(provider.title)} <small>(${escape(provider.name)})</small></h2>
-    <p>Base URL${provider.baseUrls.length > 1 ? 's' : ''}: ${provider.baseUrls.map((url) => `<code>${escape(url)}</code>`).join(', ')}
-       · <a href="${escape(provider.specUrl)}">OpenAPI</a></p>
+    <h2>${escapeHtml(provider.title)} <small>(${escapeHtml(provider.name)})</small></h2>
+    <p>Base URL${provider.baseUrls.length > 1 ? 's' : ''}: ${provider.baseUrls.map((url) => `<code>${escapeHtml(url)}</code>`).join(', ')}
+       · <a href="${escapeHtml(provider.specUrl)}">OpenAPI</a></p>
     <table>
       <tr><th>operation</th><th>request</th><th>answered by</th></tr>
       ${provider.operations
-        .map((op) => `<tr><td>${escape(op.operationId)}</td><td><code>${escape(op.method)} ${escape(op.path)}</code></td><td>${op.stateful ? 'stateful handler' : 'spec examples'}</td></tr>`)
+        .map((op) => `<tr><td>${escapeHtml(op.operationId)}</td><td><code>${escapeHtml(op.method)} ${escapeHtml(op.path)}</code></td><td>${op.stateful ? 'stateful handler' : 'spec examples'}</td></tr>`)
         .join('\n      ')}
     </table>
-    ${provider.credentials.length ? `<ul>${provider.credentials.map((line) => `<li>${escape(line)}</li>`).join('')}</ul>` : ''}
+    ${provider.credentials.length ? `<ul>${provider.credentials.map((line) => `<li>${escapeHtml(line)}</li>`).join('')}</ul>` : ''}
   </section>`,
     )
     .join('\n');
   const rows = recent
     .map(
       (entry) =>
-        `<tr><td>${escape(entry.time)}</td><td>${escape(entry.session)}</td><td>${escape(entry.provider ?? '')}</td><td>${escape(entry.operationId ?? entry.page ?? '')}</td><td><code>${escape(entry.method)} ${escape(entry.path)}</code></td><td>${entry.status}</td></tr>`,
+        `<tr><td>${escapeHtml(entry.time)}</td><td>${escapeHtml(entry.session)}</td><td>${escapeHtml(entry.provider ?? '')}</td><td>${escapeHtml(entry.operationId ?? entry.page ?? '')}</td><td><code>${escapeHtml(entry.method)} ${escapeHtml(entry.path)}</code></td><td>${entry.status}</td></tr>`,
     )
     .join('\n    ');
   return `<!doctype html>

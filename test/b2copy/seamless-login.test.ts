@@ -85,6 +85,18 @@ describe('getAuthUrl', () => {
 });
 
 describe('GET /b2copy/webui/{token}', () => {
+  it('scopes the cookie to the Web UI path of the public URL (prefix included) and marks it Secure behind https', async () => {
+    const { http: behindProxy } = await mockApp({ providers: ['b2copy'], publicUrl: 'https://crm-mock.test/tools/mock' });
+    const session = newSession();
+    const { url } = (await behindProxy.post(PATHS.getAuthUrl).set('X-Mock-Session', session).send(AUTH_URL_REQUEST).expect(200)).body.data;
+    expect(url).toMatch(/^https:\/\/crm-mock\.test\/tools\/mock\/b2copy\/webui\/[0-9a-f]{32}$/);
+    // The proxy strips its prefix: the mock itself serves /b2copy/webui/{token}.
+    const landing = await behindProxy.get(`/b2copy/webui/${url.split('/').pop()}`).set('X-Mock-Session', session).expect(200);
+    const [cookie] = landing.headers['set-cookie'] as unknown as string[];
+    expect(cookie).toMatch(/; Path=\/tools\/mock\/b2copy\/webui;/);
+    expect(cookie).toMatch(/; Secure$/);
+  });
+
   it('signs the account in once: 200 HTML with a session cookie, then 409 "already used"', async () => {
     const session = newSession();
     const url = await newLink(session);
@@ -97,7 +109,10 @@ describe('GET /b2copy/webui/{token}', () => {
     expect(cookie).toMatch(/; Path=\/b2copy\/webui(;|$)/);
     expect(cookie).toMatch(/; HttpOnly(;|$)/);
     expect(cookie).toMatch(/; SameSite=Lax(;|$)/);
+    expect(cookie).not.toMatch(/Secure/); // the public URL is http
     expect(first.headers['cache-control']).toBe('no-store');
+    expect(first.headers['x-frame-options']).toBe('DENY');
+    expect(first.headers['content-security-policy']).toMatch(/frame-ancestors 'none'/);
     expect(first.headers['referrer-policy']).toBe('no-referrer');
 
     const again = await visit(session, url);
@@ -156,7 +171,7 @@ describe('GET /b2copy/webui/{token}', () => {
     const page = await visit(session, await newLink(session, { ...AUTH_URL_REQUEST, account_id: accountId }));
     expect(page.status).toBe(200);
     expect(page.text).not.toContain('<img');
-    expect(page.text).toContain('Signed in as account &lt;img src=x onerror=alert(1)&gt;&quot;&amp;&#39;');
+    expect(page.text).toContain('Signed in as account &#60;img src=x onerror=alert(1)&#62;&#34;&#38;&#39;');
   });
 
   it('of simultaneous visits with one link exactly one signs in', async () => {

@@ -45,7 +45,8 @@ afterAll(() => {
 describe('the packed package', () => {
   it('holds the built entries and no sources, tests or dev keys outside dist', () => {
     const installed = join(project, 'node_modules/partnermock');
-    expect(readdirSync(installed).sort()).toEqual(['README.md', 'dist', 'openapi', 'package.json']);
+    expect(readdirSync(installed).sort()).toEqual(['README.md', 'dist', 'package.json']);
+    expect(readdirSync(join(installed, 'dist/openapi')).sort()).toEqual(['b2copy.yaml', 'just2trade.yaml', 'keeta.yaml']);
     expect(readdirSync(join(installed, 'dist/src/client'))).toEqual(expect.arrayContaining(['index.js', 'index.d.ts']));
   });
 

@@ -1,10 +1,5 @@
 /** The small HTML pages of the B2COPY Web UI stand-in. Everything interpolated is escaped. */
-
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-export function escapeHtml(value: unknown): string {
-  return String(value).replace(/[&<>"']/g, (character) => ESCAPES[character]!);
-}
+import { escapeHtml } from '../../../src/index.ts';
 
 /** A complete page; `title` and `message` are text (escaped here), never markup. */
 export function page(title: string, message: string): string {

@@ -13,8 +13,17 @@ import { page } from './html.ts';
 export const WEB_UI_PATH = '/webui';
 export const WEB_UI_COOKIE = 'b2copy_webui_session';
 
-/** The token sits in a URL: keep it out of caches and Referer headers. */
-const PRIVATE = { 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' };
+/**
+ * The token sits in a URL: keep it out of caches and Referer headers. The page signs an account in:
+ * never framed (clickjacking), no scripts or styles from anywhere.
+ */
+const PRIVATE = {
+  'Cache-Control': 'no-store',
+  'Referrer-Policy': 'no-referrer',
+  'X-Frame-Options': 'DENY',
+  'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",
+  'X-Content-Type-Options': 'nosniff',
+};
 
 function webUiLanding(ctx: PageContext<B2CopyState, B2CopyServices>) {
   const token = String(ctx.request.params.token ?? '');
@@ -38,8 +47,14 @@ function webUiLanding(ctx: PageContext<B2CopyState, B2CopyServices>) {
   state.webUiSessions.set(sessionId, { accountId: entry.accountId, investmentPlatformId: entry.investmentPlatformId, createdAtMs: now });
   return respond.html(200, page(`Signed in as account ${entry.accountId}`, `You are signed in to the B2COPY Web UI as account ${entry.accountId} on investment platform ${entry.investmentPlatformId}.`), {
     ...PRIVATE,
-    'Set-Cookie': `${WEB_UI_COOKIE}=${sessionId}; Path=${MOUNT}${WEB_UI_PATH}; HttpOnly; SameSite=Lax`,
+    'Set-Cookie': webUiCookie(ctx, sessionId),
   });
+}
+
+/** Scoped to the Web UI's path as the public URL has it (a prefix included), Secure behind https. */
+function webUiCookie(ctx: PageContext<B2CopyState, B2CopyServices>, sessionId: string): string {
+  const url = new URL(ctx.urlFor(MOUNT, WEB_UI_PATH));
+  return `${WEB_UI_COOKIE}=${sessionId}; Path=${url.pathname}; HttpOnly; SameSite=Lax${url.protocol === 'https:' ? '; Secure' : ''}`;
 }
 
 export const webUiPage: PageRoute<B2CopyState, B2CopyServices> = {

@@ -6,13 +6,11 @@
  *   2. any other problem is reported to the client by redirecting with `error`;
  *   3. otherwise the login form, with the request kept on the server under a random id.
  */
-import { MockError, type HandlerContext, type MockResponse } from '../../../src/index.ts';
+import { MockError, randomId, withQueryParameters, type HandlerContext, type MockResponse } from '../../../src/index.ts';
 import { findClient, isRegisteredRedirectUri, secretMatches } from '../clients.ts';
 import { pageHeaders, renderLoginPage } from '../html.ts';
 import { csrfCookie, loginAction } from '../login-form.ts';
 import type { Just2TradeSettings } from '../options.ts';
-import { redirectUriWith } from '../redirect.ts';
-import { randomId } from '../secrets.ts';
 import { addPending, type Just2TradeState, type PendingAuthorization } from '../state.ts';
 
 type Context = HandlerContext<Just2TradeState, Just2TradeSettings>;
@@ -42,7 +40,7 @@ export function authorize(ctx: Context): MockResponse {
       responseType === undefined
         ? ['invalid_request', 'The required parameter response_type is missing.']
         : ['unsupported_response_type', 'Only response_type=code is supported.'];
-    return ctx.respond.redirect(redirectUriWith(redirectUri, { error, error_description: description, state: clientState }), 302, pageHeaders());
+    return ctx.respond.redirect(withQueryParameters(redirectUri, { error, error_description: description, state: clientState }), 302, pageHeaders());
   }
 
   // 3. The login form. Only the pending id and the CSRF token go into the page.

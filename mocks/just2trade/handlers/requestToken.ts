@@ -5,10 +5,9 @@
  * The spec has already refused anything but a form body with `grant_type` and `code`. From reading
  * the code to marking it redeemed nothing awaits, so of simultaneous redemptions exactly one wins.
  */
-import { MockError, type HandlerContext, type MockResponse } from '../../../src/index.ts';
+import { MockError, randomId, type HandlerContext, type MockResponse } from '../../../src/index.ts';
 import { authenticateClient } from '../client-auth.ts';
 import type { Just2TradeSettings } from '../options.ts';
-import { randomId } from '../secrets.ts';
 import { forgetExpired, type Just2TradeState } from '../state.ts';
 
 type Context = HandlerContext<Just2TradeState, Just2TradeSettings>;

@@ -8,14 +8,12 @@
  * Nothing here awaits, so the pending authorization is checked and consumed in one synchronous block.
  * No failure redirects: only a verified request reaches the redirect URI.
  */
-import type { MockResponse, PageContext, PageRoute } from '../../../src/index.ts';
+import { randomId, sameSecret, withQueryParameters, type MockResponse, type PageContext, type PageRoute } from '../../../src/index.ts';
 import { findClient, isRegisteredRedirectUri } from '../clients.ts';
 import { AUTH_MOUNT, type Just2TradeUser } from '../fixtures.ts';
 import { pageHeaders, renderErrorPage, renderLoginPage } from '../html.ts';
 import { csrfCookie, csrfCookieName, LOGIN_PATH, loginAction, PENDING_ID } from '../login-form.ts';
 import type { Just2TradeSettings } from '../options.ts';
-import { redirectUriWith } from '../redirect.ts';
-import { randomId, sameSecret } from '../secrets.ts';
 import { forgetExpired, type Just2TradeState } from '../state.ts';
 
 type Context = PageContext<Just2TradeState, Just2TradeSettings>;
@@ -90,7 +88,7 @@ export function submitLogin(ctx: Context): MockResponse {
     redeemed: false,
     accessTokens: [],
   });
-  return ctx.respond.redirect(redirectUriWith(pending.redirectUri, { code, state: pending.state }), 302, {
+  return ctx.respond.redirect(withQueryParameters(pending.redirectUri, { code, state: pending.state }), 302, {
     ...pageHeaders(),
     // The cookie has done its job.
     'Set-Cookie': csrfCookie(ctx, pending.id, '', 0),

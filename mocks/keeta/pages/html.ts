@@ -2,9 +2,8 @@
  * The merchant page's HTML. Everything that comes from a request or a fixture goes through `escape`;
  * the markup is plain (no script) so it works in any browser and parses easily in tests.
  */
+import { escapeHtml as escape } from '../../../src/index.ts';
 import type { KeetaApp, KeetaAuthorization, Merchant } from '../fixtures.ts';
-
-export const escape = (text: string) => text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
 
 /**
  * Sent with every merchant page answer, errors included. The page holds one-time tokens and, after

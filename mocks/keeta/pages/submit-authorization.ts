@@ -7,11 +7,11 @@
  * usable. The whole handler is synchronous: reading `used` and setting it happen in one turn of the
  * event loop, so two simultaneous submissions of one form give one decision.
  */
-import { MockError, type MockResponse, type PageContext } from '../../../src/index.ts';
+import { MockError, sameSecret, withQueryParameters, type MockResponse, type PageContext } from '../../../src/index.ts';
 import { recordDecision, redirectParameters, type Decision } from '../authorizations.ts';
 import type { KeetaApp, Merchant } from '../fixtures.ts';
-import { sameToken, type KeetaState } from '../pending-forms.ts';
-import { redirectUriProblem, withQuery } from '../redirect-uri.ts';
+import type { KeetaState } from '../pending-forms.ts';
+import { redirectUriProblem } from '../redirect-uri.ts';
 import { BROWSER_COOKIE } from './browser-cookie.ts';
 import { PAGE_HEADERS, renderDecisionPage } from './html.ts';
 
@@ -34,7 +34,7 @@ export function submitAuthorization(ctx: PageContext<KeetaState>): MockResponse 
   }
   const form = ctx.state.pendingForms.get(formId);
   if (!form) throw new MockError(400, 'unknown_form', `This authorization form is unknown or was forgotten. ${REOPEN}`);
-  if (!sameToken(form.browserId, cookies[BROWSER_COOKIE]) || !sameToken(form.csrfToken, csrfToken)) {
+  if (!sameSecret(cookies[BROWSER_COOKIE], form.browserId) || !sameSecret(csrfToken, form.csrfToken)) {
     throw new MockError(403, 'csrf_failed', `This submission could not be verified: its CSRF token or this browser's cookie does not match the form. ${REOPEN}`);
   }
   if (form.used) throw new MockError(409, 'form_used', `This authorization form was already submitted; the decision stands. ${REOPEN}`);
@@ -62,5 +62,5 @@ export function submitAuthorization(ctx: PageContext<KeetaState>): MockResponse 
   form.used = true;
   const authorization = recordDecision(ctx.fixtures, ctx.clock, form, app, outcome);
   if (form.redirectUri === undefined) return ctx.respond.html(200, renderDecisionPage(authorization), { ...PAGE_HEADERS });
-  return ctx.respond.redirect(withQuery(form.redirectUri, redirectParameters(authorization)), 302, { ...PAGE_HEADERS });
+  return ctx.respond.redirect(withQueryParameters(form.redirectUri, redirectParameters(authorization)), 302, { ...PAGE_HEADERS });
 }

@@ -22,7 +22,8 @@ export async function b2copyFlow(baseUrl: string): Promise<void> {
   const b2copy = createB2CopyClient({ baseUrl: `${baseUrl}/b2copy` });
   const signedIn = await b2copy.signIn({ email: 'username@example.com', password: 'Secret123' });
   check(!signedIn['2faRequired'], 'the default user has no 2FA');
-  const session = b2copy.session(signedIn, { refreshBeforeSeconds: 2 * 3600 });
+  // Ten seconds before the access token expires: inside the default margin, so the session refreshes.
+  const session = b2copy.session(signedIn, { now: () => Date.parse(signedIn.accessToken.expiresAt) - 10_000 });
   const access = await session.accessToken();
   check(access !== signedIn.accessToken.token, 'the session refreshed an access token that expires within the margin');
   await refused(b2copy.refresh(signedIn.refreshToken.token), 401);
