@@ -28,3 +28,4 @@ export { jsonLineLogger, silentLogger, type Logger } from './logger.ts';
 export { escapeHtml } from './plugin-kit/html.ts';
 export { randomId, sameSecret } from './plugin-kit/secrets.ts';
 export { withQueryParameters } from './plugin-kit/redirect.ts';
+export { resolveOptions } from './plugin-kit/options.ts';

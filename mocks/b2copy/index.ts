@@ -23,7 +23,7 @@ import { authExternalCrm } from './handlers/authExternalCrm.ts';
 import { getAuthUrl } from './handlers/getAuthUrl.ts';
 import { refreshToken } from './handlers/refreshToken.ts';
 import { signIn } from './handlers/signIn.ts';
-import { resolveOptions, type B2CopyOptions } from './options.ts';
+import { resolveB2CopyOptions, type B2CopyOptions } from './options.ts';
 import { webUiPage } from './pages/webUi.ts';
 import { createServices, type B2CopyServices } from './services.ts';
 import { createB2CopyState, type B2CopyState } from './state.ts';
@@ -31,7 +31,7 @@ import { createB2CopyState, type B2CopyState } from './state.ts';
 export type { B2CopyOptions } from './options.ts';
 
 export function createB2CopyPlugin(options: B2CopyOptions = {}) {
-  const resolved = resolveOptions(options);
+  const resolved = resolveB2CopyOptions(options);
   return definePlugin<B2CopyState, B2CopyServices>({
     name: 'b2copy',
     title: 'B2COPY',

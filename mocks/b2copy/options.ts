@@ -2,6 +2,8 @@
  * What a developer may configure on the B2COPY mock (`createB2CopyPlugin({ ... })`). The docs state
  * none of these values; the defaults are ours (inferred) and the spec says so.
  */
+import { resolveOptions } from '../../src/index.ts';
+
 export interface B2CopyOptions {
   /** Lifetime of an access token. Default 3600 (1 hour). */
   accessTokenTtlSeconds?: number;
@@ -22,18 +24,7 @@ export const DEFAULT_OPTIONS: ResolvedB2CopyOptions = {
   clockSkewSeconds: 60,
 };
 
-/** Fills in the defaults and refuses nonsense at startup rather than on the first request. */
-export function resolveOptions(options: B2CopyOptions = {}): ResolvedB2CopyOptions {
-  const resolved = { ...DEFAULT_OPTIONS };
-  for (const name of Object.keys(DEFAULT_OPTIONS) as (keyof ResolvedB2CopyOptions)[]) {
-    const value = options[name];
-    if (value === undefined) continue;
-    // A lifetime of 0 would issue tokens that are dead on arrival; a skew of 0 is a legitimate choice.
-    const minimum = name === 'clockSkewSeconds' ? 0 : 1;
-    if (!Number.isInteger(value) || value < minimum) {
-      throw new TypeError(`createB2CopyPlugin: ${name} must be an integer >= ${minimum} (seconds), got ${String(value)}.`);
-    }
-    resolved[name] = value;
-  }
-  return resolved;
+/** Fills in the defaults and refuses nonsense at startup (a skew of 0 is a legitimate choice). */
+export function resolveB2CopyOptions(options: B2CopyOptions = {}): ResolvedB2CopyOptions {
+  return resolveOptions('createB2CopyPlugin', DEFAULT_OPTIONS, options, { clockSkewSeconds: 0 });
 }

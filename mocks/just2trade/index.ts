@@ -9,7 +9,7 @@ import { API_MOUNT, AUTH_MOUNT, DEFAULT_CLIENT_ID, collections, defaultFixtures,
 import { authorize } from './handlers/authorize.ts';
 import { getProfile } from './handlers/getProfile.ts';
 import { requestToken } from './handlers/requestToken.ts';
-import { resolveOptions, type Just2TradeOptions, type Just2TradeSettings } from './options.ts';
+import { resolveJust2TradeOptions, type Just2TradeOptions, type Just2TradeSettings } from './options.ts';
 import { loginPages } from './pages/login.ts';
 import { createState, type Just2TradeState } from './state.ts';
 
@@ -17,7 +17,7 @@ export type { Just2TradeOptions } from './options.ts';
 
 export function createJust2TradePlugin(options: Just2TradeOptions = {}) {
   // Checked now, so a bad option fails at startup rather than on the first request.
-  const settings = resolveOptions(options);
+  const settings = resolveJust2TradeOptions(options);
   return definePlugin<Just2TradeState, Just2TradeSettings>({
     name: 'just2trade',
     title: 'Just2Trade',

@@ -2,6 +2,8 @@
  * The lifetimes a Just2Trade mock runs with. `createJust2TradePlugin(options)` takes them; `setup()`
  * hands the resolved values to every handler and page as `services`, so they are fixed per server.
  */
+import { resolveOptions } from '../../src/index.ts';
+
 export interface Just2TradeOptions {
   /**
    * How long an authorization code may be redeemed, in seconds. Default 60: the docs only say the
@@ -26,15 +28,6 @@ export const DEFAULT_OPTIONS: Just2TradeSettings = {
 };
 
 /** The options with defaults filled in; refuses (at startup) a lifetime that is not a positive integer. */
-export function resolveOptions(options: Just2TradeOptions = {}): Just2TradeSettings {
-  const settings = { ...DEFAULT_OPTIONS };
-  for (const key of Object.keys(DEFAULT_OPTIONS) as (keyof Just2TradeSettings)[]) {
-    const value = options[key];
-    if (value === undefined) continue;
-    if (!Number.isSafeInteger(value) || value <= 0) {
-      throw new Error(`just2trade: ${key} must be a positive whole number of seconds, not ${String(value)}.`);
-    }
-    settings[key] = value;
-  }
-  return settings;
+export function resolveJust2TradeOptions(options: Just2TradeOptions = {}): Just2TradeSettings {
+  return resolveOptions('createJust2TradePlugin', DEFAULT_OPTIONS, options);
 }

@@ -6,7 +6,7 @@
  *   POST /keeta/m/web/openapi/authorize          → 302 to redirectUri?authId=…&state=…&appId=…&timestamp=…
  *   GET  /__mock/keeta/authorizations            → every decision made on the page
  */
-import { definePlugin } from '../../src/index.ts';
+import { definePlugin, resolveOptions } from '../../src/index.ts';
 import { formatKeetaError } from './errors.ts';
 import { DEFAULT_CLIENT_ID, MOUNT, collections, defaultFixtures, type KeetaApp } from './fixtures.ts';
 import { getAuthorizationUrl } from './handlers/getAuthorizationUrl.ts';
@@ -23,13 +23,7 @@ export interface KeetaPluginOptions {
 }
 
 export function createKeetaPlugin(options: KeetaPluginOptions = {}) {
-  const { formLifetimeSeconds = 600, maxPendingForms = 1000 } = options;
-  if (!(Number.isFinite(formLifetimeSeconds) && formLifetimeSeconds > 0)) {
-    throw new RangeError(`keeta: formLifetimeSeconds must be a positive number of seconds, got ${formLifetimeSeconds}.`);
-  }
-  if (!(Number.isInteger(maxPendingForms) && maxPendingForms > 0)) {
-    throw new RangeError(`keeta: maxPendingForms must be a positive integer, got ${maxPendingForms}.`);
-  }
+  const { formLifetimeSeconds, maxPendingForms } = resolveOptions('createKeetaPlugin', { formLifetimeSeconds: 600, maxPendingForms: 1000 }, options);
   const limits = { lifetimeSeconds: formLifetimeSeconds, maxPending: maxPendingForms };
 
   return definePlugin<KeetaState>({

@@ -213,7 +213,7 @@ describe('configured lifetimes', () => {
   });
 
   it('refuses a lifetime that is not a positive whole number, at startup', () => {
-    expect(() => createJust2TradePlugin({ codeTtlSeconds: 0 })).toThrow(/codeTtlSeconds must be a positive whole number/);
+    expect(() => createJust2TradePlugin({ codeTtlSeconds: 0 })).toThrow(/codeTtlSeconds must be an integer >= 1/);
     expect(() => createJust2TradePlugin({ loginTtlSeconds: 1.5 })).toThrow(/loginTtlSeconds/);
   });
 });
