@@ -24,8 +24,9 @@ export { MockError, type CoreErrorCode, type ValidationIssue } from './errors.ts
 export type { Clock } from './state/clock.ts';
 export type { FixtureStore } from './state/fixture-store.ts';
 export { jsonLineLogger, silentLogger, type Logger } from './logger.ts';
-// Small helpers plugins share: escaping their pages, comparing secrets, redirecting back.
+// Small helpers plugins share: escaping their pages, comparing secrets, redirecting back, options, bounded state.
 export { escapeHtml } from './plugin-kit/html.ts';
 export { randomId, sameSecret } from './plugin-kit/secrets.ts';
 export { withQueryParameters } from './plugin-kit/redirect.ts';
 export { resolveOptions } from './plugin-kit/options.ts';
+export { sweepWhenGrown } from './plugin-kit/sweep.ts';

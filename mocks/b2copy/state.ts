@@ -3,6 +3,7 @@
  * families (one per sign-in, followed through every refresh), the one-time seamless-login tokens of
  * getAuthUrl, and the Web UI sessions those opened. Times are the session clock's.
  */
+import { sweepWhenGrown } from '../../src/index.ts';
 
 /** Whose tokens these are: a Back Office user (signIn) or a service admin (authExternalCrm). */
 export type SubjectType = 'back_office_user' | 'service_admin';
@@ -48,35 +49,21 @@ export interface B2CopyState {
   /** By the 32-hex token in the Web UI URL. */
   authUrlTokens: Map<string, AuthUrlToken>;
   webUiSessions: Map<string, WebUiSession>;
-  /** Map sizes at which the next sweep of dead entries runs (see sweepDead). */
-  sweepAt: { tokens: number; authUrlTokens: number };
 }
 
-/** Below this many entries a map is never swept. */
-const SWEEP_FLOOR = 10_000;
-
 export function createB2CopyState(): B2CopyState {
-  return {
-    families: new Map(),
-    tokens: new Map(),
-    authUrlTokens: new Map(),
-    webUiSessions: new Map(),
-    sweepAt: { tokens: SWEEP_FLOOR, authUrlTokens: SWEEP_FLOOR },
-  };
+  return { families: new Map(), tokens: new Map(), authUrlTokens: new Map(), webUiSessions: new Map() };
 }
 
 /**
- * Keeps a long-running session from growing without bound: once a map reaches its sweep size, entries
- * that can no longer change an answer are dropped (an expired token is refused before it is looked
- * up), and the next sweep waits until the map has doubled, so the cost per request stays constant.
+ * Frees what can no longer change an answer once the token map has grown (an expired token is refused
+ * before it is looked up): expired tokens, then the families none of whose tokens is left.
  */
-export function sweepDead<V>(state: B2CopyState, name: keyof B2CopyState['sweepAt'], isDead: (value: V) => boolean): void {
-  const map = state[name] as unknown as Map<string, V>;
-  if (map.size < state.sweepAt[name]) return;
-  for (const [key, value] of map) if (isDead(value)) map.delete(key);
-  if (name === 'tokens') {
-    const alive = new Set([...state.tokens.values()].map((token) => token.familyId));
-    for (const id of state.families.keys()) if (!alive.has(id)) state.families.delete(id);
-  }
-  state.sweepAt[name] = Math.max(SWEEP_FLOOR, 2 * map.size);
+export function sweepDeadTokens(state: B2CopyState, nowSeconds: number): void {
+  if (!sweepWhenGrown(state.tokens, (token) => token.expiresAtSeconds <= nowSeconds, SWEEP_FLOOR)) return;
+  const alive = new Set([...state.tokens.values()].map((token) => token.familyId));
+  for (const id of state.families.keys()) if (!alive.has(id)) state.families.delete(id);
 }
+
+/** Below this many entries a map is never swept. */
+export const SWEEP_FLOOR = 10_000;

@@ -13,7 +13,7 @@ import type { PluginContext } from '../../src/index.ts';
 import { B2CopyError } from './errors.ts';
 import { MOUNT } from './fixtures.ts';
 import type { B2CopyServices } from './services.ts';
-import { sweepDead, type B2CopyState, type IssuedToken, type SubjectType, type TokenFamily } from './state.ts';
+import { sweepDeadTokens, type B2CopyState, type IssuedToken, type SubjectType, type TokenFamily } from './state.ts';
 
 export type B2CopyContext = PluginContext<B2CopyState, B2CopyServices>;
 
@@ -57,7 +57,7 @@ export function recordTokenPair(ctx: B2CopyContext, owner: TokenOwner): PendingT
   const accessExp = iat + options.accessTokenTtlSeconds;
   const refreshExp = iat + options.refreshTokenTtlSeconds;
   isoWithOffset(Math.max(accessExp, refreshExp)); // throws (changing nothing) if the clock is beyond what the answer can write
-  sweepDead<IssuedToken>(ctx.state, 'tokens', (token) => token.expiresAtSeconds <= iat);
+  sweepDeadTokens(ctx.state, iat);
   const family = 'id' in owner ? owner : newFamily(ctx.state, owner.sub, owner.subType);
   return {
     family,

@@ -6,6 +6,7 @@
  * synchronous block of a handler, with no `await` in between, so simultaneous requests cannot both
  * see "unused".
  */
+import { sweepWhenGrown } from '../../src/index.ts';
 
 /** An authorize request whose client and redirect URI were verified, waiting for the user's credentials. */
 export interface PendingAuthorization {
@@ -63,14 +64,21 @@ export const MAX_PENDING_PER_SESSION = 1000;
  */
 const RETENTION_MS = 24 * 60 * 60 * 1000;
 
-/** Forgets what can no longer matter. Called whenever something new is stored, so state stays small. */
+/** Below this many entries a map is never swept. */
+const SWEEP_FLOOR = 1000;
+
+/**
+ * Forgets what can no longer matter, once a map has grown enough that it is worth a sweep (so the cost
+ * per request stays constant). Called whenever something new is stored.
+ */
 export function forgetExpired(state: Just2TradeState, nowMs: number): void {
-  for (const [id, pending] of state.pending) if (pending.expiresAtMs <= nowMs) state.pending.delete(id);
-  for (const [token, record] of state.tokens) if (record.expiresAtMs + RETENTION_MS <= nowMs) state.tokens.delete(token);
-  for (const [code, record] of state.codes) {
-    const tokensGone = record.accessTokens.every((token) => !state.tokens.has(token));
-    if (record.expiresAtMs + RETENTION_MS <= nowMs && tokensGone) state.codes.delete(code);
-  }
+  sweepWhenGrown(state.pending, (pending) => pending.expiresAtMs <= nowMs, SWEEP_FLOOR);
+  sweepWhenGrown(state.tokens, (record) => record.expiresAtMs + RETENTION_MS <= nowMs, SWEEP_FLOOR);
+  sweepWhenGrown(
+    state.codes,
+    (record) => record.expiresAtMs + RETENTION_MS <= nowMs && record.accessTokens.every((token) => !state.tokens.has(token)),
+    SWEEP_FLOOR,
+  );
 }
 
 /** Stores a login form, dropping the oldest when the session already holds the maximum. */

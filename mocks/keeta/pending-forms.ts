@@ -41,7 +41,6 @@ export function createKeetaState(): KeetaState {
   return { pendingForms: new Map() };
 }
 
-/** 32 random bytes, base64url: ids, tokens and cookie values nobody can guess. */
 /** 32 random bytes, base64url: the form id, the CSRF token and the browser cookie. */
 export const randomToken = (): string => randomId(32);
 

@@ -4,11 +4,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { components } from '../../../src/generated/b2copy.ts';
-import type { HandlerContext } from '../../../src/index.ts';
+import { sweepWhenGrown, type HandlerContext } from '../../../src/index.ts';
 import { B2CopyError } from '../errors.ts';
 import type { Account, SideAuthSettings } from '../fixtures.ts';
 import type { B2CopyServices } from '../services.ts';
-import { sweepDead, type AuthUrlToken, type B2CopyState } from '../state.ts';
+import { SWEEP_FLOOR, type B2CopyState } from '../state.ts';
 
 type Body = components['schemas']['AuthUrlRequest'] & { secret_key?: string; secrete_key?: string };
 
@@ -35,7 +35,7 @@ export function getAuthUrl(ctx: HandlerContext<B2CopyState, B2CopyServices>) {
     throw new B2CopyError(404, 'account_not_found', `Account ${body.account_id} was not found on investment platform ${body.investment_platform_id}.`, '/account_id');
   }
 
-  sweepDead<AuthUrlToken>(ctx.state, 'authUrlTokens', (entry) => entry.expiresAtMs <= ctx.clock.nowMs());
+  sweepWhenGrown(ctx.state.authUrlTokens, (entry) => entry.expiresAtMs <= ctx.clock.nowMs(), SWEEP_FLOOR);
   const token = randomBytes(16).toString('hex');
   ctx.state.authUrlTokens.set(token, {
     accountId: account.accountId,
