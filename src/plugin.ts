@@ -179,7 +179,7 @@ export function definePlugin<State = unknown, Services = unknown>(
 }
 
 /** What a plugin module may default-export: the plugin, or a factory returning it. */
-export type PluginModuleExport = ProviderPlugin<any, any> | (() => ProviderPlugin<any, any> | Promise<ProviderPlugin<any, any>>);
+export type PluginModuleExport = AnyPlugin | (() => AnyPlugin | Promise<AnyPlugin>);
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+/** A plugin whatever its state and services types: what the core holds. */
 export type AnyPlugin = ProviderPlugin<any, any>;

@@ -112,7 +112,6 @@ export function defineContract<Credential extends string>(
           // A spec violation must fail the scenario under its own name, even if the scenario caught
           // the rejected call (e.g. while expecting an error).
           const violation = recorder.violations[seen];
-          // eslint-disable-next-line no-unsafe-finally
           if (violation) throw violation;
         }
       }, 30_000);

@@ -5,16 +5,11 @@
  * call with a ContractViolation naming the operation, the status and the schema path.
  */
 import { loadSpec, type LoadedSpec, type SpecOperation } from '../../src/spec/load-spec.ts';
-import { ResponseValidator, declaredResponse } from '../../src/validation/response-validator.ts';
+import { ResponseValidator, declaredResponse, parseJsonOrText } from '../../src/validation/response-validator.ts';
 import { elementsOf, touchedBy, type SpecElement } from './spec-elements.ts';
 
 export class ContractViolation extends Error {
   override readonly name = 'ContractViolation';
-}
-
-export interface Exchange {
-  operationId: string;
-  status: number;
 }
 
 interface CompiledOperation {
@@ -25,7 +20,6 @@ interface CompiledOperation {
 }
 
 export class SpecRecorder {
-  readonly exchanges: Exchange[] = [];
   readonly touched = new Set<string>();
   readonly violations: ContractViolation[] = [];
   readonly elements: SpecElement[];
@@ -89,9 +83,8 @@ export class SpecRecorder {
     const { operation, validator } = compiled;
     const contentType = response.headers.get('content-type') ?? undefined;
     const text = await response.clone().text();
-    const body = text === '' ? undefined : contentType && /json/i.test(contentType) ? parseJson(text) : text;
+    const body = text === '' ? undefined : contentType && /json/i.test(contentType) ? parseJsonOrText(text) : text;
     const headers = headerRecord(response.headers);
-    this.exchanges.push({ operationId: operation.operationId, status: response.status });
     const issues = validator.check({ status: response.status, ...(contentType ? { contentType } : {}), headers, body });
     if (issues.length) {
       const where = issues.map((issue) => `${issue.location} ${issue.message}`).join('; ');
@@ -110,14 +103,6 @@ export class SpecRecorder {
     )) {
       this.touched.add(key);
     }
-  }
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
   }
 }
 

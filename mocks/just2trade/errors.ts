@@ -7,7 +7,7 @@
  * - a missing or bad bearer token is a 401 with `WWW-Authenticate: Bearer ...` (RFC 6750 §3).
  */
 import type { ErrorContext, MockError, MockResponse } from '../../src/index.ts';
-import { renderErrorPage } from './html.ts';
+import { htmlAnswer, renderErrorPage } from './html.ts';
 
 /** Core error codes in RFC 6749 terms; the plugin's own codes (invalid_grant, ...) pass through. */
 const OAUTH_CODES: Record<string, string> = {
@@ -31,8 +31,7 @@ export function formatJust2TradeError(error: MockError, context: ErrorContext): 
   const code = OAUTH_CODES[error.code] ?? error.code;
   const operationId = context.operation?.operationId;
   if ((operationId === 'authorize' || context.page !== undefined) && error.status < 500) {
-    const page = renderErrorPage(code, error.message);
-    return { status: error.status, headers: page.headers, contentType: 'text/html', body: page.html };
+    return htmlAnswer(error.status, renderErrorPage(code, error.message));
   }
   const headers: Record<string, string> = { 'Cache-Control': 'no-store' };
   if (operationId === 'getProfile' && (error.status === 401 || error.status === 400)) {

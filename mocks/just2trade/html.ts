@@ -4,7 +4,7 @@
  * frames (the login form must not be clickjacked) and keep its URL, which carries the client secret
  * as the docs prescribe, out of Referer headers.
  */
-import { escapeHtml, randomId } from '../../src/index.ts';
+import { escapeHtml, randomId, type MockResponse } from '../../src/index.ts';
 
 export interface HtmlAnswer {
   html: string;
@@ -103,4 +103,9 @@ export function renderErrorPage(code: string, description: string, advice = 'You
 <p class="alert" role="alert"><strong>${escapeHtml(code)}</strong>: ${escapeHtml(description)}</p>
 <p>${escapeHtml(advice)}</p>`,
   );
+}
+
+/** A rendered page as an answer, with the headers it must go out with. */
+export function htmlAnswer(status: number, page: HtmlAnswer): MockResponse {
+  return { status, headers: page.headers, contentType: 'text/html', body: page.html };
 }

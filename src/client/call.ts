@@ -1,4 +1,5 @@
 /** Turns an openapi-fetch result into its data, or a ProviderError naming the operation. */
+import { CallbackError } from './callback-error.ts';
 import { ProviderError } from './provider-error.ts';
 
 export interface FetchResult<Data, ErrorBody> {
@@ -33,20 +34,19 @@ export function trimSlash(url: string): string {
   return url.replace(/\/+$/, '');
 }
 
-/** The query parameters of a callback URL, whatever form the caller has it in. */
-export function searchParamsOf(url: string | URL): URLSearchParams {
-  return (typeof url === 'string' ? new URL(url, 'http://callback.invalid') : url).searchParams;
-}
-
 /**
- * A callback's parameters, refusing any that appears twice: a redirect URI that already carries a
- * parameter the provider adds (`?code=planted`) must not be able to shadow the provider's value.
+ * The query of a redirect back to the CRM, once it is known to carry no error and no repeated
+ * parameter (a redirect URI that already held `?code=planted` must not shadow the provider's value).
+ * Throws CallbackError otherwise; `provider` names who redirected, for the message.
  */
-export function singleParameters(search: URLSearchParams, onDuplicate: (name: string) => never): Record<string, string> {
+export function callbackQuery(url: string | URL, provider: string): { search: URLSearchParams; parameters: Record<string, string> } {
+  const search = (typeof url === 'string' ? new URL(url, 'http://callback.invalid') : url).searchParams;
   const parameters: Record<string, string> = {};
-  for (const name of new Set(search.keys())) {
-    if (search.getAll(name).length > 1) onDuplicate(name);
-    parameters[name] = search.get(name)!;
-  }
-  return parameters;
+  search.forEach((value, name) => {
+    if (name in parameters) throw new CallbackError('duplicate_parameter', `The ${provider} callback carries ${name} more than once`, Object.fromEntries(search));
+    parameters[name] = value;
+  });
+  const error = search.get('error');
+  if (error) throw new CallbackError(error, `${provider} refused the authorization: ${search.get('error_description') ?? error}`, parameters);
+  return { search, parameters };
 }

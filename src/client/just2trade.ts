@@ -5,7 +5,7 @@
 import createClient, { type Client, type ClientOptions } from 'openapi-fetch';
 import type { components, paths } from '../generated/just2trade.ts';
 import { CallbackError } from './callback-error.ts';
-import { expectData, formBody, searchParamsOf, singleParameters, trimSlash } from './call.ts';
+import { callbackQuery, expectData, formBody, trimSlash } from './call.ts';
 
 export type Just2TradeToken = components['schemas']['TokenResponse'];
 export type Just2TradeProfile = components['schemas']['Profile'];
@@ -54,12 +54,7 @@ export function createJust2TradeClient(options: Just2TradeClientOptions) {
      * error, has no code, repeats a parameter, or its state differs from the one this CRM sent.
      */
     parseCallback(url: string | URL, expectedState: string | undefined): { code: string; state?: string } {
-      const search = searchParamsOf(url);
-      const parameters = singleParameters(search, (name) => {
-        throw new CallbackError('duplicate_parameter', `The callback carries ${name} more than once`, Object.fromEntries(search));
-      });
-      const error = search.get('error');
-      if (error) throw new CallbackError(error, `Just2Trade refused the authorization: ${search.get('error_description') ?? error}`, parameters);
+      const { search, parameters } = callbackQuery(url, 'Just2Trade');
       if ((search.get('state') ?? undefined) !== expectedState) {
         throw new CallbackError('state_mismatch', 'The callback carries a state this CRM did not send', parameters);
       }

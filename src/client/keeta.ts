@@ -2,7 +2,7 @@
 import createClient, { type Client, type ClientOptions } from 'openapi-fetch';
 import type { components, paths } from '../generated/keeta.ts';
 import { CallbackError } from './callback-error.ts';
-import { expectData, searchParamsOf, singleParameters, trimSlash } from './call.ts';
+import { callbackQuery, expectData, trimSlash } from './call.ts';
 
 export type KeetaAuthorizationUrl = components['schemas']['AuthorizationUrlResponse'];
 export type KeetaCallback = components['schemas']['AuthorizationCallback'];
@@ -39,12 +39,7 @@ const REQUIRED: (keyof KeetaCallback)[] = ['authId', 'state', 'appId', 'timestam
  * not `expectedState`, the one the CRM sent (CSRF; pass `undefined` only for a link made without one).
  */
 export function parseKeetaCallback(url: string | URL, expectedState: string | undefined): KeetaCallback {
-  const search = searchParamsOf(url);
-  const parameters = singleParameters(search, (name) => {
-    throw new CallbackError('duplicate_parameter', `The Keeta callback carries ${name} more than once`, Object.fromEntries(search));
-  });
-  const error = search.get('error');
-  if (error) throw new CallbackError(error, `Keeta refused the authorization: ${search.get('error_description') ?? error}`, parameters);
+  const { search, parameters } = callbackQuery(url, 'Keeta');
   // `state` comes back as sent, which may be empty (the docs' example URL has `state=`); the rest must have a value.
   const missing = REQUIRED.filter((name) => (name === 'state' ? !search.has(name) : !search.get(name)));
   if (missing.length) throw new CallbackError('missing_parameter', `The Keeta callback lacks ${missing.join(', ')}`, parameters);

@@ -67,13 +67,14 @@ export class ResponseValidator {
       return issues;
     }
     const validate = this.#schemas.get(`${statusKey} ${mediaType}`);
-    const body = typeof response.body === 'string' && isJsonMediaType(actual) ? safeParse(response.body) : response.body;
+    const body = typeof response.body === 'string' && isJsonMediaType(actual) ? parseJsonOrText(response.body) : response.body;
     if (validate && !validate(body)) issues.push(...toIssues(validate.errors, ''));
     return issues;
   }
 }
 
-function safeParse(text: string): unknown {
+/** JSON when the text is JSON, else the text itself (a body that claims JSON but is not is checked as text). */
+export function parseJsonOrText(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {

@@ -11,7 +11,7 @@
 import { randomId, sameSecret, withQueryParameters, type MockResponse, type PageContext, type PageRoute } from '../../../src/index.ts';
 import { findClient, isRegisteredRedirectUri } from '../clients.ts';
 import { AUTH_MOUNT, type Just2TradeUser } from '../fixtures.ts';
-import { pageHeaders, renderErrorPage, renderLoginPage } from '../html.ts';
+import { htmlAnswer, pageHeaders, renderErrorPage, renderLoginPage } from '../html.ts';
 import { csrfCookie, csrfCookieName, LOGIN_PATH, loginAction, PENDING_ID } from '../login-form.ts';
 import type { Just2TradeSettings } from '../options.ts';
 import { forgetExpired, type Just2TradeState } from '../state.ts';
@@ -21,8 +21,7 @@ type Context = PageContext<Just2TradeState, Just2TradeSettings>;
 const WRONG_CREDENTIALS = 'The login or password is incorrect.';
 
 function errorPage(status: number, code: string, description: string): MockResponse {
-  const page = renderErrorPage(code, description);
-  return { status, headers: page.headers, contentType: 'text/html', body: page.html };
+  return htmlAnswer(status, renderErrorPage(code, description));
 }
 
 /** The form's fields, when the body is a form (or JSON object) whose four fields are single strings. */
@@ -71,7 +70,7 @@ export function submitLogin(ctx: Context): MockResponse {
       login: form.login,
       message: WRONG_CREDENTIALS,
     });
-    return { status: 200, headers: page.headers, contentType: 'text/html', body: page.html };
+    return htmlAnswer(200, page);
   }
 
   // Consumed here, before anything else can run: the form cannot be submitted twice.
