@@ -76,6 +76,24 @@ export interface HandlerContext<State = unknown, Services = unknown> extends Plu
   fromSpec(choice?: { status?: number; example?: string }): MockResponse;
 }
 
+/**
+ * What a precheck sees: the request before the spec has validated its parameters and body (`body` is
+ * parsed by its content type but unchecked, `query` is the raw query as an object).
+ */
+export interface PrecheckContext<State = unknown, Services = unknown> extends PluginContext<State, Services> {
+  operation: OperationInfo;
+  request: MockRequest;
+}
+
+/**
+ * Runs before the spec's parameter and body checks, for errors the provider reports first. An OAuth
+ * token endpoint, for one, names a bad client (`invalid_client`) or grant type (`unsupported_grant_type`)
+ * before it complains about a missing `code` (RFC 6749 §5.2). Throws a MockError to refuse.
+ */
+export type OperationPrecheck<State = unknown, Services = unknown> = (
+  ctx: PrecheckContext<State, Services>,
+) => void | Promise<void>;
+
 export type OperationHandler<State = unknown, Services = unknown> = (
   ctx: HandlerContext<State, Services>,
 ) => MockResponse | Promise<MockResponse>;
@@ -146,6 +164,8 @@ export interface ProviderPlugin<State = unknown, Services = unknown> {
   mounts: string[];
   /** One handler per operationId; operations without one answer from the spec's examples and schemas. */
   handlers?: Partial<Record<string, OperationHandler<State, Services>>>;
+  /** Per operationId, checks that run before the spec validates the request (see OperationPrecheck). */
+  prechecks?: Partial<Record<string, OperationPrecheck<State, Services>>>;
   /**
    * Operations answered from the spec's examples on purpose (no state to emulate). Naming them keeps the
    * drift guard honest: every operation has a handler or is listed here.

@@ -140,12 +140,25 @@ async function serveOperation(runtime: ProviderRuntime, compiled: CompiledOperat
   const headers = lowerCaseHeaders(req);
   const validator = compiled.request;
   validator.checkSecurity(headers, query);
-  const parameters = validator.parameters({ path: req.params as Record<string, string>, query, headers });
   const parsed = parseBody(typeof req.body === 'string' ? req.body : undefined, req.headers['content-type'], {
     declared: validator.bodyMediaTypes,
     required: validator.bodyRequired,
     jsonWithAnyContentType: runtime.plugin.jsonBodyWithAnyContentType === true,
   });
+  const precheck = runtime.plugin.prechecks?.[compiled.operation.operationId];
+  if (precheck && req.method !== 'HEAD') {
+    try {
+      await precheck({
+        ...pluginContext(runtime, deps, sessionId),
+        operation: operationInfo(runtime, compiled),
+        request: mockRequest(req, headers, { params: { ...req.params }, query: queryObject(query), body: parsed.value }),
+      });
+    } catch (error) {
+      if (error instanceof MockError) handlerErrors.add(error);
+      throw error;
+    }
+  }
+  const parameters = validator.parameters({ path: req.params as Record<string, string>, query, headers });
   const body = validator.body(parsed.mediaType, parsed.value);
 
   const preference = parsePrefer(headers.prefer);

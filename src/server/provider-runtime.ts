@@ -71,6 +71,9 @@ export class ProviderRuntime {
     for (const operationId of Object.keys(plugin.handlers ?? {})) {
       if (!known.has(operationId)) throw new Error(`${plugin.name}: handler "${operationId}" matches no operationId in ${spec.file}.`);
     }
+    for (const operationId of Object.keys(plugin.prechecks ?? {})) {
+      if (!known.has(operationId)) throw new Error(`${plugin.name}: precheck "${operationId}" matches no operationId in ${spec.file}.`);
+    }
     for (const operationId of plugin.staticOperations ?? []) {
       if (!known.has(operationId)) throw new Error(`${plugin.name}: static operation "${operationId}" matches no operationId in ${spec.file}.`);
       if (plugin.handlers?.[operationId]) throw new Error(`${plugin.name}: "${operationId}" has a handler and is also listed as static.`);
