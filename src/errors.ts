@@ -66,43 +66,20 @@ export class MockError extends Error {
 }
 
 /**
- * Turns anything thrown into a MockError. Errors from express and body-parser carry the client's
- * fault as a 4xx `status` (a body over the limit, an unknown charset, a path that is not valid
- * percent-encoding) and keep it; anything else becomes an unexposed 500.
+ * Turns anything thrown into a MockError. Express's own errors carry the client's fault as a 4xx
+ * `status` (a path that is not valid percent-encoding) and keep it; anything else becomes an
+ * unexposed 500.
  */
 export function toMockError(thrown: unknown): MockError {
   if (thrown instanceof MockError) return thrown;
-  const { status, type } = (thrown ?? {}) as { status?: unknown; type?: unknown };
+  const { status } = (thrown ?? {}) as { status?: unknown };
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    const [code, message] = CLIENT_FAULTS[String(type)] ?? CLIENT_FAULTS[`status ${status}`] ?? ['invalid_request', 'The request could not be read.'];
-    return new MockError(code === 'payload_too_large' ? 413 : code === 'unsupported_media_type' ? 415 : status, code, message, { cause: thrown });
+    return new MockError(status, 'invalid_request', 'The request URL could not be decoded.', { cause: thrown });
   }
   return new MockError(500, 'internal_error', 'The mock server hit an unexpected error.', {
     expose: false,
     cause: thrown,
   });
-}
-
-/** body-parser's error types (and bare statuses) as codes and messages a client can act on. */
-const CLIENT_FAULTS: Record<string, [CoreErrorCode, string]> = {
-  'entity.too.large': ['payload_too_large', 'The request body is larger than the mock accepts.'],
-  'entity.parse.failed': ['malformed_body', 'The request body is not valid JSON.'],
-  'charset.unsupported': ['unsupported_media_type', 'The request body uses a charset the mock does not read (send UTF-8).'],
-  'encoding.unsupported': ['unsupported_media_type', 'The request body uses a Content-Encoding the mock does not read.'],
-  'request.aborted': ['malformed_body', 'The request body was cut off.'],
-  'request.size.invalid': ['malformed_body', 'The request body does not match its Content-Length.'],
-  'status 400': ['invalid_request', 'The request URL or body could not be decoded.'],
-  'status 413': ['payload_too_large', 'The request body is larger than the mock accepts.'],
-  'status 415': ['unsupported_media_type', 'The request body is in a form the mock does not read.'],
-};
-
-/**
- * Reading a body can fail in ways body-parser does not label (a gzip body that is not gzip): every
- * failure while reading a body is the client's, so it becomes a 4xx.
- */
-export function toBodyReadError(thrown: unknown): MockError {
-  const error = toMockError(thrown);
-  return error.status >= 500 ? new MockError(400, 'malformed_body', 'The request body could not be read.', { cause: thrown }) : error;
 }
 
 /** The first violation as one readable line: `/body/email must match format "email"`. */

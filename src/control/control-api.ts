@@ -6,14 +6,16 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { stringify as toYaml } from 'yaml';
 import { MockError, describeIssues, toMockError } from '../errors.ts';
+import { parseJson } from '../http/parse-body.ts';
 import { readBody } from '../http/read-body.ts';
-import { sendMockResponse } from '../http/respond.ts';
+import { NO_STORE, sendMockResponse } from '../http/respond.ts';
 import { logUnexposed, type Logger } from '../logger.ts';
 import { specForClients } from '../spec/spec-for-clients.ts';
 import { DuplicateFixtureError } from '../state/fixture-store.ts';
 import type { Journal } from '../state/journal.ts';
 import { SESSION_HEADER, SessionRegistry } from '../state/sessions.ts';
 import { toIssues } from '../validation/ajv.ts';
+import type { MockResponse } from '../plugin.ts';
 import { pluginContext, type RouterDependencies } from '../server/provider-router.ts';
 import { urlBuilder, type ProviderRuntime } from '../server/provider-runtime.ts';
 
@@ -25,7 +27,16 @@ export interface ControlApiDependencies extends RouterDependencies {
 
 export function controlApi(deps: ControlApiDependencies): express.Router {
   const router = express.Router();
-  router.use(readBody(express.json({ limit: deps.bodyLimit, type: () => true })));
+  // Control answers list passwords, client secrets and issued tokens: no cache may keep one.
+  router.use((_req, res, next) => {
+    res.set(NO_STORE);
+    next();
+  });
+  router.use(readBody({ limit: deps.bodyLimit, charsets: 'utf-8' }), (req, _res, next) => {
+    // Every control body is JSON, whatever its Content-Type says.
+    req.body = typeof req.body === 'string' && req.body.trim() !== '' ? parseJson(req.body) : undefined;
+    next();
+  });
   const runtimeNamed = (name: string) => {
     const runtime = deps.runtimes.find((candidate) => candidate.name === name);
     if (!runtime) throw new MockError(404, 'not_found', `No provider "${name}"; providers: ${deps.runtimes.map((r) => r.name).join(', ')}.`);
@@ -196,13 +207,23 @@ export function controlApi(deps: ControlApiDependencies): express.Router {
   router.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const mockError = toMockError(error);
     logUnexposed(deps.log, mockError, { area: 'control API' });
-    res.status(mockError.status).set(mockError.headers).json({
-      error: {
-        code: mockError.code,
-        message: mockError.expose ? mockError.message : 'The mock server hit an unexpected error.',
-        ...(mockError.details.length ? { details: mockError.details } : {}),
-      },
-    });
+    sendMockResponse(res, controlErrorAnswer(mockError));
   });
   return router;
+}
+
+/** The control API's error shape: `{ "error": { "code", "message", "details"? } }`. */
+export function controlErrorAnswer(error: MockError): MockResponse {
+  return {
+    status: error.status,
+    headers: error.headers,
+    contentType: 'application/json',
+    body: {
+      error: {
+        code: error.code,
+        message: error.expose ? error.message : 'The mock server hit an unexpected error.',
+        ...(error.details.length ? { details: error.details } : {}),
+      },
+    },
+  };
 }

@@ -51,3 +51,24 @@ export function remoteAddress(req: Request): string {
 export function expressPath(template: string): string {
   return template.replace(/\{([^}]+)\}/g, (_, name: string) => `:${name.replace(/[^A-Za-z0-9_]/g, '_')}`);
 }
+
+/**
+ * Headers that decide who a request is, what its body is, or which session it belongs to. Node keeps
+ * the first of two `Authorization` or `Content-Type` headers and joins two `Cookie` or `X-Mock-Session`
+ * headers into one value; a proxy in front may pick the other one. A request that sends one of these
+ * twice is ambiguous, and is refused rather than answered for either copy.
+ */
+export const SINGLE_VALUED_HEADERS = ['authorization', 'content-type', 'content-length', 'cookie', 'x-mock-session'];
+
+/** The first security-relevant header the request carries more than once, with its count. */
+export function repeatedHeader(rawHeaders: string[]): { name: string; count: number } | undefined {
+  let counts: Map<string, number> | undefined;
+  for (let index = 0; index < rawHeaders.length; index += 2) {
+    const name = rawHeaders[index]!.toLowerCase();
+    if (!SINGLE_VALUED_HEADERS.includes(name)) continue;
+    counts ??= new Map();
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
+  for (const [name, count] of counts ?? []) if (count > 1) return { name, count };
+  return undefined;
+}

@@ -4,16 +4,16 @@
  * with supertest.
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { controlApi } from '../control/control-api.ts';
+import { controlApi, controlErrorAnswer } from '../control/control-api.ts';
 import { MockError, toMockError } from '../errors.ts';
 import { jsonLineLogger, logUnexposed, silentLogger, type Logger } from '../logger.ts';
-import type { AnyPlugin } from '../plugin.ts';
+import type { AnyPlugin, MockResponse } from '../plugin.ts';
 import { loadBuiltinPlugins, loadPluginModule } from '../plugins/load-plugins.ts';
 import type { TimeSource } from '../state/clock.ts';
 import { Journal } from '../state/journal.ts';
 import { DEFAULT_SESSION, SessionRegistry } from '../state/sessions.ts';
 import { renderIndexPage } from './index-page.ts';
-import { notesOf, providerRouters, type RouterDependencies } from './provider-router.ts';
+import { notesOf, providerRouters, safeFormat, type RouterDependencies } from './provider-router.ts';
 import { ProviderRuntime } from './provider-runtime.ts';
 
 export interface MockServerOptions {
@@ -48,6 +48,11 @@ export interface MockApp {
   reset(session?: string): void;
   publicUrl(): string;
   setPublicUrl(url: string): void;
+  /**
+   * The answer to an error at `path` outside express (a request node could not parse): in the shape of
+   * the provider mounted there, else the control API's.
+   */
+  errorAnswer(path: string, error: MockError): MockResponse;
   /** Per provider: base URLs and default credentials, as the startup banner prints them. */
   describe(): { name: string; title: string; baseUrls: string[]; credentials: string[] }[];
 }
@@ -131,6 +136,11 @@ export async function createMockApp(options: MockServerOptions = {}): Promise<Mo
       publicUrl = url.replace(/\/+$/, '');
     },
     describe: () => runtimes.map(summaryOf),
+    errorAnswer: (path, error) => {
+      const owner = mounted.find(({ mount }) => path === mount || path.startsWith(`${mount}/`));
+      const runtime = owner && runtimes.find((candidate) => candidate.mounts.includes(owner.mount));
+      return runtime ? safeFormat(runtime, error, { query: {} }) : controlErrorAnswer(error);
+    },
   };
 }
 

@@ -1,6 +1,8 @@
 /** Listens on a port with the mock app; the API other projects' test suites use. */
 import type { AddressInfo } from 'node:net';
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { MockError } from '../errors.ts';
 import { createMockApp, DEFAULT_PORT, type MockApp, type MockServerOptions } from './create-app.ts';
 
 export interface StartOptions extends MockServerOptions {
@@ -34,6 +36,7 @@ export async function startMockServer(options: StartOptions = {}): Promise<Runni
     inFlight.add(res);
     res.on('close', () => inFlight.delete(res));
   });
+  server.on('clientError', (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket) => answerUnparsable(mock, error, socket));
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -60,4 +63,27 @@ export async function startMockServer(options: StartOptions = {}): Promise<Runni
         server.closeIdleConnections();
       })),
   };
+}
+
+/**
+ * A request node's parser refused before express saw it (two Content-Length headers, a malformed
+ * header line, a head too large): answered in the error shape of the provider whose path the request
+ * line names, instead of node's bare `400 Bad Request`, and the connection closed.
+ */
+function answerUnparsable(mock: MockApp, error: NodeJS.ErrnoException & { rawPacket?: Buffer; reason?: string }, socket: Duplex): void {
+  if (!socket.writable || error.code === 'ECONNRESET') {
+    socket.destroy();
+    return;
+  }
+  const requestLine = error.rawPacket?.toString('latin1').split('\r\n', 1)[0] ?? '';
+  const path = /^[A-Z]+ (\/[^ ?#]*)/.exec(requestLine)?.[1] ?? '/';
+  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const reason = error.reason ?? error.message;
+  const answer = mock.errorAnswer(
+    path,
+    new MockError(tooLarge ? 431 : 400, 'invalid_request', tooLarge ? 'The request headers are larger than the mock accepts.' : `The request is not valid HTTP/1.1: ${reason}.`),
+  );
+  const body = answer.body === undefined ? '' : typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
+  const headers = { ...answer.headers, 'Content-Type': answer.contentType ?? 'application/json', 'Content-Length': String(Buffer.byteLength(body)), Connection: 'close' };
+  socket.end(`HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? ''}\r\n${Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('')}\r\n${body}`);
 }
