@@ -164,6 +164,12 @@ export interface ProviderPlugin<State = unknown, Services = unknown> {
   mounts: string[];
   /** One handler per operationId; operations without one answer from the spec's examples and schemas. */
   handlers?: Partial<Record<string, OperationHandler<State, Services>>>;
+  /**
+   * Operations (by operationId) and pages (by name) whose answers carry a token, a code, a secret, a
+   * one-time link or a one-time form. The core sends every answer of theirs, errors included, with
+   * `Cache-Control: no-store` and `Pragma: no-cache` (RFC 6749 §5.1, RFC 9700), so no cache keeps one.
+   */
+  sensitive?: string[];
   /** Per operationId, checks that run before the spec validates the request (see OperationPrecheck). */
   prechecks?: Partial<Record<string, OperationPrecheck<State, Services>>>;
   /**

@@ -45,6 +45,8 @@ export function createB2CopyPlugin(options: B2CopyOptions = {}) {
     setup: () => createServices(resolved, [DEV_PUBLIC_KEY_PEM]),
     handlers: { signIn, getAuthUrl, authExternalCrm, refreshToken },
     pages: [webUiPage],
+    // Token pairs, the one-time seamless-login link, and the page that signs the browser in with it.
+    sensitive: ['signIn', 'authExternalCrm', 'refreshToken', 'getAuthUrl', webUiPage.name],
     controlRoutes,
     formatError: formatB2CopyError,
     describe(fixtures, { publicUrl }) {

@@ -35,6 +35,8 @@ export function createKeetaPlugin(options: KeetaPluginOptions = {}) {
     fixtures: defaultFixtures,
     createState: createKeetaState,
     handlers: { getAuthorizationUrl },
+    // The page carries a one-time form; its submission answers with the authorization's code.
+    sensitive: ['merchant-authorization', 'merchant-authorization-submit'],
     pages: [
       { name: 'merchant-authorization', method: 'GET', mount: MOUNT, path: MERCHANT_PAGE_PATH, handler: showAuthorizationForm(limits) },
       { name: 'merchant-authorization-submit', method: 'POST', mount: MOUNT, path: MERCHANT_PAGE_PATH, handler: submitAuthorization },

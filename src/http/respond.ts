@@ -10,6 +10,9 @@ export const respond: Respond = {
   empty: (status, headers = {}) => ({ status, headers }),
 };
 
+/** For answers that carry a token, code, secret or one-time link (RFC 6749 §5.1, RFC 9700). */
+export const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' } as const;
+
 export function sendMockResponse(res: Response, response: MockResponse): void {
   res.status(response.status);
   for (const [name, value] of Object.entries(response.headers ?? {})) res.setHeader(name, value);

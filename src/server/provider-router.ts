@@ -12,7 +12,7 @@ import type { ErrorContext, MockRequest, MockResponse, OperationInfo, PageRoute,
 import { parseBody, parsePageBody } from '../http/parse-body.ts';
 import { readBody } from '../http/read-body.ts';
 import { parsePrefer } from '../http/prefer.ts';
-import { respond, sendMockResponse } from '../http/respond.ts';
+import { NO_STORE, respond, sendMockResponse } from '../http/respond.ts';
 import {
   expressPath,
   lowerCaseHeaders,
@@ -52,6 +52,7 @@ const handlerErrors = new WeakSet<MockError>();
 
 export function providerRouters(runtime: ProviderRuntime, deps: RouterDependencies): Map<string, express.Router> {
   const routers = new Map<string, express.Router>();
+  const sensitive = new Set(runtime.plugin.sensitive ?? []);
   for (const mount of runtime.mounts) {
     const router = express.Router({ strict: false, caseSensitive: true });
     router.use((_req, res, next) => {
@@ -59,7 +60,7 @@ export function providerRouters(runtime: ProviderRuntime, deps: RouterDependenci
       next();
     });
     // Every body is read once as text, within the limit, and parsed by the operation's declared media type.
-    router.use(readBody(express.text({ type: () => true, limit: deps.bodyLimit, defaultCharset: 'utf-8' })));
+    router.use(readBody({ limit: deps.bodyLimit, charsets: 'any' }));
 
     const routes = new Map<string, { operations: Map<string, CompiledOperation>; pages: Map<string, PageRoute> }>();
     const routeFor = (path: string) => {
@@ -82,6 +83,8 @@ export function providerRouters(runtime: ProviderRuntime, deps: RouterDependenci
         const method = req.method === 'HEAD' ? 'GET' : req.method;
         const compiled = route.operations.get(method);
         const page = req.method === 'HEAD' ? undefined : route.pages.get(method as 'GET' | 'POST');
+        // Set first, so the answer keeps it whatever it turns out to be, an error included.
+        if (sensitive.has(compiled?.operation.operationId ?? page?.name ?? '')) res.set(NO_STORE);
         if (compiled) return serveOperation(runtime, compiled, deps, req, res);
         if (page) return servePage(runtime, page, deps, req, res);
         // A wrong method is answered in the voice of what lives at this path, so a provider that
@@ -272,7 +275,7 @@ function sendError(
 }
 
 /** The plugin's error shape; if its formatter itself fails, a plain JSON error rather than nothing. */
-function safeFormat(runtime: ProviderRuntime, error: MockError, context: ErrorContext): MockResponse {
+export function safeFormat(runtime: ProviderRuntime, error: MockError, context: ErrorContext): MockResponse {
   const exposed = error.expose ? error : new MockError(500, 'internal_error', 'The mock server hit an unexpected error.');
   try {
     return runtime.plugin.formatError(exposed, context);

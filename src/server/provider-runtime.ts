@@ -71,6 +71,10 @@ export class ProviderRuntime {
     for (const operationId of Object.keys(plugin.handlers ?? {})) {
       if (!known.has(operationId)) throw new Error(`${plugin.name}: handler "${operationId}" matches no operationId in ${spec.file}.`);
     }
+    const pageNames = new Set((plugin.pages ?? []).map((page) => page.name));
+    for (const name of plugin.sensitive ?? []) {
+      if (!known.has(name) && !pageNames.has(name)) throw new Error(`${plugin.name}: sensitive "${name}" is neither an operationId in ${spec.file} nor a page.`);
+    }
     for (const operationId of Object.keys(plugin.prechecks ?? {})) {
       if (!known.has(operationId)) throw new Error(`${plugin.name}: precheck "${operationId}" matches no operationId in ${spec.file}.`);
     }

@@ -112,6 +112,26 @@ describe('refreshToken', () => {
     await refresh(session, pair.refreshToken.token).expect(200);
   });
 
+  // Faults combined in one request, and the error that wins: what the token is comes before whether
+  // it is still valid, and both before whether this session knows it.
+  it.each([
+    { token: 'access', expired: false, otherSession: false, want: ['invalid_refresh_token', /is an access token/] },
+    { token: 'access', expired: true, otherSession: false, want: ['invalid_refresh_token', /is an access token/] },
+    { token: 'access', expired: true, otherSession: true, want: ['invalid_refresh_token', /is an access token/] },
+    { token: 'access', expired: false, otherSession: true, want: ['invalid_refresh_token', /is an access token/] },
+    { token: 'refresh', expired: true, otherSession: false, want: ['refresh_token_expired', /has expired/] },
+    { token: 'refresh', expired: true, otherSession: true, want: ['refresh_token_expired', /has expired/] },
+    { token: 'refresh', expired: false, otherSession: true, want: ['invalid_refresh_token', /not known in this session/] },
+  ] as const)('a $token token, expired: $expired, from another session: $otherSession → $want.0', async ({ token, expired, otherSession, want }) => {
+    const session = newSession();
+    const pair = await signIn(session);
+    const asking = otherSession ? newSession() : session;
+    // Past the refresh token's life (and so the access token's); the asking session's clock is what counts.
+    if (expired) await advanceClock(http, asking, 31 * 24 * 3600);
+    const sent = token === 'access' ? pair.accessToken.token : pair.refreshToken.token;
+    expectB2CopyError(await refresh(asking, sent), 401, want[0], want[1]);
+  });
+
   it('refuses a refresh token of another session, and of a session that was reset', async () => {
     const session = newSession();
     const pair = await signIn(session);

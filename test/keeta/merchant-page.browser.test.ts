@@ -7,11 +7,11 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startMockServer, type RunningMockServer } from '../../src/index.ts';
-import { hasChromium, launchChromium, newWatchedPage, startCallbackPage } from '../support/browser.ts';
+import { launchChromium, skipWithoutChromium, newWatchedPage, startCallbackPage } from '../support/browser.ts';
 import { SHOP_APP } from './keeta-helpers.ts';
 
 
-describe.skipIf(!hasChromium)('the merchant page in a browser', () => {
+describe.skipIf(skipWithoutChromium)('the merchant page in a browser', () => {
   let mock: RunningMockServer;
   let callbackPage: Awaited<ReturnType<typeof startCallbackPage>>;
   let callbackUrl: string;

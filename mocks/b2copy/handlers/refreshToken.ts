@@ -59,6 +59,9 @@ async function verifyOwnRefreshToken(token: string, ctx: Context): Promise<JWTPa
       requiredClaims: ['jti', 'sub', 'iat', 'exp'],
     }));
   } catch (error) {
+    // The signature is good by now (jose checks claims after it): an expired access token is still an
+    // access token, and that is what the client needs to hear.
+    if (error instanceof errors.JWTExpired && error.payload.token_use !== 'refresh') throw notARefreshToken();
     if (error instanceof errors.JWTExpired) {
       throw refused('refresh_token_expired', `refresh_token has expired (exp ${new Date(Number(error.payload.exp) * 1000).toISOString()}; mock clock ${now.toISOString()}). Sign in again.`);
     }
@@ -70,8 +73,9 @@ async function verifyOwnRefreshToken(token: string, ctx: Context): Promise<JWTPa
     }
     throw refused('invalid_refresh_token', `refresh_token is not a token of this mock server: ${(error as Error)?.message ?? 'unreadable'}.`);
   }
-  if (payload.token_use !== 'refresh') {
-    throw refused('invalid_refresh_token', 'refresh_token is an access token; send the refreshToken.token of a token pair.');
-  }
+  if (payload.token_use !== 'refresh') throw notARefreshToken();
   return payload;
 }
+
+const notARefreshToken = () =>
+  refused('invalid_refresh_token', 'refresh_token is an access token; send the refreshToken.token of a token pair.');

@@ -14,11 +14,10 @@ export const WEB_UI_PATH = '/webui';
 export const WEB_UI_COOKIE = 'b2copy_webui_session';
 
 /**
- * The token sits in a URL: keep it out of caches and Referer headers. The page signs an account in:
+ * The token sits in a URL: keep it out of caches (the plugin marks the page `sensitive`) and Referer headers. The page signs an account in:
  * never framed (clickjacking), no scripts or styles from anywhere.
  */
 const PRIVATE = {
-  'Cache-Control': 'no-store',
   'Referrer-Policy': 'no-referrer',
   'X-Frame-Options': 'DENY',
   'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",

@@ -7,12 +7,11 @@ import type { KeetaApp, KeetaAuthorization, Merchant } from '../fixtures.ts';
 
 /**
  * Sent with every merchant page answer, errors included. The page holds one-time tokens and, after
- * authorizing, a code: never cached, never framed (no clickjacking of the Authorize button), and
+ * authorizing, a code: never cached (the plugin marks the pages `sensitive`), never framed (no clickjacking of the Authorize button), and
  * its URL (which carries `state`) is not leaked as a Referer. No CSP `form-action`: browsers apply it
  * to the redirect that follows the form, which goes to the app's own origin.
  */
 export const PAGE_HEADERS: Readonly<Record<string, string>> = {
-  'Cache-Control': 'no-store',
   'X-Frame-Options': 'DENY',
   'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
   'Referrer-Policy': 'no-referrer',
