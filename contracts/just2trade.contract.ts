@@ -29,18 +29,34 @@ function client(t: Context, overrides: { clientSecret?: string } = {}) {
 /** The call must fail with this status and RFC 6749/6750 error code. */
 const refused = (call: Promise<unknown>, status: number, error: string) => refusedWith(call, status, { error });
 
-/** The user's part: open the authorize URL, fill the login form, and come back with a code. */
-async function signInAs(t: Context, state: string, login = t.credentials.login, password = t.credentials.password): Promise<string> {
+/**
+ * The user's part: open the authorize URL (with the client's default S256 PKCE challenge), fill the
+ * login form, and come back with a code; the code and the PKCE verifier the token exchange needs.
+ */
+async function signInAs(
+  t: Context,
+  state: string,
+  login = t.credentials.login,
+  password = t.credentials.password,
+): Promise<{ code: string; codeVerifier?: string }> {
   const just2trade = client(t);
   const browser = t.browser();
-  const page = await browser.open(just2trade.authorizeUrl({ state }));
+  const { url, codeVerifier } = await just2trade.startAuthorization({ state });
+  const page = await browser.open(url);
   if (isRedirect(page)) throw new Error(`authorize redirected to ${page.redirectedTo.href} instead of showing the login form`);
   const [form] = formsOf(page);
   expect(form?.labelled).toEqual(expect.arrayContaining(['login', 'password']));
   const back = await browser.submit(form!, { login, password });
   if (!isRedirect(back)) throw new Error(`the login form answered ${back.status} instead of redirecting back`);
   expect(`${back.redirectedTo.origin}${back.redirectedTo.pathname}`).toBe(t.credentials.redirectUri);
-  return just2trade.parseCallback(back.redirectedTo, state).code;
+  const { code } = just2trade.parseCallback(back.redirectedTo, state);
+  return { code, ...(codeVerifier !== undefined ? { codeVerifier } : {}) };
+}
+
+/** Signs in and exchanges the code with its verifier. */
+async function tokenFor(t: Context, state: string) {
+  const { code, codeVerifier } = await signInAs(t, state);
+  return client(t).exchangeCode(code, { codeVerifier });
 }
 
 defineContract<Credential>(
@@ -63,7 +79,7 @@ defineContract<Credential>(
   (scenario) => {
     scenario('log in on the form, exchange the code, read the profile', { covers: ['authorize 200', 'requestToken 200', 'getProfile 200'], credentials: [...everything] }, async (t) => {
       const just2trade = client(t);
-      const token = await just2trade.exchangeCode(await signInAs(t, 'j-1'));
+      const token = await tokenFor(t, 'j-1');
       expect(token).toMatchObject({ token_type: 'Bearer', scope: 'email profile', expires_in: 86400 });
       const profile = await just2trade.getProfile(token.access_token);
       expect(profile.login).toBe(t.credentials.login);
@@ -71,7 +87,7 @@ defineContract<Credential>(
 
     scenario('wrong credentials show the form again, with no redirect', { covers: ['authorize 200'], credentials: [...oauthClient] }, async (t) => {
       const browser = t.browser();
-      const page = await browser.open(client(t).authorizeUrl({ state: 'j-2' }));
+      const page = await browser.open((await client(t).startAuthorization({ state: 'j-2' })).url);
       if (isRedirect(page)) throw new Error('authorize redirected');
       const again = await browser.submit(formsOf(page)[0]!, { login: 'nobody', password: 'wrong' });
       if (isRedirect(again)) throw new Error(`wrong credentials redirected to ${again.redirectedTo.href}`);
@@ -80,28 +96,29 @@ defineContract<Credential>(
 
     scenario('a redeemed code is dead, and redeeming it again revokes its token', { covers: ['requestToken 200', 'requestToken 400', 'getProfile 401'], credentials: [...everything] }, async (t) => {
       const just2trade = client(t);
-      const code = await signInAs(t, 'j-3');
-      const token = await just2trade.exchangeCode(code);
-      await refused(just2trade.exchangeCode(code), 400, 'invalid_grant');
+      const { code, codeVerifier } = await signInAs(t, 'j-3');
+      const token = await just2trade.exchangeCode(code, { codeVerifier });
+      await refused(just2trade.exchangeCode(code, { codeVerifier }), 400, 'invalid_grant');
       await refused(just2trade.getProfile(token.access_token), 401, 'invalid_token');
     });
 
     scenario('ten simultaneous redemptions of one code: exactly one token', { covers: ['requestToken 200', 'requestToken 400'], credentials: [...everything] }, async (t) => {
       const just2trade = client(t);
-      const code = await signInAs(t, 'j-4');
-      const results = await Promise.allSettled(Array.from({ length: 10 }, () => just2trade.exchangeCode(code)));
+      const { code, codeVerifier } = await signInAs(t, 'j-4');
+      const redeem = () => just2trade.exchangeCode(code, { codeVerifier });
+      const results = await Promise.allSettled(Array.from({ length: 10 }, redeem));
       expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
     });
 
     scenario('an expired code is refused', { covers: ['requestToken 400'], mockOnly: 'moves the mock clock', credentials: [...everything] }, async (t) => {
-      const code = await signInAs(t, 'j-5');
+      const { code, codeVerifier } = await signInAs(t, 'j-5');
       await t.mock!.advanceClock(61);
-      await refused(client(t).exchangeCode(code), 400, 'invalid_grant');
+      await refused(client(t).exchangeCode(code, { codeVerifier }), 400, 'invalid_grant');
     });
 
     scenario('a wrong client secret at the token endpoint is invalid_client', { covers: ['requestToken 401'], credentials: [...everything] }, async (t) => {
-      const code = await signInAs(t, 'j-6');
-      await refused(client(t, { clientSecret: 'not-the-secret' }).exchangeCode(code), 401, 'invalid_client');
+      const { code, codeVerifier } = await signInAs(t, 'j-6');
+      await refused(client(t, { clientSecret: 'not-the-secret' }).exchangeCode(code, { codeVerifier }), 401, 'invalid_client');
     });
 
     scenario('a grant type other than authorization_code is unsupported', { covers: ['requestToken 400'], credentials: ['clientId'] }, async (t) => {
@@ -114,8 +131,36 @@ defineContract<Credential>(
       expect(error).toMatchObject({ error: 'unsupported_grant_type' });
     });
 
+    scenario('a grant type other than authorization_code with a wrong client secret: the client is refused first', { covers: ['requestToken 401'], credentials: ['clientId'] }, async (t) => {
+      const { response, error } = await client(t).auth.POST('/connect/token', {
+        body: { grant_type: 'password', client_id: t.credentials.clientId, client_secret: 'not-the-secret' } as never,
+        bodySerializer: (body) => new URLSearchParams(body as Record<string, string>).toString(),
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      });
+      expect(response.status).toBe(401);
+      expect(error).toMatchObject({ error: 'invalid_client' });
+    });
+
+    scenario('PKCE: a wrong code_verifier is invalid_grant and spends the code', { covers: ['requestToken 400'], credentials: [...everything] }, async (t) => {
+      const just2trade = client(t);
+      const { code, codeVerifier } = await signInAs(t, 'j-10');
+      expect(codeVerifier).toBeDefined();
+      await refused(just2trade.exchangeCode(code, { codeVerifier: `${codeVerifier!.slice(1)}A` }), 400, 'invalid_grant');
+      await refused(just2trade.exchangeCode(code, { codeVerifier }), 400, 'invalid_grant');
+    });
+
+    scenario('PKCE: an unsupported code_challenge_method is reported on the redirect', { covers: ['authorize 302'], credentials: [...oauthClient] }, async (t) => {
+      const url = new URL((await client(t).startAuthorization({ state: 'j-11' })).url);
+      url.searchParams.set('code_challenge_method', 'S512');
+      const response = await t.fetch(url, { redirect: 'manual' });
+      const location = new URL(response.headers.get('location')!);
+      expect(`${location.origin}${location.pathname}`).toBe(t.credentials.redirectUri);
+      expect(location.searchParams.get('error')).toBe('invalid_request');
+      expect(location.searchParams.get('state')).toBe('j-11');
+    });
+
     scenario('a response_type other than code is reported on the redirect', { covers: ['authorize 302'], credentials: [...oauthClient] }, async (t) => {
-      const url = new URL(client(t).authorizeUrl({ state: 'j-7' }));
+      const url = new URL((await client(t).startAuthorization({ state: 'j-7' })).url);
       url.searchParams.set('response_type', 'token');
       const response = await t.fetch(url, { redirect: 'manual' });
       const location = new URL(response.headers.get('location')!);
@@ -126,7 +171,7 @@ defineContract<Credential>(
 
     scenario('an unregistered redirect URI gets an error page, never a redirect', { covers: ['authorize 400'], credentials: [...oauthClient] }, async (t) => {
       for (const redirectUri of [`${t.credentials.redirectUri}/../evil`, `${t.credentials.redirectUri}.evil.example`, 'https://evil.example/callback']) {
-        const url = new URL(client(t).authorizeUrl({ state: 'j-8' }));
+        const url = new URL((await client(t).startAuthorization({ state: 'j-8' })).url);
         url.searchParams.set('redirect_uri', redirectUri);
         const response = await t.fetch(url, { redirect: 'manual' });
         expect(response.status).toBe(400);
@@ -147,7 +192,7 @@ defineContract<Credential>(
 
     scenario('each use renews the 24 h token; 25 h idle kills it', { covers: ['getProfile 200', 'getProfile 401'], mockOnly: 'moves the mock clock', credentials: [...everything] }, async (t) => {
       const just2trade = client(t);
-      const token = await just2trade.exchangeCode(await signInAs(t, 'j-9'));
+      const token = await tokenFor(t, 'j-9');
       await t.mock!.advanceClock(23 * 3600);
       await just2trade.getProfile(token.access_token);
       await t.mock!.advanceClock(23 * 3600);

@@ -8,7 +8,7 @@ import { formatJust2TradeError } from './errors.ts';
 import { API_MOUNT, AUTH_MOUNT, DEFAULT_CLIENT_ID, collections, defaultFixtures, type Just2TradeUser, type OAuthClient } from './fixtures.ts';
 import { authorize } from './handlers/authorize.ts';
 import { getProfile } from './handlers/getProfile.ts';
-import { requestToken } from './handlers/requestToken.ts';
+import { requestToken, requestTokenPrecheck } from './handlers/requestToken.ts';
 import { resolveJust2TradeOptions, type Just2TradeOptions, type Just2TradeSettings } from './options.ts';
 import { loginPages } from './pages/login.ts';
 import { createState, type Just2TradeState } from './state.ts';
@@ -28,6 +28,8 @@ export function createJust2TradePlugin(options: Just2TradeOptions = {}) {
     createState,
     setup: () => settings,
     handlers: { authorize, requestToken, getProfile },
+    // Client authentication and the grant type answer before the spec's checks (RFC 6749 §5.2 order).
+    prechecks: { requestToken: requestTokenPrecheck },
     pages: loginPages,
     formatError: formatJust2TradeError,
     describe(fixtures) {

@@ -7,6 +7,7 @@
  * see "unused".
  */
 import { sweepWhenGrown } from '../../src/index.ts';
+import type { CodeChallenge } from './pkce.ts';
 
 /** An authorize request whose client and redirect URI were verified, waiting for the user's credentials. */
 export interface PendingAuthorization {
@@ -18,6 +19,8 @@ export interface PendingAuthorization {
   redirectUri: string;
   /** The client's `state`, returned untouched on the redirect (absent when the request had none). */
   state?: string;
+  /** The request's PKCE challenge (RFC 7636), handed on to the code; absent without PKCE. */
+  codeChallenge?: CodeChallenge;
   expiresAtMs: number;
 }
 
@@ -27,8 +30,11 @@ export interface AuthorizationCode {
   /** The redirect URI of the authorization request; a token request that sends one must match it. */
   redirectUri: string;
   login: string;
+  /** The token request must carry the matching `code_verifier` (RFC 7636); absent: it must carry none. */
+  codeChallenge?: CodeChallenge;
   expiresAtMs: number;
-  redeemed: boolean;
+  /** Redeemed, or spent by a token request whose `code_verifier` failed: it can never be redeemed again. */
+  spent: boolean;
   /** The access tokens issued from this code, revoked if the code is ever presented again. */
   accessTokens: string[];
 }

@@ -22,6 +22,7 @@ export { createKeetaClient, parseKeetaCallback } from './keeta.ts';
 export type { KeetaAuthorizationUrl, KeetaCallback, KeetaClient, KeetaClientOptions, KeetaPaths, KeetaProblem } from './keeta.ts';
 export { createJust2TradeClient } from './just2trade.ts';
 export type {
+  Just2TradeAuthorization,
   Just2TradeClient,
   Just2TradeClientOptions,
   Just2TradeOAuthError,

@@ -17,6 +17,12 @@ export const CLIENT_ID = 'crm-demo';
 
 export type Http = ReturnType<typeof request>;
 
+/** RFC 7636 Appendix B's example: a code verifier and its S256 challenge. */
+export const VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
+export const S256_CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
+/** The authorize parameters that bind a code to VERIFIER with S256. */
+export const S256_PKCE = { code_challenge: S256_CHALLENGE, code_challenge_method: 'S256' } as const;
+
 /**
  * The mock serving only Just2Trade (or the given configured plugin). One app per test file;
  * `flow()` gives each test its own session, so tests never see each other's codes, tokens or clock.

@@ -87,3 +87,41 @@ describe('openid-client completes the flow', () => {
     expect(after.status).toBe(401);
   });
 });
+
+describe('openid-client with PKCE (RFC 7636, S256)', () => {
+  it('completes the flow with its own verifier and challenge; a wrong verifier is refused and spends the code', async () => {
+    const secret = await clientSecret();
+    const config = configuration(secret, client.ClientSecretPost(secret));
+    const signIn = async (codeVerifier: string) => {
+      const state = client.randomState();
+      const authorizationUrl = client.buildAuthorizationUrl(config, {
+        redirect_uri: REDIRECT_URI,
+        client_secret: secret,
+        state,
+        code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
+        code_challenge_method: 'S256',
+      });
+      expect(authorizationUrl.searchParams.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      return { state, callback: await userSignsIn(authorizationUrl) };
+    };
+
+    const codeVerifier = client.randomPKCECodeVerifier();
+    const { state, callback } = await signIn(codeVerifier);
+    const tokens = await client.authorizationCodeGrant(config, callback, {
+      pkceCodeVerifier: codeVerifier,
+      expectedState: state,
+    });
+    expect(tokens.scope).toBe('email profile');
+    const profileUrl = new URL(`${server.url}/just2trade/api/auth`);
+    expect((await client.fetchProtectedResource(config, tokens.access_token, profileUrl, 'GET')).status).toBe(200);
+
+    // Another sign-in, redeemed with a verifier that is not the one its challenge came from: refused,
+    // and the code is spent, so the right verifier does not get it afterwards either.
+    const rightVerifier = client.randomPKCECodeVerifier();
+    const second = await signIn(rightVerifier);
+    const redeem = (pkceCodeVerifier: string) =>
+      client.authorizationCodeGrant(config, second.callback, { pkceCodeVerifier, expectedState: second.state });
+    await expect(redeem(client.randomPKCECodeVerifier())).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(redeem(rightVerifier)).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+});

@@ -67,7 +67,7 @@ describe('a valid code', () => {
   });
 
   it('ignores unknown parameters (RFC 6749 §3.2)', async () => {
-    expect((await flow.redeem(await flow.code(), { resource: 'x', code_verifier: 'y' })).status).toBe(200);
+    expect((await flow.redeem(await flow.code(), { resource: 'x', audience: 'y' })).status).toBe(200);
   });
 });
 

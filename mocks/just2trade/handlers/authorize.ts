@@ -3,14 +3,17 @@
  * §4.1.2.1 requires:
  *   1. client and redirect URI verified, else an HTML error page, never a redirect (an unverified
  *      URI must not receive anything, RFC 9700);
- *   2. any other problem is reported to the client by redirecting with `error`;
- *   3. otherwise the login form, with the request kept on the server under a random id.
+ *   2. any other problem is reported to the client by redirecting with `error`: `response_type`, then
+ *      the PKCE parameters (RFC 7636 §4.4.1, see pkce.ts);
+ *   3. otherwise the login form, with the request (and its PKCE challenge) kept on the server under a
+ *      random id.
  */
 import { MockError, randomId, withQueryParameters, type HandlerContext, type MockResponse } from '../../../src/index.ts';
 import { findClient, isRegisteredRedirectUri, secretMatches } from '../clients.ts';
 import { pageHeaders, renderLoginPage } from '../html.ts';
 import { csrfCookie, loginAction } from '../login-form.ts';
 import type { Just2TradeSettings } from '../options.ts';
+import { readCodeChallenge } from '../pkce.ts';
 import { addPending, type Just2TradeState, type PendingAuthorization } from '../state.ts';
 
 type Context = HandlerContext<Just2TradeState, Just2TradeSettings>;
@@ -34,14 +37,15 @@ export function authorize(ctx: Context): MockResponse {
   }
 
   // 2. The client and its redirect URI are trusted now: report the rest to the client.
+  const refuse = (error: string, description: string) => {
+    const location = withQueryParameters(redirectUri, { error, error_description: description, state: clientState });
+    return ctx.respond.redirect(location, 302, pageHeaders());
+  };
   const responseType = text(request.query.response_type);
-  if (responseType !== 'code') {
-    const [error, description] =
-      responseType === undefined
-        ? ['invalid_request', 'The required parameter response_type is missing.']
-        : ['unsupported_response_type', 'Only response_type=code is supported.'];
-    return ctx.respond.redirect(withQueryParameters(redirectUri, { error, error_description: description, state: clientState }), 302, pageHeaders());
-  }
+  if (responseType === undefined) return refuse('invalid_request', 'The required parameter response_type is missing.');
+  if (responseType !== 'code') return refuse('unsupported_response_type', 'Only response_type=code is supported.');
+  const pkce = readCodeChallenge(request.query);
+  if (pkce.problem !== undefined) return refuse('invalid_request', pkce.problem);
 
   // 3. The login form. Only the pending id and the CSRF token go into the page.
   const pending: PendingAuthorization = {
@@ -50,6 +54,7 @@ export function authorize(ctx: Context): MockResponse {
     clientId: client.clientId,
     redirectUri,
     ...(clientState !== undefined ? { state: clientState } : {}),
+    ...(pkce.challenge ? { codeChallenge: pkce.challenge } : {}),
     expiresAtMs: clock.nowMs() + services.loginTtlSeconds * 1000,
   };
   addPending(state, pending, clock.nowMs());

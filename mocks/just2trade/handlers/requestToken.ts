@@ -1,13 +1,28 @@
 /**
- * `POST /connect/token`: exchanges a one-time authorization code for an access token. Steps:
- *   grant type → client authentication → code: exists, issued to this client, not yet redeemed
- *   (a replay also revokes what the code gave), unexpired, same redirect_uri → redeem and issue.
- * The spec has already refused anything but a form body with `grant_type` and `code`. From reading
- * the code to marking it redeemed nothing awaits, so of simultaneous redemptions exactly one wins.
+ * `POST /connect/token`: exchanges a one-time authorization code for an access token. Errors come in
+ * the order of RFC 6749 §5.2, as IdentityServer (Just2Trade's auth server) reports them; the first
+ * failure answers:
+ *   1. client authentication (client-auth.ts): a malformed `Authorization` header, an unknown client or
+ *      a wrong secret → 401 `invalid_client`; an ambiguous or missing client identity (no `client_id`,
+ *      Basic and `client_secret` together, two different client ids, a repeated or empty `client_id` or
+ *      `client_secret`) → 400 `invalid_request`;
+ *   2. `grant_type`: missing, empty or repeated → `invalid_request`; anything but `authorization_code`
+ *      → `unsupported_grant_type`;
+ *   3. the rest of the request's shape: the spec's checks (`code` missing, a malformed `redirect_uri`
+ *      or `code_verifier`, ...) → `invalid_request`;
+ *   4. the grant → `invalid_grant`: the code exists, was issued to this client, is not yet spent (a
+ *      replay also revokes what the code gave), is unexpired, the same `redirect_uri` (a mismatch uses
+ *      nothing up), and the PKCE verifier matches the code's challenge (a failure spends the code).
+ * Steps 1 and 2 are `requestTokenPrecheck`, which the core runs before it validates the body against
+ * the spec (step 3); the handler reads the authenticated client back and does step 4. From reading the
+ * code to marking it spent nothing awaits, so of simultaneous redemptions exactly one wins.
  */
 import { MockError, randomId, type HandlerContext, type MockResponse } from '../../../src/index.ts';
-import { authenticateClient } from '../client-auth.ts';
+// Not re-exported by src/index.ts (yet): the type of a precheck's context.
+import type { PrecheckContext } from '../../../src/plugin.ts';
+import { authenticateClient, authenticatedClient } from '../client-auth.ts';
 import type { Just2TradeSettings } from '../options.ts';
+import { PKCE_VALUE, verifierProblem } from '../pkce.ts';
 import { forgetExpired, type Just2TradeState } from '../state.ts';
 
 type Context = HandlerContext<Just2TradeState, Just2TradeSettings>;
@@ -15,39 +30,73 @@ type Context = HandlerContext<Just2TradeState, Just2TradeSettings>;
 /** Documented: the only scope the docs show a token granting. */
 export const SCOPE = 'email profile';
 
+export const GRANT_TYPE = 'authorization_code';
+
+/** The form after the spec's checks. */
 interface TokenForm {
   grant_type: string;
   code: string;
   client_id?: string;
   client_secret?: string;
   redirect_uri?: string;
+  code_verifier?: string;
 }
 
 const invalidGrant = (message: string) => new MockError(400, 'invalid_grant', message);
 
+/** The parsed form as the precheck sees it: not validated, so anything may be in it. */
+function rawForm(body: unknown): Record<string, unknown> {
+  return typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+}
+
+/** Steps 1 and 2, before the spec looks at the body. Changes nothing. */
+export function requestTokenPrecheck(ctx: PrecheckContext<Just2TradeState, Just2TradeSettings>): void {
+  const form = rawForm(ctx.request.body);
+  authenticateClient(ctx.fixtures, ctx.request.headers.authorization, form);
+  const grantType = form.grant_type;
+  if (grantType === undefined || grantType === '') {
+    throw new MockError(400, 'invalid_request', 'The required parameter grant_type is missing.');
+  }
+  if (typeof grantType !== 'string') throw new MockError(400, 'invalid_request', 'grant_type was sent more than once (RFC 6749 §3.2).');
+  if (grantType !== GRANT_TYPE) throw new MockError(400, 'unsupported_grant_type', 'Only grant_type=authorization_code is supported.');
+}
+
 export function requestToken(ctx: Context): MockResponse {
   const { request, fixtures, state, clock, services } = ctx;
-  const form = request.body as TokenForm;
-  if (form.grant_type !== 'authorization_code') {
-    throw new MockError(400, 'unsupported_grant_type', 'Only grant_type=authorization_code is supported.');
+  const form = request.body as TokenForm & Record<string, unknown>;
+  // Authenticated by the precheck; read back, not checked again.
+  const client = authenticatedClient(fixtures, request.headers.authorization, form);
+  // Step 3 as the spec states it (its pattern), kept here so the order holds whatever the spec says.
+  if (form.code_verifier !== undefined && !PKCE_VALUE.test(form.code_verifier)) {
+    throw new MockError(400, 'invalid_request', 'code_verifier must be 43 to 128 characters of A-Z, a-z, 0-9, "-", ".", "_" and "~" (RFC 7636 §4.1).');
   }
-  const client = authenticateClient(fixtures, request.headers.authorization, form);
 
   const nowMs = clock.nowMs();
   const record = state.codes.get(form.code);
   // Another client's code is as good as unknown to this one: say nothing more, change nothing.
   if (!record || record.clientId !== client.clientId) throw invalidGrant('The authorization code is invalid.');
-  if (record.redeemed) {
+  if (record.spent) {
     // RFC 6749 §4.1.2: a code used twice may have been stolen; what it gave is revoked.
     for (const token of record.accessTokens) state.tokens.delete(token);
-    throw invalidGrant('The authorization code was already used; the access token issued for it is revoked.');
+    throw invalidGrant(
+      record.accessTokens.length > 0
+        ? 'The authorization code was already used; the access token issued for it is revoked.'
+        : 'The authorization code was already used.',
+    );
   }
   if (record.expiresAtMs <= nowMs) throw invalidGrant('The authorization code has expired.');
   if (form.redirect_uri !== undefined && form.redirect_uri !== record.redirectUri) {
     throw invalidGrant('redirect_uri differs from the one in the authorization request.');
   }
+  const pkceProblem = verifierProblem(record.codeChallenge, form.code_verifier);
+  if (pkceProblem !== undefined) {
+    // Whoever holds the code without its verifier gets one try, not many (IdentityServer removes the code
+    // before it checks the verifier).
+    record.spent = true;
+    throw invalidGrant(pkceProblem);
+  }
 
-  record.redeemed = true;
+  record.spent = true;
   forgetExpired(state, nowMs);
   const token = randomId(32);
   state.tokens.set(token, {

@@ -83,8 +83,9 @@ export function submitLogin(ctx: Context): MockResponse {
     clientId: pending.clientId,
     redirectUri: pending.redirectUri,
     login: user.login,
+    ...(pending.codeChallenge ? { codeChallenge: pending.codeChallenge } : {}),
     expiresAtMs: nowMs + services.codeTtlSeconds * 1000,
-    redeemed: false,
+    spent: false,
     accessTokens: [],
   });
   return ctx.respond.redirect(withQueryParameters(pending.redirectUri, { code, state: pending.state }), 302, {
