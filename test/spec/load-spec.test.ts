@@ -1,0 +1,148 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { MOCK_SERVER_PREFIX, loadSpec, type LoadedSpec } from '../../src/spec/load-spec.ts';
+
+let directory: string;
+let counter = 0;
+
+/** Writes a document to a new temp file (YAML unless the name ends in .json) and returns its path. */
+function specFile(document: unknown, extension = 'yaml'): string {
+  counter += 1;
+  const file = path.join(directory, `spec-${counter}.${extension}`);
+  writeFileSync(file, extension === 'json' ? JSON.stringify(document) : stringify(document));
+  return file;
+}
+
+const ok = { '200': { description: 'ok' } };
+
+/** A minimal valid document around `paths`, with root servers and security that operations may override. */
+function document(paths: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Tiny', version: '1' },
+    servers: [{ url: 'https://real.example.com/api' }, { url: 'http://localhost:4010/tiny/api/' }],
+    security: [{ bearer: [] }],
+    paths,
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, key: { type: 'apiKey', in: 'header', name: 'X-Key' } },
+      schemas: { Id: { type: 'integer', minimum: 1 } },
+    },
+    ...extra,
+  };
+}
+
+beforeAll(() => {
+  directory = mkdtempSync(path.join(tmpdir(), 'partnermock-load-spec-'));
+});
+afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+describe('loadSpec indexing', () => {
+  let spec: LoadedSpec;
+  let file: string;
+
+  beforeAll(async () => {
+    file = specFile(
+      document({
+        '/items/{id}': {
+          parameters: [
+            { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
+            { name: 'X-Trace', in: 'header', schema: { type: 'string' } },
+            { name: 'page', in: 'query', schema: { type: 'string' } },
+          ],
+          get: {
+            operationId: 'getItem',
+            parameters: [
+              { name: 'id', in: 'path', required: true, schema: { $ref: '#/components/schemas/Id' } },
+              { name: 'x-trace', in: 'header', required: true, schema: { type: 'string' } },
+            ],
+            responses: ok,
+          },
+          delete: { operationId: 'deleteItem', security: [], responses: ok },
+        },
+        '/other': {
+          servers: [{ url: 'http://localhost:4010' }],
+          post: { operationId: 'postOther', security: [{ key: [] }], responses: ok },
+          put: { operationId: 'putOther', servers: [{ url: 'http://localhost:4010/special//' }], responses: ok },
+        },
+      }),
+    );
+    spec = await loadSpec(file);
+  });
+
+  it('lists each operation with its upper-case method and path template, in document order', () => {
+    expect(spec.file).toBe(file);
+    expect(spec.operations.map((op) => `${op.method} ${op.path} ${op.operationId}`)).toEqual([
+      'GET /items/{id} getItem',
+      'DELETE /items/{id} deleteItem',
+      'PUT /other putOther',
+      'POST /other postOther',
+    ]);
+  });
+
+  it.each<[string, string]>([
+    ['getItem', '/tiny/api'],
+    ['deleteItem', '/tiny/api'],
+    ['postOther', '/'],
+    ['putOther', '/special'],
+  ])('mounts %s under %s (the mock server entry of the nearest servers list)', (operationId, mount) => {
+    expect(spec.operations.find((op) => op.operationId === operationId)?.mount).toBe(mount);
+  });
+
+  it.each<[string, unknown]>([
+    ['getItem', [{ bearer: [] }]],
+    ['deleteItem', []],
+    ['postOther', [{ key: [] }]],
+  ])('gives %s its own security, else the document one', (operationId, security) => {
+    expect(spec.operations.find((op) => op.operationId === operationId)?.security).toEqual(security);
+  });
+
+  it('merges path-level parameters, the operation winning on the same location and name (any case)', () => {
+    const getItem = spec.operations.find((op) => op.operationId === 'getItem')!;
+    expect(getItem.parameters).toEqual([
+      { name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } },
+      { name: 'x-trace', in: 'header', required: true, schema: { type: 'string' } },
+      { name: 'page', in: 'query', schema: { type: 'string' } },
+    ]);
+    expect(spec.operations.find((op) => op.operationId === 'postOther')?.parameters).toEqual([]);
+  });
+
+  it('dereferences the document but keeps the source as written', () => {
+    const sourceId = (spec.source.paths!['/items/{id}']!.get as { parameters: { schema: unknown }[] }).parameters[0]!.schema;
+    const documentId = (spec.document.paths!['/items/{id}']!.get as { parameters: { schema: unknown }[] }).parameters[0]!.schema;
+    expect(sourceId).toEqual({ $ref: '#/components/schemas/Id' });
+    expect(documentId).toEqual({ type: 'integer', minimum: 1 });
+  });
+
+  it('exposes the security schemes', () => {
+    expect(spec.securitySchemes).toEqual({ bearer: { type: 'http', scheme: 'bearer' }, key: { type: 'apiKey', in: 'header', name: 'X-Key' } });
+  });
+});
+
+describe('loadSpec inputs', () => {
+  it('reads JSON by its extension and accepts a file URL', async () => {
+    const file = specFile(document({ '/a': { get: { operationId: 'getA', responses: ok } } }), 'json');
+    const spec = await loadSpec(pathToFileURL(file));
+    expect(spec.file).toBe(file);
+    expect(spec.operations.map((op) => op.operationId)).toEqual(['getA']);
+  });
+
+  it('uses http://localhost:4010 as the mock server prefix', () => {
+    expect(MOCK_SERVER_PREFIX).toBe('http://localhost:4010');
+  });
+
+  it.each<[string, () => unknown, RegExp]>([
+    ['an operation without operationId', () => document({ '/a': { get: { responses: ok } } }), /GET \/a has no operationId/],
+    [
+      'an operation without a mock server entry',
+      () => document({ '/a': { get: { operationId: 'getA', responses: ok } } }, { servers: [{ url: 'https://real.example.com' }] }),
+      /getA: no server entry starts with http:\/\/localhost:4010/,
+    ],
+    ['a document that is not valid OpenAPI', () => ({ openapi: '3.1.0', paths: {} }), /is not a valid OpenAPI document/],
+  ])('refuses %s', async (_title, build, message) => {
+    await expect(loadSpec(specFile(build()))).rejects.toThrow(message);
+  });
+});
