@@ -2,6 +2,17 @@
  * The spec elements a contract run can exercise, each with its provenance: operations, parameters,
  * responses, response headers and (nested) body properties. Their keys are what `touchedBy` returns
  * for one exchange, so a run reports how much of what is documented, and of what is inferred, it saw.
+ *
+ * Provenance is read from `x-provenance`. An element the docs state is `documented` even where the spec
+ * adds a constraint (listed in its `x-inferred`, which does not change the count). An element without a
+ * mark takes its parent's; and nothing inside an `inferred` element (operation → parameter or response →
+ * header or body property → nested property) counts as documented, whatever the schema it reuses says:
+ * the fields of a documented `TokenPair` are not doc-stated in a response whose shape the spec chose,
+ * nor is `meta.status` in an inferred error envelope. Schema nodes that are not elements themselves
+ * (the body's root schema, `oneOf`/`anyOf`/`allOf` branches, `items`) only give unmarked properties a
+ * default: an `inferred` `oneOf` (documented token pair or our 2FA answer) does not make the documented
+ * branch's fields inferred. A key reached through several branches is documented if any branch
+ * documents it.
  */
 import type { SpecOperation } from '../../src/spec/load-spec.ts';
 
@@ -19,46 +30,60 @@ function provenanceOf(node: unknown, inherited: Provenance): Provenance {
   return value === 'documented' || value === 'inferred' ? value : inherited;
 }
 
-/** Every element of one operation, with its provenance (an element without one inherits its parent's). */
+/** The provenance of an element inside `parent`: its own (or `fallback`), but never documented inside an inferred element. */
+function within(parent: Provenance, node: unknown, fallback: Provenance = parent): Provenance {
+  return parent === 'inferred' ? 'inferred' : provenanceOf(node, fallback);
+}
+
+/** Every element of one operation, with its provenance (see the module comment for how it is inherited). */
 export function elementsOf(operation: SpecOperation, source: unknown): SpecElement[] {
   const root = provenanceOf(source, 'inferred');
   const elements: SpecElement[] = [{ key: operation.operationId, provenance: root }];
   for (const parameter of operation.parameters) {
-    elements.push({ key: `${operation.operationId} ${parameter.in}:${parameter.name}`, provenance: provenanceOf(parameter, root) });
+    elements.push({ key: `${operation.operationId} ${parameter.in}:${parameter.name}`, provenance: within(root, parameter) });
   }
   for (const [status, response] of Object.entries(operation.responses)) {
     const prefix = `${operation.operationId} ${status}`;
-    const responseProvenance = provenanceOf(response, root);
+    const responseProvenance = within(root, response);
     elements.push({ key: prefix, provenance: responseProvenance });
     for (const [name, header] of Object.entries(response.headers ?? {})) {
-      elements.push({ key: `${prefix} header:${name.toLowerCase()}`, provenance: provenanceOf(header, responseProvenance) });
+      elements.push({ key: `${prefix} header:${name.toLowerCase()}`, provenance: within(responseProvenance, header) });
     }
     for (const media of Object.values(response.content ?? {})) {
-      if (media.schema) collectProperties(media.schema as Schema, `${prefix} body`, responseProvenance, elements, new Set());
+      if (media.schema) collectProperties(media.schema as Schema, `${prefix} body`, responseProvenance, responseProvenance, elements, new Set());
     }
   }
   return dedupe(elements);
 }
 
-function collectProperties(schema: Schema, prefix: string, inherited: Provenance, into: SpecElement[], seen: Set<Schema>): void {
+/**
+ * The properties under `schema`. `element` is the provenance of the nearest enclosing element (the
+ * response or a property), which caps everything below; `fallback` is what an unmarked property takes.
+ */
+function collectProperties(schema: Schema, prefix: string, element: Provenance, fallback: Provenance, into: SpecElement[], seen: Set<Schema>): void {
   if (seen.has(schema)) return;
   seen.add(schema);
-  const provenance = provenanceOf(schema, inherited);
+  const schemaDefault = provenanceOf(schema, fallback);
   for (const [name, child] of Object.entries((schema.properties ?? {}) as Record<string, Schema>)) {
-    const childProvenance = provenanceOf(child, provenance);
+    const childProvenance = within(element, child, schemaDefault);
     into.push({ key: `${prefix}/${name}`, provenance: childProvenance });
-    collectProperties(child, `${prefix}/${name}`, childProvenance, into, seen);
+    collectProperties(child, `${prefix}/${name}`, childProvenance, childProvenance, into, seen);
   }
-  if (schema.items && typeof schema.items === 'object') collectProperties(schema.items as Schema, `${prefix}/*`, provenance, into, seen);
+  if (schema.items && typeof schema.items === 'object') collectProperties(schema.items as Schema, `${prefix}/*`, element, schemaDefault, into, seen);
   for (const keyword of ['allOf', 'anyOf', 'oneOf']) {
-    for (const branch of (schema[keyword] ?? []) as Schema[]) collectProperties(branch, prefix, provenance, into, seen);
+    for (const branch of (schema[keyword] ?? []) as Schema[]) collectProperties(branch, prefix, element, schemaDefault, into, seen);
   }
   seen.delete(schema);
 }
 
+/** One element per key; documented if any of its occurrences (e.g. in several `oneOf` branches) is. */
 function dedupe(elements: SpecElement[]): SpecElement[] {
   const byKey = new Map<string, SpecElement>();
-  for (const element of elements) if (!byKey.has(element.key)) byKey.set(element.key, element);
+  for (const element of elements) {
+    const known = byKey.get(element.key);
+    if (!known) byKey.set(element.key, { ...element });
+    else if (element.provenance === 'documented') known.provenance = 'documented';
+  }
   return [...byKey.values()];
 }
 

@@ -66,7 +66,9 @@ export interface paths {
         /**
          * Sign in from an external CRM
          * @description Exchanges a JWT signed by the external CRM (ES256, claims `admin_id`, `device_ip`, `key_id`) for a
-         *     pair of access and refresh tokens of the service admin named in `admin_id` (documented in 002).
+         *     pair of access and refresh tokens of the service admin named in `admin_id` (documented in 002;
+         *     the docs name `key_id` among the claims only in their prerequisites, see the docs inconsistency
+         *     in `ExternalCrmAuthRequest.external_token`).
          *     Inferred (ours): the token is verified with the public key registered for its `key_id` claim; ES256
          *     only (`none`, HS*, RS* are refused), and a token whose header carries or points at a key (`jwk`,
          *     `jku`, `x5c`, `x5u`) is refused; `exp` is required and `exp`/`nbf`/`iat` are checked with a clock
@@ -117,7 +119,7 @@ export interface components {
         SignInRequest: {
             /**
              * Format: email
-             * @description The email address used for accessing the Back Office. Documented as a string; the email format is ours.
+             * @description The email address used for accessing the Back Office (documented, a required string). Ours (`x-inferred`) are the email format and non-emptiness.
              * @example username@example.com
              */
             email: string;
@@ -125,7 +127,7 @@ export interface components {
              * @description The password used for accessing the Back Office. Docs inconsistency: the parameter table types
              *     it as `number`, the request example sends the string `"Secret123"`, which is not a number. We
              *     type it `string` (the example, and passwords in general, are strings); a JSON number is
-             *     rejected with 400.
+             *     rejected with 400. The field is documented; non-emptiness is ours (`x-inferred`).
              * @example Secret123
              */
             password: string;
@@ -141,10 +143,12 @@ export interface components {
         /**
          * @description A pair of access and refresh tokens, as in the documented sign-in response example. The authExternalCrm
          *     and refreshToken responses use the same shape (pinned by the project; page 002 shows no example).
+         *     Ours (`x-inferred`): the object is closed, and `2faRequired`, which the docs show only in the
+         *     example, is required.
          */
         TokenPair: {
             /**
-             * @description Documented field (the docs' example has `false`); `const false` in a token pair is ours.
+             * @description Documented field (the docs' example has `false`); `const false` in a token pair is ours (`x-inferred`).
              * @constant
              */
             "2faRequired": false;
@@ -171,20 +175,21 @@ export interface components {
          *     URL; further claims are a unique `jti`, `token_use` (`access` or `refresh`), `family_id` (one per
          *     sign-in, kept through refreshes) and `sub_type` (`back_office_user` or `service_admin`);
          *     `createdAt`/`expiresAt` are ISO 8601 with offset and agree with `iat`/`exp`; default lifetimes
-         *     are 1 hour (access) and 30 days (refresh), configurable.
+         *     are 1 hour (access) and 30 days (refresh), configurable; the object is closed and its three members
+         *     (shown in the docs' example) required (`x-inferred`).
          */
         Token: {
-            /** @description The JWT (documented); the compact-JWS pattern is ours. */
+            /** @description The JWT (documented); the compact-JWS pattern is ours (`x-inferred`). */
             token: string;
             /**
              * Format: date-time
-             * @description When the token was issued (documented field); ISO 8601 with offset, equal to the JWT's `iat` (ours).
+             * @description When the token was issued (documented field); ISO 8601 with offset (`format`, `x-inferred`), equal to the JWT's `iat` (ours).
              * @example 2024-01-01T00:00:00+00:00
              */
             createdAt: string;
             /**
              * Format: date-time
-             * @description When the token expires (documented field); ISO 8601 with offset, equal to the JWT's `exp` (ours).
+             * @description When the token expires (documented field); ISO 8601 with offset (`format`, `x-inferred`), equal to the JWT's `exp` (ours).
              * @example 2024-01-01T00:00:00+00:00
              */
             expiresAt: string;
@@ -225,7 +230,10 @@ export interface components {
             /** @description The `secrete_key` property above (same schema), named again here so that this branch (the `secrete_key` spelling) declares the property it requires. */
             secrete_key: string;
         });
-        /** @description B2COPY's response envelope carrying the seamless-authorization URL (documented example). */
+        /**
+         * @description B2COPY's response envelope carrying the seamless-authorization URL (documented example). Ours
+         *     (`x-inferred`): the object is closed and the four members of the example are required.
+         */
         AuthUrlResponse: {
             /**
              * @description The HTTP status, repeated in the body.
@@ -237,19 +245,19 @@ export interface components {
             /** @description Always empty in the docs; its items are not described. */
             modules: unknown[];
         };
-        /** @description The payload of the getAuthUrl response. */
+        /** @description The payload of the getAuthUrl response (documented: "the response includes the URL"); closed by us (`x-inferred`). */
         AuthUrlData: {
             /**
              * Format: uri
              * @description The Web UI URL including the one-time client token, format `https://{domain_name}/{token}`
-             *     (documented). Inferred (ours): the mock answers `<public base URL>/b2copy/webui/<32 hex>`, i.e.
-             *     the Side Auth Redirect URL setting + "/" + the token; the token works once and, by default,
-             *     for 5 minutes.
+             *     (documented). Inferred (ours): `format: uri` (`x-inferred`); the mock answers
+             *     `<public base URL>/b2copy/webui/<32 hex>`, i.e. the Side Auth Redirect URL setting + "/" + the
+             *     token; the token works once and, by default, for 5 minutes.
              * @example https://my4.b2copy-demo.com/f5f9470def7b9b9b96b2427a6ebbd8c2
              */
             url: string;
         };
-        /** @description The `meta` member of B2COPY's response envelope (documented in the getAuthUrl example). */
+        /** @description The `meta` member of B2COPY's response envelope (documented in the getAuthUrl example); closed, with both members of the example required, by us (`x-inferred`). */
         B2CopyMeta: {
             /** @description Always empty in the docs; its items are not described. */
             behaviours: unknown[];
@@ -264,9 +272,16 @@ export interface components {
             /**
              * @description The JWT generated by the external CRM (documented): signed with ES256 by the CRM's EC P-256
              *     private key, with claims `admin_id`, `device_ip` and `key_id` (documented). Inferred (ours): the
-             *     compact-JWS pattern; `exp` is required and `exp`/`nbf`/`iat` are checked with a clock skew
-             *     (default 60 seconds); the signature is verified with the public key registered for `key_id`;
-             *     `device_ip` and the request's source address must be among the integration's allowed IPs.
+             *     non-empty compact-JWS form (`minLength`, `pattern`, listed in `x-inferred`); `exp` is required
+             *     and `exp`/`nbf`/`iat` are checked with a clock skew (default 60 seconds); the signature is
+             *     verified with the public key registered for `key_id`; `device_ip` and the request's source
+             *     address must be among the integration's allowed IPs.
+             *
+             *     Docs inconsistency: page 002's prerequisites say each token must include three claims,
+             *     `admin_id`, `device_ip` and `key_id`; its "Generate JWT tokens" text says the token includes
+             *     the `admin_id` and `device_ip` claims (the Java code it introduces is lost from our copy).
+             *     Resolution: all three are required, since `key_id` is what names the registered public key
+             *     that verifies the token; a token without one of them gets 401 `missing_claim`.
              */
             external_token: string;
         } & {
@@ -353,7 +368,12 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description Back Office credentials. */
+        /**
+         * @description Back Office credentials (documented). Inferred from the docs' request example: it sends the JSON
+         *     with `curl --data-raw` and no `Content-Type`, i.e. with curl's default form content type
+         *     `application/x-www-form-urlencoded`, and the partner parses it as JSON anyway; so the body is
+         *     read as JSON whatever its Content-Type (`x-json-with-any-content-type`).
+         */
         requestBody: {
             content: {
                 "application/json": components["schemas"]["SignInRequest"];
@@ -409,6 +429,11 @@ export interface operations {
         /**
          * @description The client account, the investment platform and the Side Auth secret key. The docs' table names
          *     the key `secrete_key`, the docs' example sends `secret_key`: both spellings are accepted.
+         *
+         *     Inferred from the docs' request example: it sends the JSON with `curl --data-raw` and no
+         *     `Content-Type`, i.e. with curl's default form content type `application/x-www-form-urlencoded`,
+         *     and the partner parses it as JSON anyway; so the body is read as JSON whatever its Content-Type
+         *     (`x-json-with-any-content-type`).
          */
         requestBody: {
             content: {
@@ -476,7 +501,13 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description The JWT generated and signed by the external CRM. */
+        /**
+         * @description The JWT generated and signed by the external CRM (documented). Inferred: the body is read as JSON
+         *     whatever its Content-Type (`x-json-with-any-content-type`). Page 002's request example is lost
+         *     from our copy; the docs' other B2COPY request examples (000, 001) send their JSON with `curl
+         *     --data-raw` and no `Content-Type`, i.e. with curl's default form content type
+         *     `application/x-www-form-urlencoded`, and the partner parses it as JSON anyway.
+         */
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ExternalCrmAuthRequest"];
@@ -544,7 +575,13 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description The refresh token (body shape inferred; the docs show none). */
+        /**
+         * @description The refresh token (body shape inferred; the docs show none). Like the other B2COPY bodies it is
+         *     read as JSON whatever its Content-Type (`x-json-with-any-content-type`, inferred): the docs'
+         *     request examples (000, 001) send their JSON with `curl --data-raw` and no `Content-Type`, i.e.
+         *     with curl's default form content type `application/x-www-form-urlencoded`, and the partner
+         *     parses it as JSON anyway.
+         */
         requestBody: {
             content: {
                 "application/json": components["schemas"]["RefreshTokenRequest"];

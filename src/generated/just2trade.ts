@@ -18,8 +18,10 @@ export interface paths {
          *     `client_secret` or `redirect_uri` is missing or invalid (the user is never redirected to an unverified
          *     URI, RFC 6749 §4.1.2.1, RFC 9700); once client and redirect URI are verified, 302 with `error` when
          *     the request is otherwise unacceptable (e.g. `response_type` other than `code`); and 200 with the login
-         *     form otherwise. The pending request is kept on the server (10 minutes by default) under a random id;
-         *     the form carries only that id and a CSRF token that must also come back in a cookie the page sets.
+         *     form otherwise. A missing `response_type`, which the docs and this spec require, fails request
+         *     validation and gets the HTML error page too (see `response_type`). The pending request is kept on
+         *     the server (10 minutes by default) under a random id; the form carries only that id and a CSRF
+         *     token that must also come back in a cookie the page sets.
          *     The form posts to `POST /connect/authorize/login` on this host, one of the mock's HTML pages
          *     (DESIGN.md "pages"), not part of this API: wrong credentials show the form again with a message, right
          *     ones answer the documented 302 with a one-time code (60 seconds by default). Unknown query parameters,
@@ -102,28 +104,37 @@ export interface components {
          *     optional `client_secret` and `redirect_uri` (docs inconsistency: the docs' request carries neither,
          *     unlike RFC 6749 §4.1.3; standard OAuth libraries send them, so the mock accepts them; a sent secret
          *     must be right, and if both the authorization and token requests carry `redirect_uri` they must
-         *     match). Inferred: `client_id` is not required by this schema only because a client that
-         *     authenticates with HTTP Basic (`clientSecretBasic`) names itself in the header instead (RFC 6749
-         *     §2.3.1, §4.1.3); without either the mock answers `invalid_request`. Unknown parameters are ignored
-         *     (RFC 6749 §3.2), hence `additionalProperties: true`.
+         *     match). Unknown parameters are ignored (RFC 6749 §3.2), hence `additionalProperties: true`.
+         *
+         *     `client_id` is required in the form (documented) unless the client authenticates with HTTP Basic
+         *     (`clientSecretBasic`, inferred: RFC 6749 §2.3.1, §4.1.3), which names the client in the
+         *     `Authorization` header instead. The `anyOf` below says so: its first branch is the documented form
+         *     (`client_id` required); its second, marked `x-security: clientSecretBasic`, is the form of a
+         *     request authenticated with HTTP Basic, where `client_id` may be left out (and, when sent, must
+         *     name the same client). A form body cannot see the header, so the schema alone accepts a body
+         *     without `client_id`; the mock then answers `invalid_request` unless the request carries HTTP
+         *     Basic credentials. (The anyOf sits inside allOf so that openapi-typescript generates
+         *     `{...} & ({ client_id: string } | { client_id?: string })`, which still lets a Basic-authenticated
+         *     client leave `client_id` out.)
          */
-        TokenRequest: {
+        TokenRequest: ({
             /**
              * @description Documented: Required; "We currently support only `authorization_code`." No enum on purpose: an
              *     unsupported value is answered with 400 `unsupported_grant_type` (RFC 6749 §5.2), not a generic
-             *     validation error.
+             *     validation error. Non-empty is ours (`x-inferred`).
              * @example authorization_code
              */
             grant_type: string;
             /**
              * @description Documented: Required; the authorization code received at the previous step; its lifetime is
-             *     short.
+             *     short. Non-empty is ours (`x-inferred`).
              * @example SplxlOBeZQQYbYS6WxSbIA
              */
             code: string;
             /**
              * @description Documented; Required. The client id issued to the service. The mock also takes it from HTTP Basic
-             *     instead (inferred, see `TokenRequest`); sent both ways, the two must be equal.
+             *     instead (inferred, see `TokenRequest`: required in the form unless the client authenticates
+             *     with HTTP Basic); sent both ways, the two must be equal. Non-empty is ours (`x-inferred`).
              * @example crm-demo
              */
             client_id?: string;
@@ -142,8 +153,18 @@ export interface components {
             redirect_uri?: string;
         } & {
             [key: string]: unknown;
-        };
-        /** @description The access token response (documented). All four fields are documented and always present. */
+        }) & ({
+            /** @description The `client_id` property below (same schema), named again here so that this branch declares the property it requires. Documented; non-empty is ours (`x-inferred`). */
+            client_id: string;
+        } | {
+            /** @description Optional here; when sent, it must name the client of the `Authorization` header. */
+            client_id?: string;
+        });
+        /**
+         * @description The access token response (documented). All four fields are documented; that each is always
+         *     present (`required`) and that no other is sent (`additionalProperties: false`) are ours
+         *     (`x-inferred`), after the docs' example, which has all four.
+         */
         TokenResponse: {
             /**
              * @description Documented. The scopes this token grants access to; the mock answers `email profile`.
@@ -197,11 +218,15 @@ export interface components {
              */
             error_uri?: string;
         };
-        /** @description The user profile (documented); every field is present in the documented example. */
+        /**
+         * @description The user profile (documented); every field is present in the documented example. That each is
+         *     always present (`required`) and that no other is sent (`additionalProperties: false`) are ours
+         *     (`x-inferred`).
+         */
         Profile: {
             /**
              * Format: uuid
-             * @description Documented field (the docs' example is UUID-shaped); `format: uuid` is ours.
+             * @description Documented field (the docs' example is UUID-shaped); `format: uuid` is ours (`x-inferred`).
              * @example 8f1e7eba-0000-0000-0000-2b67c9af83a5
              */
             id: string;
@@ -212,7 +237,7 @@ export interface components {
             login: string;
             /**
              * Format: email
-             * @description Documented field; `format: email` is ours.
+             * @description Documented field; `format: email` is ours (`x-inferred`).
              * @example login@email.com
              */
             email: string;
@@ -226,7 +251,10 @@ export interface components {
             /** @description Documented. The user's application and its status. */
             application: components["schemas"]["Application"];
         };
-        /** @description One trading account of the user (documented). */
+        /**
+         * @description One trading account of the user (documented); `required` and `additionalProperties: false` are ours
+         *     (`x-inferred`), after the docs' example.
+         */
         Account: {
             /**
              * @description Documented. The account number, e.g. `12345678@vision`.
@@ -239,7 +267,10 @@ export interface components {
              */
             trade_platform: string;
         };
-        /** @description The user's account application (documented). */
+        /**
+         * @description The user's account application (documented); `required` and `additionalProperties: false` are ours
+         *     (`x-inferred`), after the docs' example.
+         */
         Application: {
             /**
              * @description Documented field; the docs show only `process`, and do not list other values, so it is a plain
@@ -254,7 +285,8 @@ export interface components {
          * @description Inferred (RFC 6749 §4.1.2.1, RFC 9700): `client_id`, `client_secret` or `redirect_uri` is missing or
          *     invalid (or a parameter is malformed or repeated), so the user must not be redirected: the browser
          *     gets an HTML error page, whether the request failed validation against this spec or the registered
-         *     clients.
+         *     clients. A request without the required `response_type` fails validation against this spec and
+         *     gets the same page.
          */
         AuthorizeBadRequest: {
             headers: {
@@ -331,7 +363,7 @@ export interface components {
         /**
          * @description Documented: `{{your_redirect_uri}}?code={{code}}`. Inferred: `&state=` when the request carried
          *     `state`; on errors `error`, `error_description` and `state` instead of `code` (RFC 6749 §4.1.2.1);
-         *     `format: uri`.
+         *     `format: uri` (`x-inferred`).
          */
         Location: string;
         /**
@@ -354,28 +386,31 @@ export interface operations {
             query: {
                 /**
                  * @description Documented: Required; "This is the OAuth authorization flow to use. We currently support only
-                 *     `code`." The mock enforces both itself rather than through this schema (no `required`, no
-                 *     enum, inferred): once the client and `redirect_uri` are verified, a missing value is answered
-                 *     by redirecting to `redirect_uri` with `error=invalid_request` and an unsupported one with
-                 *     `error=unsupported_response_type` (RFC 6749 §4.1.2.1); request validation would turn both into
-                 *     an error page instead.
+                 *     `code`." Required here too, so a request without it fails request validation and gets the
+                 *     HTML error page (`AuthorizeBadRequest`, 400 `invalid_request`). The value is checked by the
+                 *     mock rather than by this schema (no enum, inferred): once the client and `redirect_uri` are
+                 *     verified, a value other than `code` is answered by redirecting to `redirect_uri` with
+                 *     `error=unsupported_response_type` (RFC 6749 §4.1.2.1), which an enum would turn into an error
+                 *     page instead.
                  */
-                response_type?: string;
-                /** @description Documented; Required. The client id issued to the service. */
+                response_type: string;
+                /** @description Documented; Required. The client id issued to the service. Non-empty is ours (`x-inferred`). */
                 client_id: string;
                 /**
                  * @description Documented; Required. The client secret issued to the service. Docs inconsistency: a client
                  *     secret in the query string of a URL the user's browser opens leaks into browser history, proxy
                  *     and server logs and Referer headers (RFC 6749 §2.3.1 forbids client credentials in the request
                  *     URI). Resolution: it is documented, so the mock requires it and checks it against the registered
-                 *     client; integrators should treat the secret as exposed and rotate it accordingly.
+                 *     client; integrators should treat the secret as exposed and rotate it accordingly. Non-empty is
+                 *     ours (`x-inferred`).
                  */
                 client_secret: string;
                 /**
                  * @description Documented: Required; "The url to redirect the user after successful authentication. For
                  *     security reasons, we do not allow just any url, we require this url to be registered first."
-                 *     Ours: `format: uri`, and the value must equal one of the client's registered URIs exactly
-                 *     (RFC 9700 §4.1.3); otherwise the user sees the 400 error page and is not redirected.
+                 *     Ours: `format: uri` (`x-inferred`), and the value must equal one of the client's registered
+                 *     URIs exactly (RFC 9700 §4.1.3); otherwise the user sees the 400 error page and is not
+                 *     redirected.
                  */
                 redirect_uri: string;
                 /**
