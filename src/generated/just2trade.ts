@@ -56,8 +56,11 @@ export interface paths {
          *     second redemption of a code fails and revokes the access token issued from it (RFC 6749 §4.1.2). The
          *     client identifies itself with `client_id` in the form (documented) or with HTTP Basic
          *     (`clientSecretBasic`, RFC 6749 §2.3.1, what many OAuth libraries send by default); a secret, when sent
-         *     either way, must be right. The mock answers `scope: "email profile"`, `token_type: "Bearer"`, an opaque
-         *     `access_token` and `expires_in: 86400`. Errors come as `OAuthError` with `Cache-Control: no-store`.
+         *     either way, must be right. A code issued for a PKCE `code_challenge` needs the matching
+         *     `code_verifier` (RFC 7636 §4.5, §4.6; inferred); a missing or wrong verifier, or a verifier for a
+         *     code issued without a challenge, is `invalid_grant` and spends the code. The mock answers
+         *     `scope: "email profile"`, `token_type: "Bearer"`, an opaque `access_token` and `expires_in: 86400`.
+         *     Errors come as `OAuthError` with `Cache-Control: no-store`.
          */
         post: operations["requestToken"];
         delete?: never;
@@ -151,6 +154,14 @@ export interface components {
              * @example http://localhost:3000/callback
              */
             redirect_uri?: string;
+            /**
+             * @description Inferred (PKCE, RFC 7636 §4.1, §4.5). Required when the authorization request carried
+             *     `code_challenge`, and then it must match it (else `invalid_grant`, and the code is spent); sent
+             *     for a code issued without a challenge it is `invalid_grant` too. 43 to 128 characters of
+             *     `A-Z a-z 0-9 - . _ ~`, else `invalid_request`.
+             * @example dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk
+             */
+            code_verifier?: string;
         } & {
             [key: string]: unknown;
         }) & ({
@@ -298,8 +309,9 @@ export interface components {
         };
         /**
          * @description Inferred (RFC 6749 §5.2; the docs document no errors): the request is malformed, the grant is
-         *     invalid (unknown, expired, already used, issued to another client, `redirect_uri` mismatch), the
-         *     grant type is not `authorization_code`, or the client may not use it.
+         *     invalid (unknown, expired, already used, issued to another client, `redirect_uri` mismatch, PKCE
+         *     `code_verifier` missing or wrong, RFC 7636 §4.6), the grant type is not `authorization_code`, or
+         *     the client may not use it.
          */
         TokenBadRequest: {
             headers: {
@@ -418,6 +430,25 @@ export interface operations {
                  *     mock returns it untouched on the redirect (RFC 6749 §4.1.1, §4.1.2).
                  */
                 state?: string;
+                /**
+                 * @description Not in the docs (PKCE, RFC 7636 §4.2, §4.3; Just2Trade's auth server, IdentityServer, supports
+                 *     it). Optional: when sent, the code is bound to it and the token request must carry the matching
+                 *     `code_verifier`. It must be 43 to 128 characters of `A-Z a-z 0-9 - . _ ~`; the mock checks that
+                 *     itself rather than through this schema (no pattern, inferred): once the client and
+                 *     `redirect_uri` are verified, a malformed value is answered by redirecting to `redirect_uri`
+                 *     with `error=invalid_request` (RFC 7636 §4.4.1), which a pattern would turn into an error page.
+                 */
+                code_challenge?: string;
+                /**
+                 * @description Not in the docs (PKCE, RFC 7636 §4.3). How `code_challenge` was derived from the verifier:
+                 *     `S256` (`BASE64URL(SHA256(code_verifier))`) or `plain` (the verifier itself); `plain` when
+                 *     left out. Only with `code_challenge`. The values are checked by the mock rather than by this
+                 *     schema (no enum, inferred): once the client and `redirect_uri` are verified, another value
+                 *     (the names are case-sensitive) or a method without `code_challenge` is answered by redirecting
+                 *     to `redirect_uri` with `error=invalid_request` (RFC 7636 §4.4.1), which an enum would turn
+                 *     into an error page.
+                 */
+                code_challenge_method?: string;
             };
             header?: never;
             path?: never;
@@ -445,7 +476,8 @@ export interface operations {
              *     and `Location: {{your_redirect_uri}}?code={{code}}`. Inferred: `&state=...` is appended when the
              *     request carried `state` (RFC 6749 §4.1.2). Inferred: once client and redirect URI are verified,
              *     an error is also reported by this redirect, with `error`, optional `error_description` and
-             *     `state` instead of `code` (RFC 6749 §4.1.2.1), e.g. `error=unsupported_response_type`. No body.
+             *     `state` instead of `code` (RFC 6749 §4.1.2.1), e.g. `error=unsupported_response_type`, or
+             *     `error=invalid_request` for a malformed or unsupported PKCE parameter (RFC 7636 §4.4.1). No body.
              */
             302: {
                 headers: {

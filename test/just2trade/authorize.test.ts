@@ -153,12 +153,16 @@ describe('once client and redirect URI are verified, other errors go back by red
     expect(location.hash).toBe('');
   });
 
-  it('a missing response_type: invalid_request, no state when none was sent', async () => {
-    const response = await flow.authorize(await flow.authorizeQuery({ response_type: undefined }));
+  it('no state on the redirect when the request sent none', async () => {
+    const response = await flow.authorize(await flow.authorizeQuery({ response_type: 'token' }));
     expect(response.status).toBe(302);
     const location = new URL(response.headers.location!);
-    expect(location.searchParams.get('error')).toBe('invalid_request');
+    expect(location.searchParams.get('error')).toBe('unsupported_response_type');
     expect(location.searchParams.has('state')).toBe(false);
+  });
+
+  it('a missing response_type is not among them: the spec requires it, so request validation shows the error page', async () => {
+    expectErrorPage(await flow.authorize(await flow.authorizeQuery({ response_type: undefined, state: 's' })), 400, /response_type/);
   });
 
   it('keeps a registered redirect URI\'s own query as registered', async () => {

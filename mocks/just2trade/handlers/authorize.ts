@@ -3,8 +3,8 @@
  * §4.1.2.1 requires:
  *   1. client and redirect URI verified, else an HTML error page, never a redirect (an unverified
  *      URI must not receive anything, RFC 9700);
- *   2. any other problem is reported to the client by redirecting with `error`: `response_type`, then
- *      the PKCE parameters (RFC 7636 §4.4.1, see pkce.ts);
+ *   2. any other problem is reported to the client by redirecting with `error`: `response_type` other
+ *      than `code`, then the PKCE parameters (RFC 7636 §4.4.1, see pkce.ts);
  *   3. otherwise the login form, with the request (and its PKCE challenge) kept on the server under a
  *      random id.
  */
@@ -42,6 +42,8 @@ export function authorize(ctx: Context): MockResponse {
     return ctx.respond.redirect(location, 302, pageHeaders());
   };
   const responseType = text(request.query.response_type);
+  // The spec requires response_type, so its validation has already answered a request without one
+  // with the error page; kept so that the mock stays right (RFC 6749 §4.1.2.1) should the spec relax it.
   if (responseType === undefined) return refuse('invalid_request', 'The required parameter response_type is missing.');
   if (responseType !== 'code') return refuse('unsupported_response_type', 'Only response_type=code is supported.');
   const pkce = readCodeChallenge(request.query);
