@@ -188,11 +188,6 @@ export interface ProviderPlugin<State = unknown, Services = unknown> {
   setup?(): Services | Promise<Services>;
   /** Writes any error in the provider's own shape. */
   formatError(error: MockError, ctx: ErrorContext): MockResponse;
-  /**
-   * The provider parses JSON bodies whatever the Content-Type says (or when there is none), as some
-   * real APIs do and as their docs' `curl --data-raw` examples (sent as form content) rely on.
-   */
-  jsonBodyWithAnyContentType?: boolean;
   /** Lines for the startup banner and the index page: default credentials and the like. */
   describe?(fixtures: FixtureStore, ctx: FixtureContext): string[];
 }

@@ -37,8 +37,6 @@ export function createB2CopyPlugin(options: B2CopyOptions = {}) {
     title: 'B2COPY',
     spec: new URL('../../openapi/b2copy.yaml', import.meta.url),
     mounts: [MOUNT],
-    // The docs' own examples (`curl --data-raw '{...}'`) send JSON as form content; B2COPY reads it as JSON.
-    jsonBodyWithAnyContentType: true,
     collections,
     fixtures: defaultFixtures,
     createState: createB2CopyState,

@@ -15,7 +15,7 @@ export interface ParseBodyOptions {
   /** The media types the operation declares, in spec order. Empty: the operation takes no body. */
   declared: string[];
   required: boolean;
-  /** Parse as JSON whatever the Content-Type says (see ProviderPlugin.jsonBodyWithAnyContentType). */
+  /** Parse as JSON whatever the Content-Type says (the spec's `x-json-with-any-content-type`). */
   jsonWithAnyContentType?: boolean;
 }
 

@@ -146,7 +146,7 @@ async function serveOperation(runtime: ProviderRuntime, compiled: CompiledOperat
   const parsed = parseBody(typeof req.body === 'string' ? req.body : undefined, req.headers['content-type'], {
     declared: validator.bodyMediaTypes,
     required: validator.bodyRequired,
-    jsonWithAnyContentType: runtime.plugin.jsonBodyWithAnyContentType === true,
+    jsonWithAnyContentType: validator.jsonWithAnyContentType,
   });
   const precheck = runtime.plugin.prechecks?.[compiled.operation.operationId];
   if (precheck && req.method !== 'HEAD') {

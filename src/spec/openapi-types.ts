@@ -42,6 +42,11 @@ export interface ParameterObject {
 export interface RequestBodyObject {
   required?: boolean;
   content: Record<string, MediaTypeObject>;
+  /**
+   * The provider reads the body as JSON whatever its Content-Type says (or with none), as some real
+   * APIs do and as their docs' `curl --data-raw` examples (sent as form content) rely on.
+   */
+  'x-json-with-any-content-type'?: boolean;
 }
 
 export interface ServerObject {

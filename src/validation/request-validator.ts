@@ -48,6 +48,11 @@ export class RequestValidator {
     return this.operation.requestBody?.required === true;
   }
 
+  /** The spec's `x-json-with-any-content-type`: read the body as JSON whatever its Content-Type. */
+  get jsonWithAnyContentType(): boolean {
+    return this.operation.requestBody?.['x-json-with-any-content-type'] === true;
+  }
+
   /** Picks the declared parameters out of the request, checks them, and returns them typed. */
   parameters(raw: RawParameters): ValidParameters {
     const values: ValidParameters = { path: {}, query: {}, header: {} };
