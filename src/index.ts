@@ -13,6 +13,8 @@ export type {
   MockRequest,
   MockResponse,
   OperationHandler,
+  OperationPrecheck,
+  PrecheckContext,
   OperationInfo,
   PageContext,
   PageRoute,

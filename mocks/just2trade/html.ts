@@ -55,10 +55,9 @@ ${content}
   return { html, headers: pageHeaders(nonce) };
 }
 
-/** Headers for every page of the flow, and for its redirects (no-store, no Referer). */
+/** Headers for every page of the flow, and for its redirects (no framing, no Referer; no-store comes from `sensitive`). */
 export function pageHeaders(nonce?: string): Record<string, string> {
   return {
-    'Cache-Control': 'no-store',
     'X-Frame-Options': 'DENY',
     'Content-Security-Policy': `default-src 'none'; style-src ${nonce ? `'nonce-${nonce}'` : "'none'"}; base-uri 'none'; frame-ancestors 'none'`,
     'Referrer-Policy': 'no-referrer',

@@ -31,6 +31,8 @@ export function createJust2TradePlugin(options: Just2TradeOptions = {}) {
     // Client authentication and the grant type answer before the spec's checks (RFC 6749 §5.2 order).
     prechecks: { requestToken: requestTokenPrecheck },
     pages: loginPages,
+    // The login form (one-time, CSRF-bound), the code it redirects with, and the token answer.
+    sensitive: ['authorize', 'requestToken', ...loginPages.map((page) => page.name)],
     formatError: formatJust2TradeError,
     describe(fixtures) {
       const client = fixtures.get<OAuthClient>('clients', DEFAULT_CLIENT_ID);

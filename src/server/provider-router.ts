@@ -41,6 +41,8 @@ export interface RequestNotes {
   page?: string;
   session?: string;
   issues?: ValidationIssue[];
+  /** The plugin marks the operation or page sensitive: every answer is no-store. */
+  sensitive?: boolean;
 }
 
 export function notesOf(res: Response): RequestNotes {
@@ -83,8 +85,8 @@ export function providerRouters(runtime: ProviderRuntime, deps: RouterDependenci
         const method = req.method === 'HEAD' ? 'GET' : req.method;
         const compiled = route.operations.get(method);
         const page = req.method === 'HEAD' ? undefined : route.pages.get(method as 'GET' | 'POST');
-        // Set first, so the answer keeps it whatever it turns out to be, an error included.
-        if (sensitive.has(compiled?.operation.operationId ?? page?.name ?? '')) res.set(NO_STORE);
+        // Noted first, so the answer carries no-store whatever it turns out to be, an error included.
+        if (sensitive.has(compiled?.operation.operationId ?? page?.name ?? '')) notesOf(res).sensitive = true;
         if (compiled) return serveOperation(runtime, compiled, deps, req, res);
         if (page) return servePage(runtime, page, deps, req, res);
         // A wrong method is answered in the voice of what lives at this path, so a provider that
@@ -148,8 +150,10 @@ async function serveOperation(runtime: ProviderRuntime, compiled: CompiledOperat
     required: validator.bodyRequired,
     jsonWithAnyContentType: validator.jsonWithAnyContentType,
   });
+  const preference = parsePrefer(headers.prefer);
+  // Like the handler, a precheck stands aside when the client asks for a spec answer (`Prefer`) or HEADs.
   const precheck = runtime.plugin.prechecks?.[compiled.operation.operationId];
-  if (precheck && req.method !== 'HEAD') {
+  if (precheck && !preference && req.method !== 'HEAD') {
     try {
       await precheck({
         ...pluginContext(runtime, deps, sessionId),
@@ -164,7 +168,6 @@ async function serveOperation(runtime: ProviderRuntime, compiled: CompiledOperat
   const parameters = validator.parameters({ path: req.params as Record<string, string>, query, headers });
   const body = validator.body(parsed.mediaType, parsed.value);
 
-  const preference = parsePrefer(headers.prefer);
   let response: MockResponse;
   // HEAD never runs a stateful handler: it must not use up a code or renew a token the client never sees.
   if (compiled.handler && !preference && req.method !== 'HEAD') {
@@ -202,7 +205,7 @@ async function servePage(runtime: ProviderRuntime, page: PageRoute, deps: Router
       body: parsePageBody(typeof req.body === 'string' ? req.body : undefined, req.headers['content-type']),
     }),
   });
-  sendMockResponse(res, response);
+  send(res, response);
 }
 
 export function pluginContext(runtime: ProviderRuntime, deps: RouterDependencies, sessionId: string): PluginContext {
@@ -226,6 +229,15 @@ function operationInfo(runtime: ProviderRuntime, compiled: CompiledOperation): O
   return { provider: runtime.name, operationId, method, path, mount };
 }
 
+/** The headers the core adds to a plugin's answer: no-store for what the plugin marks sensitive. */
+function withCoreHeaders(res: Response, response: MockResponse): MockResponse {
+  return notesOf(res).sensitive ? { ...response, headers: { ...NO_STORE, ...response.headers } } : response;
+}
+
+function send(res: Response, response: MockResponse): void {
+  sendMockResponse(res, withCoreHeaders(res, response));
+}
+
 /**
  * Sends an operation's answer after holding it to the spec. A violation is the mock's own bug:
  * it becomes a loud 500 naming the schema path, logged and journaled, so drift cannot hide.
@@ -238,6 +250,7 @@ function sendChecked(
   response: MockResponse,
   origin: { fromHandler: boolean },
 ): void {
+  response = withCoreHeaders(res, response);
   if (deps.validateResponses) {
     const declared = compiled.response.isDeclared(response.status);
     // The core's own errors (413, 415, ...) need not be in every spec; everything else must be.
@@ -250,12 +263,12 @@ function sendChecked(
         notesOf(res).issues = issues;
         // Exposed on purpose: the developer must see which schema path the mock broke.
         const error = new MockError(500, 'mock_response_invalid', message, { details: issues, expose: true });
-        sendMockResponse(res, safeFormat(runtime, error, { operation: operationInfo(runtime, compiled), query: {} }));
+        send(res, safeFormat(runtime, error, { operation: operationInfo(runtime, compiled), query: {} }));
         return;
       }
     }
   }
-  sendMockResponse(res, response);
+  send(res, response);
 }
 
 function sendError(
@@ -271,7 +284,7 @@ function sendError(
   const response = safeFormat(runtime, error, context);
   response.headers = { ...error.headers, ...response.headers };
   if (compiled) sendChecked(runtime, deps, res, compiled, response, { fromHandler: handlerErrors.has(error) });
-  else sendMockResponse(res, response);
+  else send(res, response);
 }
 
 /** The plugin's error shape; if its formatter itself fails, a plain JSON error rather than nothing. */

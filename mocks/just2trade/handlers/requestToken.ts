@@ -19,7 +19,7 @@
  */
 import { MockError, randomId, type HandlerContext, type MockResponse } from '../../../src/index.ts';
 // Not re-exported by src/index.ts (yet): the type of a precheck's context.
-import type { PrecheckContext } from '../../../src/plugin.ts';
+import type { PrecheckContext } from '../../../src/index.ts';
 import { authenticateClient, authenticatedClient } from '../client-auth.ts';
 import type { Just2TradeSettings } from '../options.ts';
 import { PKCE_VALUE, verifierProblem } from '../pkce.ts';
@@ -109,7 +109,6 @@ export function requestToken(ctx: Context): MockResponse {
   record.accessTokens.push(token);
   return ctx.respond.json(
     200,
-    { scope: SCOPE, token_type: 'Bearer', access_token: token, expires_in: services.accessTokenTtlSeconds },
-    { 'Cache-Control': 'no-store', Pragma: 'no-cache' },
+    { scope: SCOPE, token_type: 'Bearer', access_token: token, expires_in: services.accessTokenTtlSeconds }
   );
 }
