@@ -33,7 +33,8 @@ export function formatJust2TradeError(error: MockError, context: ErrorContext): 
   if ((operationId === 'authorize' || context.page !== undefined) && error.status < 500) {
     return htmlAnswer(error.status, renderErrorPage(code, error.message));
   }
-  const headers: Record<string, string> = {};
+  // Its OAuth server sends every JSON error no-store, not only the token endpoint's (which `sensitive` covers).
+  const headers: Record<string, string> = { 'Cache-Control': 'no-store' };
   if (operationId === 'getProfile' && (error.status === 401 || error.status === 400)) {
     // RFC 6750 §3.1: no error attribute when the request carried no token at all.
     headers['WWW-Authenticate'] =
