@@ -11,9 +11,21 @@ import { refusedWith } from './support/refusal.ts';
 import { defineContract, type ScenarioContext } from './support/contract.ts';
 import { isRedirect } from './support/form-browser.ts';
 
-const DEV_PRIVATE_KEY = readFileSync(new URL('../mocks/b2copy/dev-keys/external-crm-dev-key.private.pem', import.meta.url), 'utf8');
+const DEV_PRIVATE_KEY = readFileSync(
+  new URL('../mocks/b2copy/dev-keys/external-crm-dev-key.private.pem', import.meta.url),
+  'utf8',
+);
 
-type Credential = 'email' | 'password' | 'keyId' | 'privateKey' | 'adminId' | 'deviceIp' | 'accountId' | 'secretKey' | 'investmentPlatformId';
+type Credential =
+  | 'email'
+  | 'password'
+  | 'keyId'
+  | 'privateKey'
+  | 'adminId'
+  | 'deviceIp'
+  | 'accountId'
+  | 'secretKey'
+  | 'investmentPlatformId';
 type Context = ScenarioContext<Credential>;
 
 const client = (t: Context) => createB2CopyClient({ baseUrl: t.urls['/b2copy']!, fetch: t.fetch });
@@ -44,124 +56,229 @@ defineContract<Credential>(
     },
   },
   (scenario) => {
-    scenario('sign in, refresh, and a reused refresh token is refused', { covers: ['signIn 200', 'refreshToken 200', 'refreshToken 401'], credentials: [...signedIn] }, async (t) => {
-      const b2copy = client(t);
-      const pair = await b2copy.signIn({ email: t.credentials.email, password: t.credentials.password });
-      if (pair['2faRequired']) throw new Error('the contract user must not have 2FA');
-      const next = await b2copy.refresh(pair.refreshToken.token);
-      expect(next.refreshToken.token).not.toBe(pair.refreshToken.token);
-      await refused(b2copy.refresh(pair.refreshToken.token), 401);
-      // Reuse revokes the family: the pair the first refresh gave is dead too.
-      await refused(b2copy.refresh(next.refreshToken.token), 401);
-    });
+    scenario(
+      'sign in, refresh, and a reused refresh token is refused',
+      { covers: ['signIn 200', 'refreshToken 200', 'refreshToken 401'], credentials: [...signedIn] },
+      async (t) => {
+        const b2copy = client(t);
+        const pair = await b2copy.signIn({ email: t.credentials.email, password: t.credentials.password });
+        if (pair['2faRequired']) throw new Error('the contract user must not have 2FA');
+        const next = await b2copy.refresh(pair.refreshToken.token);
+        expect(next.refreshToken.token).not.toBe(pair.refreshToken.token);
+        await refused(b2copy.refresh(pair.refreshToken.token), 401);
+        // Reuse revokes the family: the pair the first refresh gave is dead too.
+        await refused(b2copy.refresh(next.refreshToken.token), 401);
+      },
+    );
 
-    scenario('issued tokens verify against the JWKS and agree with createdAt/expiresAt', { covers: ['signIn 200'], mockOnly: 'the JWKS is the mock’s control route', credentials: [...signedIn] }, async (t) => {
-      const pair = await client(t).signIn({ email: t.credentials.email, password: t.credentials.password });
-      if (pair['2faRequired']) throw new Error('the contract user must not have 2FA');
-      const keys = createLocalJWKSet(await t.mock!.get<JSONWebKeySet>('jwks.json'));
-      const { payload, protectedHeader } = await jwtVerify(pair.accessToken.token, keys, { algorithms: ['RS256'] });
-      expect(protectedHeader.alg).toBe('RS256');
-      expect(payload.iat! * 1000).toBe(Date.parse(pair.accessToken.createdAt));
-      expect(payload.exp! * 1000).toBe(Date.parse(pair.accessToken.expiresAt));
-    });
+    scenario(
+      'issued tokens verify against the JWKS and agree with createdAt/expiresAt',
+      { covers: ['signIn 200'], mockOnly: 'the JWKS is the mock’s control route', credentials: [...signedIn] },
+      async (t) => {
+        const pair = await client(t).signIn({ email: t.credentials.email, password: t.credentials.password });
+        if (pair['2faRequired']) throw new Error('the contract user must not have 2FA');
+        const keys = createLocalJWKSet(await t.mock!.get<JSONWebKeySet>('jwks.json'));
+        const { payload, protectedHeader } = await jwtVerify(pair.accessToken.token, keys, { algorithms: ['RS256'] });
+        expect(protectedHeader.alg).toBe('RS256');
+        expect(payload.iat! * 1000).toBe(Date.parse(pair.accessToken.createdAt));
+        expect(payload.exp! * 1000).toBe(Date.parse(pair.accessToken.expiresAt));
+      },
+    );
 
-    scenario('a two-factor user gets 2faRequired and no tokens', { covers: ['signIn 200'], mockOnly: 'registers a 2FA user' }, async (t) => {
-      await t.mock!.add('users', { email: 'two-factor@example.com', password: 'Secret123', twoFactor: true });
-      expect(await client(t).signIn({ email: 'two-factor@example.com', password: 'Secret123' })).toEqual({ '2faRequired': true });
-    });
+    scenario(
+      'a two-factor user gets 2faRequired and no tokens',
+      { covers: ['signIn 200'], mockOnly: 'registers a 2FA user' },
+      async (t) => {
+        await t.mock!.add('users', { email: 'two-factor@example.com', password: 'Secret123', twoFactor: true });
+        expect(await client(t).signIn({ email: 'two-factor@example.com', password: 'Secret123' })).toEqual({
+          '2faRequired': true,
+        });
+      },
+    );
 
     scenario('a wrong password is refused', { covers: ['signIn 401'], credentials: ['email'] }, async (t) => {
       await refused(client(t).signIn({ email: t.credentials.email, password: 'not-the-password' }), 401);
     });
 
-    scenario('a sign-in without a password is a bad request', { covers: ['signIn 400'], credentials: ['email'] }, async (t) => {
-      const { response } = await client(t).api.POST('/api/v2/signin', { body: { email: t.credentials.email } as never });
-      expect(response.status).toBe(400);
-    });
+    scenario(
+      'a sign-in without a password is a bad request',
+      { covers: ['signIn 400'], credentials: ['email'] },
+      async (t) => {
+        const { response } = await client(t).api.POST('/api/v2/signin', {
+          body: { email: t.credentials.email } as never,
+        });
+        expect(response.status).toBe(400);
+      },
+    );
 
-    scenario('an expired refresh token is refused', { covers: ['signIn 200', 'refreshToken 401'], mockOnly: 'moves the mock clock', credentials: [...signedIn] }, async (t) => {
-      const b2copy = client(t);
-      const pair = await b2copy.signIn({ email: t.credentials.email, password: t.credentials.password });
-      if (pair['2faRequired']) throw new Error('the contract user must not have 2FA');
-      await t.mock!.advanceClock(31 * 24 * 3600);
-      await refused(b2copy.refresh(pair.refreshToken.token), 401);
-    });
+    scenario(
+      'an expired refresh token is refused',
+      { covers: ['signIn 200', 'refreshToken 401'], mockOnly: 'moves the mock clock', credentials: [...signedIn] },
+      async (t) => {
+        const b2copy = client(t);
+        const pair = await b2copy.signIn({ email: t.credentials.email, password: t.credentials.password });
+        if (pair['2faRequired']) throw new Error('the contract user must not have 2FA');
+        await t.mock!.advanceClock(31 * 24 * 3600);
+        await refused(b2copy.refresh(pair.refreshToken.token), 401);
+      },
+    );
 
-    scenario('ten simultaneous refreshes with one token: exactly one succeeds, and the reuse revokes its pair', { covers: ['refreshToken 200', 'refreshToken 401'], credentials: [...signedIn] }, async (t) => {
-      const b2copy = client(t);
-      const pair = await b2copy.signIn({ email: t.credentials.email, password: t.credentials.password });
-      if (pair['2faRequired']) throw new Error('the contract user must not have 2FA');
-      const results = await Promise.allSettled(Array.from({ length: 10 }, () => b2copy.refresh(pair.refreshToken.token)));
-      const won = results.filter((result): result is PromiseFulfilledResult<B2CopyTokenPair> => result.status === 'fulfilled');
-      expect(won).toHaveLength(1);
-      for (const result of results) if (result.status === 'rejected') expect((result.reason as ProviderError).status).toBe(401);
-      // The losers presented a used token: reuse detection revoked the family, the winner's pair included.
-      await refused(b2copy.refresh(won[0]!.value.refreshToken.token), 401);
-    });
+    scenario(
+      'ten simultaneous refreshes with one token: exactly one succeeds, and the reuse revokes its pair',
+      { covers: ['refreshToken 200', 'refreshToken 401'], credentials: [...signedIn] },
+      async (t) => {
+        const b2copy = client(t);
+        const pair = await b2copy.signIn({ email: t.credentials.email, password: t.credentials.password });
+        if (pair['2faRequired']) throw new Error('the contract user must not have 2FA');
+        const results = await Promise.allSettled(
+          Array.from({ length: 10 }, () => b2copy.refresh(pair.refreshToken.token)),
+        );
+        const won = results.filter(
+          (result): result is PromiseFulfilledResult<B2CopyTokenPair> => result.status === 'fulfilled',
+        );
+        expect(won).toHaveLength(1);
+        for (const result of results)
+          if (result.status === 'rejected') expect((result.reason as ProviderError).status).toBe(401);
+        // The losers presented a used token: reuse detection revoked the family, the winner's pair included.
+        await refused(b2copy.refresh(won[0]!.value.refreshToken.token), 401);
+      },
+    );
 
     scenario('a refresh without refresh_token is a bad request', { covers: ['refreshToken 400'] }, async (t) => {
-      const { response } = await client(t).api.POST('/api/admin/auth/v2/admin/adminservice/refreshtoken', { body: {} as never });
+      const { response } = await client(t).api.POST('/api/admin/auth/v2/admin/adminservice/refreshtoken', {
+        body: {} as never,
+      });
       expect(response.status).toBe(400);
     });
 
-    scenario('an external CRM signs in with its ES256 key', { covers: ['authExternalCrm 200'], credentials: [...external] }, async (t) => {
-      const { keyId, privateKey, adminId, deviceIp } = t.credentials;
-      const pair = await client(t).signInExternalCrm({ privateKeyPem: privateKey, keyId, adminId, deviceIp });
-      expect(pair.accessToken.token.split('.')).toHaveLength(3);
-    });
+    scenario(
+      'an external CRM signs in with its ES256 key',
+      { covers: ['authExternalCrm 200'], credentials: [...external] },
+      async (t) => {
+        const { keyId, privateKey, adminId, deviceIp } = t.credentials;
+        const pair = await client(t).signInExternalCrm({ privateKeyPem: privateKey, keyId, adminId, deviceIp });
+        expect(pair.accessToken.token.split('.')).toHaveLength(3);
+      },
+    );
 
-    scenario('a token signed by another key is refused', { covers: ['authExternalCrm 401'], credentials: ['keyId', 'adminId', 'deviceIp'] }, async (t) => {
-      const { privateKey } = await generateKeyPair('ES256');
-      const token = await new SignJWT({ admin_id: t.credentials.adminId, device_ip: t.credentials.deviceIp, key_id: t.credentials.keyId })
-        .setProtectedHeader({ alg: 'ES256' })
-        .setIssuedAt()
-        .setExpirationTime('5m')
-        .sign(privateKey);
-      const { response } = await client(t).api.POST('/api/admin/auth/v2/admin/adminservice/authexternalcrm', { body: { external_token: token } });
-      expect(response.status).toBe(401);
-    });
+    scenario(
+      'a token signed by another key is refused',
+      { covers: ['authExternalCrm 401'], credentials: ['keyId', 'adminId', 'deviceIp'] },
+      async (t) => {
+        const { privateKey } = await generateKeyPair('ES256');
+        const token = await new SignJWT({
+          admin_id: t.credentials.adminId,
+          device_ip: t.credentials.deviceIp,
+          key_id: t.credentials.keyId,
+        })
+          .setProtectedHeader({ alg: 'ES256' })
+          .setIssuedAt()
+          .setExpirationTime('5m')
+          .sign(privateKey);
+        const { response } = await client(t).api.POST('/api/admin/auth/v2/admin/adminservice/authexternalcrm', {
+          body: { external_token: token },
+        });
+        expect(response.status).toBe(401);
+      },
+    );
 
-    scenario('a token for an admin that does not exist is forbidden', { covers: ['authExternalCrm 403'], credentials: ['keyId', 'privateKey', 'deviceIp'] }, async (t) => {
-      const { keyId, privateKey, deviceIp } = t.credentials;
-      await refused(client(t).signInExternalCrm({ privateKeyPem: privateKey, keyId, adminId: 'no-such-admin-4242', deviceIp }), 403);
-    });
+    scenario(
+      'a token for an admin that does not exist is forbidden',
+      { covers: ['authExternalCrm 403'], credentials: ['keyId', 'privateKey', 'deviceIp'] },
+      async (t) => {
+        const { keyId, privateKey, deviceIp } = t.credentials;
+        await refused(
+          client(t).signInExternalCrm({ privateKeyPem: privateKey, keyId, adminId: 'no-such-admin-4242', deviceIp }),
+          403,
+        );
+      },
+    );
 
-    scenario('an external sign-in without external_token is a bad request', { covers: ['authExternalCrm 400'] }, async (t) => {
-      const { response } = await client(t).api.POST('/api/admin/auth/v2/admin/adminservice/authexternalcrm', { body: {} as never });
-      expect(response.status).toBe(400);
-    });
+    scenario(
+      'an external sign-in without external_token is a bad request',
+      { covers: ['authExternalCrm 400'] },
+      async (t) => {
+        const { response } = await client(t).api.POST('/api/admin/auth/v2/admin/adminservice/authexternalcrm', {
+          body: {} as never,
+        });
+        expect(response.status).toBe(400);
+      },
+    );
 
-    scenario('the seamless-login URL signs the account in once', { covers: ['getAuthUrl 200'], credentials: [...sideAuth] }, async (t) => {
-      const { url } = await client(t).getAuthUrl({ accountId: t.credentials.accountId, secretKey: t.credentials.secretKey, investmentPlatformId: t.credentials.investmentPlatformId });
-      expect(url).toMatch(/\/[0-9a-f]{32}$/);
-      if (!t.mock) return; // the real Web UI is not ours to probe
-      const browser = t.browser();
-      const landing = await browser.open(url);
-      if (isRedirect(landing)) throw new Error(`the Web UI redirected to ${landing.redirectedTo.href}`);
-      expect(landing.status).toBe(200);
-      expect(landing.html).toContain(t.credentials.accountId);
-      const again = await browser.open(url);
-      expect(isRedirect(again) ? 302 : again.status).toBeGreaterThanOrEqual(400);
-    });
+    scenario(
+      'the seamless-login URL signs the account in once',
+      { covers: ['getAuthUrl 200'], credentials: [...sideAuth] },
+      async (t) => {
+        const { url } = await client(t).getAuthUrl({
+          accountId: t.credentials.accountId,
+          secretKey: t.credentials.secretKey,
+          investmentPlatformId: t.credentials.investmentPlatformId,
+        });
+        expect(url).toMatch(/\/[0-9a-f]{32}$/);
+        if (!t.mock) return; // the real Web UI is not ours to probe
+        const browser = t.browser();
+        const landing = await browser.open(url);
+        if (isRedirect(landing)) throw new Error(`the Web UI redirected to ${landing.redirectedTo.href}`);
+        expect(landing.status).toBe(200);
+        expect(landing.html).toContain(t.credentials.accountId);
+        const again = await browser.open(url);
+        expect(isRedirect(again) ? 302 : again.status).toBeGreaterThanOrEqual(400);
+      },
+    );
 
-    scenario('a wrong secret key is refused', { covers: ['getAuthUrl 401'], credentials: ['accountId', 'investmentPlatformId'] }, async (t) => {
-      await refused(client(t).getAuthUrl({ accountId: t.credentials.accountId, secretKey: 'not-the-secret', investmentPlatformId: t.credentials.investmentPlatformId }), 401);
-    });
+    scenario(
+      'a wrong secret key is refused',
+      { covers: ['getAuthUrl 401'], credentials: ['accountId', 'investmentPlatformId'] },
+      async (t) => {
+        await refused(
+          client(t).getAuthUrl({
+            accountId: t.credentials.accountId,
+            secretKey: 'not-the-secret',
+            investmentPlatformId: t.credentials.investmentPlatformId,
+          }),
+          401,
+        );
+      },
+    );
 
-    scenario('an account that is not on the platform is not found', { covers: ['getAuthUrl 404'], credentials: ['secretKey', 'investmentPlatformId'] }, async (t) => {
-      await refused(client(t).getAuthUrl({ accountId: '999999999', secretKey: t.credentials.secretKey, investmentPlatformId: t.credentials.investmentPlatformId }), 404);
-    });
+    scenario(
+      'an account that is not on the platform is not found',
+      { covers: ['getAuthUrl 404'], credentials: ['secretKey', 'investmentPlatformId'] },
+      async (t) => {
+        await refused(
+          client(t).getAuthUrl({
+            accountId: '999999999',
+            secretKey: t.credentials.secretKey,
+            investmentPlatformId: t.credentials.investmentPlatformId,
+          }),
+          404,
+        );
+      },
+    );
 
-    scenario('a request without account_id is a bad request', { covers: ['getAuthUrl 400'], credentials: ['secretKey'] }, async (t) => {
-      const { response } = await client(t).api.POST('/api/v1/standalone/auth/getAuthUrl', { body: { secret_key: t.credentials.secretKey } as never });
-      expect(response.status).toBe(400);
-    });
+    scenario(
+      'a request without account_id is a bad request',
+      { covers: ['getAuthUrl 400'], credentials: ['secretKey'] },
+      async (t) => {
+        const { response } = await client(t).api.POST('/api/v1/standalone/auth/getAuthUrl', {
+          body: { secret_key: t.credentials.secretKey } as never,
+        });
+        expect(response.status).toBe(400);
+      },
+    );
 
-    scenario('an emptied Side Auth secret key refuses every call', { covers: ['getAuthUrl 403'], mockOnly: 'empties the secret key setting' }, async (t) => {
-      const [settings] = await t.mock!.list<{ name: string; redirectUrl: string }>('settings');
-      await t.mock!.remove('settings', settings!.name);
-      await t.mock!.add('settings', { ...settings, secretKey: '' });
-      await refused(client(t).getAuthUrl({ accountId: '77632289', secretKey: 'Password1234!', investmentPlatformId: 1 }), 403);
-    });
+    scenario(
+      'an emptied Side Auth secret key refuses every call',
+      { covers: ['getAuthUrl 403'], mockOnly: 'empties the secret key setting' },
+      async (t) => {
+        const [settings] = await t.mock!.list<{ name: string; redirectUrl: string }>('settings');
+        await t.mock!.remove('settings', settings!.name);
+        await t.mock!.add('settings', { ...settings, secretKey: '' });
+        await refused(
+          client(t).getAuthUrl({ accountId: '77632289', secretKey: 'Password1234!', investmentPlatformId: 1 }),
+          403,
+        );
+      },
+    );
   },
 );

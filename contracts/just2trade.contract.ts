@@ -43,7 +43,8 @@ async function signInAs(
   const browser = t.browser();
   const { url, codeVerifier } = await just2trade.startAuthorization({ state });
   const page = await browser.open(url);
-  if (isRedirect(page)) throw new Error(`authorize redirected to ${page.redirectedTo.href} instead of showing the login form`);
+  if (isRedirect(page))
+    throw new Error(`authorize redirected to ${page.redirectedTo.href} instead of showing the login form`);
   const [form] = formsOf(page);
   expect(form?.labelled).toEqual(expect.arrayContaining(['login', 'password']));
   const back = await browser.submit(form!, { login, password });
@@ -63,13 +64,19 @@ defineContract<Credential>(
   {
     provider: 'just2trade',
     spec: new URL('../openapi/just2trade.yaml', import.meta.url),
-    urls: { '/just2trade/auth': 'PARTNERMOCK_JUST2TRADE_AUTH_URL', '/just2trade/api': 'PARTNERMOCK_JUST2TRADE_API_URL' },
+    urls: {
+      '/just2trade/auth': 'PARTNERMOCK_JUST2TRADE_AUTH_URL',
+      '/just2trade/api': 'PARTNERMOCK_JUST2TRADE_API_URL',
+    },
     credentials: {
       clientId: { env: 'PARTNERMOCK_JUST2TRADE_CLIENT_ID', mock: 'crm-demo' },
       // The default client's secret is generated from the seed: the mock lists it.
       clientSecret: {
         env: 'PARTNERMOCK_JUST2TRADE_CLIENT_SECRET',
-        mock: async (mock) => (await mock.list<{ clientId: string; clientSecret: string }>('clients')).find((c) => c.clientId === 'crm-demo')!.clientSecret,
+        mock: async (mock) =>
+          (await mock.list<{ clientId: string; clientSecret: string }>('clients')).find(
+            (c) => c.clientId === 'crm-demo',
+          )!.clientSecret,
       },
       redirectUri: { env: 'PARTNERMOCK_JUST2TRADE_REDIRECT_URI', mock: 'http://localhost:3000/callback' },
       login: { env: 'PARTNERMOCK_JUST2TRADE_LOGIN', mock: 'login' },
@@ -77,110 +84,173 @@ defineContract<Credential>(
     },
   },
   (scenario) => {
-    scenario('log in on the form, exchange the code, read the profile', { covers: ['authorize 200', 'requestToken 200', 'getProfile 200'], credentials: [...everything] }, async (t) => {
-      const just2trade = client(t);
-      const token = await tokenFor(t, 'j-1');
-      expect(token).toMatchObject({ token_type: 'Bearer', scope: 'email profile', expires_in: 86400 });
-      const profile = await just2trade.getProfile(token.access_token);
-      expect(profile.login).toBe(t.credentials.login);
-    });
+    scenario(
+      'log in on the form, exchange the code, read the profile',
+      { covers: ['authorize 200', 'requestToken 200', 'getProfile 200'], credentials: [...everything] },
+      async (t) => {
+        const just2trade = client(t);
+        const token = await tokenFor(t, 'j-1');
+        expect(token).toMatchObject({ token_type: 'Bearer', scope: 'email profile', expires_in: 86400 });
+        const profile = await just2trade.getProfile(token.access_token);
+        expect(profile.login).toBe(t.credentials.login);
+      },
+    );
 
-    scenario('wrong credentials show the form again, with no redirect', { covers: ['authorize 200'], credentials: [...oauthClient] }, async (t) => {
-      const browser = t.browser();
-      const page = await browser.open((await client(t).startAuthorization({ state: 'j-2' })).url);
-      if (isRedirect(page)) throw new Error('authorize redirected');
-      const again = await browser.submit(formsOf(page)[0]!, { login: 'nobody', password: 'wrong' });
-      if (isRedirect(again)) throw new Error(`wrong credentials redirected to ${again.redirectedTo.href}`);
-      expect(formsOf(again).length).toBe(1);
-    });
+    scenario(
+      'wrong credentials show the form again, with no redirect',
+      { covers: ['authorize 200'], credentials: [...oauthClient] },
+      async (t) => {
+        const browser = t.browser();
+        const page = await browser.open((await client(t).startAuthorization({ state: 'j-2' })).url);
+        if (isRedirect(page)) throw new Error('authorize redirected');
+        const again = await browser.submit(formsOf(page)[0]!, { login: 'nobody', password: 'wrong' });
+        if (isRedirect(again)) throw new Error(`wrong credentials redirected to ${again.redirectedTo.href}`);
+        expect(formsOf(again).length).toBe(1);
+      },
+    );
 
-    scenario('a redeemed code is dead, and redeeming it again revokes its token', { covers: ['requestToken 200', 'requestToken 400', 'getProfile 401'], credentials: [...everything] }, async (t) => {
-      const just2trade = client(t);
-      const { code, codeVerifier } = await signInAs(t, 'j-3');
-      const token = await just2trade.exchangeCode(code, { codeVerifier });
-      await refused(just2trade.exchangeCode(code, { codeVerifier }), 400, 'invalid_grant');
-      await refused(just2trade.getProfile(token.access_token), 401, 'invalid_token');
-    });
+    scenario(
+      'a redeemed code is dead, and redeeming it again revokes its token',
+      { covers: ['requestToken 200', 'requestToken 400', 'getProfile 401'], credentials: [...everything] },
+      async (t) => {
+        const just2trade = client(t);
+        const { code, codeVerifier } = await signInAs(t, 'j-3');
+        const token = await just2trade.exchangeCode(code, { codeVerifier });
+        await refused(just2trade.exchangeCode(code, { codeVerifier }), 400, 'invalid_grant');
+        await refused(just2trade.getProfile(token.access_token), 401, 'invalid_token');
+      },
+    );
 
-    scenario('ten simultaneous redemptions of one code: exactly one token', { covers: ['requestToken 200', 'requestToken 400'], credentials: [...everything] }, async (t) => {
-      const just2trade = client(t);
-      const { code, codeVerifier } = await signInAs(t, 'j-4');
-      const redeem = () => just2trade.exchangeCode(code, { codeVerifier });
-      const results = await Promise.allSettled(Array.from({ length: 10 }, redeem));
-      expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
-    });
+    scenario(
+      'ten simultaneous redemptions of one code: exactly one token',
+      { covers: ['requestToken 200', 'requestToken 400'], credentials: [...everything] },
+      async (t) => {
+        const just2trade = client(t);
+        const { code, codeVerifier } = await signInAs(t, 'j-4');
+        const redeem = () => just2trade.exchangeCode(code, { codeVerifier });
+        const results = await Promise.allSettled(Array.from({ length: 10 }, redeem));
+        expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+      },
+    );
 
-    scenario('an expired code is refused', { covers: ['requestToken 400'], mockOnly: 'moves the mock clock', credentials: [...everything] }, async (t) => {
-      const { code, codeVerifier } = await signInAs(t, 'j-5');
-      await t.mock!.advanceClock(61);
-      await refused(client(t).exchangeCode(code, { codeVerifier }), 400, 'invalid_grant');
-    });
+    scenario(
+      'an expired code is refused',
+      { covers: ['requestToken 400'], mockOnly: 'moves the mock clock', credentials: [...everything] },
+      async (t) => {
+        const { code, codeVerifier } = await signInAs(t, 'j-5');
+        await t.mock!.advanceClock(61);
+        await refused(client(t).exchangeCode(code, { codeVerifier }), 400, 'invalid_grant');
+      },
+    );
 
-    scenario('a wrong client secret at the token endpoint is invalid_client', { covers: ['requestToken 401'], credentials: [...everything] }, async (t) => {
-      const { code, codeVerifier } = await signInAs(t, 'j-6');
-      await refused(client(t, { clientSecret: 'not-the-secret' }).exchangeCode(code, { codeVerifier }), 401, 'invalid_client');
-    });
+    scenario(
+      'a wrong client secret at the token endpoint is invalid_client',
+      { covers: ['requestToken 401'], credentials: [...everything] },
+      async (t) => {
+        const { code, codeVerifier } = await signInAs(t, 'j-6');
+        await refused(
+          client(t, { clientSecret: 'not-the-secret' }).exchangeCode(code, { codeVerifier }),
+          401,
+          'invalid_client',
+        );
+      },
+    );
 
-    scenario('a grant type other than authorization_code is unsupported', { covers: ['requestToken 400'], credentials: ['clientId'] }, async (t) => {
-      const { response, error } = await client(t).auth.POST('/connect/token', {
-        body: { grant_type: 'password', code: 'x', client_id: t.credentials.clientId },
-        bodySerializer: (body) => new URLSearchParams(body as Record<string, string>).toString(),
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      });
-      expect(response.status).toBe(400);
-      expect(error).toMatchObject({ error: 'unsupported_grant_type' });
-    });
-
-    scenario('a grant type other than authorization_code with a wrong client secret: the client is refused first', { covers: ['requestToken 401'], credentials: ['clientId'] }, async (t) => {
-      const { response, error } = await client(t).auth.POST('/connect/token', {
-        body: { grant_type: 'password', client_id: t.credentials.clientId, client_secret: 'not-the-secret' } as never,
-        bodySerializer: (body) => new URLSearchParams(body as Record<string, string>).toString(),
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      });
-      expect(response.status).toBe(401);
-      expect(error).toMatchObject({ error: 'invalid_client' });
-    });
-
-    scenario('PKCE: a wrong code_verifier is invalid_grant and spends the code', { covers: ['requestToken 400'], credentials: [...everything] }, async (t) => {
-      const just2trade = client(t);
-      const { code, codeVerifier } = await signInAs(t, 'j-10');
-      expect(codeVerifier).toBeDefined();
-      await refused(just2trade.exchangeCode(code, { codeVerifier: `${codeVerifier!.slice(1)}A` }), 400, 'invalid_grant');
-      await refused(just2trade.exchangeCode(code, { codeVerifier }), 400, 'invalid_grant');
-    });
-
-    scenario('PKCE: an unsupported code_challenge_method is reported on the redirect', { covers: ['authorize 302'], credentials: [...oauthClient] }, async (t) => {
-      const url = new URL((await client(t).startAuthorization({ state: 'j-11' })).url);
-      url.searchParams.set('code_challenge_method', 'S512');
-      const response = await t.fetch(url, { redirect: 'manual' });
-      const location = new URL(response.headers.get('location')!);
-      expect(`${location.origin}${location.pathname}`).toBe(t.credentials.redirectUri);
-      expect(location.searchParams.get('error')).toBe('invalid_request');
-      expect(location.searchParams.get('state')).toBe('j-11');
-    });
-
-    scenario('a response_type other than code is reported on the redirect', { covers: ['authorize 302'], credentials: [...oauthClient] }, async (t) => {
-      const url = new URL((await client(t).startAuthorization({ state: 'j-7' })).url);
-      url.searchParams.set('response_type', 'token');
-      const response = await t.fetch(url, { redirect: 'manual' });
-      const location = new URL(response.headers.get('location')!);
-      expect(`${location.origin}${location.pathname}`).toBe(t.credentials.redirectUri);
-      expect(location.searchParams.get('error')).toBe('unsupported_response_type');
-      expect(location.searchParams.get('state')).toBe('j-7');
-    });
-
-    scenario('an unregistered redirect URI gets an error page, never a redirect', { covers: ['authorize 400'], credentials: [...oauthClient] }, async (t) => {
-      for (const redirectUri of [`${t.credentials.redirectUri}/../evil`, `${t.credentials.redirectUri}.evil.example`, 'https://evil.example/callback']) {
-        const url = new URL((await client(t).startAuthorization({ state: 'j-8' })).url);
-        url.searchParams.set('redirect_uri', redirectUri);
-        const response = await t.fetch(url, { redirect: 'manual' });
+    scenario(
+      'a grant type other than authorization_code is unsupported',
+      { covers: ['requestToken 400'], credentials: ['clientId'] },
+      async (t) => {
+        const { response, error } = await client(t).auth.POST('/connect/token', {
+          body: { grant_type: 'password', code: 'x', client_id: t.credentials.clientId },
+          bodySerializer: (body) => new URLSearchParams(body as Record<string, string>).toString(),
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        });
         expect(response.status).toBe(400);
-        expect(response.headers.get('location')).toBeNull();
-      }
-    });
+        expect(error).toMatchObject({ error: 'unsupported_grant_type' });
+      },
+    );
+
+    scenario(
+      'a grant type other than authorization_code with a wrong client secret: the client is refused first',
+      { covers: ['requestToken 401'], credentials: ['clientId'] },
+      async (t) => {
+        const { response, error } = await client(t).auth.POST('/connect/token', {
+          body: { grant_type: 'password', client_id: t.credentials.clientId, client_secret: 'not-the-secret' } as never,
+          bodySerializer: (body) => new URLSearchParams(body as Record<string, string>).toString(),
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        });
+        expect(response.status).toBe(401);
+        expect(error).toMatchObject({ error: 'invalid_client' });
+      },
+    );
+
+    scenario(
+      'PKCE: a wrong code_verifier is invalid_grant and spends the code',
+      { covers: ['requestToken 400'], credentials: [...everything] },
+      async (t) => {
+        const just2trade = client(t);
+        const { code, codeVerifier } = await signInAs(t, 'j-10');
+        expect(codeVerifier).toBeDefined();
+        await refused(
+          just2trade.exchangeCode(code, { codeVerifier: `${codeVerifier!.slice(1)}A` }),
+          400,
+          'invalid_grant',
+        );
+        await refused(just2trade.exchangeCode(code, { codeVerifier }), 400, 'invalid_grant');
+      },
+    );
+
+    scenario(
+      'PKCE: an unsupported code_challenge_method is reported on the redirect',
+      { covers: ['authorize 302'], credentials: [...oauthClient] },
+      async (t) => {
+        const url = new URL((await client(t).startAuthorization({ state: 'j-11' })).url);
+        url.searchParams.set('code_challenge_method', 'S512');
+        const response = await t.fetch(url, { redirect: 'manual' });
+        const location = new URL(response.headers.get('location')!);
+        expect(`${location.origin}${location.pathname}`).toBe(t.credentials.redirectUri);
+        expect(location.searchParams.get('error')).toBe('invalid_request');
+        expect(location.searchParams.get('state')).toBe('j-11');
+      },
+    );
+
+    scenario(
+      'a response_type other than code is reported on the redirect',
+      { covers: ['authorize 302'], credentials: [...oauthClient] },
+      async (t) => {
+        const url = new URL((await client(t).startAuthorization({ state: 'j-7' })).url);
+        url.searchParams.set('response_type', 'token');
+        const response = await t.fetch(url, { redirect: 'manual' });
+        const location = new URL(response.headers.get('location')!);
+        expect(`${location.origin}${location.pathname}`).toBe(t.credentials.redirectUri);
+        expect(location.searchParams.get('error')).toBe('unsupported_response_type');
+        expect(location.searchParams.get('state')).toBe('j-7');
+      },
+    );
+
+    scenario(
+      'an unregistered redirect URI gets an error page, never a redirect',
+      { covers: ['authorize 400'], credentials: [...oauthClient] },
+      async (t) => {
+        for (const redirectUri of [
+          `${t.credentials.redirectUri}/../evil`,
+          `${t.credentials.redirectUri}.evil.example`,
+          'https://evil.example/callback',
+        ]) {
+          const url = new URL((await client(t).startAuthorization({ state: 'j-8' })).url);
+          url.searchParams.set('redirect_uri', redirectUri);
+          const response = await t.fetch(url, { redirect: 'manual' });
+          expect(response.status).toBe(400);
+          expect(response.headers.get('location')).toBeNull();
+        }
+      },
+    );
 
     scenario('a token in the query string is a bad request', { covers: ['getProfile 400'] }, async (t) => {
-      const { response } = await client(t).api.GET('/auth', { params: { query: { access_token: 'x' } as never }, headers: { Authorization: 'Bearer x' } });
+      const { response } = await client(t).api.GET('/auth', {
+        params: { query: { access_token: 'x' } as never },
+        headers: { Authorization: 'Bearer x' },
+      });
       expect(response.status).toBe(400);
     });
 
@@ -190,15 +260,19 @@ defineContract<Credential>(
       expect(response.headers.get('www-authenticate')).toMatch(/^Bearer /);
     });
 
-    scenario('each use renews the 24 h token; 25 h idle kills it', { covers: ['getProfile 200', 'getProfile 401'], mockOnly: 'moves the mock clock', credentials: [...everything] }, async (t) => {
-      const just2trade = client(t);
-      const token = await tokenFor(t, 'j-9');
-      await t.mock!.advanceClock(23 * 3600);
-      await just2trade.getProfile(token.access_token);
-      await t.mock!.advanceClock(23 * 3600);
-      await just2trade.getProfile(token.access_token);
-      await t.mock!.advanceClock(25 * 3600);
-      await refused(just2trade.getProfile(token.access_token), 401, 'invalid_token');
-    });
+    scenario(
+      'each use renews the 24 h token; 25 h idle kills it',
+      { covers: ['getProfile 200', 'getProfile 401'], mockOnly: 'moves the mock clock', credentials: [...everything] },
+      async (t) => {
+        const just2trade = client(t);
+        const token = await tokenFor(t, 'j-9');
+        await t.mock!.advanceClock(23 * 3600);
+        await just2trade.getProfile(token.access_token);
+        await t.mock!.advanceClock(23 * 3600);
+        await just2trade.getProfile(token.access_token);
+        await t.mock!.advanceClock(25 * 3600);
+        await refused(just2trade.getProfile(token.access_token), 401, 'invalid_token');
+      },
+    );
   },
 );

@@ -15,20 +15,29 @@ const root = join(import.meta.dirname, '..');
 const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
 const reports = mkdtempSync(join(tmpdir(), 'partnermock-contracts-'));
 
-const run = spawnSync(process.execPath, [vitest, 'run', '--config', join(root, 'vitest.contracts.config.ts'), ...process.argv.slice(2)], {
-  cwd: root,
-  stdio: 'inherit',
-  env: { ...process.env, PARTNERMOCK_CONTRACT_REPORT_DIR: reports },
-});
+const run = spawnSync(
+  process.execPath,
+  [vitest, 'run', '--config', join(root, 'vitest.contracts.config.ts'), ...process.argv.slice(2)],
+  {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, PARTNERMOCK_CONTRACT_REPORT_DIR: reports },
+  },
+);
 
 const problems: string[] = [];
-const files = existsSync(reports) ? readdirSync(reports).filter((file) => file.endsWith('.json')).sort() : [];
+const files = existsSync(reports)
+  ? readdirSync(reports)
+      .filter((file) => file.endsWith('.json'))
+      .sort()
+  : [];
 console.log('\nContract coverage\n');
 for (const file of files) {
   const report = JSON.parse(readFileSync(join(reports, file), 'utf8')) as ContractReport;
   console.log(`${formatReport(report)}\n`);
   if (report.kind === 'mock') {
-    for (const missing of unexercised(report)) problems.push(`${report.provider}: ${missing} was never exercised against the mock`);
+    for (const missing of unexercised(report))
+      problems.push(`${report.provider}: ${missing} was never exercised against the mock`);
   }
 }
 rmSync(reports, { recursive: true, force: true });

@@ -21,7 +21,11 @@ const USAGE = `Usage: partnermock [options]
   --quiet             no request log
   -h, --help          this text`;
 
-export async function cli(argv: string[], env: NodeJS.ProcessEnv = process.env, print: (text: string) => void = console.log): Promise<RunningMockServer | undefined> {
+export async function cli(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  print: (text: string) => void = console.log,
+): Promise<RunningMockServer | undefined> {
   const { values } = parseArgs({
     args: argv,
     options: {

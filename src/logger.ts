@@ -11,7 +11,11 @@ export function jsonLineLogger(write: (line: string) => void = (line) => process
 export const silentLogger: Logger = () => {};
 
 /** Logs the hidden cause of an error the client only sees as a generic 500 (never sent to the client). */
-export function logUnexposed(log: Logger, error: { expose: boolean; cause?: unknown }, fields: Record<string, unknown> = {}): void {
+export function logUnexposed(
+  log: Logger,
+  error: { expose: boolean; cause?: unknown },
+  fields: Record<string, unknown> = {},
+): void {
   if (error.expose) return;
   const cause = error.cause as Error | undefined;
   log('error', 'unexpected error', { ...fields, error: String(cause?.stack ?? cause) });

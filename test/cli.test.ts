@@ -77,7 +77,11 @@ describe('cli(argv)', () => {
     running = await cli(['--quiet', '--provider', 'keeta', '--plugin', NOTES_PLUGIN], { PORT: '0' }, () => {});
     const health = await (await fetch(`${running!.url}/__mock/health`)).json();
     expect(health.providers).toEqual(['keeta', 'notes']);
-    const note = await fetch(`${running!.url}/notes-api/notes`, { method: 'POST', body: JSON.stringify({ text: 'via cli' }), headers: { 'Content-Type': 'application/json' } });
+    const note = await fetch(`${running!.url}/notes-api/notes`, {
+      method: 'POST',
+      body: JSON.stringify({ text: 'via cli' }),
+      headers: { 'Content-Type': 'application/json' },
+    });
     expect(note.status).toBe(201);
   });
 
@@ -129,6 +133,13 @@ describe('the CLI as a process', () => {
 
     const logLines = stdout.split('\n').filter((line) => line.startsWith('{'));
     const requestLine = logLines.map((line) => JSON.parse(line)).find((entry) => entry.msg === 'request');
-    expect(requestLine).toMatchObject({ level: 'info', method: 'GET', path: '/notes-api/slow', status: 200, provider: 'notes', operationId: 'slow' });
+    expect(requestLine).toMatchObject({
+      level: 'info',
+      method: 'GET',
+      path: '/notes-api/slow',
+      status: 200,
+      provider: 'notes',
+      operationId: 'slow',
+    });
   });
 });

@@ -52,7 +52,11 @@ export interface ScenarioContext<Credential extends string> {
 }
 
 type ScenarioBody<Credential extends string> = (context: ScenarioContext<Credential>) => Promise<void>;
-type Scenario<Credential extends string> = (title: string, options: ScenarioOptions<Credential>, body: ScenarioBody<Credential>) => void;
+type Scenario<Credential extends string> = (
+  title: string,
+  options: ScenarioOptions<Credential>,
+  body: ScenarioBody<Credential>,
+) => void;
 
 interface Target {
   kind: 'mock' | 'real';
@@ -89,32 +93,51 @@ export function defineContract<Credential extends string>(
 
     scenarios((title, options, body) => {
       const name = scenarioName(options.covers, title);
-      it(name, async (context) => {
-        const skip = (reason: string): never => {
-          skipped.push({ scenario: name, reason });
-          return context.skip(reason);
-        };
-        if (options.mockOnly && target.kind === 'real') skip(`mock only: ${options.mockOnly}`);
-        const mock = target.kind === 'mock' ? new MockControls(target.origin, definition.provider, `contract-${randomUUID()}`) : undefined;
-        const credentials = {} as Record<Credential, string>;
-        for (const key of options.credentials ?? []) {
-          const credential = definition.credentials[key];
-          const value = process.env[credential.env] || (mock ? (typeof credential.mock === 'string' ? credential.mock : await credential.mock(mock)) : undefined);
-          if (!value) skip(`needs ${credential.env}`);
-          credentials[key] = value!;
-        }
-        const fetch = recorder.fetch(mock?.headers);
-        const seen = recorder.violations.length;
-        const providerOrigins = [...new Set(Object.values(target.urls).map((url) => new URL(url).origin))];
-        try {
-          await body({ fetch, urls: target.urls, mock, credentials, browser: () => new FormBrowser(fetch, providerOrigins) });
-        } finally {
-          // A spec violation must fail the scenario under its own name, even if the scenario caught
-          // the rejected call (e.g. while expecting an error).
-          const violation = recorder.violations[seen];
-          if (violation) throw violation;
-        }
-      }, 30_000);
+      it(
+        name,
+        async (context) => {
+          const skip = (reason: string): never => {
+            skipped.push({ scenario: name, reason });
+            return context.skip(reason);
+          };
+          if (options.mockOnly && target.kind === 'real') skip(`mock only: ${options.mockOnly}`);
+          const mock =
+            target.kind === 'mock'
+              ? new MockControls(target.origin, definition.provider, `contract-${randomUUID()}`)
+              : undefined;
+          const credentials = {} as Record<Credential, string>;
+          for (const key of options.credentials ?? []) {
+            const credential = definition.credentials[key];
+            const value =
+              process.env[credential.env] ||
+              (mock
+                ? typeof credential.mock === 'string'
+                  ? credential.mock
+                  : await credential.mock(mock)
+                : undefined);
+            if (!value) skip(`needs ${credential.env}`);
+            credentials[key] = value!;
+          }
+          const fetch = recorder.fetch(mock?.headers);
+          const seen = recorder.violations.length;
+          const providerOrigins = [...new Set(Object.values(target.urls).map((url) => new URL(url).origin))];
+          try {
+            await body({
+              fetch,
+              urls: target.urls,
+              mock,
+              credentials,
+              browser: () => new FormBrowser(fetch, providerOrigins),
+            });
+          } finally {
+            // A spec violation must fail the scenario under its own name, even if the scenario caught
+            // the rejected call (e.g. while expecting an error).
+            const violation = recorder.violations[seen];
+            if (violation) throw violation;
+          }
+        },
+        30_000,
+      );
     });
   });
 }
@@ -124,10 +147,14 @@ async function resolveTarget(definition: ContractDefinition<string>): Promise<Ta
   const given = mounts.filter((mount) => process.env[definition.urls[mount]!]);
   if (given.length && given.length < mounts.length) {
     const missing = mounts.filter((mount) => !given.includes(mount)).map((mount) => definition.urls[mount]);
-    throw new Error(`${definition.provider}: set all of ${mounts.map((mount) => definition.urls[mount]).join(', ')} (missing ${missing.join(', ')})`);
+    throw new Error(
+      `${definition.provider}: set all of ${mounts.map((mount) => definition.urls[mount]).join(', ')} (missing ${missing.join(', ')})`,
+    );
   }
   if (given.length) {
-    const urls = Object.fromEntries(mounts.map((mount) => [mount, process.env[definition.urls[mount]!]!.replace(/\/+$/, '')]));
+    const urls = Object.fromEntries(
+      mounts.map((mount) => [mount, process.env[definition.urls[mount]!]!.replace(/\/+$/, '')]),
+    );
     const origin = new URL(Object.values(urls)[0]!).origin;
     // A partnermock server elsewhere (another process, a container) still offers its controls.
     const kind = (await isMockServing(origin, definition.provider)) ? 'mock' : 'real';
@@ -138,7 +165,12 @@ async function resolveTarget(definition: ContractDefinition<string>): Promise<Ta
   return { kind: 'mock', description: 'in-process mock', urls, origin: server.url, server };
 }
 
-function writeReport(provider: string, target: Target, recorder: SpecRecorder, skipped: ContractReport['skipped']): void {
+function writeReport(
+  provider: string,
+  target: Target,
+  recorder: SpecRecorder,
+  skipped: ContractReport['skipped'],
+): void {
   const report: ContractReport = {
     provider,
     target: target.description,
@@ -146,7 +178,9 @@ function writeReport(provider: string, target: Target, recorder: SpecRecorder, s
     operations: recorder.operations.map((operation) => ({
       operationId: operation.operationId,
       declared: Object.keys(operation.responses),
-      exercised: Object.keys(operation.responses).filter((status) => recorder.touched.has(`${operation.operationId} ${status}`)),
+      exercised: Object.keys(operation.responses).filter((status) =>
+        recorder.touched.has(`${operation.operationId} ${status}`),
+      ),
     })),
     elements: {
       documented: tally(recorder, 'documented'),

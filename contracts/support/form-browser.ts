@@ -40,13 +40,25 @@ export class FormBrowser {
   }
 
   /** Submits a form with `values` over its fields, pressing `button` (by name=value or label; default the first). */
-  async submit(form: HtmlForm, values: Record<string, string> = {}, button?: string): Promise<Page | { redirectedTo: URL }> {
+  async submit(
+    form: HtmlForm,
+    values: Record<string, string> = {},
+    button?: string,
+  ): Promise<Page | { redirectedTo: URL }> {
     const body = new URLSearchParams(form.fields);
     for (const [name, value] of Object.entries(values)) body.set(name, value);
-    const pressed = button === undefined ? form.buttons[0] : form.buttons.find((candidate) => candidate.label === button || `${candidate.name}=${candidate.value}` === button);
+    const pressed =
+      button === undefined
+        ? form.buttons[0]
+        : form.buttons.find(
+            (candidate) => candidate.label === button || `${candidate.name}=${candidate.value}` === button,
+          );
     if (button !== undefined && !pressed) throw new Error(`The form has no button ${button}`);
     if (pressed?.name) body.append(pressed.name, pressed.value);
-    const init: RequestInit = form.method === 'GET' ? { method: 'GET' } : { method: 'POST', body, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } };
+    const init: RequestInit =
+      form.method === 'GET'
+        ? { method: 'GET' }
+        : { method: 'POST', body, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } };
     const target = new URL(form.action);
     if (form.method === 'GET') target.search = body.toString();
     return this.#follow(target, init);
@@ -56,7 +68,11 @@ export class FormBrowser {
     let current = url;
     let request = init;
     for (let hop = 0; hop < 10; hop += 1) {
-      const response = await this.fetch(current, { ...request, redirect: 'manual', headers: { ...(request.headers as Record<string, string> | undefined), ...this.#cookieHeader(current) } });
+      const response = await this.fetch(current, {
+        ...request,
+        redirect: 'manual',
+        headers: { ...(request.headers as Record<string, string> | undefined), ...this.#cookieHeader(current) },
+      });
       this.#remember(current, response.headers);
       const location = response.headers.get('location');
       if (response.status >= 300 && response.status < 400 && location) {
@@ -73,7 +89,9 @@ export class FormBrowser {
   }
 
   #cookieHeader(url: URL): Record<string, string> {
-    const cookies = [...this.#cookies.entries()].filter(([key]) => key.startsWith(`${url.origin} `)).map(([key, value]) => `${key.split(' ')[1]}=${value}`);
+    const cookies = [...this.#cookies.entries()]
+      .filter(([key]) => key.startsWith(`${url.origin} `))
+      .map(([key, value]) => `${key.split(' ')[1]}=${value}`);
     return cookies.length ? { Cookie: cookies.join('; ') } : {};
   }
 
@@ -103,12 +121,19 @@ export function formsOf(page: Page): HtmlForm[] {
         const tag = control.tagName.toLowerCase();
         const type = (node.attr('type') ?? (tag === 'button' ? 'submit' : 'text')).toLowerCase();
         if (type === 'submit') {
-          buttons.push({ name: name ?? '', value: node.attr('value') ?? '', label: (node.text() || node.attr('value') || '').trim() });
+          buttons.push({
+            name: name ?? '',
+            value: node.attr('value') ?? '',
+            label: (node.text() || node.attr('value') || '').trim(),
+          });
           return;
         }
         if (!name || node.is('[disabled]')) return;
         if (tag === 'select') {
-          const values = node.find('option').toArray().map((option) => $(option).attr('value') ?? $(option).text());
+          const values = node
+            .find('option')
+            .toArray()
+            .map((option) => $(option).attr('value') ?? $(option).text());
           options[name] = values;
           const chosen = node.find('option[selected]').attr('value') ?? values[0];
           if (chosen !== undefined) fields.append(name, chosen);

@@ -3,7 +3,11 @@ import { expect } from 'vitest';
 import { ProviderError } from '../../src/client/index.ts';
 
 /** The call must fail with a ProviderError of `status` whose parsed body matches `body` (the provider's error shape). */
-export async function refusedWith(call: Promise<unknown>, status: number, body: Record<string, unknown>): Promise<ProviderError> {
+export async function refusedWith(
+  call: Promise<unknown>,
+  status: number,
+  body: Record<string, unknown>,
+): Promise<ProviderError> {
   const error = await call.then(
     () => undefined,
     (caught: unknown) => caught,

@@ -13,7 +13,9 @@ export interface ContractReport {
 /** Declared `operationId status` pairs never exercised: a failure against a mock, where every one must be reachable. */
 export function unexercised(report: ContractReport): string[] {
   return report.operations.flatMap((operation) =>
-    operation.declared.filter((status) => !operation.exercised.includes(status)).map((status) => `${operation.operationId} ${status}`),
+    operation.declared
+      .filter((status) => !operation.exercised.includes(status))
+      .map((status) => `${operation.operationId} ${status}`),
   );
 }
 
@@ -23,12 +25,16 @@ export function formatReport(report: ContractReport): string {
   lines.push(`  ${'operation'.padEnd(width)}  status  exercised`);
   for (const operation of report.operations) {
     for (const status of operation.declared) {
-      lines.push(`  ${operation.operationId.padEnd(width)}  ${status.padEnd(6)}  ${operation.exercised.includes(status) ? 'yes' : 'NO'}`);
+      lines.push(
+        `  ${operation.operationId.padEnd(width)}  ${status.padEnd(6)}  ${operation.exercised.includes(status) ? 'yes' : 'NO'}`,
+      );
     }
   }
   const share = ({ total, exercised }: { total: number; exercised: number }) =>
     `${exercised}/${total} (${total ? Math.round((100 * exercised) / total) : 100}%)`;
-  lines.push(`  spec elements exercised: documented ${share(report.elements.documented)}, inferred ${share(report.elements.inferred)}`);
+  lines.push(
+    `  spec elements exercised: documented ${share(report.elements.documented)}, inferred ${share(report.elements.inferred)}`,
+  );
   for (const { scenario, reason } of report.skipped) lines.push(`  skipped: ${scenario} — ${reason}`);
   for (const violation of report.violations) lines.push(`  VIOLATION: ${violation}`);
   return lines.join('\n');

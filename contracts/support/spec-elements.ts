@@ -40,7 +40,10 @@ export function elementsOf(operation: SpecOperation, source: unknown): SpecEleme
   const root = provenanceOf(source, 'inferred');
   const elements: SpecElement[] = [{ key: operation.operationId, provenance: root }];
   for (const parameter of operation.parameters) {
-    elements.push({ key: `${operation.operationId} ${parameter.in}:${parameter.name}`, provenance: within(root, parameter) });
+    elements.push({
+      key: `${operation.operationId} ${parameter.in}:${parameter.name}`,
+      provenance: within(root, parameter),
+    });
   }
   for (const [status, response] of Object.entries(operation.responses)) {
     const prefix = `${operation.operationId} ${status}`;
@@ -50,7 +53,15 @@ export function elementsOf(operation: SpecOperation, source: unknown): SpecEleme
       elements.push({ key: `${prefix} header:${name.toLowerCase()}`, provenance: within(responseProvenance, header) });
     }
     for (const media of Object.values(response.content ?? {})) {
-      if (media.schema) collectProperties(media.schema as Schema, `${prefix} body`, responseProvenance, responseProvenance, elements, new Set());
+      if (media.schema)
+        collectProperties(
+          media.schema as Schema,
+          `${prefix} body`,
+          responseProvenance,
+          responseProvenance,
+          elements,
+          new Set(),
+        );
     }
   }
   return dedupe(elements);
@@ -60,7 +71,14 @@ export function elementsOf(operation: SpecOperation, source: unknown): SpecEleme
  * The properties under `schema`. `element` is the provenance of the nearest enclosing element (the
  * response or a property), which caps everything below; `fallback` is what an unmarked property takes.
  */
-function collectProperties(schema: Schema, prefix: string, element: Provenance, fallback: Provenance, into: SpecElement[], seen: Set<Schema>): void {
+function collectProperties(
+  schema: Schema,
+  prefix: string,
+  element: Provenance,
+  fallback: Provenance,
+  into: SpecElement[],
+  seen: Set<Schema>,
+): void {
   if (seen.has(schema)) return;
   seen.add(schema);
   const schemaDefault = provenanceOf(schema, fallback);
@@ -69,9 +87,11 @@ function collectProperties(schema: Schema, prefix: string, element: Provenance, 
     into.push({ key: `${prefix}/${name}`, provenance: childProvenance });
     collectProperties(child, `${prefix}/${name}`, childProvenance, childProvenance, into, seen);
   }
-  if (schema.items && typeof schema.items === 'object') collectProperties(schema.items as Schema, `${prefix}/*`, element, schemaDefault, into, seen);
+  if (schema.items && typeof schema.items === 'object')
+    collectProperties(schema.items as Schema, `${prefix}/*`, element, schemaDefault, into, seen);
   for (const keyword of ['allOf', 'anyOf', 'oneOf']) {
-    for (const branch of (schema[keyword] ?? []) as Schema[]) collectProperties(branch, prefix, element, schemaDefault, into, seen);
+    for (const branch of (schema[keyword] ?? []) as Schema[])
+      collectProperties(branch, prefix, element, schemaDefault, into, seen);
   }
   seen.delete(schema);
 }
@@ -96,7 +116,12 @@ export function touchedBy(
 ): string[] {
   const keys = [operation.operationId, `${operation.operationId} ${statusKey}`];
   for (const parameter of operation.parameters) {
-    const present = parameter.in === 'query' ? sent.query.includes(parameter.name) : parameter.in === 'header' ? sent.headers.includes(parameter.name.toLowerCase()) : true;
+    const present =
+      parameter.in === 'query'
+        ? sent.query.includes(parameter.name)
+        : parameter.in === 'header'
+          ? sent.headers.includes(parameter.name.toLowerCase())
+          : true;
     if (present) keys.push(`${operation.operationId} ${parameter.in}:${parameter.name}`);
   }
   for (const name of received.headers) keys.push(`${operation.operationId} ${statusKey} header:${name}`);

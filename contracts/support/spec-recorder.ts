@@ -88,18 +88,24 @@ export class SpecRecorder {
     const issues = validator.check({ status: response.status, ...(contentType ? { contentType } : {}), headers, body });
     if (issues.length) {
       const where = issues.map((issue) => `${issue.location} ${issue.message}`).join('; ');
-      const violation = new ContractViolation(`${operation.operationId} ${response.status} (${request.method} ${url.pathname}) breaks the spec: ${where}`);
+      const violation = new ContractViolation(
+        `${operation.operationId} ${response.status} (${request.method} ${url.pathname}) breaks the spec: ${where}`,
+      );
       this.violations.push(violation);
       throw violation;
     }
     const declared = declaredResponse(operation.responses, response.status);
-    const statusKey = Object.entries(operation.responses).find(([, value]) => value === declared)?.[0] ?? String(response.status);
+    const statusKey =
+      Object.entries(operation.responses).find(([, value]) => value === declared)?.[0] ?? String(response.status);
     const declaredHeaders = Object.keys(declared?.headers ?? {}).map((name) => name.toLowerCase());
     for (const key of touchedBy(
       operation,
       statusKey,
       { query: [...url.searchParams.keys()], headers: Object.keys(headerRecord(request.headers)) },
-      { headers: declaredHeaders.filter((name) => response.headers.has(name)), body: typeof body === 'string' ? undefined : body },
+      {
+        headers: declaredHeaders.filter((name) => response.headers.has(name)),
+        body: typeof body === 'string' ? undefined : body,
+      },
     )) {
       this.touched.add(key);
     }

@@ -29,7 +29,13 @@ const tokens: Route = {
     const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
     const list = [...state.tokens.values()].reverse().map((token) => {
       const family = state.families.get(token.familyId);
-      const status = isRevoked(state, token) ? 'revoked' : token.usedAtSeconds !== undefined ? 'used' : now >= token.expiresAtSeconds ? 'expired' : 'active';
+      const status = isRevoked(state, token)
+        ? 'revoked'
+        : token.usedAtSeconds !== undefined
+          ? 'used'
+          : now >= token.expiresAtSeconds
+            ? 'expired'
+            : 'active';
       return {
         jti: token.jti,
         use: token.use,

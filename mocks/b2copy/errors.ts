@@ -25,7 +25,13 @@ export function formatB2CopyError(error: MockError): MockResponse {
         message: `${fieldOf(issue.location) ?? 'request body'} ${issue.message}`,
         ...(fieldOf(issue.location) ? { field: fieldOf(issue.location) } : {}),
       }))
-    : [{ code: error.code, message: error.message, ...(error instanceof B2CopyError && error.field ? { field: error.field } : {}) }];
+    : [
+        {
+          code: error.code,
+          message: error.message,
+          ...(error instanceof B2CopyError && error.field ? { field: error.field } : {}),
+        },
+      ];
   return {
     status: error.status,
     contentType: 'application/json',

@@ -27,48 +27,71 @@ function unauthorized(code: string, message: string): B2CopyError {
 export async function verifyExternalToken(token: string, ctx: B2CopyContext): Promise<VerifiedExternalToken> {
   const header = readHeader(token);
   if (header.alg !== 'ES256') {
-    throw unauthorized('invalid_external_token', `external_token must be signed with ES256; its header says alg ${JSON.stringify(header.alg ?? null)}.`);
+    throw unauthorized(
+      'invalid_external_token',
+      `external_token must be signed with ES256; its header says alg ${JSON.stringify(header.alg ?? null)}.`,
+    );
   }
   const embedded = KEY_HEADERS.filter((name) => name in header);
   if (embedded.length) {
-    throw unauthorized('invalid_external_token', `external_token carries its own key (header ${embedded.join(', ')}); only the public key registered for its key_id is used, so the token is refused.`);
+    throw unauthorized(
+      'invalid_external_token',
+      `external_token carries its own key (header ${embedded.join(', ')}); only the public key registered for its key_id is used, so the token is refused.`,
+    );
   }
 
   const unverified = readPayload(token);
   const keyId = unverified.key_id;
   if (keyId === undefined) throw unauthorized('missing_claim', 'external_token has no key_id claim.');
-  if (typeof keyId !== 'string' || keyId === '') throw unauthorized('invalid_claim', 'external_token key_id claim must be a non-empty string.');
+  if (typeof keyId !== 'string' || keyId === '')
+    throw unauthorized('invalid_claim', 'external_token key_id claim must be a non-empty string.');
   const integration = ctx.fixtures.get<Integration>('integrations', keyId);
-  if (!integration) throw unauthorized('unknown_key_id', `key_id '${keyId}' is not registered (no integration with this keyId).`);
+  if (!integration)
+    throw unauthorized('unknown_key_id', `key_id '${keyId}' is not registered (no integration with this keyId).`);
 
   let key;
   try {
     key = await ctx.services.externalKey(integration.publicKeyPem);
   } catch {
-    throw unauthorized('invalid_integration_key', `The public key registered for key_id '${keyId}' is not an EC P-256 public key in SPKI PEM form, so no token can be verified with it.`);
+    throw unauthorized(
+      'invalid_integration_key',
+      `The public key registered for key_id '${keyId}' is not an EC P-256 public key in SPKI PEM form, so no token can be verified with it.`,
+    );
   }
 
   const now = ctx.clock.now();
   const skew = ctx.services.options.clockSkewSeconds;
   let payload: JWTPayload;
   try {
-    ({ payload } = await jwtVerify(token, key, { algorithms: ['ES256'], currentDate: now, clockTolerance: skew, requiredClaims: ['exp'] }));
+    ({ payload } = await jwtVerify(token, key, {
+      algorithms: ['ES256'],
+      currentDate: now,
+      clockTolerance: skew,
+      requiredClaims: ['exp'],
+    }));
   } catch (error) {
     throw verificationError(error, now, skew);
   }
 
   // jose checks `iat` only against a maximum age; a token issued in the future is refused here.
   if (typeof payload.iat === 'number' && payload.iat > Math.floor(now.getTime() / 1000) + skew) {
-    throw unauthorized('external_token_not_yet_valid', `external_token was issued in the future (iat ${iso(payload.iat)}; mock clock ${now.toISOString()}, skew ${skew} s).`);
+    throw unauthorized(
+      'external_token_not_yet_valid',
+      `external_token was issued in the future (iat ${iso(payload.iat)}; mock clock ${now.toISOString()}, skew ${skew} s).`,
+    );
   }
   const adminId = payload.admin_id;
   if (adminId === undefined) throw unauthorized('missing_claim', 'external_token has no admin_id claim.');
-  if (!(typeof adminId === 'string' && adminId !== '') && !(typeof adminId === 'number' && Number.isSafeInteger(adminId))) {
+  if (
+    !(typeof adminId === 'string' && adminId !== '') &&
+    !(typeof adminId === 'number' && Number.isSafeInteger(adminId))
+  ) {
     throw unauthorized('invalid_claim', 'external_token admin_id claim must be a non-empty string or an integer.');
   }
   const deviceIp = payload.device_ip;
   if (deviceIp === undefined) throw unauthorized('missing_claim', 'external_token has no device_ip claim.');
-  if (typeof deviceIp !== 'string') throw unauthorized('invalid_claim', 'external_token device_ip claim must be a string (an IP address).');
+  if (typeof deviceIp !== 'string')
+    throw unauthorized('invalid_claim', 'external_token device_ip claim must be a string (an IP address).');
   return { adminId: String(adminId), deviceIp, integration };
 }
 
@@ -76,7 +99,10 @@ function readHeader(token: string) {
   try {
     return decodeProtectedHeader(token);
   } catch {
-    throw unauthorized('invalid_external_token', 'external_token is not a JWS: its header is not base64url-encoded JSON.');
+    throw unauthorized(
+      'invalid_external_token',
+      'external_token is not a JWS: its header is not base64url-encoded JSON.',
+    );
   }
 }
 
@@ -84,7 +110,10 @@ function readPayload(token: string): JWTPayload {
   try {
     return decodeJwt(token);
   } catch {
-    throw unauthorized('invalid_external_token', 'external_token is not a JWT: its payload is not a base64url-encoded JSON object.');
+    throw unauthorized(
+      'invalid_external_token',
+      'external_token is not a JWT: its payload is not a base64url-encoded JSON object.',
+    );
   }
 }
 
@@ -93,19 +122,31 @@ function verificationError(error: unknown, now: Date, skew: number): B2CopyError
   const clock = `mock clock ${now.toISOString()}, skew ${skew} s`;
   if (error instanceof errors.JWTExpired) {
     const exp = error.payload.exp;
-    return unauthorized('external_token_expired', `external_token has expired (exp ${typeof exp === 'number' ? iso(exp) : '?'}; ${clock}).`);
+    return unauthorized(
+      'external_token_expired',
+      `external_token has expired (exp ${typeof exp === 'number' ? iso(exp) : '?'}; ${clock}).`,
+    );
   }
   if (error instanceof errors.JWTClaimValidationFailed) {
     if (error.claim === 'nbf' && error.reason === 'check_failed') {
-      return unauthorized('external_token_not_yet_valid', `external_token is not valid yet (nbf ${iso(Number(error.payload.nbf))}; ${clock}).`);
+      return unauthorized(
+        'external_token_not_yet_valid',
+        `external_token is not valid yet (nbf ${iso(Number(error.payload.nbf))}; ${clock}).`,
+      );
     }
     if (error.reason === 'missing') return unauthorized('missing_claim', `external_token has no ${error.claim} claim.`);
     return unauthorized('invalid_claim', `external_token ${error.claim} claim is invalid: ${error.message}.`);
   }
   if (error instanceof errors.JWSSignatureVerificationFailed) {
-    return unauthorized('invalid_external_token', 'external_token signature is invalid: it does not verify with the public key registered for its key_id.');
+    return unauthorized(
+      'invalid_external_token',
+      'external_token signature is invalid: it does not verify with the public key registered for its key_id.',
+    );
   }
-  return unauthorized('invalid_external_token', `external_token is not a valid JWS: ${(error as Error)?.message ?? 'unreadable'}.`);
+  return unauthorized(
+    'invalid_external_token',
+    `external_token is not a valid JWS: ${(error as Error)?.message ?? 'unreadable'}.`,
+  );
 }
 
 function iso(seconds: number): string {

@@ -13,7 +13,10 @@ export { DEV_KEY_ID };
 export const MOUNT = '/b2copy';
 
 export const DEV_PRIVATE_KEY_PATH = new URL('./dev-keys/external-crm-dev-key.private.pem', import.meta.url);
-export const DEV_PUBLIC_KEY_PEM = readFileSync(new URL('./dev-keys/external-crm-dev-key.public.pem', import.meta.url), 'utf8');
+export const DEV_PUBLIC_KEY_PEM = readFileSync(
+  new URL('./dev-keys/external-crm-dev-key.public.pem', import.meta.url),
+  'utf8',
+);
 
 export interface BackOfficeUser extends Record<string, unknown> {
   email: string;
@@ -49,7 +52,11 @@ export const collections: Record<string, CollectionDefinition> = {
     schema: {
       type: 'object',
       required: ['email', 'password'],
-      properties: { email: { type: 'string', format: 'email' }, password: { type: 'string', minLength: 1 }, twoFactor: { type: 'boolean', default: false } },
+      properties: {
+        email: { type: 'string', format: 'email' },
+        password: { type: 'string', minLength: 1 },
+        twoFactor: { type: 'boolean', default: false },
+      },
       additionalProperties: false,
     },
   },
@@ -73,7 +80,11 @@ export const collections: Record<string, CollectionDefinition> = {
         keyId: { type: 'string', minLength: 1 },
         // An SPKI PEM as `openssl pkey -pubout` writes it (docs page 002); whether it is an EC P-256 key
         // is checked when a token is verified with it, and a wrong key type is named in that answer.
-        publicKeyPem: { type: 'string', pattern: '^\\s*-----BEGIN PUBLIC KEY-----[A-Za-z0-9+/=\\s]+-----END PUBLIC KEY-----\\s*$', maxLength: 4096 },
+        publicKeyPem: {
+          type: 'string',
+          pattern: '^\\s*-----BEGIN PUBLIC KEY-----[A-Za-z0-9+/=\\s]+-----END PUBLIC KEY-----\\s*$',
+          maxLength: 4096,
+        },
         allowedIps: { type: 'array', items: ip, minItems: 1 },
       },
       additionalProperties: false,
@@ -85,7 +96,10 @@ export const collections: Record<string, CollectionDefinition> = {
     schema: {
       type: 'object',
       required: ['accountId', 'investmentPlatformId'],
-      properties: { accountId: { type: 'string', minLength: 1 }, investmentPlatformId: { type: 'string', minLength: 1 } },
+      properties: {
+        accountId: { type: 'string', minLength: 1 },
+        investmentPlatformId: { type: 'string', minLength: 1 },
+      },
       additionalProperties: false,
     },
   },
@@ -95,7 +109,11 @@ export const collections: Record<string, CollectionDefinition> = {
     schema: {
       type: 'object',
       required: ['name', 'secretKey', 'redirectUrl'],
-      properties: { name: { const: 'sideAuth' }, secretKey: { type: 'string' }, redirectUrl: { type: 'string', format: 'uri' } },
+      properties: {
+        name: { const: 'sideAuth' },
+        secretKey: { type: 'string' },
+        redirectUrl: { type: 'string', format: 'uri' },
+      },
       additionalProperties: false,
     },
   },
@@ -105,8 +123,12 @@ export function defaultFixtures({ urlFor }: FixtureContext) {
   return {
     users: [{ email: 'username@example.com', password: 'Secret123', twoFactor: false } satisfies BackOfficeUser],
     admins: [{ id: 1 } satisfies ServiceAdmin],
-    integrations: [{ keyId: DEV_KEY_ID, publicKeyPem: DEV_PUBLIC_KEY_PEM, allowedIps: ['127.0.0.1', '::1'] } satisfies Integration],
+    integrations: [
+      { keyId: DEV_KEY_ID, publicKeyPem: DEV_PUBLIC_KEY_PEM, allowedIps: ['127.0.0.1', '::1'] } satisfies Integration,
+    ],
     accounts: [{ accountId: '77632289', investmentPlatformId: '1' } satisfies Account],
-    settings: [{ name: 'sideAuth', secretKey: 'Password1234!', redirectUrl: urlFor(MOUNT, '/webui') } satisfies SideAuthSettings],
+    settings: [
+      { name: 'sideAuth', secretKey: 'Password1234!', redirectUrl: urlFor(MOUNT, '/webui') } satisfies SideAuthSettings,
+    ],
   };
 }

@@ -67,7 +67,10 @@ export function recordTokenPair(ctx: B2CopyContext, owner: TokenOwner): PendingT
 }
 
 /** Signs a recorded pair into the documented token-pair answer. */
-export async function signTokenPair(ctx: B2CopyContext, { family, access, refresh }: PendingTokenPair): Promise<TokenPairBody> {
+export async function signTokenPair(
+  ctx: B2CopyContext,
+  { family, access, refresh }: PendingTokenPair,
+): Promise<TokenPairBody> {
   const { signing } = ctx.services;
   const sign = (issued: IssuedToken) =>
     new SignJWT({ token_use: issued.use, family_id: family.id, sub_type: family.subType })
@@ -81,8 +84,16 @@ export async function signTokenPair(ctx: B2CopyContext, { family, access, refres
   const [accessJwt, refreshJwt] = await Promise.all([sign(access), sign(refresh)]);
   return {
     '2faRequired': false,
-    accessToken: { token: accessJwt, createdAt: isoWithOffset(access.issuedAtSeconds), expiresAt: isoWithOffset(access.expiresAtSeconds) },
-    refreshToken: { token: refreshJwt, createdAt: isoWithOffset(refresh.issuedAtSeconds), expiresAt: isoWithOffset(refresh.expiresAtSeconds) },
+    accessToken: {
+      token: accessJwt,
+      createdAt: isoWithOffset(access.issuedAtSeconds),
+      expiresAt: isoWithOffset(access.expiresAtSeconds),
+    },
+    refreshToken: {
+      token: refreshJwt,
+      createdAt: isoWithOffset(refresh.issuedAtSeconds),
+      expiresAt: isoWithOffset(refresh.expiresAtSeconds),
+    },
   };
 }
 
@@ -97,8 +108,20 @@ function newFamily(state: B2CopyState, sub: string, subType: SubjectType): Token
   return family;
 }
 
-function record(state: B2CopyState, family: TokenFamily, use: IssuedToken['use'], iat: number, exp: number): IssuedToken {
-  const issued: IssuedToken = { jti: randomUUID(), use, familyId: family.id, issuedAtSeconds: iat, expiresAtSeconds: exp };
+function record(
+  state: B2CopyState,
+  family: TokenFamily,
+  use: IssuedToken['use'],
+  iat: number,
+  exp: number,
+): IssuedToken {
+  const issued: IssuedToken = {
+    jti: randomUUID(),
+    use,
+    familyId: family.id,
+    issuedAtSeconds: iat,
+    expiresAtSeconds: exp,
+  };
   state.tokens.set(issued.jti, issued);
   return issued;
 }
@@ -113,7 +136,11 @@ const YEAR_10000_SECONDS = Date.UTC(10000, 0, 1) / 1000;
 export function isoWithOffset(seconds: number): string {
   if (seconds >= YEAR_10000_SECONDS) {
     // Only a clock advanced by thousands of years gets here; say so instead of answering a broken date.
-    throw new B2CopyError(400, 'clock_out_of_range', `The session clock has been advanced past the year 9999, where B2COPY timestamps cannot be written. Reset it with POST /__mock/reset.`);
+    throw new B2CopyError(
+      400,
+      'clock_out_of_range',
+      `The session clock has been advanced past the year 9999, where B2COPY timestamps cannot be written. Reset it with POST /__mock/reset.`,
+    );
   }
   return new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, '+00:00');
 }

@@ -48,7 +48,8 @@ const invalidRequest = (message: string) => new MockError(400, 'invalid_request'
 function basicCredentials(header: string | undefined): { clientId: string; clientSecret: string } | undefined {
   if (header === undefined || header.trim() === '') return undefined;
   const match = /^basic[ ]+([A-Za-z0-9+/]+={0,2})\s*$/i.exec(header.trim());
-  if (!match) throw invalidClient('Only HTTP Basic client authentication is accepted in the Authorization header.', true);
+  if (!match)
+    throw invalidClient('Only HTTP Basic client authentication is accepted in the Authorization header.', true);
   const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   const clientId = colon > 0 ? formDecode(decoded.slice(0, colon)) : undefined;
@@ -87,7 +88,9 @@ function clientCredentials(authorization: string | undefined, form: Record<strin
   }
   if (basic) return { ...basic, usedHeader: true };
   if (formId === undefined) {
-    throw invalidRequest('The required parameter client_id is missing (send it in the form, or authenticate with HTTP Basic).');
+    throw invalidRequest(
+      'The required parameter client_id is missing (send it in the form, or authenticate with HTTP Basic).',
+    );
   }
   return { clientId: formId, ...(formSecret !== undefined ? { clientSecret: formSecret } : {}), usedHeader: false };
 }
@@ -101,7 +104,10 @@ export function authenticateClient(
   const credentials = clientCredentials(authorization, form);
   const client = findClient(fixtures, credentials.clientId);
   if (!client || (credentials.clientSecret !== undefined && !secretMatches(client, credentials.clientSecret))) {
-    throw invalidClient('Client authentication failed: unknown client_id or wrong client_secret.', credentials.usedHeader);
+    throw invalidClient(
+      'Client authentication failed: unknown client_id or wrong client_secret.',
+      credentials.usedHeader,
+    );
   }
   return client;
 }
@@ -117,6 +123,10 @@ export function authenticatedClient(
 ): OAuthClient {
   const credentials = clientCredentials(authorization, form);
   const client = findClient(fixtures, credentials.clientId);
-  if (!client) throw invalidClient('Client authentication failed: unknown client_id or wrong client_secret.', credentials.usedHeader);
+  if (!client)
+    throw invalidClient(
+      'Client authentication failed: unknown client_id or wrong client_secret.',
+      credentials.usedHeader,
+    );
   return client;
 }

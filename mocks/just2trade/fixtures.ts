@@ -65,7 +65,10 @@ export const collections: Record<string, CollectionDefinition> = {
             type: 'object',
             required: ['account_number', 'trade_platform'],
             // As strict as the profile's Account schema, so an added user's profile is always valid.
-            properties: { account_number: { type: 'string', minLength: 1 }, trade_platform: { type: 'string', minLength: 1 } },
+            properties: {
+              account_number: { type: 'string', minLength: 1 },
+              trade_platform: { type: 'string', minLength: 1 },
+            },
             additionalProperties: false,
           },
           default: [],

@@ -95,7 +95,11 @@ ${retry ? `<p class="alert" role="alert">${escapeHtml(view.message ?? '')}</p>\n
 }
 
 /** The page shown instead of redirecting, when the request cannot be trusted or is no longer valid. */
-export function renderErrorPage(code: string, description: string, advice = 'You were not sent back to the application. Go back to it and start signing in again.'): HtmlAnswer {
+export function renderErrorPage(
+  code: string,
+  description: string,
+  advice = 'You were not sent back to the application. Go back to it and start signing in again.',
+): HtmlAnswer {
   return htmlDocument(
     'Sign-in error - Just2Trade',
     `<h1>Sign-in request refused</h1>

@@ -5,7 +5,15 @@
  */
 import { definePlugin } from '../../src/index.ts';
 import { formatJust2TradeError } from './errors.ts';
-import { API_MOUNT, AUTH_MOUNT, DEFAULT_CLIENT_ID, collections, defaultFixtures, type Just2TradeUser, type OAuthClient } from './fixtures.ts';
+import {
+  API_MOUNT,
+  AUTH_MOUNT,
+  DEFAULT_CLIENT_ID,
+  collections,
+  defaultFixtures,
+  type Just2TradeUser,
+  type OAuthClient,
+} from './fixtures.ts';
 import { authorize } from './handlers/authorize.ts';
 import { getProfile } from './handlers/getProfile.ts';
 import { requestToken, requestTokenPrecheck } from './handlers/requestToken.ts';
@@ -38,7 +46,11 @@ export function createJust2TradePlugin(options: Just2TradeOptions = {}) {
       const client = fixtures.get<OAuthClient>('clients', DEFAULT_CLIENT_ID);
       const [user] = fixtures.list<Just2TradeUser>('users');
       return [
-        ...(client ? [`OAuth client           ${client.clientId} / ${client.clientSecret}  redirect URI ${client.redirectUris.join(', ')}`] : []),
+        ...(client
+          ? [
+              `OAuth client           ${client.clientId} / ${client.clientSecret}  redirect URI ${client.redirectUris.join(', ')}`,
+            ]
+          : []),
         ...(user ? [`user                   ${user.login} / ${user.password}`] : []),
       ];
     },

@@ -25,7 +25,12 @@ export function csrfCookieName(pendingId: string): string {
   return `j2t_csrf_${pendingId}`;
 }
 
-export function csrfCookie(ctx: Pick<PluginContext, 'urlFor' | 'publicUrl'>, pendingId: string, value: string, maxAgeSeconds: number): string {
+export function csrfCookie(
+  ctx: Pick<PluginContext, 'urlFor' | 'publicUrl'>,
+  pendingId: string,
+  value: string,
+  maxAgeSeconds: number,
+): string {
   const secure = ctx.publicUrl.startsWith('https:') ? '; Secure' : '';
   return `${csrfCookieName(pendingId)}=${value}; Path=${loginAction(ctx)}; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Lax${secure}`;
 }

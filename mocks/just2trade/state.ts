@@ -82,7 +82,8 @@ export function forgetExpired(state: Just2TradeState, nowMs: number): void {
   sweepWhenGrown(state.tokens, (record) => record.expiresAtMs + RETENTION_MS <= nowMs, SWEEP_FLOOR);
   sweepWhenGrown(
     state.codes,
-    (record) => record.expiresAtMs + RETENTION_MS <= nowMs && record.accessTokens.every((token) => !state.tokens.has(token)),
+    (record) =>
+      record.expiresAtMs + RETENTION_MS <= nowMs && record.accessTokens.every((token) => !state.tokens.has(token)),
     SWEEP_FLOOR,
   );
 }

@@ -7,9 +7,7 @@ import type { Clock, FixtureStore } from '../../src/index.ts';
 import type { KeetaApp, KeetaAuthorization, Merchant } from './fixtures.ts';
 import type { PendingForm } from './pending-forms.ts';
 
-export type Decision =
-  | { decision: 'authorized'; merchant: Merchant }
-  | { decision: 'denied'; merchant?: Merchant };
+export type Decision = { decision: 'authorized'; merchant: Merchant } | { decision: 'denied'; merchant?: Merchant };
 
 /**
  * Stores the decision in the session's read-only `authorizations` collection and returns it. Every
@@ -17,7 +15,13 @@ export type Decision =
  * shop-level app, a fresh random code. The docs document no endpoint that redeems the code, so
  * none is invented: it is unique, issued once, and kept with its authorization.
  */
-export function recordDecision(fixtures: FixtureStore, clock: Clock, form: PendingForm, app: KeetaApp, outcome: Decision): KeetaAuthorization {
+export function recordDecision(
+  fixtures: FixtureStore,
+  clock: Clock,
+  form: PendingForm,
+  app: KeetaApp,
+  outcome: Decision,
+): KeetaAuthorization {
   const timestamp = clock.nowMs();
   const authorization: KeetaAuthorization = {
     authId: randomUUID(),
@@ -28,7 +32,9 @@ export function recordDecision(fixtures: FixtureStore, clock: Clock, form: Pendi
     ...(outcome.merchant ? { merchantId: outcome.merchant.id, merchantName: outcome.merchant.name } : {}),
     state: form.state,
     ...(form.redirectUri !== undefined ? { redirectUri: form.redirectUri } : {}),
-    ...(outcome.decision === 'authorized' && app.mode === 'shop_level_authorization_code' ? { code: randomBytes(16).toString('hex') } : {}),
+    ...(outcome.decision === 'authorized' && app.mode === 'shop_level_authorization_code'
+      ? { code: randomBytes(16).toString('hex') }
+      : {}),
     timestamp,
     createdAt: new Date(timestamp).toISOString(),
   };

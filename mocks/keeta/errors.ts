@@ -12,7 +12,12 @@ import { PAGE_HEADERS, renderErrorPage } from './pages/html.ts';
 export function formatKeetaError(error: MockError, context: ErrorContext): MockResponse {
   const title = STATUS_CODES[error.status] ?? 'Error';
   if (context.page) {
-    return { status: error.status, contentType: 'text/html', headers: { ...PAGE_HEADERS }, body: renderErrorPage(error.status, title, error.message) };
+    return {
+      status: error.status,
+      contentType: 'text/html',
+      headers: { ...PAGE_HEADERS },
+      body: renderErrorPage(error.status, title, error.message),
+    };
   }
   return {
     status: error.status,
@@ -23,7 +28,12 @@ export function formatKeetaError(error: MockError, context: ErrorContext): MockR
       status: error.status,
       detail: error.message,
       ...(error.details.length
-        ? { errors: error.details.map((issue) => ({ pointer: issue.location.replace(/^\/(query|body)(?=\/|$)/, '') || '/', detail: issue.message })) }
+        ? {
+            errors: error.details.map((issue) => ({
+              pointer: issue.location.replace(/^\/(query|body)(?=\/|$)/, '') || '/',
+              detail: issue.message,
+            })),
+          }
         : {}),
     },
   };

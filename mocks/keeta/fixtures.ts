@@ -77,7 +77,11 @@ export const collections: Record<string, CollectionDefinition> = {
     schema: {
       type: 'object',
       required: ['id', 'name'],
-      properties: { id: { type: 'string', minLength: 1 }, name: { type: 'string', minLength: 1 }, city: { type: 'string' } },
+      properties: {
+        id: { type: 'string', minLength: 1 },
+        name: { type: 'string', minLength: 1 },
+        city: { type: 'string' },
+      },
       additionalProperties: false,
     },
   },
@@ -110,7 +114,14 @@ export const collections: Record<string, CollectionDefinition> = {
 export function defaultFixtures({ faker }: FixtureContext) {
   return {
     apps: [
-      { clientId: DEFAULT_CLIENT_ID, appId: '2123830428', mode: 'client_credentials', region: 'BR', cityId: '110200008', locale: 'en' } satisfies KeetaApp,
+      {
+        clientId: DEFAULT_CLIENT_ID,
+        appId: '2123830428',
+        mode: 'client_credentials',
+        region: 'BR',
+        cityId: '110200008',
+        locale: 'en',
+      } satisfies KeetaApp,
     ],
     merchants: Array.from({ length: 3 }, (): Merchant => ({
       id: faker.string.numeric({ length: 9, allowLeadingZeros: false }),

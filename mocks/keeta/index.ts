@@ -23,7 +23,11 @@ export interface KeetaPluginOptions {
 }
 
 export function createKeetaPlugin(options: KeetaPluginOptions = {}) {
-  const { formLifetimeSeconds, maxPendingForms } = resolveOptions('createKeetaPlugin', { formLifetimeSeconds: 600, maxPendingForms: 1000 }, options);
+  const { formLifetimeSeconds, maxPendingForms } = resolveOptions(
+    'createKeetaPlugin',
+    { formLifetimeSeconds: 600, maxPendingForms: 1000 },
+    options,
+  );
   const limits = { lifetimeSeconds: formLifetimeSeconds, maxPending: maxPendingForms };
 
   return definePlugin<KeetaState>({
@@ -38,13 +42,29 @@ export function createKeetaPlugin(options: KeetaPluginOptions = {}) {
     // The page carries a one-time form; its submission answers with the authorization's code.
     sensitive: ['merchant-authorization', 'merchant-authorization-submit'],
     pages: [
-      { name: 'merchant-authorization', method: 'GET', mount: MOUNT, path: MERCHANT_PAGE_PATH, handler: showAuthorizationForm(limits) },
-      { name: 'merchant-authorization-submit', method: 'POST', mount: MOUNT, path: MERCHANT_PAGE_PATH, handler: submitAuthorization },
+      {
+        name: 'merchant-authorization',
+        method: 'GET',
+        mount: MOUNT,
+        path: MERCHANT_PAGE_PATH,
+        handler: showAuthorizationForm(limits),
+      },
+      {
+        name: 'merchant-authorization-submit',
+        method: 'POST',
+        mount: MOUNT,
+        path: MERCHANT_PAGE_PATH,
+        handler: submitAuthorization,
+      },
     ],
     formatError: formatKeetaError,
     describe(fixtures) {
       const app = fixtures.get<KeetaApp>('apps', DEFAULT_CLIENT_ID);
-      return app ? [`app                    clientId ${app.clientId}, appId ${app.appId} (${app.region}, city ${app.cityId}, locale ${app.locale}), ${app.mode}`] : [];
+      return app
+        ? [
+            `app                    clientId ${app.clientId}, appId ${app.appId} (${app.region}, city ${app.cityId}, locale ${app.locale}), ${app.mode}`,
+          ]
+        : [];
     },
   });
 }

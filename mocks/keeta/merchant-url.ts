@@ -18,7 +18,12 @@ export const MERCHANT_PAGE_PATH = '/m/web/openapi/authorize';
  */
 const DOCS_TAIL = 'scope=all/#/app-activation';
 
-export function merchantAuthorizationUrl(ctx: Pick<PluginContext, 'urlFor'>, app: KeetaApp, redirectUri: string, state: string): string {
+export function merchantAuthorizationUrl(
+  ctx: Pick<PluginContext, 'urlFor'>,
+  app: KeetaApp,
+  redirectUri: string,
+  state: string,
+): string {
   // In the docs' order. risk_cost_id is always empty in the docs and undocumented: sent empty.
   const query = new URLSearchParams([
     ['locale', app.locale],

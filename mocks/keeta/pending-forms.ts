@@ -59,8 +59,13 @@ export function createPendingForm(
     if (pending.expiresAtMs > now && state.pendingForms.size < limits.maxPending) break;
     state.pendingForms.delete(id);
   }
-  const pending: PendingForm = { ...form, id: randomToken(), csrfToken: randomToken(), expiresAtMs: now + limits.lifetimeSeconds * 1000, used: false };
+  const pending: PendingForm = {
+    ...form,
+    id: randomToken(),
+    csrfToken: randomToken(),
+    expiresAtMs: now + limits.lifetimeSeconds * 1000,
+    used: false,
+  };
   state.pendingForms.set(pending.id, pending);
   return pending;
 }
-

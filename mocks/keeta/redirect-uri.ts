@@ -19,14 +19,16 @@ export function redirectUriProblem(app: KeetaApp, redirectUri: string): string |
   // The spec's pattern and format, checked here too because the merchant page reads the link's query
   // unvalidated: page and API accept exactly the same URIs. (The WHATWG URL parser alone would quietly
   // drop a tab or encode a space, so the RFC 3986 check comes first.)
-  if (!/^https?:\/\//.test(redirectUri)) return 'The redirectUri must be an absolute http or https URL (starting with http:// or https://).';
-  if (!isUri(redirectUri)) return 'The redirectUri is not a valid URI (RFC 3986): spaces, quotes, < > and non-ASCII characters must be percent-encoded.';
+  if (!/^https?:\/\//.test(redirectUri))
+    return 'The redirectUri must be an absolute http or https URL (starting with http:// or https://).';
+  if (!isUri(redirectUri))
+    return 'The redirectUri is not a valid URI (RFC 3986): spaces, quotes, < > and non-ASCII characters must be percent-encoded.';
   // For http(s) the WHATWG parser requires a host, so `http://` or `https://[::1` fail here.
   if (!URL.canParse(redirectUri)) return 'The redirectUri is not a valid absolute URL.';
-  if (redirectUri.includes('#')) return 'The redirectUri must not contain a fragment (#...): the parameters are sent in its query.';
+  if (redirectUri.includes('#'))
+    return 'The redirectUri must not contain a fragment (#...): the parameters are sent in its query.';
   if (app.redirectUris && !app.redirectUris.includes(redirectUri)) {
     return 'The redirectUri is not registered for this application: it must equal one of its redirectUris exactly.';
   }
   return undefined;
 }
-

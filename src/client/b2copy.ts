@@ -46,7 +46,10 @@ export interface AuthUrlInput {
 const PROVIDER = 'b2copy';
 
 export function createB2CopyClient(options: B2CopyClientOptions) {
-  const api: Client<paths> = createClient<paths>({ baseUrl: trimSlash(options.baseUrl), ...(options.fetch ? { fetch: options.fetch } : {}) });
+  const api: Client<paths> = createClient<paths>({
+    baseUrl: trimSlash(options.baseUrl),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
   // Importing a key is the expensive part of signing: once per PEM for the client's lifetime.
   const importedKeys = new Map<string, Promise<CryptoKey>>();
   const privateKey = (pem: string | CryptoKey): Promise<CryptoKey> => {
@@ -61,7 +64,11 @@ export function createB2CopyClient(options: B2CopyClientOptions) {
   };
 
   async function refresh(refreshToken: string): Promise<B2CopyTokenPair> {
-    return expectData(PROVIDER, 'refreshToken', api.POST('/api/admin/auth/v2/admin/adminservice/refreshtoken', { body: { refresh_token: refreshToken } }));
+    return expectData(
+      PROVIDER,
+      'refreshToken',
+      api.POST('/api/admin/auth/v2/admin/adminservice/refreshtoken', { body: { refresh_token: refreshToken } }),
+    );
   }
 
   async function signExternalToken(input: ExternalCrmSignIn): Promise<string> {
@@ -88,7 +95,11 @@ export function createB2CopyClient(options: B2CopyClientOptions) {
     /** External-CRM sign-in: signs the ES256 JWT and exchanges it for a token pair. */
     async signInExternalCrm(input: ExternalCrmSignIn): Promise<B2CopyTokenPair> {
       const externalToken = await signExternalToken(input);
-      return expectData(PROVIDER, 'authExternalCrm', api.POST('/api/admin/auth/v2/admin/adminservice/authexternalcrm', { body: { external_token: externalToken } }));
+      return expectData(
+        PROVIDER,
+        'authExternalCrm',
+        api.POST('/api/admin/auth/v2/admin/adminservice/authexternalcrm', { body: { external_token: externalToken } }),
+      );
     },
 
     /** A new token pair for a refresh token. The refresh token is one-time: keep the new one. */
@@ -100,7 +111,11 @@ export function createB2CopyClient(options: B2CopyClientOptions) {
         PROVIDER,
         'getAuthUrl',
         api.POST('/api/v1/standalone/auth/getAuthUrl', {
-          body: { account_id: String(input.accountId), secret_key: input.secretKey, investment_platform_id: String(input.investmentPlatformId) },
+          body: {
+            account_id: String(input.accountId),
+            secret_key: input.secretKey,
+            investment_platform_id: String(input.investmentPlatformId),
+          },
         }),
       );
       return { url: envelope.data.url };

@@ -39,14 +39,27 @@ export function trimSlash(url: string): string {
  * parameter (a redirect URI that already held `?code=planted` must not shadow the provider's value).
  * Throws CallbackError otherwise; `provider` names who redirected, for the message.
  */
-export function callbackQuery(url: string | URL, provider: string): { search: URLSearchParams; parameters: Record<string, string> } {
+export function callbackQuery(
+  url: string | URL,
+  provider: string,
+): { search: URLSearchParams; parameters: Record<string, string> } {
   const search = (typeof url === 'string' ? new URL(url, 'http://callback.invalid') : url).searchParams;
   const parameters: Record<string, string> = {};
   search.forEach((value, name) => {
-    if (name in parameters) throw new CallbackError('duplicate_parameter', `The ${provider} callback carries ${name} more than once`, Object.fromEntries(search));
+    if (name in parameters)
+      throw new CallbackError(
+        'duplicate_parameter',
+        `The ${provider} callback carries ${name} more than once`,
+        Object.fromEntries(search),
+      );
     parameters[name] = value;
   });
   const error = search.get('error');
-  if (error) throw new CallbackError(error, `${provider} refused the authorization: ${search.get('error_description') ?? error}`, parameters);
+  if (error)
+    throw new CallbackError(
+      error,
+      `${provider} refused the authorization: ${search.get('error_description') ?? error}`,
+      parameters,
+    );
   return { search, parameters };
 }

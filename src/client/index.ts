@@ -19,7 +19,14 @@ export type {
 } from './b2copy.ts';
 export type { B2CopySession, B2CopySessionOptions } from './b2copy-session.ts';
 export { createKeetaClient, parseKeetaCallback } from './keeta.ts';
-export type { KeetaAuthorizationUrl, KeetaCallback, KeetaClient, KeetaClientOptions, KeetaPaths, KeetaProblem } from './keeta.ts';
+export type {
+  KeetaAuthorizationUrl,
+  KeetaCallback,
+  KeetaClient,
+  KeetaClientOptions,
+  KeetaPaths,
+  KeetaProblem,
+} from './keeta.ts';
 export { createJust2TradeClient } from './just2trade.ts';
 export type {
   Just2TradeAuthorization,

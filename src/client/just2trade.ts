@@ -77,9 +77,10 @@ export function createJust2TradeClient(options: Just2TradeClientOptions) {
      * the returned `codeVerifier` with the sign-in and give it to `exchangeCode`. `pkce: false` leaves
      * PKCE out (the docs' request as written).
      */
-    async startAuthorization(
-      { state, pkce = true }: { state?: string; pkce?: boolean } = {},
-    ): Promise<Just2TradeAuthorization> {
+    async startAuthorization({
+      state,
+      pkce = true,
+    }: { state?: string; pkce?: boolean } = {}): Promise<Just2TradeAuthorization> {
       if (!pkce) return { url: authorizeUrl(state) };
       const { codeVerifier, codeChallenge } = await pkcePair();
       return { url: authorizeUrl(state, codeChallenge), codeVerifier };
@@ -134,7 +135,11 @@ export function createJust2TradeClient(options: Just2TradeClientOptions) {
 
     /** The signed-in user's profile. */
     async getProfile(accessToken: string): Promise<Just2TradeProfile> {
-      return expectData(PROVIDER, 'getProfile', api.GET('/auth', { headers: { Authorization: `Bearer ${accessToken}` } }));
+      return expectData(
+        PROVIDER,
+        'getProfile',
+        api.GET('/auth', { headers: { Authorization: `Bearer ${accessToken}` } }),
+      );
     },
   };
 }

@@ -18,12 +18,19 @@ export interface KeetaClientOptions {
 const PROVIDER = 'keeta';
 
 export function createKeetaClient(options: KeetaClientOptions) {
-  const api: Client<paths> = createClient<paths>({ baseUrl: trimSlash(options.baseUrl), ...(options.fetch ? { fetch: options.fetch } : {}) });
+  const api: Client<paths> = createClient<paths>({
+    baseUrl: trimSlash(options.baseUrl),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
   return {
     /** The underlying typed client for calls the helpers do not cover. */
     api,
     /** The URL to send the merchant to; Keeta redirects back to `redirectUri` with the authorization. */
-    async getAuthorizationUrl(query: { clientId: string; redirectUri?: string; state?: string }): Promise<KeetaAuthorizationUrl> {
+    async getAuthorizationUrl(query: {
+      clientId: string;
+      redirectUri?: string;
+      state?: string;
+    }): Promise<KeetaAuthorizationUrl> {
       return expectData(PROVIDER, 'getAuthorizationUrl', api.GET('/oauth/authorization/url', { params: { query } }));
     },
   };
@@ -42,7 +49,8 @@ export function parseKeetaCallback(url: string | URL, expectedState: string | un
   const { search, parameters } = callbackQuery(url, 'Keeta');
   // `state` comes back as sent, which may be empty (the docs' example URL has `state=`); the rest must have a value.
   const missing = REQUIRED.filter((name) => (name === 'state' ? !search.has(name) : !search.get(name)));
-  if (missing.length) throw new CallbackError('missing_parameter', `The Keeta callback lacks ${missing.join(', ')}`, parameters);
+  if (missing.length)
+    throw new CallbackError('missing_parameter', `The Keeta callback lacks ${missing.join(', ')}`, parameters);
   if ((search.get('state') || undefined) !== (expectedState || undefined)) {
     throw new CallbackError('state_mismatch', 'The Keeta callback carries a state this CRM did not send', parameters);
   }

@@ -25,7 +25,11 @@ function describeBody(body: unknown): string {
     const record = body as Record<string, unknown>;
     const errors = record.errors;
     if (Array.isArray(errors) && errors.length) {
-      return errors.map((item) => (item && typeof item === 'object' ? String((item as Record<string, unknown>).message ?? '') : String(item))).join('; ');
+      return errors
+        .map((item) =>
+          item && typeof item === 'object' ? String((item as Record<string, unknown>).message ?? '') : String(item),
+        )
+        .join('; ');
     }
     for (const key of ['error_description', 'detail', 'title', 'error', 'message']) {
       if (typeof record[key] === 'string' && record[key]) return record[key] as string;

@@ -39,7 +39,12 @@ export function controlApi(deps: ControlApiDependencies): express.Router {
   });
   const runtimeNamed = (name: string) => {
     const runtime = deps.runtimes.find((candidate) => candidate.name === name);
-    if (!runtime) throw new MockError(404, 'not_found', `No provider "${name}"; providers: ${deps.runtimes.map((r) => r.name).join(', ')}.`);
+    if (!runtime)
+      throw new MockError(
+        404,
+        'not_found',
+        `No provider "${name}"; providers: ${deps.runtimes.map((r) => r.name).join(', ')}.`,
+      );
     return runtime;
   };
   const sessionOf = (req: Request) => SessionRegistry.idFrom(req.headers[SESSION_HEADER]);
@@ -59,7 +64,11 @@ export function controlApi(deps: ControlApiDependencies): express.Router {
         baseUrls: runtime.baseUrls(publicUrl),
         specUrl: `${publicUrl}/__mock/openapi/${runtime.name}.json`,
         operations: runtime.operationList(publicUrl),
-        pages: (runtime.plugin.pages ?? []).map((page) => ({ name: page.name, method: page.method, url: urlFor(page.mount, page.path) })),
+        pages: (runtime.plugin.pages ?? []).map((page) => ({
+          name: page.name,
+          method: page.method,
+          url: urlFor(page.mount, page.path),
+        })),
         collections: Object.entries(runtime.plugin.collections ?? {}).map(([name, definition]) => ({
           name,
           idField: definition.idField,
@@ -100,7 +109,11 @@ export function controlApi(deps: ControlApiDependencies): express.Router {
   router.post('/clock', (req, res) => {
     const seconds = (req.body as { advanceSeconds?: unknown } | undefined)?.advanceSeconds;
     if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) {
-      throw new MockError(400, 'invalid_request', 'Send { "advanceSeconds": n } with a number n >= 0; the clock only moves forward.');
+      throw new MockError(
+        400,
+        'invalid_request',
+        'Send { "advanceSeconds": n } with a number n >= 0; the clock only moves forward.',
+      );
     }
     try {
       deps.sessions.session(sessionOf(req)).clock.advance(seconds);
@@ -136,7 +149,11 @@ export function controlApi(deps: ControlApiDependencies): express.Router {
     const definition = runtime.plugin.collections?.[name];
     if (!definition) {
       const names = Object.keys(runtime.plugin.collections ?? {});
-      throw new MockError(404, 'not_found', `${runtime.name} has no collection "${name}"; collections: ${names.join(', ') || 'none'}.`);
+      throw new MockError(
+        404,
+        'not_found',
+        `${runtime.name} has no collection "${name}"; collections: ${names.join(', ') || 'none'}.`,
+      );
     }
     const session = sessionOf(req);
     const fixtures = deps.sessions.provider(session, runtime.name).fixtures;
@@ -151,13 +168,23 @@ export function controlApi(deps: ControlApiDependencies): express.Router {
   router.post('/:provider/:collection', (req, res) => {
     const { runtime, name, definition, fixtures } = collectionOf(req);
     if (definition.readOnly) {
-      throw new MockError(405, 'method_not_allowed', `${runtime.name}/${name} is read-only: the mock fills it itself.`, { headers: { Allow: 'GET' } });
+      throw new MockError(
+        405,
+        'method_not_allowed',
+        `${runtime.name}/${name} is read-only: the mock fills it itself.`,
+        { headers: { Allow: 'GET' } },
+      );
     }
     const validate = runtime.collectionValidators.get(name)!;
     const item = req.body as unknown;
     if (!validate(item)) {
       const issues = toIssues(validate.errors, '/body');
-      throw new MockError(400, 'invalid_request', `Not a valid ${runtime.name} ${name} item: ${describeIssues(issues)}.`, { details: issues });
+      throw new MockError(
+        400,
+        'invalid_request',
+        `Not a valid ${runtime.name} ${name} item: ${describeIssues(issues)}.`,
+        { details: issues },
+      );
     }
     try {
       res.status(201).json(fixtures.add(name, structuredClone(item as Record<string, unknown>)));
@@ -177,7 +204,9 @@ export function controlApi(deps: ControlApiDependencies): express.Router {
   router.delete('/:provider/:collection/:id', (req, res) => {
     const { runtime, name, definition, fixtures } = collectionOf(req);
     if (definition.readOnly) {
-      throw new MockError(405, 'method_not_allowed', `${runtime.name}/${name} is read-only.`, { headers: { Allow: 'GET' } });
+      throw new MockError(405, 'method_not_allowed', `${runtime.name}/${name} is read-only.`, {
+        headers: { Allow: 'GET' },
+      });
     }
     if (!fixtures.delete(name, req.params.id as string)) {
       throw new MockError(404, 'not_found', `${runtime.name}/${name} has no item "${req.params.id}".`);
@@ -198,7 +227,12 @@ export function controlApi(deps: ControlApiDependencies): express.Router {
   ];
   for (const [path, methods] of allowed) {
     router.all(path, (req) => {
-      throw new MockError(405, 'method_not_allowed', `${req.method} is not allowed on /__mock${req.path}; use ${methods}.`, { headers: { Allow: methods } });
+      throw new MockError(
+        405,
+        'method_not_allowed',
+        `${req.method} is not allowed on /__mock${req.path}; use ${methods}.`,
+        { headers: { Allow: methods } },
+      );
     });
   }
   router.use((req) => {

@@ -19,7 +19,11 @@ export interface ParseBodyOptions {
   jsonWithAnyContentType?: boolean;
 }
 
-export function parseBody(raw: string | undefined, contentType: string | undefined, options: ParseBodyOptions): ParsedBody {
+export function parseBody(
+  raw: string | undefined,
+  contentType: string | undefined,
+  options: ParseBodyOptions,
+): ParsedBody {
   if (raw === undefined || raw.trim() === '') {
     if (options.required) {
       throw new MockError(400, 'invalid_request', 'The request body is required.', {
@@ -32,7 +36,11 @@ export function parseBody(raw: string | undefined, contentType: string | undefin
 
   const actual = essence(contentType);
   const jsonDeclared = options.declared.find(isJsonMediaType);
-  if (options.jsonWithAnyContentType && jsonDeclared && (!actual || !options.declared.some((d) => mediaTypeMatches(d, actual)))) {
+  if (
+    options.jsonWithAnyContentType &&
+    jsonDeclared &&
+    (!actual || !options.declared.some((d) => mediaTypeMatches(d, actual)))
+  ) {
     return { mediaType: jsonDeclared, value: parseJson(raw) };
   }
   const mediaType = actual && options.declared.find((declared) => mediaTypeMatches(declared, actual));

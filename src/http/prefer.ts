@@ -17,7 +17,10 @@ export function parsePrefer(header: string | undefined): Preference | undefined 
   for (const part of header.split(/[,;]/)) {
     const [rawName, ...rest] = part.split('=');
     const name = rawName?.trim().toLowerCase();
-    const value = rest.join('=').trim().replace(/^"(.*)"$/, '$1');
+    const value = rest
+      .join('=')
+      .trim()
+      .replace(/^"(.*)"$/, '$1');
     if (name === 'code' && /^\d{3}$/.test(value)) preference.code = Number(value);
     else if (name === 'example' && value) preference.example = value;
     else if (name === 'dynamic' && (value === '' || value === 'true')) preference.dynamic = true;

@@ -33,15 +33,21 @@ const CLOSE = { Connection: 'close' };
 
 export function readBody(options: ReadBodyOptions): RequestHandler {
   const limit = typeof options.limit === 'number' ? options.limit : bytes.parse(options.limit);
-  if (limit === null || !Number.isFinite(limit) || limit < 0) throw new Error(`bodyLimit ${String(options.limit)} is not a size.`);
+  if (limit === null || !Number.isFinite(limit) || limit < 0)
+    throw new Error(`bodyLimit ${String(options.limit)} is not a size.`);
   return (req: Request, _res: Response, next: NextFunction) => {
     const repeated = repeatedHeader(req.rawHeaders);
     if (repeated) {
       // Checked here, before the body, because Content-Length and Content-Type decide how it is read.
       return next(
-        new MockError(400, 'invalid_request', `The request carries the ${repeated.name} header ${repeated.count} times; send it once.`, {
-          headers: CLOSE,
-        }),
+        new MockError(
+          400,
+          'invalid_request',
+          `The request carries the ${repeated.name} header ${repeated.count} times; send it once.`,
+          {
+            headers: CLOSE,
+          },
+        ),
       );
     }
     read(req, limit, options.charsets).then(
@@ -55,9 +61,14 @@ export function readBody(options: ReadBodyOptions): RequestHandler {
 }
 
 function tooLarge(limit: number): MockError {
-  return new MockError(413, 'payload_too_large', `The request body is larger than the mock accepts (${bytes.format(limit)}).`, {
-    headers: CLOSE,
-  });
+  return new MockError(
+    413,
+    'payload_too_large',
+    `The request body is larger than the mock accepts (${bytes.format(limit)}).`,
+    {
+      headers: CLOSE,
+    },
+  );
 }
 
 async function read(req: Request, limit: number, charsets: ReadBodyOptions['charsets']): Promise<string | undefined> {
@@ -115,10 +126,15 @@ function collect(req: Request, inflater: Transform | undefined, limit: number): 
       finish(new MockError(400, 'malformed_body', 'The request body was cut off.', { headers: CLOSE, cause }));
     const undecodable = (cause: unknown) =>
       finish(
-        new MockError(400, 'invalid_request', 'The request body could not be decoded (does its Content-Encoding match it?).', {
-          headers: CLOSE,
-          cause,
-        }),
+        new MockError(
+          400,
+          'invalid_request',
+          'The request body could not be decoded (does its Content-Encoding match it?).',
+          {
+            headers: CLOSE,
+            cause,
+          },
+        ),
       );
     req.on('data', onWire).on('aborted', cutOff).on('error', cutOff);
     inflater?.on('error', undecodable);
@@ -144,9 +160,14 @@ function decompressor(contentEncoding: string | undefined): Transform | undefine
 function textDecoder(contentType: string | undefined, charsets: ReadBodyOptions['charsets']): TextDecoder {
   const charset = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType ?? '')?.[1]?.toLowerCase() ?? 'utf-8';
   const refuse = () =>
-    new MockError(415, 'unsupported_media_type', `The request body uses charset ${charset}, which the mock does not read (send UTF-8).`, {
-      headers: CLOSE,
-    });
+    new MockError(
+      415,
+      'unsupported_media_type',
+      `The request body uses charset ${charset}, which the mock does not read (send UTF-8).`,
+      {
+        headers: CLOSE,
+      },
+    );
   if (charsets === 'utf-8' && charset !== 'utf-8' && charset !== 'utf8') throw refuse();
   try {
     // Not fatal: bytes that are not valid in the charset become U+FFFD, as most servers read them.

@@ -31,7 +31,10 @@ export function parseCookies(header: string | undefined): Record<string, string>
     const index = pair.indexOf('=');
     if (index <= 0) continue;
     const name = pair.slice(0, index).trim();
-    const value = pair.slice(index + 1).trim().replace(/^"(.*)"$/, '$1');
+    const value = pair
+      .slice(index + 1)
+      .trim()
+      .replace(/^"(.*)"$/, '$1');
     try {
       cookies[name] = decodeURIComponent(value);
     } catch {

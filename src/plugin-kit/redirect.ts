@@ -5,7 +5,10 @@
  * form-urlencoded, so a `state` with `&`, `=`, `#` or spaces comes back intact; undefined values are
  * left out. The caller refuses URIs with a fragment beforehand (a fragment would swallow the query).
  */
-export function withQueryParameters(redirectUri: string, params: URLSearchParams | Record<string, string | undefined>): string {
+export function withQueryParameters(
+  redirectUri: string,
+  params: URLSearchParams | Record<string, string | undefined>,
+): string {
   const added = new URLSearchParams();
   if (params instanceof URLSearchParams) params.forEach((value, name) => added.append(name, value));
   else for (const [name, value] of Object.entries(params)) if (value !== undefined) added.append(name, value);

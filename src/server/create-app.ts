@@ -72,7 +72,8 @@ export async function createMockApp(options: MockServerOptions = {}): Promise<Mo
     (provider) => () => byName.get(provider)!.createScope(publicUrl),
     options.timeSource,
     options.maxSessions,
-    (session) => log('warn', 'session evicted: more sessions than maxSessions, least recently used dropped', { session }),
+    (session) =>
+      log('warn', 'session evicted: more sessions than maxSessions, least recently used dropped', { session }),
   );
   const journal = new Journal(options.journalSize);
   const deps: RouterDependencies = {
@@ -102,7 +103,11 @@ export async function createMockApp(options: MockServerOptions = {}): Promise<Mo
     name: runtime.name,
     title: runtime.title,
     baseUrls: runtime.baseUrls(publicUrl),
-    credentials: runtime.plugin.describe?.(sessions.provider(DEFAULT_SESSION, runtime.name).fixtures, runtime.fixtureContext(publicUrl)) ?? [],
+    credentials:
+      runtime.plugin.describe?.(
+        sessions.provider(DEFAULT_SESSION, runtime.name).fixtures,
+        runtime.fixtureContext(publicUrl),
+      ) ?? [],
   });
 
   app.get('/', (_req, res) => {
@@ -115,13 +120,20 @@ export async function createMockApp(options: MockServerOptions = {}): Promise<Mo
   });
 
   app.use((req) => {
-    throw new MockError(404, 'not_found', `No route ${req.method} ${req.path}. Providers are mounted at ${runtimes.flatMap((r) => r.mounts).join(', ')}; the control API is at /__mock.`);
+    throw new MockError(
+      404,
+      'not_found',
+      `No route ${req.method} ${req.path}. Providers are mounted at ${runtimes.flatMap((r) => r.mounts).join(', ')}; the control API is at /__mock.`,
+    );
   });
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const mockError = toMockError(error);
     logUnexposed(log, mockError);
     res.status(mockError.status).json({
-      error: { code: mockError.code, message: mockError.expose ? mockError.message : 'The mock server hit an unexpected error.' },
+      error: {
+        code: mockError.code,
+        message: mockError.expose ? mockError.message : 'The mock server hit an unexpected error.',
+      },
     });
   });
 
@@ -149,11 +161,15 @@ async function resolvePlugins(options: MockServerOptions): Promise<AnyPlugin[]> 
   if (options.providers) {
     const unknown = options.providers.filter((name) => !builtins.some((plugin) => plugin.name === name));
     if (unknown.length) {
-      throw new Error(`Unknown provider ${unknown.join(', ')}; built-in providers: ${builtins.map((plugin) => plugin.name).join(', ')}.`);
+      throw new Error(
+        `Unknown provider ${unknown.join(', ')}; built-in providers: ${builtins.map((plugin) => plugin.name).join(', ')}.`,
+      );
     }
     builtins = builtins.filter((plugin) => options.providers!.includes(plugin.name));
   }
-  const extra = await Promise.all((options.plugins ?? []).map((plugin) => (typeof plugin === 'string' ? loadPluginModule(plugin) : plugin)));
+  const extra = await Promise.all(
+    (options.plugins ?? []).map((plugin) => (typeof plugin === 'string' ? loadPluginModule(plugin) : plugin)),
+  );
   // A plugin passed explicitly replaces the built-in of the same name: that is how a built-in is served
   // with other options (`plugins: [createXPlugin({ ... })]`).
   const replaced = new Set(extra.map((plugin) => plugin.name));
@@ -167,7 +183,8 @@ function assertDistinct(runtimes: ProviderRuntime[]): void {
     if (names.has(runtime.name)) throw new Error(`Two plugins are named "${runtime.name}".`);
     names.add(runtime.name);
     for (const mount of runtime.mounts) {
-      if (mount === '/' || mount === '/__mock' || mount.startsWith('/__mock/')) throw new Error(`${runtime.name}: mount ${mount} is reserved.`);
+      if (mount === '/' || mount === '/__mock' || mount.startsWith('/__mock/'))
+        throw new Error(`${runtime.name}: mount ${mount} is reserved.`);
       const owner = mounts.get(mount);
       if (owner) throw new Error(`${runtime.name} and ${owner} both mount ${mount}.`);
       mounts.set(mount, runtime.name);

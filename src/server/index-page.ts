@@ -11,7 +11,6 @@ export interface IndexProvider {
   credentials: string[];
 }
 
-
 export function renderIndexPage(providers: IndexProvider[], recent: JournalEntry[]): string {
   const sections = providers
     .map(
@@ -23,7 +22,10 @@ export function renderIndexPage(providers: IndexProvider[], recent: JournalEntry
     <table>
       <tr><th>operation</th><th>request</th><th>answered by</th></tr>
       ${provider.operations
-        .map((op) => `<tr><td>${escapeHtml(op.operationId)}</td><td><code>${escapeHtml(op.method)} ${escapeHtml(op.path)}</code></td><td>${op.stateful ? 'stateful handler' : 'spec examples'}</td></tr>`)
+        .map(
+          (op) =>
+            `<tr><td>${escapeHtml(op.operationId)}</td><td><code>${escapeHtml(op.method)} ${escapeHtml(op.path)}</code></td><td>${op.stateful ? 'stateful handler' : 'spec examples'}</td></tr>`,
+        )
         .join('\n      ')}
     </table>
     ${provider.credentials.length ? `<ul>${provider.credentials.map((line) => `<li>${escapeHtml(line)}</li>`).join('')}</ul>` : ''}

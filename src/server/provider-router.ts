@@ -71,7 +71,8 @@ export function providerRouters(runtime: ProviderRuntime, deps: RouterDependenci
       return route;
     };
     for (const compiled of runtime.operations.values()) {
-      if (compiled.operation.mount === mount) routeFor(expressPath(compiled.operation.path)).operations.set(compiled.operation.method, compiled);
+      if (compiled.operation.mount === mount)
+        routeFor(expressPath(compiled.operation.path)).operations.set(compiled.operation.method, compiled);
     }
     for (const page of runtime.plugin.pages ?? []) {
       if (normaliseMount(page.mount) === mount) routeFor(page.path).pages.set(page.method, page);
@@ -96,9 +97,14 @@ export function providerRouters(runtime: ProviderRuntime, deps: RouterDependenci
         if (firstOperation) notesOf(res).operationId = firstOperation.operation.operationId;
         else if (firstPage) notesOf(res).page = firstPage.name;
         const allowed = [...route.operations.keys(), ...route.pages.keys()];
-        throw new MockError(405, 'method_not_allowed', `${req.method} is not allowed here; use ${allowed.join(', ')}.`, {
-          headers: { Allow: allowed.join(', ') },
-        });
+        throw new MockError(
+          405,
+          'method_not_allowed',
+          `${req.method} is not allowed here; use ${allowed.join(', ')}.`,
+          {
+            headers: { Allow: allowed.join(', ') },
+          },
+        );
       });
     }
     router.use((req) => {
@@ -107,11 +113,18 @@ export function providerRouters(runtime: ProviderRuntime, deps: RouterDependenci
     router.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
       const notes = notesOf(res);
       const compiled = notes.operationId ? runtime.operations.get(notes.operationId) : undefined;
-      sendError(runtime, deps, res, toMockError(error), {
-        ...(compiled ? { operation: operationInfo(runtime, compiled) } : {}),
-        ...(notes.page ? { page: notes.page } : {}),
-        query: queryObject(rawQuery(req)),
-      }, compiled);
+      sendError(
+        runtime,
+        deps,
+        res,
+        toMockError(error),
+        {
+          ...(compiled ? { operation: operationInfo(runtime, compiled) } : {}),
+          ...(notes.page ? { page: notes.page } : {}),
+          query: queryObject(rawQuery(req)),
+        },
+        compiled,
+      );
     });
     routers.set(mount, router);
   }
@@ -126,7 +139,11 @@ function sessionOf(req: Request, res: Response): string {
 }
 
 /** What a handler or page sees of the request. */
-function mockRequest(req: Request, headers: Record<string, string | undefined>, parts: Pick<MockRequest, 'params' | 'query' | 'body'>): MockRequest {
+function mockRequest(
+  req: Request,
+  headers: Record<string, string | undefined>,
+  parts: Pick<MockRequest, 'params' | 'query' | 'body'>,
+): MockRequest {
   return {
     method: req.method,
     path: req.path,
@@ -137,7 +154,13 @@ function mockRequest(req: Request, headers: Record<string, string | undefined>, 
   };
 }
 
-async function serveOperation(runtime: ProviderRuntime, compiled: CompiledOperation, deps: RouterDependencies, req: Request, res: Response): Promise<void> {
+async function serveOperation(
+  runtime: ProviderRuntime,
+  compiled: CompiledOperation,
+  deps: RouterDependencies,
+  req: Request,
+  res: Response,
+): Promise<void> {
   notesOf(res).operationId = compiled.operation.operationId;
   const sessionId = sessionOf(req, res);
 
@@ -158,7 +181,11 @@ async function serveOperation(runtime: ProviderRuntime, compiled: CompiledOperat
       await precheck({
         ...pluginContext(runtime, deps, sessionId),
         operation: operationInfo(runtime, compiled),
-        request: mockRequest(req, headers, { params: { ...req.params }, query: queryObject(query), body: parsed.value }),
+        request: mockRequest(req, headers, {
+          params: { ...req.params },
+          query: queryObject(query),
+          body: parsed.value,
+        }),
       });
     } catch (error) {
       if (error instanceof MockError) handlerErrors.add(error);
@@ -175,7 +202,11 @@ async function serveOperation(runtime: ProviderRuntime, compiled: CompiledOperat
       response = await compiled.handler({
         ...pluginContext(runtime, deps, sessionId),
         operation: operationInfo(runtime, compiled),
-        request: mockRequest(req, headers, { params: parameters.path, query: { ...queryObject(query), ...parameters.query }, body }),
+        request: mockRequest(req, headers, {
+          params: parameters.path,
+          query: { ...queryObject(query), ...parameters.query },
+          body,
+        }),
         fromSpec: (choice) => compiled.answers.answer(choice),
       });
     } catch (error) {
@@ -194,7 +225,13 @@ async function serveOperation(runtime: ProviderRuntime, compiled: CompiledOperat
   sendChecked(runtime, deps, res, compiled, response, { fromHandler: true });
 }
 
-async function servePage(runtime: ProviderRuntime, page: PageRoute, deps: RouterDependencies, req: Request, res: Response): Promise<void> {
+async function servePage(
+  runtime: ProviderRuntime,
+  page: PageRoute,
+  deps: RouterDependencies,
+  req: Request,
+  res: Response,
+): Promise<void> {
   notesOf(res).page = page.name;
   const sessionId = sessionOf(req, res);
   const response = await page.handler({
@@ -259,7 +296,12 @@ function sendChecked(
       if (issues.length) {
         const { operationId } = compiled.operation;
         const message = `The mock's ${operationId} ${response.status} response breaks the spec: ${describeIssues(issues)}`;
-        deps.log('error', 'mock response violates the spec', { provider: runtime.name, operationId, status: response.status, issues });
+        deps.log('error', 'mock response violates the spec', {
+          provider: runtime.name,
+          operationId,
+          status: response.status,
+          issues,
+        });
         notesOf(res).issues = issues;
         // Exposed on purpose: the developer must see which schema path the mock broke.
         const error = new MockError(500, 'mock_response_invalid', message, { details: issues, expose: true });
@@ -289,10 +331,16 @@ function sendError(
 
 /** The plugin's error shape; if its formatter itself fails, a plain JSON error rather than nothing. */
 export function safeFormat(runtime: ProviderRuntime, error: MockError, context: ErrorContext): MockResponse {
-  const exposed = error.expose ? error : new MockError(500, 'internal_error', 'The mock server hit an unexpected error.');
+  const exposed = error.expose
+    ? error
+    : new MockError(500, 'internal_error', 'The mock server hit an unexpected error.');
   try {
     return runtime.plugin.formatError(exposed, context);
   } catch {
-    return { status: exposed.status, contentType: 'application/json', body: { error: exposed.code, message: exposed.message } };
+    return {
+      status: exposed.status,
+      contentType: 'application/json',
+      body: { error: exposed.code, message: exposed.message },
+    };
   }
 }

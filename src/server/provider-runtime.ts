@@ -52,7 +52,9 @@ export class ProviderRuntime {
 
   static async create(plugin: AnyPlugin, seed: number): Promise<ProviderRuntime> {
     if (!/^[a-z0-9][a-z0-9-]*$/.test(plugin.name)) {
-      throw new Error(`Plugin name "${plugin.name}" must be lower-case letters, digits and dashes (it is part of URLs).`);
+      throw new Error(
+        `Plugin name "${plugin.name}" must be lower-case letters, digits and dashes (it is part of URLs).`,
+      );
     }
     if (RESERVED_NAMES.has(plugin.name)) {
       throw new Error(`Plugin name "${plugin.name}" is taken by the control API (/__mock/${plugin.name}).`);
@@ -61,26 +63,36 @@ export class ProviderRuntime {
     const mounts = new Set(plugin.mounts.map(normaliseMount));
     for (const operation of spec.operations) {
       if (!mounts.has(operation.mount)) {
-        throw new Error(`${plugin.name}: ${operation.operationId} is served at ${operation.mount} (from the spec's servers), which is not one of the plugin's mounts ${[...mounts].join(', ')}.`);
+        throw new Error(
+          `${plugin.name}: ${operation.operationId} is served at ${operation.mount} (from the spec's servers), which is not one of the plugin's mounts ${[...mounts].join(', ')}.`,
+        );
       }
     }
     for (const page of plugin.pages ?? []) {
-      if (!mounts.has(normaliseMount(page.mount))) throw new Error(`${plugin.name}: page "${page.name}" names mount ${page.mount}, which is not one of ${[...mounts].join(', ')}.`);
+      if (!mounts.has(normaliseMount(page.mount)))
+        throw new Error(
+          `${plugin.name}: page "${page.name}" names mount ${page.mount}, which is not one of ${[...mounts].join(', ')}.`,
+        );
     }
     const known = new Set(spec.operations.map((operation) => operation.operationId));
     for (const operationId of Object.keys(plugin.handlers ?? {})) {
-      if (!known.has(operationId)) throw new Error(`${plugin.name}: handler "${operationId}" matches no operationId in ${spec.file}.`);
+      if (!known.has(operationId))
+        throw new Error(`${plugin.name}: handler "${operationId}" matches no operationId in ${spec.file}.`);
     }
     const pageNames = new Set((plugin.pages ?? []).map((page) => page.name));
     for (const name of plugin.sensitive ?? []) {
-      if (!known.has(name) && !pageNames.has(name)) throw new Error(`${plugin.name}: sensitive "${name}" is neither an operationId in ${spec.file} nor a page.`);
+      if (!known.has(name) && !pageNames.has(name))
+        throw new Error(`${plugin.name}: sensitive "${name}" is neither an operationId in ${spec.file} nor a page.`);
     }
     for (const operationId of Object.keys(plugin.prechecks ?? {})) {
-      if (!known.has(operationId)) throw new Error(`${plugin.name}: precheck "${operationId}" matches no operationId in ${spec.file}.`);
+      if (!known.has(operationId))
+        throw new Error(`${plugin.name}: precheck "${operationId}" matches no operationId in ${spec.file}.`);
     }
     for (const operationId of plugin.staticOperations ?? []) {
-      if (!known.has(operationId)) throw new Error(`${plugin.name}: static operation "${operationId}" matches no operationId in ${spec.file}.`);
-      if (plugin.handlers?.[operationId]) throw new Error(`${plugin.name}: "${operationId}" has a handler and is also listed as static.`);
+      if (!known.has(operationId))
+        throw new Error(`${plugin.name}: static operation "${operationId}" matches no operationId in ${spec.file}.`);
+      if (plugin.handlers?.[operationId])
+        throw new Error(`${plugin.name}: "${operationId}" has a handler and is also listed as static.`);
     }
     const services = plugin.setup ? await plugin.setup() : undefined;
     return new ProviderRuntime(plugin, spec, services, seed);
@@ -104,7 +116,9 @@ export class ProviderRuntime {
   }
 
   /** Each operation, the base URL it is served under, and whether a stateful handler answers it. */
-  operationList(publicUrl: string): { operationId: string; method: string; path: string; baseUrl: string; stateful: boolean }[] {
+  operationList(
+    publicUrl: string,
+  ): { operationId: string; method: string; path: string; baseUrl: string; stateful: boolean }[] {
     const urlFor = urlBuilder(publicUrl);
     return [...this.operations.values()].map(({ operation, handler }) => ({
       operationId: operation.operationId,

@@ -36,7 +36,9 @@ export async function startMockServer(options: StartOptions = {}): Promise<Runni
     inFlight.add(res);
     res.on('close', () => inFlight.delete(res));
   });
-  server.on('clientError', (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket) => answerUnparsable(mock, error, socket));
+  server.on('clientError', (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket) =>
+    answerUnparsable(mock, error, socket),
+  );
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -70,7 +72,11 @@ export async function startMockServer(options: StartOptions = {}): Promise<Runni
  * header line, a head too large): answered in the error shape of the provider whose path the request
  * line names, instead of node's bare `400 Bad Request`, and the connection closed.
  */
-function answerUnparsable(mock: MockApp, error: NodeJS.ErrnoException & { rawPacket?: Buffer; reason?: string }, socket: Duplex): void {
+function answerUnparsable(
+  mock: MockApp,
+  error: NodeJS.ErrnoException & { rawPacket?: Buffer; reason?: string },
+  socket: Duplex,
+): void {
   if (!socket.writable || error.code === 'ECONNRESET') {
     socket.destroy();
     return;
@@ -81,9 +87,25 @@ function answerUnparsable(mock: MockApp, error: NodeJS.ErrnoException & { rawPac
   const reason = error.reason ?? error.message;
   const answer = mock.errorAnswer(
     path,
-    new MockError(tooLarge ? 431 : 400, 'invalid_request', tooLarge ? 'The request headers are larger than the mock accepts.' : `The request is not valid HTTP/1.1: ${reason}.`),
+    new MockError(
+      tooLarge ? 431 : 400,
+      'invalid_request',
+      tooLarge
+        ? 'The request headers are larger than the mock accepts.'
+        : `The request is not valid HTTP/1.1: ${reason}.`,
+    ),
   );
-  const body = answer.body === undefined ? '' : typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
-  const headers = { ...answer.headers, 'Content-Type': answer.contentType ?? 'application/json', 'Content-Length': String(Buffer.byteLength(body)), Connection: 'close' };
-  socket.end(`HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? ''}\r\n${Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('')}\r\n${body}`);
+  const body =
+    answer.body === undefined ? '' : typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
+  const headers = {
+    ...answer.headers,
+    'Content-Type': answer.contentType ?? 'application/json',
+    'Content-Length': String(Buffer.byteLength(body)),
+    Connection: 'close',
+  };
+  socket.end(
+    `HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? ''}\r\n${Object.entries(headers)
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join('')}\r\n${body}`,
+  );
 }

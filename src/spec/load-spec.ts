@@ -72,7 +72,9 @@ function indexOperations(document: OpenApiDocument, file: string): SpecOperation
       const operation = pathItem[method] as OperationObject | undefined;
       if (!operation) continue;
       if (!operation.operationId) {
-        throw new Error(`${file}: ${method.toUpperCase()} ${path} has no operationId; the harness keys handlers on it.`);
+        throw new Error(
+          `${file}: ${method.toUpperCase()} ${path} has no operationId; the harness keys handlers on it.`,
+        );
       }
       const servers = operation.servers ?? pathItem.servers ?? document.servers ?? [];
       operations.push({
@@ -94,7 +96,9 @@ function indexOperations(document: OpenApiDocument, file: string): SpecOperation
 function mockMountOf(servers: ServerObject[], where: string): string {
   const mock = servers.find((server) => server.url.startsWith(MOCK_SERVER_PREFIX));
   if (!mock) {
-    throw new Error(`${where}: no server entry starts with ${MOCK_SERVER_PREFIX}, so the mock cannot tell where to serve it.`);
+    throw new Error(
+      `${where}: no server entry starts with ${MOCK_SERVER_PREFIX}, so the mock cannot tell where to serve it.`,
+    );
   }
   const mount = new URL(mock.url).pathname.replace(/\/+$/, '');
   return mount === '' ? '/' : mount;

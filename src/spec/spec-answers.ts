@@ -42,7 +42,11 @@ export class SpecAnswers {
     const status = choice.status ?? this.defaultStatus();
     const response = declaredResponse(responses, status);
     if (!response) {
-      throw new MockError(400, 'unknown_preference', `${operationId} declares no ${status} response; it declares ${Object.keys(responses).join(', ')}.`);
+      throw new MockError(
+        400,
+        'unknown_preference',
+        `${operationId} declares no ${status} response; it declares ${Object.keys(responses).join(', ')}.`,
+      );
     }
     const headers: Record<string, string> = {};
     for (const [name, header] of Object.entries(response.headers ?? {})) {
@@ -51,7 +55,12 @@ export class SpecAnswers {
     }
     const [mediaType, media] = Object.entries(response.content ?? {})[0] ?? [];
     if (!mediaType || !media) {
-      if (choice.example) throw new MockError(400, 'unknown_preference', `${operationId} ${status} has no body, so no example "${choice.example}".`);
+      if (choice.example)
+        throw new MockError(
+          400,
+          'unknown_preference',
+          `${operationId} ${status} has no body, so no example "${choice.example}".`,
+        );
       return { status, headers };
     }
     return { status, headers, contentType: mediaType, body: this.#body(`${status} ${mediaType}`, media, choice) };
@@ -64,7 +73,11 @@ export class SpecAnswers {
       const example = Object.hasOwn(named, choice.example) ? named[choice.example] : undefined;
       if (!example) {
         const known = Object.keys(named);
-        throw new MockError(400, 'unknown_preference', `No example "${choice.example}" for ${this.operation.operationId} ${key}; ${known.length ? `examples: ${known.join(', ')}` : 'it has none'}.`);
+        throw new MockError(
+          400,
+          'unknown_preference',
+          `No example "${choice.example}" for ${this.operation.operationId} ${key}; ${known.length ? `examples: ${known.join(', ')}` : 'it has none'}.`,
+        );
       }
       return structuredClone(example.value);
     }
@@ -77,7 +90,12 @@ export class SpecAnswers {
 
   #headerValue(key: string, header: HeaderObject): string | undefined {
     const example = firstExample(header.examples ?? {}, header.example, header.schema);
-    const value = example !== undefined ? example : header.required ? this.#generate(`header ${key}`, header.schema ?? { type: 'string' }) : undefined;
+    const value =
+      example !== undefined
+        ? example
+        : header.required
+          ? this.#generate(`header ${key}`, header.schema ?? { type: 'string' })
+          : undefined;
     return value === undefined ? undefined : String(value);
   }
 

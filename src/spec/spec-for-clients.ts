@@ -14,7 +14,8 @@ export function specForClients(source: OpenApiDocument, publicUrl: string): Open
   for (const pathItem of Object.values(copy.paths ?? {})) {
     rewrite(pathItem.servers);
     for (const operation of Object.values(pathItem)) {
-      if (operation && typeof operation === 'object' && 'servers' in operation) rewrite((operation as { servers: unknown }).servers);
+      if (operation && typeof operation === 'object' && 'servers' in operation)
+        rewrite((operation as { servers: unknown }).servers);
     }
   }
   return copy;

@@ -47,7 +47,9 @@ export class MockClock implements Clock {
     }
     const offsetMs = this.#offsetMs + Math.round(seconds * 1000);
     if (this.source() + offsetMs > MAX_DATE_MS) {
-      throw new RangeError(`That would move the clock past ${new Date(MAX_DATE_MS).toISOString()}, the last date JavaScript can represent.`);
+      throw new RangeError(
+        `That would move the clock past ${new Date(MAX_DATE_MS).toISOString()}, the last date JavaScript can represent.`,
+      );
     }
     this.#offsetMs = offsetMs;
   }

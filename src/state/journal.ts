@@ -28,7 +28,9 @@ export class Journal {
   /** Newest first. */
   recent(filter: { session?: string; provider?: string; limit?: number } = {}): JournalEntry[] {
     const matches = this.#entries.filter(
-      (entry) => (!filter.session || entry.session === filter.session) && (!filter.provider || entry.provider === filter.provider),
+      (entry) =>
+        (!filter.session || entry.session === filter.session) &&
+        (!filter.provider || entry.provider === filter.provider),
     );
     return matches.slice(-(filter.limit ?? 100)).reverse();
   }

@@ -43,9 +43,14 @@ export class SessionRegistry {
     if (header === undefined || header === '') return DEFAULT_SESSION;
     const id = Array.isArray(header) ? header[0] : header;
     if (!id || !SESSION_ID.test(id)) {
-      throw new MockError(400, 'invalid_request', 'X-Mock-Session must be 1 to 128 characters of letters, digits and . _ ~ : -', {
-        details: [{ location: '/header/x-mock-session', message: 'must match ^[A-Za-z0-9._~:-]{1,128}$' }],
-      });
+      throw new MockError(
+        400,
+        'invalid_request',
+        'X-Mock-Session must be 1 to 128 characters of letters, digits and . _ ~ : -',
+        {
+          details: [{ location: '/header/x-mock-session', message: 'must match ^[A-Za-z0-9._~:-]{1,128}$' }],
+        },
+      );
     }
     return id;
   }

@@ -68,10 +68,15 @@ export function toIssues(errors: ErrorObject[] | null | undefined, prefix: strin
   return (errors ?? []).map((error) => {
     if (error.keyword === 'required') {
       // Located at the missing member itself: `/body/email is required`.
-      return { location: `${prefix}${error.instancePath}/${String(error.params.missingProperty)}`, message: 'is required', schemaPath: error.schemaPath };
+      return {
+        location: `${prefix}${error.instancePath}/${String(error.params.missingProperty)}`,
+        message: 'is required',
+        schemaPath: error.schemaPath,
+      };
     }
     let message = error.message ?? 'is invalid';
-    if (error.keyword === 'additionalProperties') message = `must not have property '${String(error.params.additionalProperty)}'`;
+    if (error.keyword === 'additionalProperties')
+      message = `must not have property '${String(error.params.additionalProperty)}'`;
     if (error.keyword === 'enum') message = `must be one of ${JSON.stringify(error.params.allowedValues)}`;
     if (error.keyword === 'const') message = `must be ${JSON.stringify(error.params.allowedValue)}`;
     return { location: `${prefix}${error.instancePath}`, message, schemaPath: error.schemaPath };

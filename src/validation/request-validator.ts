@@ -58,7 +58,8 @@ export class RequestValidator {
     const values: ValidParameters = { path: {}, query: {}, header: {} };
     for (const parameter of this.#declared) {
       const value = pick(parameter, raw);
-      if (value !== undefined) values[parameter.in === 'header' ? 'header' : parameter.in as 'path' | 'query'][parameter.name] = value;
+      if (value !== undefined)
+        values[parameter.in === 'header' ? 'header' : (parameter.in as 'path' | 'query')][parameter.name] = value;
     }
     if (!this.#parameters(values)) {
       throw invalid(toIssues(this.#parameters.errors, ''));
@@ -74,7 +75,9 @@ export class RequestValidator {
       Object.keys(requirement).every((name) => this.#present(name, headers, query)),
     );
     if (satisfied) return;
-    const schemes = requirements.flatMap((requirement) => Object.keys(requirement)).map((name) => this.securitySchemes[name]);
+    const schemes = requirements
+      .flatMap((requirement) => Object.keys(requirement))
+      .map((name) => this.securitySchemes[name]);
     const bearer = schemes.some((scheme) => scheme?.type === 'http' && scheme.scheme?.toLowerCase() === 'bearer');
     throw new MockError(401, 'unauthorized', 'The request carries no credentials; this operation requires them.', {
       headers: bearer ? { 'WWW-Authenticate': 'Bearer' } : {},

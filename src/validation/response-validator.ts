@@ -18,7 +18,10 @@ export interface ResponseToCheck {
 }
 
 /** The response object declared for a status: exact, then `4XX`-style range, then `default`. */
-export function declaredResponse(responses: Record<string, ResponseObject>, status: number): ResponseObject | undefined {
+export function declaredResponse(
+  responses: Record<string, ResponseObject>,
+  status: number,
+): ResponseObject | undefined {
   return responses[String(status)] ?? responses[`${String(status)[0]}XX`] ?? responses.default;
 }
 
@@ -40,9 +43,16 @@ export class ResponseValidator {
 
   check(response: ResponseToCheck): ValidationIssue[] {
     const { responses } = this.operation;
-    const statusKey = [String(response.status), `${String(response.status)[0]}XX`, 'default'].find((key) => responses[key]);
+    const statusKey = [String(response.status), `${String(response.status)[0]}XX`, 'default'].find(
+      (key) => responses[key],
+    );
     if (!statusKey) {
-      return [{ location: '/status', message: `${response.status} is not a status the spec declares for ${this.operation.operationId}` }];
+      return [
+        {
+          location: '/status',
+          message: `${response.status} is not a status the spec declares for ${this.operation.operationId}`,
+        },
+      ];
     }
     const declared = responses[statusKey]!;
     const issues: ValidationIssue[] = [];
@@ -54,7 +64,8 @@ export class ResponseValidator {
     }
     const mediaTypes = Object.keys(declared.content ?? {});
     if (response.body === undefined) {
-      if (mediaTypes.length) issues.push({ location: '/body', message: `is missing; the spec declares ${mediaTypes.join(', ')}` });
+      if (mediaTypes.length)
+        issues.push({ location: '/body', message: `is missing; the spec declares ${mediaTypes.join(', ')}` });
       return issues;
     }
     const actual = essence(response.contentType) ?? 'application/json';
@@ -62,12 +73,15 @@ export class ResponseValidator {
     if (!mediaType) {
       issues.push({
         location: '/content-type',
-        message: mediaTypes.length ? `${actual} is not declared (declared: ${mediaTypes.join(', ')})` : 'a body is sent but the spec declares none',
+        message: mediaTypes.length
+          ? `${actual} is not declared (declared: ${mediaTypes.join(', ')})`
+          : 'a body is sent but the spec declares none',
       });
       return issues;
     }
     const validate = this.#schemas.get(`${statusKey} ${mediaType}`);
-    const body = typeof response.body === 'string' && isJsonMediaType(actual) ? parseJsonOrText(response.body) : response.body;
+    const body =
+      typeof response.body === 'string' && isJsonMediaType(actual) ? parseJsonOrText(response.body) : response.body;
     if (validate && !validate(body)) issues.push(...toIssues(validate.errors, ''));
     return issues;
   }

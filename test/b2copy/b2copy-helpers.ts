@@ -1,6 +1,14 @@
 /** Shared pieces of the B2COPY tests: the paths, the default credentials, token helpers. */
 import { readFileSync } from 'node:fs';
-import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, importPKCS8, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import {
+  createLocalJWKSet,
+  decodeJwt,
+  decodeProtectedHeader,
+  importPKCS8,
+  jwtVerify,
+  SignJWT,
+  type JWTPayload,
+} from 'jose';
 import type { Test } from 'supertest';
 import { expect } from 'vitest';
 import type { mockApp } from '../helpers.ts';
@@ -21,8 +29,14 @@ export const AUTH_URL_REQUEST = { account_id: '77632289', secret_key: 'Password1
 /** The mock's issuer when no public URL is configured (createMockApp's default). */
 export const DEFAULT_ISSUER = 'http://localhost:4010/b2copy';
 
-export const DEV_PRIVATE_KEY_PEM = readFileSync(new URL('../../mocks/b2copy/dev-keys/external-crm-dev-key.private.pem', import.meta.url), 'utf8');
-export const DEV_PUBLIC_KEY_PEM = readFileSync(new URL('../../mocks/b2copy/dev-keys/external-crm-dev-key.public.pem', import.meta.url), 'utf8');
+export const DEV_PRIVATE_KEY_PEM = readFileSync(
+  new URL('../../mocks/b2copy/dev-keys/external-crm-dev-key.private.pem', import.meta.url),
+  'utf8',
+);
+export const DEV_PUBLIC_KEY_PEM = readFileSync(
+  new URL('../../mocks/b2copy/dev-keys/external-crm-dev-key.public.pem', import.meta.url),
+  'utf8',
+);
 const devKey = importPKCS8(DEV_PRIVATE_KEY_PEM, 'ES256');
 
 export const nowSeconds = () => Math.floor(Date.now() / 1000);
@@ -30,14 +44,27 @@ export const nowSeconds = () => Math.floor(Date.now() / 1000);
 /** Claims of a good external token for the default integration, admin and address. */
 export function externalClaims(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   const iat = nowSeconds();
-  const claims: Record<string, unknown> = { admin_id: 1, device_ip: '127.0.0.1', key_id: 'dev-key', iat, exp: iat + 300, ...overrides };
+  const claims: Record<string, unknown> = {
+    admin_id: 1,
+    device_ip: '127.0.0.1',
+    key_id: 'dev-key',
+    iat,
+    exp: iat + 300,
+    ...overrides,
+  };
   for (const [name, value] of Object.entries(claims)) if (value === undefined) delete claims[name];
   return claims;
 }
 
 /** An ES256 token signed with `key` (default: the dev key) and the given header extras. */
-export async function signExternal(claims: Record<string, unknown>, key?: CryptoKey | Uint8Array, header: Record<string, unknown> = {}): Promise<string> {
-  return new SignJWT(claims as JWTPayload).setProtectedHeader({ alg: 'ES256', typ: 'JWT', ...header } as never).sign(key ?? (await devKey));
+export async function signExternal(
+  claims: Record<string, unknown>,
+  key?: CryptoKey | Uint8Array,
+  header: Record<string, unknown> = {},
+): Promise<string> {
+  return new SignJWT(claims as JWTPayload)
+    .setProtectedHeader({ alg: 'ES256', typ: 'JWT', ...header } as never)
+    .sign(key ?? (await devKey));
 }
 
 /** The B2COPY error envelope, returning its first error item. */
@@ -52,9 +79,17 @@ export function expectB2CopyError(response: Awaited<Test>, status: number, code:
 }
 
 /** Verifies a token of the mock with the JWKS it serves, as a client would. */
-export async function verifyWithServedJwks(http: Http, token: string, options: { issuer?: string; currentDate?: Date } = {}) {
+export async function verifyWithServedJwks(
+  http: Http,
+  token: string,
+  options: { issuer?: string; currentDate?: Date } = {},
+) {
   const jwks = (await http.get(PATHS.jwks).expect(200)).body;
-  return jwtVerify(token, createLocalJWKSet(jwks), { algorithms: ['RS256'], issuer: options.issuer ?? DEFAULT_ISSUER, ...(options.currentDate ? { currentDate: options.currentDate } : {}) });
+  return jwtVerify(token, createLocalJWKSet(jwks), {
+    algorithms: ['RS256'],
+    issuer: options.issuer ?? DEFAULT_ISSUER,
+    ...(options.currentDate ? { currentDate: options.currentDate } : {}),
+  });
 }
 
 export const claimsOf = (token: string) => decodeJwt(token);
@@ -69,6 +104,9 @@ export async function advanceClock(http: Http, session: string, seconds: number)
 }
 
 /** The tokens the session has issued, from the mock's debugging route. */
-export async function issuedTokens(http: Http, session: string): Promise<{ jti: string; use: string; status: string; sub: string; familyId: string }[]> {
+export async function issuedTokens(
+  http: Http,
+  session: string,
+): Promise<{ jti: string; use: string; status: string; sub: string; familyId: string }[]> {
   return (await http.get(PATHS.tokens).set('X-Mock-Session', session).expect(200)).body;
 }

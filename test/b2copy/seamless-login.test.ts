@@ -13,7 +13,8 @@ beforeAll(async () => {
   ({ http } = await mockApp({ providers: ['b2copy'], publicUrl: 'http://crm-mock.test:4010' }));
 });
 
-const getAuthUrl = (session: string, body: object = AUTH_URL_REQUEST) => http.post(PATHS.getAuthUrl).set('X-Mock-Session', session).send(body);
+const getAuthUrl = (session: string, body: object = AUTH_URL_REQUEST) =>
+  http.post(PATHS.getAuthUrl).set('X-Mock-Session', session).send(body);
 const visit = (session: string, url: string) => http.get(new URL(url).pathname).set('X-Mock-Session', session);
 
 async function newLink(session: string, body?: object): Promise<string> {
@@ -23,7 +24,12 @@ async function newLink(session: string, body?: object): Promise<string> {
 describe('getAuthUrl', () => {
   it('answers the documented envelope with <Redirect URL setting>/<32 hex token>', async () => {
     const response = await getAuthUrl(newSession()).expect(200);
-    expect(response.body).toEqual({ status: 200, meta: { behaviours: [], status: 200 }, data: { url: expect.any(String) }, modules: [] });
+    expect(response.body).toEqual({
+      status: 200,
+      meta: { behaviours: [], status: 200 },
+      data: { url: expect.any(String) },
+      modules: [],
+    });
     expect(response.body.data.url).toMatch(/^http:\/\/crm-mock\.test:4010\/b2copy\/webui\/[0-9a-f]{32}$/);
   });
 
@@ -35,7 +41,11 @@ describe('getAuthUrl', () => {
       .set('Content-Type', 'application/x-www-form-urlencoded')
       .send('{\n  "account_id": "77632289",\n  "secret_key": "Password1234!",\n  "investment_platform_id": "1"\n}')
       .expect(200);
-    await getAuthUrl(session, { account_id: '77632289', secrete_key: 'Password1234!', investment_platform_id: '1' }).expect(200);
+    await getAuthUrl(session, {
+      account_id: '77632289',
+      secrete_key: 'Password1234!',
+      investment_platform_id: '1',
+    }).expect(200);
     await getAuthUrl(session, { ...AUTH_URL_REQUEST, secrete_key: 'Password1234!' }).expect(200);
   });
 
@@ -48,30 +58,84 @@ describe('getAuthUrl', () => {
   it('uses the Redirect URL setting as it is in the session', async () => {
     const session = newSession();
     await http.delete('/__mock/b2copy/settings/sideAuth').set('X-Mock-Session', session).expect(204);
-    await http.post('/__mock/b2copy/settings').set('X-Mock-Session', session).send({ name: 'sideAuth', secretKey: 'k', redirectUrl: 'https://my4.b2copy-demo.com/' }).expect(201);
-    expect(await newLink(session, { ...AUTH_URL_REQUEST, secret_key: 'k' })).toMatch(/^https:\/\/my4\.b2copy-demo\.com\/[0-9a-f]{32}$/);
+    await http
+      .post('/__mock/b2copy/settings')
+      .set('X-Mock-Session', session)
+      .send({ name: 'sideAuth', secretKey: 'k', redirectUrl: 'https://my4.b2copy-demo.com/' })
+      .expect(201);
+    expect(await newLink(session, { ...AUTH_URL_REQUEST, secret_key: 'k' })).toMatch(
+      /^https:\/\/my4\.b2copy-demo\.com\/[0-9a-f]{32}$/,
+    );
   });
 
   it.each([
-    ['a wrong secret key', { ...AUTH_URL_REQUEST, secret_key: 'Password1234' }, 401, 'invalid_secret_key', /secret key is invalid/, '/secret_key'],
-    ['a wrong secret key in the table spelling', { account_id: '77632289', secrete_key: 'nope', investment_platform_id: '1' }, 401, 'invalid_secret_key', /secret key is invalid/, '/secrete_key'],
-    ['both spellings, different values', { ...AUTH_URL_REQUEST, secrete_key: 'other' }, 400, 'secret_key_mismatch', /must be equal/, '/secrete_key'],
-    ['an unknown account', { ...AUTH_URL_REQUEST, account_id: '77632290' }, 404, 'account_not_found', /Account 77632290 was not found on investment platform 1/, '/account_id'],
-    ['the account on another investment platform', { ...AUTH_URL_REQUEST, investment_platform_id: '2' }, 404, 'account_not_found', /investment platform 2/, '/account_id'],
+    [
+      'a wrong secret key',
+      { ...AUTH_URL_REQUEST, secret_key: 'Password1234' },
+      401,
+      'invalid_secret_key',
+      /secret key is invalid/,
+      '/secret_key',
+    ],
+    [
+      'a wrong secret key in the table spelling',
+      { account_id: '77632289', secrete_key: 'nope', investment_platform_id: '1' },
+      401,
+      'invalid_secret_key',
+      /secret key is invalid/,
+      '/secrete_key',
+    ],
+    [
+      'both spellings, different values',
+      { ...AUTH_URL_REQUEST, secrete_key: 'other' },
+      400,
+      'secret_key_mismatch',
+      /must be equal/,
+      '/secrete_key',
+    ],
+    [
+      'an unknown account',
+      { ...AUTH_URL_REQUEST, account_id: '77632290' },
+      404,
+      'account_not_found',
+      /Account 77632290 was not found on investment platform 1/,
+      '/account_id',
+    ],
+    [
+      'the account on another investment platform',
+      { ...AUTH_URL_REQUEST, investment_platform_id: '2' },
+      404,
+      'account_not_found',
+      /investment platform 2/,
+      '/account_id',
+    ],
   ])('refuses %s', async (_title, body, status, code, message, field) => {
     const error = expectB2CopyError(await getAuthUrl(newSession(), body), status, code, message);
     expect(error.field).toBe(field);
   });
 
   it('checks the secret key before the account, so accounts cannot be probed without it', async () => {
-    expectB2CopyError(await getAuthUrl(newSession(), { ...AUTH_URL_REQUEST, account_id: '1', secret_key: 'guess' }), 401, 'invalid_secret_key');
+    expectB2CopyError(
+      await getAuthUrl(newSession(), { ...AUTH_URL_REQUEST, account_id: '1', secret_key: 'guess' }),
+      401,
+      'invalid_secret_key',
+    );
   });
 
   it('refuses every call while the Secret Key setting is empty (the docs warn it can be reset), whatever key is sent', async () => {
     const session = newSession();
     await http.delete('/__mock/b2copy/settings/sideAuth').set('X-Mock-Session', session).expect(204);
-    expectB2CopyError(await getAuthUrl(session), 403, 'secret_key_not_set', /Secret Key is not set in System > Settings/);
-    await http.post('/__mock/b2copy/settings').set('X-Mock-Session', session).send({ name: 'sideAuth', secretKey: '', redirectUrl: 'http://localhost:4010/b2copy/webui' }).expect(201);
+    expectB2CopyError(
+      await getAuthUrl(session),
+      403,
+      'secret_key_not_set',
+      /Secret Key is not set in System > Settings/,
+    );
+    await http
+      .post('/__mock/b2copy/settings')
+      .set('X-Mock-Session', session)
+      .send({ name: 'sideAuth', secretKey: '', redirectUrl: 'http://localhost:4010/b2copy/webui' })
+      .expect(201);
     expectB2CopyError(await getAuthUrl(session), 403, 'secret_key_not_set');
     // The body never gets an empty key past validation either.
     expectB2CopyError(await getAuthUrl(session, { ...AUTH_URL_REQUEST, secret_key: '' }), 400, 'invalid_request');
@@ -79,19 +143,35 @@ describe('getAuthUrl', () => {
 
   it('knows accounts added through the control API', async () => {
     const session = newSession();
-    await http.post('/__mock/b2copy/accounts').set('X-Mock-Session', session).send({ accountId: '500100', investmentPlatformId: '2' }).expect(201);
-    await getAuthUrl(session, { account_id: '500100', secret_key: 'Password1234!', investment_platform_id: '2' }).expect(200);
+    await http
+      .post('/__mock/b2copy/accounts')
+      .set('X-Mock-Session', session)
+      .send({ accountId: '500100', investmentPlatformId: '2' })
+      .expect(201);
+    await getAuthUrl(session, {
+      account_id: '500100',
+      secret_key: 'Password1234!',
+      investment_platform_id: '2',
+    }).expect(200);
   });
 });
 
 describe('GET /b2copy/webui/{token}', () => {
   it('scopes the cookie to the Web UI path of the public URL (prefix included) and marks it Secure behind https', async () => {
-    const { http: behindProxy } = await mockApp({ providers: ['b2copy'], publicUrl: 'https://crm-mock.test/tools/mock' });
+    const { http: behindProxy } = await mockApp({
+      providers: ['b2copy'],
+      publicUrl: 'https://crm-mock.test/tools/mock',
+    });
     const session = newSession();
-    const { url } = (await behindProxy.post(PATHS.getAuthUrl).set('X-Mock-Session', session).send(AUTH_URL_REQUEST).expect(200)).body.data;
+    const { url } = (
+      await behindProxy.post(PATHS.getAuthUrl).set('X-Mock-Session', session).send(AUTH_URL_REQUEST).expect(200)
+    ).body.data;
     expect(url).toMatch(/^https:\/\/crm-mock\.test\/tools\/mock\/b2copy\/webui\/[0-9a-f]{32}$/);
     // The proxy strips its prefix: the mock itself serves /b2copy/webui/{token}.
-    const landing = await behindProxy.get(`/b2copy/webui/${url.split('/').pop()}`).set('X-Mock-Session', session).expect(200);
+    const landing = await behindProxy
+      .get(`/b2copy/webui/${url.split('/').pop()}`)
+      .set('X-Mock-Session', session)
+      .expect(200);
     const [cookie] = landing.headers['set-cookie'] as unknown as string[];
     expect(cookie).toMatch(/; Path=\/tools\/mock\/b2copy\/webui;/);
     expect(cookie).toMatch(/; Secure$/);
@@ -124,7 +204,11 @@ describe('GET /b2copy/webui/{token}', () => {
 
   it('404 for an unknown token, a malformed one, and a token of another session', async () => {
     const session = newSession();
-    for (const path of ['/b2copy/webui/0123456789abcdef0123456789abcdef', '/b2copy/webui/not-a-token', '/b2copy/webui/%3Cscript%3E']) {
+    for (const path of [
+      '/b2copy/webui/0123456789abcdef0123456789abcdef',
+      '/b2copy/webui/not-a-token',
+      '/b2copy/webui/%3Cscript%3E',
+    ]) {
       const response = await http.get(path).set('X-Mock-Session', session);
       expect(response.status).toBe(404);
       expect(response.text).toMatch(/not known/);
@@ -151,7 +235,8 @@ describe('GET /b2copy/webui/{token}', () => {
   it('honours authUrlTtlSeconds', async () => {
     const { http: short } = await mockApp({ providers: [], plugins: [createB2CopyPlugin({ authUrlTtlSeconds: 10 })] });
     const session = newSession();
-    const url = (await short.post(PATHS.getAuthUrl).set('X-Mock-Session', session).send(AUTH_URL_REQUEST).expect(200)).body.data.url;
+    const url = (await short.post(PATHS.getAuthUrl).set('X-Mock-Session', session).send(AUTH_URL_REQUEST).expect(200))
+      .body.data.url;
     await short.post('/__mock/clock').set('X-Mock-Session', session).send({ advanceSeconds: 10 }).expect(200);
     expect((await short.get(new URL(url).pathname).set('X-Mock-Session', session)).status).toBe(410);
   });
@@ -167,7 +252,11 @@ describe('GET /b2copy/webui/{token}', () => {
   it('escapes what it writes into the page', async () => {
     const session = newSession();
     const accountId = '<img src=x onerror=alert(1)>"&\'';
-    await http.post('/__mock/b2copy/accounts').set('X-Mock-Session', session).send({ accountId, investmentPlatformId: '1' }).expect(201);
+    await http
+      .post('/__mock/b2copy/accounts')
+      .set('X-Mock-Session', session)
+      .send({ accountId, investmentPlatformId: '1' })
+      .expect(201);
     const page = await visit(session, await newLink(session, { ...AUTH_URL_REQUEST, account_id: accountId }));
     expect(page.status).toBe(200);
     expect(page.text).not.toContain('<img');
@@ -178,6 +267,8 @@ describe('GET /b2copy/webui/{token}', () => {
     const session = newSession();
     const url = await newLink(session);
     const responses = await Promise.all(Array.from({ length: 10 }, () => visit(session, url)));
-    expect(responses.map((response) => response.status).sort()).toEqual([200, 409, 409, 409, 409, 409, 409, 409, 409, 409]);
+    expect(responses.map((response) => response.status).sort()).toEqual([
+      200, 409, 409, 409, 409, 409, 409, 409, 409, 409,
+    ]);
   });
 });

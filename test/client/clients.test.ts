@@ -17,7 +17,10 @@ import { createB2CopyPlugin } from '../../mocks/b2copy/index.ts';
 import { startMockServer, type RunningMockServer } from '../../src/index.ts';
 import { newSession } from '../helpers.ts';
 
-const DEV_KEY = readFileSync(new URL('../../mocks/b2copy/dev-keys/external-crm-dev-key.private.pem', import.meta.url), 'utf8');
+const DEV_KEY = readFileSync(
+  new URL('../../mocks/b2copy/dev-keys/external-crm-dev-key.private.pem', import.meta.url),
+  'utf8',
+);
 let server: RunningMockServer;
 
 beforeAll(async () => {
@@ -61,33 +64,64 @@ describe('B2COPY client', () => {
     expect(next.accessToken.token).not.toBe(pair.accessToken.token);
     const error = await caught(b2copy.refresh(pair.refreshToken.token));
     expect(error).toBeInstanceOf(ProviderError);
-    expect(error).toMatchObject({ provider: 'b2copy', operationId: 'refreshToken', status: 401, body: { status: 401, errors: [{ code: 'refresh_token_reused' }] } });
+    expect(error).toMatchObject({
+      provider: 'b2copy',
+      operationId: 'refreshToken',
+      status: 401,
+      body: { status: 401, errors: [{ code: 'refresh_token_reused' }] },
+    });
     expect((error as Error).message).toMatch(/^b2copy refreshToken failed with 401: refresh_token was already used/);
   });
 
   it('a wrong password is a 401 ProviderError carrying B2COPY’s envelope', async () => {
     const b2copy = createB2CopyClient({ baseUrl: `${server.url}/b2copy`, fetch: sessionFetch().fetch });
-    expect(await caught(b2copy.signIn({ email: 'username@example.com', password: 'nope' }))).toMatchObject({ operationId: 'signIn', status: 401, body: { data: null } });
+    expect(await caught(b2copy.signIn({ email: 'username@example.com', password: 'nope' }))).toMatchObject({
+      operationId: 'signIn',
+      status: 401,
+      body: { data: null },
+    });
   });
 
   it('signs the external-CRM JWT with ES256 and exchanges it; a key the mock does not know is refused', async () => {
     const { fetch, sent } = sessionFetch();
     const b2copy = createB2CopyClient({ baseUrl: `${server.url}/b2copy`, fetch });
-    const pair = await b2copy.signInExternalCrm({ privateKeyPem: DEV_KEY, keyId: 'dev-key', adminId: 1, deviceIp: '127.0.0.1' });
-    expect(JSON.parse(Buffer.from(pair.accessToken.token.split('.')[1]!, 'base64url').toString())).toMatchObject({ sub: '1' });
+    const pair = await b2copy.signInExternalCrm({
+      privateKeyPem: DEV_KEY,
+      keyId: 'dev-key',
+      adminId: 1,
+      deviceIp: '127.0.0.1',
+    });
+    expect(JSON.parse(Buffer.from(pair.accessToken.token.split('.')[1]!, 'base64url').toString())).toMatchObject({
+      sub: '1',
+    });
     const token = ((await sent.at(-1)!.json()) as { external_token: string }).external_token;
     expect(JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString())).toMatchObject({ alg: 'ES256' });
-    expect(JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString())).toMatchObject({ admin_id: 1, device_ip: '127.0.0.1', key_id: 'dev-key', exp: expect.any(Number) });
-    expect(await caught(b2copy.signInExternalCrm({ privateKeyPem: DEV_KEY, keyId: 'unknown-key', adminId: 1, deviceIp: '127.0.0.1' }))).toMatchObject({ operationId: 'authExternalCrm', status: 401 });
+    expect(JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString())).toMatchObject({
+      admin_id: 1,
+      device_ip: '127.0.0.1',
+      key_id: 'dev-key',
+      exp: expect.any(Number),
+    });
+    expect(
+      await caught(
+        b2copy.signInExternalCrm({ privateKeyPem: DEV_KEY, keyId: 'unknown-key', adminId: 1, deviceIp: '127.0.0.1' }),
+      ),
+    ).toMatchObject({ operationId: 'authExternalCrm', status: 401 });
   });
 
   it('getAuthUrl returns the one-time Web UI URL; a wrong secret is a ProviderError', async () => {
     const { fetch, session } = sessionFetch();
     const b2copy = createB2CopyClient({ baseUrl: `${server.url}/b2copy`, fetch });
-    const { url } = await b2copy.getAuthUrl({ accountId: 77632289, secretKey: 'Password1234!', investmentPlatformId: 1 });
+    const { url } = await b2copy.getAuthUrl({
+      accountId: 77632289,
+      secretKey: 'Password1234!',
+      investmentPlatformId: 1,
+    });
     expect(url).toMatch(new RegExp(`^${server.url}/b2copy/webui/[0-9a-f]{32}$`));
     expect((await globalThis.fetch(url, { headers: { 'X-Mock-Session': session } })).status).toBe(200);
-    expect(await caught(b2copy.getAuthUrl({ accountId: 77632289, secretKey: 'wrong', investmentPlatformId: 1 }))).toMatchObject({ operationId: 'getAuthUrl', status: 401 });
+    expect(
+      await caught(b2copy.getAuthUrl({ accountId: 77632289, secretKey: 'wrong', investmentPlatformId: 1 })),
+    ).toMatchObject({ operationId: 'getAuthUrl', status: 401 });
   });
 
   it('the session keeps a token that is far from expiry and refreshes one that is close, once for concurrent callers', async () => {
@@ -96,7 +130,11 @@ describe('B2COPY client', () => {
     const pair = await signedInPair(b2copy);
     const refreshed: B2CopyTokenPair[] = [];
     let now = Date.parse(pair.accessToken.createdAt);
-    const session = b2copy.session(pair, { refreshBeforeSeconds: 60, now: () => now, onRefresh: (next) => refreshed.push(next) });
+    const session = b2copy.session(pair, {
+      refreshBeforeSeconds: 60,
+      now: () => now,
+      onRefresh: (next) => refreshed.push(next),
+    });
 
     expect(await session.accessToken()).toBe(pair.accessToken.token);
     now = Date.parse(pair.accessToken.expiresAt) - 30_000; // inside the 60 s margin
@@ -108,11 +146,17 @@ describe('B2COPY client', () => {
     expect(refreshed).toHaveLength(1);
     expect(session.tokens.accessToken.token).toBe(tokens[0]);
     // The new refresh token works: the session spent the old one exactly once.
-    await expect(b2copy.refresh(session.tokens.refreshToken.token)).resolves.toMatchObject({ accessToken: expect.any(Object) });
+    await expect(b2copy.refresh(session.tokens.refreshToken.token)).resolves.toMatchObject({
+      accessToken: expect.any(Object),
+    });
   });
 
   it('the session does not refresh a fresh token even when its lifetime is shorter than the margin', async () => {
-    const short = await startMockServer({ port: 0, providers: [], plugins: [createB2CopyPlugin({ accessTokenTtlSeconds: 60 })] });
+    const short = await startMockServer({
+      port: 0,
+      providers: [],
+      plugins: [createB2CopyPlugin({ accessTokenTtlSeconds: 60 })],
+    });
     try {
       const { fetch, sent } = sessionFetch();
       const b2copy = createB2CopyClient({ baseUrl: `${short.url}/b2copy`, fetch });
@@ -139,7 +183,9 @@ describe('B2COPY client', () => {
     });
     await expect(session.accessToken()).rejects.toThrow('disk full');
     expect(session.tokens.refreshToken.token).not.toBe(pair.refreshToken.token);
-    await expect(b2copy.refresh(session.tokens.refreshToken.token)).resolves.toMatchObject({ accessToken: expect.any(Object) });
+    await expect(b2copy.refresh(session.tokens.refreshToken.token)).resolves.toMatchObject({
+      accessToken: expect.any(Object),
+    });
   });
 
   it('a failed refresh surfaces to every waiting caller and the next call may retry', async () => {
@@ -156,15 +202,28 @@ describe('B2COPY client', () => {
 describe('Keeta client', () => {
   it('gets the merchant authorization URL; an unknown client is a 401 problem', async () => {
     const keeta = createKeetaClient({ baseUrl: `${server.url}/keeta`, fetch: sessionFetch().fetch });
-    const { merchantAuthorizationUrl } = await keeta.getAuthorizationUrl({ clientId: 'keeta-demo', redirectUri: 'https://crm.example/cb', state: 'a b&c' });
+    const { merchantAuthorizationUrl } = await keeta.getAuthorizationUrl({
+      clientId: 'keeta-demo',
+      redirectUri: 'https://crm.example/cb',
+      state: 'a b&c',
+    });
     const url = new URL(merchantAuthorizationUrl);
     expect(url.searchParams.get('appId')).toBe('2123830428');
     expect(url.searchParams.get('state')).toBe('a b&c');
-    expect(await caught(keeta.getAuthorizationUrl({ clientId: 'nope' }))).toMatchObject({ operationId: 'getAuthorizationUrl', status: 401, body: { status: 401, title: expect.any(String) } });
+    expect(await caught(keeta.getAuthorizationUrl({ clientId: 'nope' }))).toMatchObject({
+      operationId: 'getAuthorizationUrl',
+      status: 401,
+      body: { status: 401, title: expect.any(String) },
+    });
   });
 
   it('parseKeetaCallback types the redirect and refuses errors, missing parameters and a foreign state', () => {
-    expect(parseKeetaCallback('https://crm.example/cb?authId=A1&state=s&appId=2123830428&timestamp=1700000000000&keetaMerchantId=M9&code=C7', 's')).toEqual({
+    expect(
+      parseKeetaCallback(
+        'https://crm.example/cb?authId=A1&state=s&appId=2123830428&timestamp=1700000000000&keetaMerchantId=M9&code=C7',
+        's',
+      ),
+    ).toEqual({
       authId: 'A1',
       state: 's',
       appId: '2123830428',
@@ -173,19 +232,34 @@ describe('Keeta client', () => {
       code: 'C7',
     });
     // A link made without a state comes back with `state=` (as in the docs' example URL).
-    expect(parseKeetaCallback(new URL('https://crm.example/cb?authId=A1&state=&appId=2&timestamp=3'), undefined)).toEqual({ authId: 'A1', state: '', appId: '2', timestamp: '3' });
-    expect(() => parseKeetaCallback('https://crm.example/cb?authId=A1&appId=2', undefined)).toThrow(expect.objectContaining({ reason: 'missing_parameter', message: expect.stringMatching(/state, timestamp/) }));
-    expect(() => parseKeetaCallback('https://crm.example/cb?error=access_denied&error_description=no&state=s', 's')).toThrow(expect.objectContaining({ reason: 'access_denied' }));
-    expect(() => parseKeetaCallback('https://crm.example/cb?authId=A1&state=evil&appId=2&timestamp=3', 's')).toThrow(expect.objectContaining({ reason: 'state_mismatch' }));
-    expect(() => parseKeetaCallback('https://crm.example/cb?authId=A1&state=s&appId=2&timestamp=3', undefined)).toThrow(expect.objectContaining({ reason: 'state_mismatch' }));
+    expect(
+      parseKeetaCallback(new URL('https://crm.example/cb?authId=A1&state=&appId=2&timestamp=3'), undefined),
+    ).toEqual({ authId: 'A1', state: '', appId: '2', timestamp: '3' });
+    expect(() => parseKeetaCallback('https://crm.example/cb?authId=A1&appId=2', undefined)).toThrow(
+      expect.objectContaining({ reason: 'missing_parameter', message: expect.stringMatching(/state, timestamp/) }),
+    );
+    expect(() =>
+      parseKeetaCallback('https://crm.example/cb?error=access_denied&error_description=no&state=s', 's'),
+    ).toThrow(expect.objectContaining({ reason: 'access_denied' }));
+    expect(() => parseKeetaCallback('https://crm.example/cb?authId=A1&state=evil&appId=2&timestamp=3', 's')).toThrow(
+      expect.objectContaining({ reason: 'state_mismatch' }),
+    );
+    expect(() => parseKeetaCallback('https://crm.example/cb?authId=A1&state=s&appId=2&timestamp=3', undefined)).toThrow(
+      expect.objectContaining({ reason: 'state_mismatch' }),
+    );
     // A redirect URI that already carried `authId` must not shadow Keeta's.
-    expect(() => parseKeetaCallback('https://crm.example/cb?authId=planted&authId=A1&state=s&appId=2&timestamp=3', 's')).toThrow(expect.objectContaining({ reason: 'duplicate_parameter' }));
+    expect(() =>
+      parseKeetaCallback('https://crm.example/cb?authId=planted&authId=A1&state=s&appId=2&timestamp=3', 's'),
+    ).toThrow(expect.objectContaining({ reason: 'duplicate_parameter' }));
   });
 });
 
 describe('Just2Trade client', () => {
   async function demoClient(fetch: typeof globalThis.fetch) {
-    const clients = (await (await globalThis.fetch(`${server.url}/__mock/just2trade/clients`)).json()) as { clientId: string; clientSecret: string }[];
+    const clients = (await (await globalThis.fetch(`${server.url}/__mock/just2trade/clients`)).json()) as {
+      clientId: string;
+      clientSecret: string;
+    }[];
     const secret = clients.find((client) => client.clientId === 'crm-demo')!.clientSecret;
     return createJust2TradeClient({
       authBaseUrl: `${server.url}/just2trade/auth`,
@@ -201,27 +275,53 @@ describe('Just2Trade client', () => {
     const just2trade = await demoClient(sessionFetch().fetch);
     const url = new URL(just2trade.authorizeUrl({ state: 'x y' }));
     expect(`${url.origin}${url.pathname}`).toBe(`${server.url}/just2trade/auth/connect/authorize`);
-    expect(Object.fromEntries(url.searchParams)).toMatchObject({ response_type: 'code', client_id: 'crm-demo', redirect_uri: 'http://localhost:3000/callback', state: 'x y', client_secret: expect.any(String) });
+    expect(Object.fromEntries(url.searchParams)).toMatchObject({
+      response_type: 'code',
+      client_id: 'crm-demo',
+      redirect_uri: 'http://localhost:3000/callback',
+      state: 'x y',
+      client_secret: expect.any(String),
+    });
   });
 
   it('parseCallback returns the code and refuses an error, a missing code and a mismatched or absent state', async () => {
     const just2trade = await demoClient(sessionFetch().fetch);
-    expect(just2trade.parseCallback('http://localhost:3000/callback?code=abc&state=s1', 's1')).toEqual({ code: 'abc', state: 's1' });
-    expect(() => just2trade.parseCallback('http://localhost:3000/callback?code=abc&state=other', 's1')).toThrow(expect.objectContaining({ reason: 'state_mismatch' }));
-    expect(() => just2trade.parseCallback('http://localhost:3000/callback?code=abc', 's1')).toThrow(expect.objectContaining({ reason: 'state_mismatch' }));
-    expect(() => just2trade.parseCallback('http://localhost:3000/callback?state=s1', 's1')).toThrow(expect.objectContaining({ reason: 'missing_parameter' }));
-    expect(() => just2trade.parseCallback('http://localhost:3000/callback?error=access_denied&state=s1', 's1')).toThrow(expect.objectContaining({ reason: 'access_denied' }));
-    expect(() => just2trade.parseCallback('http://localhost:3000/callback?code=planted&code=abc&state=s1', 's1')).toThrow(expect.objectContaining({ reason: 'duplicate_parameter' }));
+    expect(just2trade.parseCallback('http://localhost:3000/callback?code=abc&state=s1', 's1')).toEqual({
+      code: 'abc',
+      state: 's1',
+    });
+    expect(() => just2trade.parseCallback('http://localhost:3000/callback?code=abc&state=other', 's1')).toThrow(
+      expect.objectContaining({ reason: 'state_mismatch' }),
+    );
+    expect(() => just2trade.parseCallback('http://localhost:3000/callback?code=abc', 's1')).toThrow(
+      expect.objectContaining({ reason: 'state_mismatch' }),
+    );
+    expect(() => just2trade.parseCallback('http://localhost:3000/callback?state=s1', 's1')).toThrow(
+      expect.objectContaining({ reason: 'missing_parameter' }),
+    );
+    expect(() => just2trade.parseCallback('http://localhost:3000/callback?error=access_denied&state=s1', 's1')).toThrow(
+      expect.objectContaining({ reason: 'access_denied' }),
+    );
+    expect(() =>
+      just2trade.parseCallback('http://localhost:3000/callback?code=planted&code=abc&state=s1', 's1'),
+    ).toThrow(expect.objectContaining({ reason: 'duplicate_parameter' }));
   });
 
   it('exchanges a code with a form-encoded request and reads the profile; errors are ProviderErrors', async () => {
     const { fetch, sent, session } = sessionFetch();
     const just2trade = await demoClient(fetch);
     // The user's part of the flow: the login form, as a browser would submit it.
-    const page = await globalThis.fetch(just2trade.authorizeUrl({ state: 'st' }), { headers: { 'X-Mock-Session': session } });
+    const page = await globalThis.fetch(just2trade.authorizeUrl({ state: 'st' }), {
+      headers: { 'X-Mock-Session': session },
+    });
     const html = await page.text();
-    const hidden = Object.fromEntries([...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map((match) => [match[1]!, match[2]!]));
-    const cookie = page.headers.getSetCookie().map((line) => line.split(';')[0]).join('; ');
+    const hidden = Object.fromEntries(
+      [...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map((match) => [match[1]!, match[2]!]),
+    );
+    const cookie = page.headers
+      .getSetCookie()
+      .map((line) => line.split(';')[0])
+      .join('; ');
     const action = /<form[^>]*action="([^"]*)"/.exec(html)?.[1]?.replace(/&amp;/g, '&') ?? '';
     const login = await globalThis.fetch(new URL(action, page.url), {
       method: 'POST',
@@ -234,11 +334,28 @@ describe('Just2Trade client', () => {
     const token = await just2trade.exchangeCode(code);
     const tokenRequest = sent.find((request) => request.url.endsWith('/connect/token'))!;
     expect(tokenRequest.headers.get('content-type')).toBe('application/x-www-form-urlencoded');
-    expect(Object.fromEntries(new URLSearchParams(await tokenRequest.text()))).toMatchObject({ grant_type: 'authorization_code', code, client_id: 'crm-demo', redirect_uri: 'http://localhost:3000/callback' });
+    expect(Object.fromEntries(new URLSearchParams(await tokenRequest.text()))).toMatchObject({
+      grant_type: 'authorization_code',
+      code,
+      client_id: 'crm-demo',
+      redirect_uri: 'http://localhost:3000/callback',
+    });
     expect(token).toMatchObject({ token_type: 'Bearer', expires_in: 86400, scope: 'email profile' });
-    expect(await just2trade.getProfile(token.access_token)).toMatchObject({ login: 'login', email: 'login@email.com', application: { status: 'process' } });
+    expect(await just2trade.getProfile(token.access_token)).toMatchObject({
+      login: 'login',
+      email: 'login@email.com',
+      application: { status: 'process' },
+    });
 
-    expect(await caught(just2trade.exchangeCode(code))).toMatchObject({ operationId: 'requestToken', status: 400, body: { error: 'invalid_grant' } });
-    expect(await caught(just2trade.getProfile(token.access_token))).toMatchObject({ operationId: 'getProfile', status: 401, body: { error: 'invalid_token' } });
+    expect(await caught(just2trade.exchangeCode(code))).toMatchObject({
+      operationId: 'requestToken',
+      status: 400,
+      body: { error: 'invalid_grant' },
+    });
+    expect(await caught(just2trade.getProfile(token.access_token))).toMatchObject({
+      operationId: 'getProfile',
+      status: 401,
+      body: { error: 'invalid_token' },
+    });
   });
 });

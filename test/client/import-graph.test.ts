@@ -25,7 +25,9 @@ async function bundledInputs(entry: string, platform: 'browser' | 'node' = 'brow
 
 /** The npm packages among bundled inputs (scope only for scoped ones). */
 function packagesOf(inputs: string[]): string[] {
-  const names = inputs.filter((path) => path.includes('node_modules/')).map((path) => path.split('node_modules/').pop()!.split('/')[0]!);
+  const names = inputs
+    .filter((path) => path.includes('node_modules/'))
+    .map((path) => path.split('node_modules/').pop()!.split('/')[0]!);
   return [...new Set(names)].sort();
 }
 

@@ -24,17 +24,34 @@ let compileOutput: string;
 beforeAll(async () => {
   project = mkdtempSync(join(tmpdir(), 'partnermock-consumer-'));
   // `npm pack` runs `prepare`, so this also proves the build from source works.
-  const { stdout } = await run(npm, ['pack', '--json', '--pack-destination', project], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
+  const { stdout } = await run(npm, ['pack', '--json', '--pack-destination', project], {
+    cwd: root,
+    maxBuffer: 16 * 1024 * 1024,
+  });
   const [packed] = JSON.parse(stdout.slice(stdout.indexOf('['))) as { filename: string; files: { path: string }[] }[];
   if (!packed) throw new Error('npm pack reported nothing');
   writeFileSync(
     join(project, 'package.json'),
-    JSON.stringify({ name: 'crm-consumer', private: true, type: 'module', dependencies: { partnermock: `file:./${packed.filename}` } }, null, 2),
+    JSON.stringify(
+      {
+        name: 'crm-consumer',
+        private: true,
+        type: 'module',
+        dependencies: { partnermock: `file:./${packed.filename}` },
+      },
+      null,
+      2,
+    ),
   );
   cpSync(join(root, 'test/client/consumer'), project, { recursive: true });
   // @types/node for the consumer's own Node code, from the same registry `npm ci` used.
-  await run(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', '@types/node@20'], { cwd: project, maxBuffer: 16 * 1024 * 1024 });
-  const compiled = await run(process.execPath, [tsc, '-p', project], { cwd: project }).catch((error: { stdout: string; stderr: string }) => error);
+  await run(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', '@types/node@20'], {
+    cwd: project,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const compiled = await run(process.execPath, [tsc, '-p', project], { cwd: project }).catch(
+    (error: { stdout: string; stderr: string }) => error,
+  );
   compileOutput = compiled.stdout + compiled.stderr;
 }, 240_000);
 
@@ -46,7 +63,11 @@ describe('the packed package', () => {
   it('holds the built entries and no sources, tests or dev keys outside dist', () => {
     const installed = join(project, 'node_modules/partnermock');
     expect(readdirSync(installed).sort()).toEqual(['README.md', 'dist', 'package.json']);
-    expect(readdirSync(join(installed, 'dist/openapi')).sort()).toEqual(['b2copy.yaml', 'just2trade.yaml', 'keeta.yaml']);
+    expect(readdirSync(join(installed, 'dist/openapi')).sort()).toEqual([
+      'b2copy.yaml',
+      'just2trade.yaml',
+      'keeta.yaml',
+    ]);
     expect(readdirSync(join(installed, 'dist/src/client'))).toEqual(expect.arrayContaining(['index.js', 'index.d.ts']));
   });
 

@@ -19,10 +19,14 @@ beforeAll(async () => {
   const plugins = await loadBuiltinPlugins();
   providers = await Promise.all(plugins.map(async (plugin) => ({ plugin, spec: await loadSpec(plugin.spec) })));
   // vitest collects the suites without running them; each scenario's name starts with what it covers.
-  const { stdout } = await promisify(execFile)(process.execPath, ['node_modules/vitest/vitest.mjs', 'list', '--config', 'vitest.contracts.config.ts', '--json'], {
-    cwd: root,
-    maxBuffer: 16 * 1024 * 1024,
-  });
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['node_modules/vitest/vitest.mjs', 'list', '--config', 'vitest.contracts.config.ts', '--json'],
+    {
+      cwd: root,
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  );
   const scenarios = JSON.parse(stdout) as { name: string; file: string }[];
   covered = new Map();
   for (const { name, file } of scenarios) {
@@ -44,7 +48,10 @@ describe('drift guards', () => {
       for (const { operationId } of spec.operations) {
         const handled = Boolean(plugin.handlers?.[operationId]);
         const declaredStatic = plugin.staticOperations?.includes(operationId) ?? false;
-        expect(handled || declaredStatic, `${plugin.name}.${operationId} has no handler and is not in staticOperations`).toBe(true);
+        expect(
+          handled || declaredStatic,
+          `${plugin.name}.${operationId} has no handler and is not in staticOperations`,
+        ).toBe(true);
       }
     }
   });
@@ -63,7 +70,8 @@ describe('drift guards', () => {
     for (const { plugin, spec } of providers) {
       for (const operation of spec.operations) {
         for (const status of Object.keys(operation.responses)) {
-          if (!covered.has(`${plugin.name} ${operation.operationId} ${status}`)) missing.push(`${plugin.name} ${operation.operationId} ${status}`);
+          if (!covered.has(`${plugin.name} ${operation.operationId} ${status}`))
+            missing.push(`${plugin.name} ${operation.operationId} ${status}`);
         }
       }
     }
@@ -71,7 +79,13 @@ describe('drift guards', () => {
   });
 
   it('every status a scenario claims to cover exists in the spec', () => {
-    const declared = new Set(providers.flatMap(({ plugin, spec }) => spec.operations.flatMap((operation) => Object.keys(operation.responses).map((status) => `${plugin.name} ${operation.operationId} ${status}`))));
+    const declared = new Set(
+      providers.flatMap(({ plugin, spec }) =>
+        spec.operations.flatMap((operation) =>
+          Object.keys(operation.responses).map((status) => `${plugin.name} ${operation.operationId} ${status}`),
+        ),
+      ),
+    );
     expect([...covered.keys()].filter((key) => !declared.has(key))).toEqual([]);
   });
 });

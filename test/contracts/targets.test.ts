@@ -24,15 +24,28 @@ function runContracts(env: Record<string, string>, args: string[] = []): Promise
   // Contract variables of the outer environment must not leak into the child.
   const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('PARTNERMOCK_')));
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'scripts/run-contracts.ts', ...args], { cwd: root, env: { ...base, CI: '', ...env }, maxBuffer: 32 * 1024 * 1024 }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number(error.code ?? 1) : 0, output: `${stdout}${stderr}` });
-    });
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'scripts/run-contracts.ts', ...args],
+      { cwd: root, env: { ...base, CI: '', ...env }, maxBuffer: 32 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? Number(error.code ?? 1) : 0, output: `${stdout}${stderr}` });
+      },
+    );
   });
 }
 
 async function startCli(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--port', '0', '--quiet'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  cleanups.push(() => new Promise((resolve) => (child.exitCode === null ? (child.once('exit', resolve), child.kill('SIGTERM')) : resolve(undefined))));
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--port', '0', '--quiet'], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  cleanups.push(
+    () =>
+      new Promise((resolve) =>
+        child.exitCode === null ? (child.once('exit', resolve), child.kill('SIGTERM')) : resolve(undefined),
+      ),
+  );
   const url = await new Promise<string>((resolve, reject) => {
     let seen = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -54,8 +67,15 @@ async function brokenHost(upstream: RunningMockServer): Promise<string> {
     }
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
-    const headers = Object.fromEntries(Object.entries(request.headers).filter(([name]) => !['host', 'content-length', 'connection'].includes(name))) as Record<string, string>;
-    const answer = await fetch(`${upstream.url}${request.url}`, { method: request.method!, headers, redirect: 'manual', ...(chunks.length ? { body: Buffer.concat(chunks) } : {}) });
+    const headers = Object.fromEntries(
+      Object.entries(request.headers).filter(([name]) => !['host', 'content-length', 'connection'].includes(name)),
+    ) as Record<string, string>;
+    const answer = await fetch(`${upstream.url}${request.url}`, {
+      method: request.method!,
+      headers,
+      redirect: 'manual',
+      ...(chunks.length ? { body: Buffer.concat(chunks) } : {}),
+    });
     let body = await answer.text();
     if (request.url === '/b2copy/api/v2/signin' && answer.status === 200) {
       const pair = JSON.parse(body) as { accessToken?: { token: unknown } };
@@ -103,12 +123,18 @@ describe('npm run contracts against servers in other processes', () => {
     cleanups.push(() => mock.close());
     const host = await brokenHost(mock);
     const { code, output } = await runContracts(
-      { PARTNERMOCK_B2COPY_URL: `${host}/b2copy`, PARTNERMOCK_B2COPY_EMAIL: 'username@example.com', PARTNERMOCK_B2COPY_PASSWORD: 'Secret123' },
+      {
+        PARTNERMOCK_B2COPY_URL: `${host}/b2copy`,
+        PARTNERMOCK_B2COPY_EMAIL: 'username@example.com',
+        PARTNERMOCK_B2COPY_PASSWORD: 'Secret123',
+      },
       ['contracts/b2copy.contract.ts'],
     );
     expect(code).not.toBe(0);
     expect(output).toContain(`b2copy — real host at ${host}`);
-    expect(output).toMatch(/signIn 200 \(POST \/b2copy\/api\/v2\/signin\) breaks the spec: \/accessToken\/token must be string/);
+    expect(output).toMatch(
+      /signIn 200 \(POST \/b2copy\/api\/v2\/signin\) breaks the spec: \/accessToken\/token must be string/,
+    );
     // What a real host cannot offer is skipped, with the reason.
     expect(output).toMatch(/skipped: .*two-factor user.* — mock only: registers a 2FA user/);
     expect(output).toMatch(/skipped: .*external CRM signs in.* — needs PARTNERMOCK_B2COPY_KEY_ID/);

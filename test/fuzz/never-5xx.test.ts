@@ -32,19 +32,29 @@ const contentTypes = fc.constantFrom(
 const bodies = fc.oneof(
   fc.jsonValue().map((value) => JSON.stringify(value)),
   fc.string({ maxLength: 200 }),
-  fc.dictionary(fc.string({ maxLength: 12 }), fc.string({ maxLength: 20 })).map((form) => new URLSearchParams(form).toString()),
+  fc
+    .dictionary(fc.string({ maxLength: 12 }), fc.string({ maxLength: 20 }))
+    .map((form) => new URLSearchParams(form).toString()),
   fc.constant(undefined),
 );
 
 const queries = fc.oneof(
-  fc.dictionary(fc.string({ maxLength: 12 }), fc.string({ maxLength: 30 })).map((query) => new URLSearchParams(query).toString()),
+  fc
+    .dictionary(fc.string({ maxLength: 12 }), fc.string({ maxLength: 30 }))
+    .map((query) => new URLSearchParams(query).toString()),
   fc.string({ maxLength: 60 }).map((raw) => raw.replace(/#/g, '')), // raw, possibly invalid percent-encoding
 );
 
 const headers = fc.record(
   {
-    authorization: fc.oneof(fc.string({ maxLength: 30 }), fc.string({ maxLength: 30 }).map((token) => `Bearer ${token}`)),
-    prefer: fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom('code=200', 'code=401', 'code=999', 'example=docs', 'dynamic=true', 'example=nope')),
+    authorization: fc.oneof(
+      fc.string({ maxLength: 30 }),
+      fc.string({ maxLength: 30 }).map((token) => `Bearer ${token}`),
+    ),
+    prefer: fc.oneof(
+      fc.string({ maxLength: 30 }),
+      fc.constantFrom('code=200', 'code=401', 'code=999', 'example=docs', 'dynamic=true', 'example=nope'),
+    ),
     'x-mock-session': fc.oneof(fc.string({ maxLength: 20 }), fc.constant('fuzz')),
     'content-encoding': fc.constantFrom('gzip', 'deflate', 'br', 'identity', 'foo'),
   },
@@ -55,7 +65,10 @@ const headers = fc.record(
 const NOT_FUZZED = new Set(['broken', 'emptyAnswer', 'crash', 'slow']);
 
 /** Path parameter values: plain, encoded, broken percent-encoding, traversal. */
-const pathValues = fc.oneof(fc.constantFrom('x', '%zz', '%2F..%2F', '..', '%00', 'a%20b'), fc.string({ maxLength: 20 }).map(encodeURIComponent));
+const pathValues = fc.oneof(
+  fc.constantFrom('x', '%zz', '%2F..%2F', '..', '%00', 'a%20b'),
+  fc.string({ maxLength: 20 }).map(encodeURIComponent),
+);
 
 /** What any answer with a body may be: JSON, problem details, HTML (error pages, login forms). */
 const ANSWER_TYPES = /^(application\/json|application\/problem\+json|text\/html)(;|$)/;
@@ -66,7 +79,9 @@ const sendable = (value: string) => /^[\x20-\x7e]*$/.test(value);
 describe('no input yields a 5xx', () => {
   it('holds for every operation of every provider', async () => {
     const operations = server.mock.providers
-      .flatMap((provider) => [...provider.operations.values()].map(({ operation }) => ({ provider: provider.name, ...operation })))
+      .flatMap((provider) =>
+        [...provider.operations.values()].map(({ operation }) => ({ provider: provider.name, ...operation })),
+      )
       .filter((operation) => !(operation.provider === 'notes' && NOT_FUZZED.has(operation.operationId)));
     expect(operations.length).toBeGreaterThanOrEqual(12);
 
@@ -74,22 +89,48 @@ describe('no input yields a 5xx', () => {
     // requests get past routing and into parsing, validation and answering; sometimes anything at all.
     const requests = fc.constantFrom(...operations).chain((operation) => {
       const declared = Object.keys(operation.requestBody?.content ?? {});
-      const fieldNames = declared.flatMap((mediaType) => Object.keys((operation.requestBody?.content[mediaType]?.schema?.properties as object) ?? {}));
-      const queryNames = operation.parameters.filter((parameter) => parameter.in === 'query').map((parameter) => parameter.name);
-      const names = (known: string[]) => (known.length ? fc.oneof(fc.constantFrom(...known), fc.string({ maxLength: 12 })) : fc.string({ maxLength: 12 }));
-      const hostile = fc.oneof(fc.string({ maxLength: 40 }), fc.jsonValue().map((value) => JSON.stringify(value)), fc.constantFrom('', '%zz', 'a\u0000b', 'x'.repeat(3000)));
+      const fieldNames = declared.flatMap((mediaType) =>
+        Object.keys((operation.requestBody?.content[mediaType]?.schema?.properties as object) ?? {}),
+      );
+      const queryNames = operation.parameters
+        .filter((parameter) => parameter.in === 'query')
+        .map((parameter) => parameter.name);
+      const names = (known: string[]) =>
+        known.length ? fc.oneof(fc.constantFrom(...known), fc.string({ maxLength: 12 })) : fc.string({ maxLength: 12 });
+      const hostile = fc.oneof(
+        fc.string({ maxLength: 40 }),
+        fc.jsonValue().map((value) => JSON.stringify(value)),
+        fc.constantFrom('', '%zz', 'a\u0000b', 'x'.repeat(3000)),
+      );
       const fields = fc.dictionary(names(fieldNames), fc.oneof(fc.jsonValue(), hostile), { maxKeys: 6 });
       return fc.record({
-        operation: fc.constant({ provider: operation.provider, operationId: operation.operationId, method: operation.method, mount: operation.mount, path: operation.path }),
-        method: fc.oneof({ weight: 5, arbitrary: fc.constant(operation.method) }, { weight: 1, arbitrary: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS') }),
-        contentType: declared.length ? fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...declared) }, { weight: 2, arbitrary: contentTypes }) : contentTypes,
+        operation: fc.constant({
+          provider: operation.provider,
+          operationId: operation.operationId,
+          method: operation.method,
+          mount: operation.mount,
+          path: operation.path,
+        }),
+        method: fc.oneof(
+          { weight: 5, arbitrary: fc.constant(operation.method) },
+          { weight: 1, arbitrary: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS') },
+        ),
+        contentType: declared.length
+          ? fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...declared) }, { weight: 2, arbitrary: contentTypes })
+          : contentTypes,
         body: fc.oneof(
           fields.map((value) => JSON.stringify(value)),
-          fields.map((value) => new URLSearchParams(Object.entries(value).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])).toString()),
+          fields.map((value) =>
+            new URLSearchParams(
+              Object.entries(value).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
+            ).toString(),
+          ),
           bodies,
         ),
         query: fc.oneof(
-          fc.dictionary(names(queryNames), hostile, { maxKeys: 5 }).map((query) => new URLSearchParams(query).toString()),
+          fc
+            .dictionary(names(queryNames), hostile, { maxKeys: 5 })
+            .map((query) => new URLSearchParams(query).toString()),
           queries,
         ),
         extra: headers,
@@ -97,18 +138,30 @@ describe('no input yields a 5xx', () => {
     });
 
     await fc.assert(
-      fc.asyncProperty(requests, pathValues, async ({ operation, method, contentType, body, query, extra }, pathValue) => {
-        const requestHeaders: Record<string, string> = {};
-        if (contentType !== undefined) requestHeaders['content-type'] = contentType;
-        for (const [name, value] of Object.entries(extra)) if (value !== undefined && sendable(value)) requestHeaders[name] = value;
-        const url = `${server.url}${operation.mount}${operation.path.replace(/\{[^}]+\}/g, pathValue)}?${query}`;
-        const hasBody = body !== undefined && method !== 'GET' && method !== 'HEAD';
-        const response = await fetch(url, { method, headers: requestHeaders, ...(hasBody ? { body } : {}), redirect: 'manual' });
-        const text = await response.text();
-        expect(response.status, `${method} ${url} ${JSON.stringify(requestHeaders)} ${body}\n${text}`).toBeLessThan(500);
-        expect(text).not.toMatch(/\n\s+at .+:\d+:\d+/);
-        if (text && method !== 'HEAD') expect(response.headers.get('content-type')).toMatch(ANSWER_TYPES);
-      }),
+      fc.asyncProperty(
+        requests,
+        pathValues,
+        async ({ operation, method, contentType, body, query, extra }, pathValue) => {
+          const requestHeaders: Record<string, string> = {};
+          if (contentType !== undefined) requestHeaders['content-type'] = contentType;
+          for (const [name, value] of Object.entries(extra))
+            if (value !== undefined && sendable(value)) requestHeaders[name] = value;
+          const url = `${server.url}${operation.mount}${operation.path.replace(/\{[^}]+\}/g, pathValue)}?${query}`;
+          const hasBody = body !== undefined && method !== 'GET' && method !== 'HEAD';
+          const response = await fetch(url, {
+            method,
+            headers: requestHeaders,
+            ...(hasBody ? { body } : {}),
+            redirect: 'manual',
+          });
+          const text = await response.text();
+          expect(response.status, `${method} ${url} ${JSON.stringify(requestHeaders)} ${body}\n${text}`).toBeLessThan(
+            500,
+          );
+          expect(text).not.toMatch(/\n\s+at .+:\d+:\d+/);
+          if (text && method !== 'HEAD') expect(response.headers.get('content-type')).toMatch(ANSWER_TYPES);
+        },
+      ),
       { numRuns: RUNS * operations.length },
     );
     expect((await fetch(`${server.url}/__mock/health`)).status).toBe(200);
@@ -116,23 +169,55 @@ describe('no input yields a 5xx', () => {
 
   it('holds for the control API', async () => {
     const paths = fc.oneof(
-      fc.constantFrom('/health', '/providers', '/openapi/b2copy.json', '/openapi/%zz.yaml', '/reset', '/clock', '/journal?limit=-5', '/b2copy/users', '/b2copy/users/%zz', '/keeta/authorizations', '/notes/stats', '/nope/x/y/z'),
+      fc.constantFrom(
+        '/health',
+        '/providers',
+        '/openapi/b2copy.json',
+        '/openapi/%zz.yaml',
+        '/reset',
+        '/clock',
+        '/journal?limit=-5',
+        '/b2copy/users',
+        '/b2copy/users/%zz',
+        '/keeta/authorizations',
+        '/notes/stats',
+        '/nope/x/y/z',
+      ),
       fc.string({ maxLength: 30 }).map((raw) => `/${encodeURIComponent(raw)}`),
     );
     const clockBodies = fc.oneof(
-      fc.record({ advanceSeconds: fc.oneof(fc.double(), fc.integer(), fc.constantFrom(1e308, -0, Number.MAX_SAFE_INTEGER)) }).map((value) => JSON.stringify(value)),
+      fc
+        .record({
+          advanceSeconds: fc.oneof(fc.double(), fc.integer(), fc.constantFrom(1e308, -0, Number.MAX_SAFE_INTEGER)),
+        })
+        .map((value) => JSON.stringify(value)),
       bodies,
     );
     await fc.assert(
-      fc.asyncProperty(paths, fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH'), contentTypes, clockBodies, headers, async (path, method, contentType, body, extra) => {
-        const requestHeaders: Record<string, string> = {};
-        if (contentType !== undefined) requestHeaders['content-type'] = contentType;
-        for (const [name, value] of Object.entries(extra)) if (value !== undefined && sendable(value)) requestHeaders[name] = value;
-        const hasBody = body !== undefined && method !== 'GET';
-        const response = await fetch(`${server.url}/__mock${path}`, { method, headers: requestHeaders, ...(hasBody ? { body } : {}) });
-        const text = await response.text();
-        expect(response.status, `${method} /__mock${path} ${JSON.stringify(requestHeaders)} ${body}\n${text}`).toBeLessThan(500);
-      }),
+      fc.asyncProperty(
+        paths,
+        fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH'),
+        contentTypes,
+        clockBodies,
+        headers,
+        async (path, method, contentType, body, extra) => {
+          const requestHeaders: Record<string, string> = {};
+          if (contentType !== undefined) requestHeaders['content-type'] = contentType;
+          for (const [name, value] of Object.entries(extra))
+            if (value !== undefined && sendable(value)) requestHeaders[name] = value;
+          const hasBody = body !== undefined && method !== 'GET';
+          const response = await fetch(`${server.url}/__mock${path}`, {
+            method,
+            headers: requestHeaders,
+            ...(hasBody ? { body } : {}),
+          });
+          const text = await response.text();
+          expect(
+            response.status,
+            `${method} /__mock${path} ${JSON.stringify(requestHeaders)} ${body}\n${text}`,
+          ).toBeLessThan(500);
+        },
+      ),
       { numRuns: RUNS * 4 },
     );
     expect((await fetch(`${server.url}/__mock/clock`)).status).toBe(200);

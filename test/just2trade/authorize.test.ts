@@ -19,8 +19,12 @@ describe('a valid authorize request', () => {
     const { page } = await flow.openLogin();
     expect(page.headers['content-type']).toMatch(/^text\/html/);
     expect(page.text).toMatch(/<form method="post" action="\/just2trade\/auth\/connect\/authorize\/login">/);
-    expect(page.text).toMatch(/<label for="login">Login<\/label>\s*<input id="login" name="login" type="text" autocomplete="username"[^>]* autofocus/);
-    expect(page.text).toMatch(/<label for="password">Password<\/label>\s*<input id="password" name="password" type="password" autocomplete="current-password"/);
+    expect(page.text).toMatch(
+      /<label for="login">Login<\/label>\s*<input id="login" name="login" type="text" autocomplete="username"[^>]* autofocus/,
+    );
+    expect(page.text).toMatch(
+      /<label for="password">Password<\/label>\s*<input id="password" name="password" type="password" autocomplete="current-password"/,
+    );
     expect(page.text).toContain('<strong>crm-demo</strong> is asking for access');
   });
 
@@ -38,7 +42,9 @@ describe('a valid authorize request', () => {
   it('sets the CSRF token as an HttpOnly, SameSite=Lax cookie scoped to the login path', async () => {
     const { page, pending, csrfToken } = await flow.openLogin();
     const [cookie] = ([] as string[]).concat(page.headers['set-cookie'] ?? []);
-    expect(cookie).toBe(`j2t_csrf_${pending}=${csrfToken}; Path=/just2trade/auth/connect/authorize/login; Max-Age=600; HttpOnly; SameSite=Lax`);
+    expect(cookie).toBe(
+      `j2t_csrf_${pending}=${csrfToken}; Path=/just2trade/auth/connect/authorize/login; Max-Age=600; HttpOnly; SameSite=Lax`,
+    );
   });
 
   it('is not cached, cannot be framed, and keeps its URL (with the client secret) out of Referer', async () => {
@@ -58,14 +64,23 @@ describe('a valid authorize request', () => {
   });
 
   it('ignores unknown parameters and scope (RFC 6749 §3.1)', async () => {
-    const page = await flow.authorize(await flow.authorizeQuery({ scope: 'openid admin', nonce: 'n', prompt: 'login' }));
+    const page = await flow.authorize(
+      await flow.authorizeQuery({ scope: 'openid admin', nonce: 'n', prompt: 'login' }),
+    );
     expect(page.status).toBe(200);
   });
 
   it('escapes what it shows: a client id with markup in it', async () => {
     const clientId = '<script>alert("x")</script>&';
     await flow.add('clients', { clientId, clientSecret: 's3cret', redirectUris: [REDIRECT_URI] });
-    const page = await flow.authorize(new URLSearchParams({ response_type: 'code', client_id: clientId, client_secret: 's3cret', redirect_uri: REDIRECT_URI }).toString());
+    const page = await flow.authorize(
+      new URLSearchParams({
+        response_type: 'code',
+        client_id: clientId,
+        client_secret: 's3cret',
+        redirect_uri: REDIRECT_URI,
+      }).toString(),
+    );
     expect(page.status).toBe(200);
     expect(page.text).not.toContain('<script>');
     expect(page.text).toContain('&#60;script&#62;alert(&#34;x&#34;)&#60;/script&#62;&#38;');
@@ -83,7 +98,11 @@ describe('an untrusted client or redirect URI gets an HTML error page, never a r
     ['a relative redirect_uri', { redirect_uri: '/callback' }, /redirect_uri/],
     ['an unregistered redirect_uri', { redirect_uri: 'https://evil.example/callback' }, /not registered/],
     ['wrong secret and a bad response_type', { client_secret: 'wrong', response_type: 'token' }, /invalid_client/],
-    ['unregistered redirect_uri and a bad response_type', { redirect_uri: 'https://evil.example/', response_type: 'token' }, /not registered/],
+    [
+      'unregistered redirect_uri and a bad response_type',
+      { redirect_uri: 'https://evil.example/', response_type: 'token' },
+      /not registered/,
+    ],
   ])('%s', async (_title, overrides, text) => {
     const response = await flow.authorize(await flow.authorizeQuery(overrides as Record<string, string | undefined>));
     expectErrorPage(response, 400, text);
@@ -124,7 +143,11 @@ describe('an untrusted client or redirect URI gets an HTML error page, never a r
   });
 
   it('a URI registered for another client', async () => {
-    await flow.add('clients', { clientId: 'other', clientSecret: 'other-secret', redirectUris: ['https://other.example/cb'] });
+    await flow.add('clients', {
+      clientId: 'other',
+      clientSecret: 'other-secret',
+      redirectUris: ['https://other.example/cb'],
+    });
     const response = await flow.authorize(await flow.authorizeQuery({ redirect_uri: 'https://other.example/cb' }));
     expectErrorPage(response, 400, /not registered/);
   });
@@ -162,23 +185,37 @@ describe('once client and redirect URI are verified, other errors go back by red
   });
 
   it('a missing response_type is not among them: the spec requires it, so request validation shows the error page', async () => {
-    expectErrorPage(await flow.authorize(await flow.authorizeQuery({ response_type: undefined, state: 's' })), 400, /response_type/);
+    expectErrorPage(
+      await flow.authorize(await flow.authorizeQuery({ response_type: undefined, state: 's' })),
+      400,
+      /response_type/,
+    );
   });
 
-  it('keeps a registered redirect URI\'s own query as registered', async () => {
+  it("keeps a registered redirect URI's own query as registered", async () => {
     const registered = 'https://crm.example/oauth/cb?tenant=a%20b&x=1';
     await flow.add('clients', { clientId: 'tenant-crm', clientSecret: 'tenant-secret', redirectUris: [registered] });
     const response = await flow.authorize(
-      new URLSearchParams({ response_type: 'none', client_id: 'tenant-crm', client_secret: 'tenant-secret', redirect_uri: registered, state: 'st' }).toString(),
+      new URLSearchParams({
+        response_type: 'none',
+        client_id: 'tenant-crm',
+        client_secret: 'tenant-secret',
+        redirect_uri: registered,
+        state: 'st',
+      }).toString(),
     );
     expect(response.status).toBe(302);
-    expect(response.headers.location).toBe(`${registered}&error=unsupported_response_type&error_description=Only+response_type%3Dcode+is+supported.&state=st`);
+    expect(response.headers.location).toBe(
+      `${registered}&error=unsupported_response_type&error_description=Only+response_type%3Dcode+is+supported.&state=st`,
+    );
   });
 });
 
 describe('HEAD', () => {
   it('is answered from the spec: no login form is started, no cookie set', async () => {
-    const response = await flow.http.head(`${AUTHORIZE}?${await flow.authorizeQuery()}`).set('X-Mock-Session', flow.session);
+    const response = await flow.http
+      .head(`${AUTHORIZE}?${await flow.authorizeQuery()}`)
+      .set('X-Mock-Session', flow.session);
     expect(response.status).toBe(200);
     expect(response.headers['set-cookie']).toBeUndefined();
   });

@@ -16,16 +16,27 @@ beforeAll(async () => {
 
 describe('the Just2Trade docs examples work verbatim against the default mock', () => {
   it('authorize → 302 Found with the code → token → profile', async () => {
-    const [client] = (await http.get('/__mock/just2trade/clients')).body as { clientId: string; clientSecret: string; redirectUris: string[] }[];
+    const [client] = (await http.get('/__mock/just2trade/clients')).body as {
+      clientId: string;
+      clientSecret: string;
+      redirectUris: string[];
+    }[];
 
     // curl -X GET 'https://auth.just2trade.com/connect/authorize?response_type=code&client_id={{your_client_id}}&client_secret={{your_client_secret}}&redirect_uri={{your_redirect_uri}}'
-    const page = await http.get(`/just2trade/auth/connect/authorize?response_type=code&client_id=${client!.clientId}&client_secret=${client!.clientSecret}&redirect_uri=${client!.redirectUris[0]}`);
+    const page = await http.get(
+      `/just2trade/auth/connect/authorize?response_type=code&client_id=${client!.clientId}&client_secret=${client!.clientSecret}&redirect_uri=${client!.redirectUris[0]}`,
+    );
     expect(page.status).toBe(200);
     expect(page.text).toMatch(/<form method="post"/);
 
     // "After successful authentication the user is redirected to redirect_uri with HTTP code 302 and the authorization code"
     const form = readForm(page);
-    const login = await http.post('/just2trade/auth/connect/authorize/login').set('Cookie', form.cookie).type('form').send({ pending: form.pending, csrf_token: form.csrfToken, login: 'login', password: 'password' }).redirects(0);
+    const login = await http
+      .post('/just2trade/auth/connect/authorize/login')
+      .set('Cookie', form.cookie)
+      .type('form')
+      .send({ pending: form.pending, csrf_token: form.csrfToken, login: 'login', password: 'password' })
+      .redirects(0);
     expect(login.status).toBe(302);
     expect(login.headers.location).toMatch(/^http:\/\/localhost:3000\/callback\?code=[^&]+$/);
     const code = new URL(login.headers.location!).searchParams.get('code')!;
@@ -37,7 +48,12 @@ describe('the Just2Trade docs examples work verbatim against the default mock', 
       .set('Content-Type', 'application/x-www-form-urlencoded')
       .send(`grant_type=authorization_code&code=${code}&client_id=${client!.clientId}`);
     expect(token.status).toBe(200);
-    expect(token.body).toEqual({ scope: 'email profile', token_type: 'Bearer', access_token: expect.any(String), expires_in: 86400 });
+    expect(token.body).toEqual({
+      scope: 'email profile',
+      token_type: 'Bearer',
+      access_token: expect.any(String),
+      expires_in: 86400,
+    });
 
     // curl -X GET 'https://api.just2trade.com/auth' — with the token "put to the Authorization header of every web request"
     const profile = await http.get('/just2trade/api/auth').set('Authorization', `Bearer ${token.body.access_token}`);

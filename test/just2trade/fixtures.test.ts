@@ -18,7 +18,13 @@ beforeEach(() => {
 describe('defaults', () => {
   it('client crm-demo with a generated secret and http://localhost:3000/callback; user login / password', async () => {
     const clients = (await app.http.get('/__mock/just2trade/clients').expect(200)).body;
-    expect(clients).toEqual([{ clientId: 'crm-demo', clientSecret: expect.stringMatching(/^[A-Za-z0-9]{32}$/), redirectUris: ['http://localhost:3000/callback'] }]);
+    expect(clients).toEqual([
+      {
+        clientId: 'crm-demo',
+        clientSecret: expect.stringMatching(/^[A-Za-z0-9]{32}$/),
+        redirectUris: ['http://localhost:3000/callback'],
+      },
+    ]);
     const users = (await app.http.get('/__mock/just2trade/users').expect(200)).body;
     expect(users).toEqual([
       {
@@ -44,9 +50,18 @@ describe('defaults', () => {
   });
 
   it('each session has its own fixtures: a client added in one is unknown in another', async () => {
-    await flow.add('clients', { clientId: 'mine', clientSecret: 'mine-secret', redirectUris: ['http://localhost:3000/callback'] });
+    await flow.add('clients', {
+      clientId: 'mine',
+      clientSecret: 'mine-secret',
+      redirectUris: ['http://localhost:3000/callback'],
+    });
     const other = app.flow();
-    const query = new URLSearchParams({ response_type: 'code', client_id: 'mine', client_secret: 'mine-secret', redirect_uri: 'http://localhost:3000/callback' });
+    const query = new URLSearchParams({
+      response_type: 'code',
+      client_id: 'mine',
+      client_secret: 'mine-secret',
+      redirect_uri: 'http://localhost:3000/callback',
+    });
     expect((await flow.authorize(query.toString())).status).toBe(200);
     expect((await other.authorize(query.toString())).status).toBe(400);
   });
@@ -54,7 +69,10 @@ describe('defaults', () => {
 
 describe('added items are checked', () => {
   it.each([
-    ['a redirect URI with a fragment (RFC 6749 §3.1.2)', { clientId: 'c', clientSecret: 's', redirectUris: ['https://crm.example/cb#x'] }],
+    [
+      'a redirect URI with a fragment (RFC 6749 §3.1.2)',
+      { clientId: 'c', clientSecret: 's', redirectUris: ['https://crm.example/cb#x'] },
+    ],
     ['a relative redirect URI', { clientId: 'c', clientSecret: 's', redirectUris: ['/cb'] }],
     ['no redirect URI', { clientId: 'c', clientSecret: 's', redirectUris: [] }],
   ])('clients: %s is refused', async (_title, item) => {
@@ -63,7 +81,10 @@ describe('added items are checked', () => {
   });
 
   it.each([
-    ['an empty account number', { login: 'u', password: 'p', email: 'u@example.com', accounts: [{ account_number: '', trade_platform: 'ETNA' }] }],
+    [
+      'an empty account number',
+      { login: 'u', password: 'p', email: 'u@example.com', accounts: [{ account_number: '', trade_platform: 'ETNA' }] },
+    ],
     ['an empty application status', { login: 'u', password: 'p', email: 'u@example.com', applicationStatus: '' }],
     ['an email that is not one', { login: 'u', password: 'p', email: 'nope' }],
   ])('users: %s is refused (its profile would break the spec)', async (_title, item) => {

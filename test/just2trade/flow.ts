@@ -52,8 +52,13 @@ export class Flow {
   /** The default client's secret, as `GET /__mock/just2trade/clients` shows it. */
   async secret(): Promise<string> {
     if (!this.#secret) {
-      const { body } = await this.http.get('/__mock/just2trade/clients').set('X-Mock-Session', this.session).expect(200);
-      this.#secret = (body as { clientId: string; clientSecret: string }[]).find((client) => client.clientId === CLIENT_ID)!.clientSecret;
+      const { body } = await this.http
+        .get('/__mock/just2trade/clients')
+        .set('X-Mock-Session', this.session)
+        .expect(200);
+      this.#secret = (body as { clientId: string; clientSecret: string }[]).find(
+        (client) => client.clientId === CLIENT_ID,
+      )!.clientSecret;
     }
     return this.#secret;
   }
@@ -83,7 +88,12 @@ export class Flow {
     return { ...readForm(page), page };
   }
 
-  submitLogin(form: Pick<LoginForm, 'pending' | 'csrfToken' | 'cookie'>, login = 'login', password = 'password', cookie = form.cookie) {
+  submitLogin(
+    form: Pick<LoginForm, 'pending' | 'csrfToken' | 'cookie'>,
+    login = 'login',
+    password = 'password',
+    cookie = form.cookie,
+  ) {
     const post = this.http.post(LOGIN).set('X-Mock-Session', this.session).redirects(0).type('form');
     if (cookie) post.set('Cookie', cookie);
     return post.send({ pending: form.pending, csrf_token: form.csrfToken, login, password });
@@ -118,12 +128,19 @@ export class Flow {
   }
 
   async advance(seconds: number): Promise<void> {
-    await this.http.post('/__mock/clock').set('X-Mock-Session', this.session).send({ advanceSeconds: seconds }).expect(200);
+    await this.http
+      .post('/__mock/clock')
+      .set('X-Mock-Session', this.session)
+      .send({ advanceSeconds: seconds })
+      .expect(200);
   }
 
   /** Adds a fixture item to this session (control API). */
   async add(collection: 'clients' | 'users', item: Record<string, unknown>): Promise<void> {
-    const response = await this.http.post(`/__mock/just2trade/${collection}`).set('X-Mock-Session', this.session).send(item);
+    const response = await this.http
+      .post(`/__mock/just2trade/${collection}`)
+      .set('X-Mock-Session', this.session)
+      .send(item);
     expect(response.status, response.text).toBe(201);
   }
 }

@@ -17,7 +17,11 @@ beforeAll(async () => {
 
 describe('the login page under arbitrary input', () => {
   it('never answers 5xx and never redirects without a genuine submission', async () => {
-    const value = fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom('', 'login', 'password', '%zz', 'a\u0000b'), fc.constant(undefined));
+    const value = fc.oneof(
+      fc.string({ maxLength: 40 }),
+      fc.constantFrom('', 'login', 'password', '%zz', 'a\u0000b'),
+      fc.constant(undefined),
+    );
     const fields = fc.record({
       pending: fc.oneof(value, fc.constant(form.pending)),
       csrf_token: fc.oneof(value, fc.constant(form.csrfToken)),
@@ -26,12 +30,24 @@ describe('the login page under arbitrary input', () => {
       password: value.filter((v) => v !== 'password'),
     });
     const bodies = fc.oneof(
-      fields.map((f) => ({ type: 'application/x-www-form-urlencoded', body: new URLSearchParams(Object.entries(f).filter(([, v]) => v !== undefined) as [string, string][]).toString() })),
+      fields.map((f) => ({
+        type: 'application/x-www-form-urlencoded',
+        body: new URLSearchParams(
+          Object.entries(f).filter(([, v]) => v !== undefined) as [string, string][],
+        ).toString(),
+      })),
       fields.map((f) => ({ type: 'application/json', body: JSON.stringify(f) })),
       fc.jsonValue().map((v) => ({ type: 'application/json', body: JSON.stringify(v) })),
-      fc.record({ type: fc.constantFrom('text/plain', 'application/json', 'application/x-www-form-urlencoded', ''), body: fc.string({ maxLength: 80 }) }),
+      fc.record({
+        type: fc.constantFrom('text/plain', 'application/json', 'application/x-www-form-urlencoded', ''),
+        body: fc.string({ maxLength: 80 }),
+      }),
     );
-    const cookies = fc.oneof(fc.constant(''), fc.constant(form.cookie), fc.string({ maxLength: 60 }).filter((c) => /^[\x20-\x7e]*$/.test(c)));
+    const cookies = fc.oneof(
+      fc.constant(''),
+      fc.constant(form.cookie),
+      fc.string({ maxLength: 60 }).filter((c) => /^[\x20-\x7e]*$/.test(c)),
+    );
 
     await fc.assert(
       fc.asyncProperty(bodies, cookies, async ({ type, body }, cookie) => {

@@ -63,7 +63,9 @@ describe.skipIf(skipWithoutChromium)('the login page in a browser', () => {
     // The login field has the focus, so a person can start typing at once.
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('login');
     // The page is styled (its inline style is allowed by the CSP nonce).
-    const background = await page.getByRole('button', { name: 'Sign in' }).evaluate((button) => getComputedStyle(button).backgroundColor);
+    const background = await page
+      .getByRole('button', { name: 'Sign in' })
+      .evaluate((button) => getComputedStyle(button).backgroundColor);
     expect(background).toBe('rgb(11, 92, 173)');
 
     await page.getByLabel('Login').fill('login');
@@ -81,7 +83,11 @@ describe.skipIf(skipWithoutChromium)('the login page in a browser', () => {
     const token = await fetch(`${mock.url}/just2trade/auth/connect/token`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code: landed.searchParams.get('code')!, client_id: CLIENT.clientId }),
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code: landed.searchParams.get('code')!,
+        client_id: CLIENT.clientId,
+      }),
     });
     expect(token.status).toBe(200);
     expect(refusals).toEqual([]);

@@ -44,7 +44,9 @@ describe('right credentials', () => {
     const form = await flow.openLogin();
     const response = await flow.submitLogin(form);
     const [cookie] = ([] as string[]).concat(response.headers['set-cookie'] ?? []);
-    expect(cookie).toMatch(new RegExp(`^j2t_csrf_${form.pending}=; Path=/just2trade/auth/connect/authorize/login; Max-Age=0`));
+    expect(cookie).toMatch(
+      new RegExp(`^j2t_csrf_${form.pending}=; Path=/just2trade/auth/connect/authorize/login; Max-Age=0`),
+    );
   });
 
   it('work for a user added through the control API', async () => {
@@ -113,7 +115,14 @@ describe('a form that cannot be trusted or is no longer valid gets an error page
     ['no CSRF cookie (a cross-site post)', (form: Form) => ({ ...form, cookie: '' })],
     ['a wrong form token', (form: Form) => ({ ...form, csrfToken: 'x'.repeat(43) })],
     ['a wrong cookie value', (form: Form) => ({ ...form, cookie: form.cookie.replace(/=.*/, `=${'y'.repeat(43)}`) })],
-    ['cookie and form agreeing on a value of the attacker\'s', (form: Form) => ({ ...form, csrfToken: 'z'.repeat(43), cookie: form.cookie.replace(/=.*/, `=${'z'.repeat(43)}`) })],
+    [
+      "cookie and form agreeing on a value of the attacker's",
+      (form: Form) => ({
+        ...form,
+        csrfToken: 'z'.repeat(43),
+        cookie: form.cookie.replace(/=.*/, `=${'z'.repeat(43)}`),
+      }),
+    ],
   ])('%s: 403, and the real form still works afterwards', async (_title, tamper) => {
     const form = await flow.openLogin();
     expectErrorPage(await flow.submitLogin(tamper(form)), 403, /could not be verified/);
@@ -123,7 +132,11 @@ describe('a form that cannot be trusted or is no longer valid gets an error page
   it('the CSRF cookie and token of another form', async () => {
     const first = await flow.openLogin();
     const second = await flow.openLogin();
-    const response = await flow.submitLogin({ pending: first.pending, csrfToken: second.csrfToken, cookie: second.cookie.replace(second.pending, first.pending) });
+    const response = await flow.submitLogin({
+      pending: first.pending,
+      csrfToken: second.csrfToken,
+      cookie: second.cookie.replace(second.pending, first.pending),
+    });
     expectErrorPage(response, 403, /could not be verified/);
   });
 
@@ -141,10 +154,15 @@ describe('a form that cannot be trusted or is no longer valid gets an error page
     ['no body', ''],
     ['a field sent twice', 'pending=a&pending=b&csrf_token=c&login=login&password=password'],
     ['a missing field', 'pending=a&csrf_token=c&login=login'],
-    ['JSON with a non-string field', JSON.stringify({ pending: 1, csrf_token: 'c', login: 'login', password: 'password' })],
+    [
+      'JSON with a non-string field',
+      JSON.stringify({ pending: 1, csrf_token: 'c', login: 'login', password: 'password' }),
+    ],
   ])('a malformed post: %s', async (_title, body) => {
     const post = flow.http.post(LOGIN).set('X-Mock-Session', flow.session).redirects(0);
-    const response = await (body.startsWith('{') ? post.set('Content-Type', 'application/json').send(body) : post.type('form').send(body));
+    const response = await (body.startsWith('{')
+      ? post.set('Content-Type', 'application/json').send(body)
+      : post.type('form').send(body));
     expectErrorPage(response, 400, /not sent as expected/);
   });
 
@@ -162,7 +180,11 @@ describe('a form that cannot be trusted or is no longer valid gets an error page
   });
 
   it('a body the mock cannot read is an HTML page too', async () => {
-    const response = await flow.http.post(LOGIN).set('X-Mock-Session', flow.session).set('Content-Type', 'application/json').send('{"pending":');
+    const response = await flow.http
+      .post(LOGIN)
+      .set('X-Mock-Session', flow.session)
+      .set('Content-Type', 'application/json')
+      .send('{"pending":');
     expectErrorPage(response, 400, /not valid JSON/);
   });
 });

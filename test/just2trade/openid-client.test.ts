@@ -49,8 +49,16 @@ async function userSignsIn(authorizationUrl: URL): Promise<URL> {
   const login = await fetch(new URL(action, authorizationUrl), {
     method: 'POST',
     redirect: 'manual',
-    headers: { Cookie: page.headers.getSetCookie()[0]!.split(';')[0]!, 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ pending: field('pending'), csrf_token: field('csrf_token'), login: 'login', password: 'password' }),
+    headers: {
+      Cookie: page.headers.getSetCookie()[0]!.split(';')[0]!,
+      'Content-Type': 'application/x-www-form-urlencoded',
+    },
+    body: new URLSearchParams({
+      pending: field('pending'),
+      csrf_token: field('csrf_token'),
+      login: 'login',
+      password: 'password',
+    }),
   });
   expect(login.status).toBe(302);
   return new URL(login.headers.get('location')!);
@@ -76,14 +84,26 @@ describe('openid-client completes the flow', () => {
     expect(tokens.expires_in).toBe(86400);
     expect(tokens.scope).toBe('email profile');
 
-    const profile = await client.fetchProtectedResource(config, tokens.access_token, new URL(`${server.url}/just2trade/api/auth`), 'GET');
+    const profile = await client.fetchProtectedResource(
+      config,
+      tokens.access_token,
+      new URL(`${server.url}/just2trade/api/auth`),
+      'GET',
+    );
     expect(profile.status).toBe(200);
-    expect(await profile.json()).toMatchObject({ login: 'login', accounts: [{ account_number: '12345678@vision' }, { account_number: '11111111@cor' }] });
+    expect(await profile.json()).toMatchObject({
+      login: 'login',
+      accounts: [{ account_number: '12345678@vision' }, { account_number: '11111111@cor' }],
+    });
 
     // The same callback URL a second time (a reload): the library sees the RFC 6749 error.
-    await expect(client.authorizationCodeGrant(config, callback, { expectedState: state })).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(client.authorizationCodeGrant(config, callback, { expectedState: state })).rejects.toMatchObject({
+      error: 'invalid_grant',
+    });
     // ...and the replay revoked the token the code gave (RFC 6749 §4.1.2).
-    const after = await fetch(`${server.url}/just2trade/api/auth`, { headers: { Authorization: `Bearer ${tokens.access_token}` } });
+    const after = await fetch(`${server.url}/just2trade/api/auth`, {
+      headers: { Authorization: `Bearer ${tokens.access_token}` },
+    });
     expect(after.status).toBe(401);
   });
 });

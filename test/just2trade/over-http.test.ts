@@ -15,7 +15,9 @@ afterAll(() => server.close());
 /** Everything a CRM and a browser do until the redirect back: returns the code. */
 async function signIn(session: string, state: string): Promise<string> {
   const headers = { 'X-Mock-Session': session };
-  const clients = (await (await fetch(`${server.url}/__mock/just2trade/clients`, { headers })).json()) as { clientSecret: string }[];
+  const clients = (await (await fetch(`${server.url}/__mock/just2trade/clients`, { headers })).json()) as {
+    clientSecret: string;
+  }[];
   const query = new URLSearchParams({
     response_type: 'code',
     client_id: 'crm-demo',
@@ -33,7 +35,12 @@ async function signIn(session: string, state: string): Promise<string> {
     method: 'POST',
     redirect: 'manual',
     headers: { ...headers, Cookie: cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ pending: field('pending'), csrf_token: field('csrf_token'), login: 'login', password: 'password' }),
+    body: new URLSearchParams({
+      pending: field('pending'),
+      csrf_token: field('csrf_token'),
+      login: 'login',
+      password: 'password',
+    }),
   });
   expect(login.status).toBe(302);
   const location = new URL(login.headers.get('location')!);
@@ -45,7 +52,11 @@ async function signIn(session: string, state: string): Promise<string> {
 function redeem(session: string, code: string) {
   return fetch(`${server.url}/just2trade/auth/connect/token`, {
     method: 'POST',
-    headers: { 'X-Mock-Session': session, Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded' },
+    headers: {
+      'X-Mock-Session': session,
+      Accept: 'application/json',
+      'Content-Type': 'application/x-www-form-urlencoded',
+    },
     body: `grant_type=authorization_code&code=${encodeURIComponent(code)}&client_id=crm-demo`,
   });
 }
@@ -58,7 +69,9 @@ describe('over HTTP', () => {
     expect(token.status).toBe(200);
     expect(token.headers.get('cache-control')).toBe('no-store');
     const body = (await token.json()) as { access_token: string };
-    const profile = await fetch(`${server.url}/just2trade/api/auth`, { headers: { 'X-Mock-Session': session, Authorization: `Bearer ${body.access_token}` } });
+    const profile = await fetch(`${server.url}/just2trade/api/auth`, {
+      headers: { 'X-Mock-Session': session, Authorization: `Bearer ${body.access_token}` },
+    });
     expect(profile.status).toBe(200);
     expect(await profile.json()).toMatchObject({ login: 'login', email: 'login@email.com' });
   });

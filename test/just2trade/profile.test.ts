@@ -21,7 +21,9 @@ function expectInvalidToken(response: Awaited<ReturnType<Flow['profile']>>, desc
   expect(response.status).toBe(401);
   expect(response.headers['content-type']).toMatch(/^application\/json/);
   expect(response.body).toEqual({ error: 'invalid_token', error_description: expect.stringMatching(description) });
-  expect(response.headers['www-authenticate']).toMatch(/^Bearer realm="just2trade", error="invalid_token", error_description="[^"]+"$/);
+  expect(response.headers['www-authenticate']).toMatch(
+    /^Bearer realm="just2trade", error="invalid_token", error_description="[^"]+"$/,
+  );
 }
 
 describe('a live token', () => {
@@ -45,14 +47,25 @@ describe('a live token', () => {
     expect((await flow.profile(await flow.token(), scheme)).status).toBe(200);
   });
 
-  it('of a user added through the control API without an id gets that user\'s profile with a stable id', async () => {
-    await flow.add('users', { login: 'ann', password: 'pw', email: 'ann@example.com', accounts: [{ account_number: '99@vision', trade_platform: 'ETNA' }] });
+  it("of a user added through the control API without an id gets that user's profile with a stable id", async () => {
+    await flow.add('users', {
+      login: 'ann',
+      password: 'pw',
+      email: 'ann@example.com',
+      accounts: [{ account_number: '99@vision', trade_platform: 'ETNA' }],
+    });
     const response = await flow.submitLogin(await flow.openLogin(), 'ann', 'pw');
     const code = new URL(response.headers.location!).searchParams.get('code')!;
     const token = (await flow.redeem(code)).body.access_token as string;
     const first = await flow.profile(token);
     expect(first.status, first.text).toBe(200);
-    expect(first.body).toMatchObject({ login: 'ann', email: 'ann@example.com', domestic: true, accounts: [{ account_number: '99@vision', trade_platform: 'ETNA' }], application: { status: 'process' } });
+    expect(first.body).toMatchObject({
+      login: 'ann',
+      email: 'ann@example.com',
+      domestic: true,
+      accounts: [{ account_number: '99@vision', trade_platform: 'ETNA' }],
+      application: { status: 'process' },
+    });
     expect(first.body.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     expect((await flow.profile(token)).body.id).toBe(first.body.id);
   });
@@ -92,7 +105,12 @@ describe('sliding expiry: each use renews the 24 h lifetime (documented)', () =>
 
 describe('no live token: 401 with WWW-Authenticate: Bearer (RFC 6750 §3)', () => {
   it('an unknown token', async () => {
-    expectInvalidToken(await flow.profile('MjAwOTg1OWUtZTUwMy00YzY4LWEyZWQtODU0N2NkZTJiNDdlfDIwMTcxMDA3MTkyNDQzfHRlc3R8U2VyZ2V5fE1pbmtvdg=='), /invalid/);
+    expectInvalidToken(
+      await flow.profile(
+        'MjAwOTg1OWUtZTUwMy00YzY4LWEyZWQtODU0N2NkZTJiNDdlfDIwMTcxMDA3MTkyNDQzfHRlc3R8U2VyZ2V5fE1pbmtvdg==',
+      ),
+      /invalid/,
+    );
   });
 
   it('a token of another session', async () => {
@@ -119,14 +137,20 @@ describe('no live token: 401 with WWW-Authenticate: Bearer (RFC 6750 §3)', () =
   });
 
   it('Basic instead of Bearer', async () => {
-    const response = await flow.http.get(PROFILE).set('X-Mock-Session', flow.session).set('Authorization', 'Basic Zm9vOmJhcg==');
+    const response = await flow.http
+      .get(PROFILE)
+      .set('X-Mock-Session', flow.session)
+      .set('Authorization', 'Basic Zm9vOmJhcg==');
     expect(response.status).toBe(401);
     expect(response.headers['www-authenticate']).toBe('Bearer realm="just2trade"');
   });
 
   it('the token in the query as well as the header: 400 invalid_request', async () => {
     const token = await flow.token();
-    const response = await flow.http.get(`${PROFILE}?access_token=${token}`).set('X-Mock-Session', flow.session).set('Authorization', `Bearer ${token}`);
+    const response = await flow.http
+      .get(`${PROFILE}?access_token=${token}`)
+      .set('X-Mock-Session', flow.session)
+      .set('Authorization', `Bearer ${token}`);
     expect(response.status).toBe(400);
     expect(response.body.error).toBe('invalid_request');
     expect(response.headers['www-authenticate']).toMatch(/error="invalid_request"/);

@@ -18,7 +18,7 @@ beforeEach(() => {
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 
 describe('a valid code', () => {
-  it('gets exactly the documented token shape, not cached, for the docs\' request as written', async () => {
+  it("gets exactly the documented token shape, not cached, for the docs' request as written", async () => {
     const code = await flow.code();
     const response = await flow.http
       .post(TOKEN)
@@ -30,7 +30,12 @@ describe('a valid code', () => {
     expect(response.headers['content-type']).toMatch(/^application\/json/);
     expect(response.headers['cache-control']).toBe('no-store');
     expect(Object.keys(response.body).sort()).toEqual(['access_token', 'expires_in', 'scope', 'token_type']);
-    expect(response.body).toEqual({ scope: 'email profile', token_type: 'Bearer', access_token: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/), expires_in: 86400 });
+    expect(response.body).toEqual({
+      scope: 'email profile',
+      token_type: 'Bearer',
+      access_token: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      expires_in: 86400,
+    });
   });
 
   it('gets a different opaque token each time', async () => {
@@ -38,7 +43,10 @@ describe('a valid code', () => {
   });
 
   it('accepts what standard libraries add: client_secret and the matching redirect_uri (client_secret_post)', async () => {
-    const response = await flow.redeem(await flow.code(), { client_secret: await flow.secret(), redirect_uri: REDIRECT_URI });
+    const response = await flow.redeem(await flow.code(), {
+      client_secret: await flow.secret(),
+      redirect_uri: REDIRECT_URI,
+    });
     expect(response.status).toBe(200);
   });
 
@@ -73,26 +81,40 @@ describe('a valid code', () => {
 
 describe('malformed requests', () => {
   it('JSON instead of a form: 415, RFC 6749 shape', async () => {
-    const response = await flow.http.post(TOKEN).set('X-Mock-Session', flow.session).send({ grant_type: 'authorization_code', code: 'c', client_id: CLIENT_ID });
+    const response = await flow.http
+      .post(TOKEN)
+      .set('X-Mock-Session', flow.session)
+      .send({ grant_type: 'authorization_code', code: 'c', client_id: CLIENT_ID });
     expectOAuthError(response, 415, 'invalid_request');
   });
 
   it('no code', async () => {
-    const response = await flow.http.post(TOKEN).set('X-Mock-Session', flow.session).type('form').send({ grant_type: 'authorization_code', client_id: CLIENT_ID });
+    const response = await flow.http
+      .post(TOKEN)
+      .set('X-Mock-Session', flow.session)
+      .type('form')
+      .send({ grant_type: 'authorization_code', client_id: CLIENT_ID });
     expectOAuthError(response, 400, 'invalid_request');
   });
 
   it('no client_id and no Basic credentials', async () => {
-    const response = await flow.http.post(TOKEN).set('X-Mock-Session', flow.session).type('form').send({ grant_type: 'authorization_code', code: await flow.code() });
+    const response = await flow.http
+      .post(TOKEN)
+      .set('X-Mock-Session', flow.session)
+      .type('form')
+      .send({ grant_type: 'authorization_code', code: await flow.code() });
     expectOAuthError(response, 400, 'invalid_request');
     expect(response.body.error_description).toMatch(/client_id/);
   });
 
-  it.each(['client_credentials', 'refresh_token', 'password', 'AUTHORIZATION_CODE'])('grant_type=%s: unsupported_grant_type', async (grantType) => {
-    const code = await flow.code();
-    expectOAuthError(await flow.redeem(code, { grant_type: grantType }), 400, 'unsupported_grant_type');
-    expect((await flow.redeem(code)).status).toBe(200); // the refused request used nothing up
-  });
+  it.each(['client_credentials', 'refresh_token', 'password', 'AUTHORIZATION_CODE'])(
+    'grant_type=%s: unsupported_grant_type',
+    async (grantType) => {
+      const code = await flow.code();
+      expectOAuthError(await flow.redeem(code, { grant_type: grantType }), 400, 'unsupported_grant_type');
+      expect((await flow.redeem(code)).status).toBe(200); // the refused request used nothing up
+    },
+  );
 });
 
 describe('client authentication', () => {
@@ -110,7 +132,12 @@ describe('client authentication', () => {
 
   it('a wrong secret over HTTP Basic: 401 invalid_client with WWW-Authenticate: Basic', async () => {
     const code = await flow.code();
-    const response = await flow.http.post(TOKEN).set('X-Mock-Session', flow.session).set('Authorization', basic(CLIENT_ID, 'wrong')).type('form').send({ grant_type: 'authorization_code', code });
+    const response = await flow.http
+      .post(TOKEN)
+      .set('X-Mock-Session', flow.session)
+      .set('Authorization', basic(CLIENT_ID, 'wrong'))
+      .type('form')
+      .send({ grant_type: 'authorization_code', code });
     expectOAuthError(response, 401, 'invalid_client');
     expect(response.headers['www-authenticate']).toBe('Basic realm="just2trade"');
   });
@@ -128,13 +155,21 @@ describe('client authentication', () => {
 
   it('Basic and client_secret together: invalid_request (one method per request, RFC 6749 §2.3)', async () => {
     const secret = await flow.secret();
-    const response = await flow.redeem(await flow.code(), { client_secret: secret }, { Authorization: basic(CLIENT_ID, secret) });
+    const response = await flow.redeem(
+      await flow.code(),
+      { client_secret: secret },
+      { Authorization: basic(CLIENT_ID, secret) },
+    );
     expectOAuthError(response, 400, 'invalid_request');
   });
 
   it('Basic for one client, client_id of another: invalid_request', async () => {
     await flow.add('clients', { clientId: 'other', clientSecret: 'other-secret', redirectUris: [REDIRECT_URI] });
-    const response = await flow.redeem(await flow.code(), { client_id: 'other' }, { Authorization: basic(CLIENT_ID, await flow.secret()) });
+    const response = await flow.redeem(
+      await flow.code(),
+      { client_id: 'other' },
+      { Authorization: basic(CLIENT_ID, await flow.secret()) },
+    );
     expectOAuthError(response, 400, 'invalid_request');
   });
 });
@@ -181,14 +216,22 @@ describe('the code', () => {
   it('is bound to its client: another client gets invalid_grant, and the code stays good for its own', async () => {
     await flow.add('clients', { clientId: 'other', clientSecret: 'other-secret', redirectUris: [REDIRECT_URI] });
     const code = await flow.code();
-    expectOAuthError(await flow.redeem(code, { client_id: 'other', client_secret: 'other-secret' }), 400, 'invalid_grant');
+    expectOAuthError(
+      await flow.redeem(code, { client_id: 'other', client_secret: 'other-secret' }),
+      400,
+      'invalid_grant',
+    );
     expectOAuthError(await flow.redeem(code, { client_id: 'other' }), 400, 'invalid_grant');
     expect((await flow.redeem(code)).status).toBe(200);
   });
 
   it('is bound to its redirect_uri when the token request sends one; a mismatch uses nothing up', async () => {
     const code = await flow.code();
-    for (const redirectUri of ['http://localhost:3000/callback/', 'http://localhost:3000/other', 'HTTP://localhost:3000/callback']) {
+    for (const redirectUri of [
+      'http://localhost:3000/callback/',
+      'http://localhost:3000/other',
+      'HTTP://localhost:3000/callback',
+    ]) {
       expectOAuthError(await flow.redeem(code, { redirect_uri: redirectUri }), 400, 'invalid_grant');
     }
     expect((await flow.redeem(code, { redirect_uri: REDIRECT_URI })).status).toBe(200);

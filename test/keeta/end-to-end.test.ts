@@ -35,7 +35,10 @@ afterAll(async () => {
 /** Runs the flow for an app and returns the query the callback server got. */
 async function authorizeOverHttp(session: string, clientId: string, state: string): Promise<URL> {
   const headers = { 'X-Mock-Session': session };
-  const api = await fetch(`${mock.url}/keeta/oauth/authorization/url?${new URLSearchParams({ clientId, redirectUri: callbackUrl, state })}`, { headers });
+  const api = await fetch(
+    `${mock.url}/keeta/oauth/authorization/url?${new URLSearchParams({ clientId, redirectUri: callbackUrl, state })}`,
+    { headers },
+  );
   expect(api.status).toBe(200);
   const { merchantAuthorizationUrl } = (await api.json()) as { merchantAuthorizationUrl: string };
   expect(merchantAuthorizationUrl.startsWith(`${mock.url}/keeta/m/web/openapi/authorize?`)).toBe(true);
@@ -75,7 +78,9 @@ describe('end to end over HTTP', () => {
     expect(parameters).toMatchObject({ state: 'e2e a b&c=d/é', appId: '2123830428' });
     expectSpecCallback(mock.mock, parameters);
 
-    const listed = (await (await fetch(`${mock.url}/__mock/keeta/authorizations`, { headers: { 'X-Mock-Session': session } })).json()) as { authId: string }[];
+    const listed = (await (
+      await fetch(`${mock.url}/__mock/keeta/authorizations`, { headers: { 'X-Mock-Session': session } })
+    ).json()) as { authId: string }[];
     expect(listed.map((authorization) => authorization.authId)).toEqual([parameters.authId]);
   });
 
@@ -93,8 +98,16 @@ describe('end to end over HTTP', () => {
     expect(parameters).toMatchObject({ state: 'shop-1', appId: SHOP_APP.appId });
     expectSpecCallback(mock.mock, parameters);
 
-    const listed = (await (await fetch(`${mock.url}/__mock/keeta/authorizations`, { headers: { 'X-Mock-Session': session } })).json()) as Record<string, unknown>[];
-    expect(listed).toEqual([expect.objectContaining({ authId: parameters.authId, code: parameters.code, merchantId: parameters.keetaMerchantId })]);
+    const listed = (await (
+      await fetch(`${mock.url}/__mock/keeta/authorizations`, { headers: { 'X-Mock-Session': session } })
+    ).json()) as Record<string, unknown>[];
+    expect(listed).toEqual([
+      expect.objectContaining({
+        authId: parameters.authId,
+        code: parameters.code,
+        merchantId: parameters.keetaMerchantId,
+      }),
+    ]);
   });
 
   it('in the default session, as a real browser without X-Mock-Session sees it', async () => {
@@ -103,7 +116,12 @@ describe('end to end over HTTP', () => {
     const page = await fetch(merchantAuthorizationUrl);
     const form = parseForm(await page.text(), page.headers.getSetCookie());
     const body = new URLSearchParams({ ...form.hidden, merchantId: form.merchants[0]!.value, decision: 'authorize' });
-    const done = await fetch(form.action, { method: 'POST', redirect: 'manual', headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: form.cookie }, body });
+    const done = await fetch(form.action, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: form.cookie },
+      body,
+    });
     expect(done.status).toBe(200);
     const authId = /<dd id="authId">([^<]+)<\/dd>/.exec(await done.text())![1];
     const listed = (await (await fetch(`${mock.url}/__mock/keeta/authorizations`)).json()) as { authId: string }[];

@@ -16,7 +16,7 @@ beforeAll(async () => {
 });
 
 describe('the merchant authorization URL', () => {
-  it('is the docs\' example URL, on the mock, for the docs\' request (clientId only)', async () => {
+  it("is the docs' example URL, on the mock, for the docs' request (clientId only)", async () => {
     const response = await http.get(`${URL_PATH}?clientId=keeta-demo`).set('X-Mock-Session', newSession());
     expect(response.status).toBe(200);
     expect(response.headers['content-type']).toMatch(/^application\/json/);
@@ -26,13 +26,27 @@ describe('the merchant authorization URL', () => {
     expect(DOCS_URL_EXAMPLE).toContain('scope=all/#/app-activation'); // the docs' form, reproduced exactly
   });
 
-  it('carries redirectUri and state, encoded, in the docs\' parameter order', async () => {
+  it("carries redirectUri and state, encoded, in the docs' parameter order", async () => {
     const session = newSession();
-    const link = await linkFor(http, session, { clientId: 'keeta-demo', redirectUri: 'https://crm.example.com/cb?x=1&y=2', state: 'a b&c=d/é' });
+    const link = await linkFor(http, session, {
+      clientId: 'keeta-demo',
+      redirectUri: 'https://crm.example.com/cb?x=1&y=2',
+      state: 'a b&c=d/é',
+    });
     const url = new URL(link);
     expect(url.origin + url.pathname).toBe('http://localhost:4010/keeta/m/web/openapi/authorize');
     expect(url.hash).toBe('#/app-activation');
-    expect([...url.searchParams.keys()]).toEqual(['locale', 'region', 'cityId', 'risk_cost_id', 'responseType', 'appId', 'redirectUri', 'state', 'scope']);
+    expect([...url.searchParams.keys()]).toEqual([
+      'locale',
+      'region',
+      'cityId',
+      'risk_cost_id',
+      'responseType',
+      'appId',
+      'redirectUri',
+      'state',
+      'scope',
+    ]);
     expect(Object.fromEntries(url.searchParams)).toEqual({
       locale: 'en',
       region: 'BR',
@@ -52,20 +66,36 @@ describe('the merchant authorization URL', () => {
     const url = new URL(await linkFor(http, session, { clientId: SHOP_APP.clientId }));
     expect(url.searchParams.get('responseType')).toBe('shop_level_authorization_code');
     expect(url.searchParams.get('appId')).toBe(SHOP_APP.appId);
-    expect([url.searchParams.get('region'), url.searchParams.get('cityId'), url.searchParams.get('locale')]).toEqual(['HK', '810000', 'zh-HK']);
+    expect([url.searchParams.get('region'), url.searchParams.get('cityId'), url.searchParams.get('locale')]).toEqual([
+      'HK',
+      '810000',
+      'zh-HK',
+    ]);
   });
 
   it('fills an app added without region, city and locale with the defaults', async () => {
     const session = newSession();
     await addApp(http, session, { clientId: 'bare', appId: '1', mode: 'client_credentials' });
     const url = new URL(await linkFor(http, session, { clientId: 'bare' }));
-    expect(url.search).toBe('?locale=en&region=BR&cityId=110200008&risk_cost_id=&responseType=client_credentials&appId=1&redirectUri=&state=&scope=all/');
+    expect(url.search).toBe(
+      '?locale=en&region=BR&cityId=110200008&risk_cost_id=&responseType=client_credentials&appId=1&redirectUri=&state=&scope=all/',
+    );
   });
 
   it('builds the link from the configured public URL, never from Host', async () => {
-    const { http: other } = await mockApp({ providers: ['keeta'], publicUrl: 'https://mock.example.org/base', log: () => {} });
-    const response = await other.get(URL_PATH).set('Host', 'evil.example').set('X-Forwarded-Host', 'evil.example').query({ clientId: 'keeta-demo' });
-    expect(response.body.merchantAuthorizationUrl).toMatch(/^https:\/\/mock\.example\.org\/base\/keeta\/m\/web\/openapi\/authorize\?/);
+    const { http: other } = await mockApp({
+      providers: ['keeta'],
+      publicUrl: 'https://mock.example.org/base',
+      log: () => {},
+    });
+    const response = await other
+      .get(URL_PATH)
+      .set('Host', 'evil.example')
+      .set('X-Forwarded-Host', 'evil.example')
+      .query({ clientId: 'keeta-demo' });
+    expect(response.body.merchantAuthorizationUrl).toMatch(
+      /^https:\/\/mock\.example\.org\/base\/keeta\/m\/web\/openapi\/authorize\?/,
+    );
   });
 });
 
@@ -74,10 +104,14 @@ describe('refusals', () => {
     const response = await http.get(URL_PATH).set('X-Mock-Session', newSession());
     expect(response.status).toBe(400);
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(response.body).toMatchObject({ title: 'Bad Request', status: 400, errors: [{ pointer: '/clientId', detail: 'is required' }] });
+    expect(response.body).toMatchObject({
+      title: 'Bad Request',
+      status: 400,
+      errors: [{ pointer: '/clientId', detail: 'is required' }],
+    });
   });
 
-  it('an unknown clientId: the docs\' 401 problem {title, status}', async () => {
+  it("an unknown clientId: the docs' 401 problem {title, status}", async () => {
     const response = await http.get(URL_PATH).set('X-Mock-Session', newSession()).query({ clientId: 'nobody' });
     expect(response.status).toBe(401);
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
@@ -92,28 +126,102 @@ describe('refusals', () => {
   it('a clientId known only in another session is unknown here', async () => {
     const mine = newSession();
     await addApp(http, mine, SHOP_APP);
-    expect((await http.get(URL_PATH).set('X-Mock-Session', mine).query({ clientId: SHOP_APP.clientId })).status).toBe(200);
-    expect((await http.get(URL_PATH).set('X-Mock-Session', newSession()).query({ clientId: SHOP_APP.clientId })).status).toBe(401);
+    expect((await http.get(URL_PATH).set('X-Mock-Session', mine).query({ clientId: SHOP_APP.clientId })).status).toBe(
+      200,
+    );
+    expect(
+      (await http.get(URL_PATH).set('X-Mock-Session', newSession()).query({ clientId: SHOP_APP.clientId })).status,
+    ).toBe(401);
   });
 
   const refused: [string, { clientId: string; redirectUri: string; detail: RegExp }][] = [
-    ['javascript:', { clientId: 'keeta-demo', redirectUri: 'javascript:alert(1)', detail: /redirectUri must match pattern/ }],
-    ['data:', { clientId: 'keeta-demo', redirectUri: 'data:text/html,<script>alert(1)</script>', detail: /redirectUri must match pattern/ }],
+    [
+      'javascript:',
+      { clientId: 'keeta-demo', redirectUri: 'javascript:alert(1)', detail: /redirectUri must match pattern/ },
+    ],
+    [
+      'data:',
+      {
+        clientId: 'keeta-demo',
+        redirectUri: 'data:text/html,<script>alert(1)</script>',
+        detail: /redirectUri must match pattern/,
+      },
+    ],
     ['relative', { clientId: 'keeta-demo', redirectUri: '/keeta/callback', detail: /redirectUri must match pattern/ }],
-    ['scheme-relative', { clientId: 'keeta-demo', redirectUri: '//crm.example.com/cb', detail: /redirectUri must match pattern/ }],
+    [
+      'scheme-relative',
+      { clientId: 'keeta-demo', redirectUri: '//crm.example.com/cb', detail: /redirectUri must match pattern/ },
+    ],
     ['malformed http://', { clientId: 'keeta-demo', redirectUri: 'http://', detail: /not a valid absolute URL/ }],
-    ['malformed IPv6 host', { clientId: 'keeta-demo', redirectUri: 'https://[::1/cb', detail: /redirectUri must match format "uri"/ }],
-    ['upper-case scheme', { clientId: 'keeta-demo', redirectUri: 'HTTPS://crm.example.com/cb', detail: /redirectUri must match pattern/ }],
+    [
+      'malformed IPv6 host',
+      { clientId: 'keeta-demo', redirectUri: 'https://[::1/cb', detail: /redirectUri must match format "uri"/ },
+    ],
+    [
+      'upper-case scheme',
+      { clientId: 'keeta-demo', redirectUri: 'HTTPS://crm.example.com/cb', detail: /redirectUri must match pattern/ },
+    ],
     ['with a fragment', { clientId: 'keeta-demo', redirectUri: 'https://crm.example.com/cb#frag', detail: /fragment/ }],
-    ['with a tab inside', { clientId: 'keeta-demo', redirectUri: 'https://crm.exa\tmple.com/cb', detail: /redirectUri must match format "uri"/ }],
-    ['unregistered, for a locked app', { clientId: LOCKED_APP.clientId, redirectUri: 'https://other.example.com/cb', detail: /not registered/ }],
-    ['a registered URI plus a suffix', { clientId: LOCKED_APP.clientId, redirectUri: 'https://crm.example.com/keeta/callback/../evil', detail: /not registered/ }],
-    ['a registered URI plus a query', { clientId: LOCKED_APP.clientId, redirectUri: 'https://crm.example.com/keeta/callback?next=https://evil.example', detail: /not registered/ }],
-    ['a prefix of a registered URI', { clientId: LOCKED_APP.clientId, redirectUri: 'https://crm.example.com/keeta', detail: /not registered/ }],
-    ['a registered URI on another host suffix', { clientId: LOCKED_APP.clientId, redirectUri: 'https://crm.example.com.evil.example/keeta/callback', detail: /not registered/ }],
-    ['a registered URI with userinfo', { clientId: LOCKED_APP.clientId, redirectUri: 'https://crm.example.com@evil.example/keeta/callback', detail: /not registered/ }],
-    ['a registered URI in other case', { clientId: LOCKED_APP.clientId, redirectUri: 'https://CRM.example.com/keeta/callback', detail: /not registered/ }],
-    ['a registered URI re-encoded', { clientId: LOCKED_APP.clientId, redirectUri: 'http://127.0.0.1:8080/cb?tenant=a+b', detail: /not registered/ }],
+    [
+      'with a tab inside',
+      {
+        clientId: 'keeta-demo',
+        redirectUri: 'https://crm.exa\tmple.com/cb',
+        detail: /redirectUri must match format "uri"/,
+      },
+    ],
+    [
+      'unregistered, for a locked app',
+      { clientId: LOCKED_APP.clientId, redirectUri: 'https://other.example.com/cb', detail: /not registered/ },
+    ],
+    [
+      'a registered URI plus a suffix',
+      {
+        clientId: LOCKED_APP.clientId,
+        redirectUri: 'https://crm.example.com/keeta/callback/../evil',
+        detail: /not registered/,
+      },
+    ],
+    [
+      'a registered URI plus a query',
+      {
+        clientId: LOCKED_APP.clientId,
+        redirectUri: 'https://crm.example.com/keeta/callback?next=https://evil.example',
+        detail: /not registered/,
+      },
+    ],
+    [
+      'a prefix of a registered URI',
+      { clientId: LOCKED_APP.clientId, redirectUri: 'https://crm.example.com/keeta', detail: /not registered/ },
+    ],
+    [
+      'a registered URI on another host suffix',
+      {
+        clientId: LOCKED_APP.clientId,
+        redirectUri: 'https://crm.example.com.evil.example/keeta/callback',
+        detail: /not registered/,
+      },
+    ],
+    [
+      'a registered URI with userinfo',
+      {
+        clientId: LOCKED_APP.clientId,
+        redirectUri: 'https://crm.example.com@evil.example/keeta/callback',
+        detail: /not registered/,
+      },
+    ],
+    [
+      'a registered URI in other case',
+      {
+        clientId: LOCKED_APP.clientId,
+        redirectUri: 'https://CRM.example.com/keeta/callback',
+        detail: /not registered/,
+      },
+    ],
+    [
+      'a registered URI re-encoded',
+      { clientId: LOCKED_APP.clientId, redirectUri: 'http://127.0.0.1:8080/cb?tenant=a+b', detail: /not registered/ },
+    ],
   ];
   it.each(refused)('redirectUri %s: 400 problem+json saying why', async (_title, { clientId, redirectUri, detail }) => {
     const session = newSession();
@@ -136,7 +244,9 @@ describe('refusals', () => {
   it('an app without registered redirectUris accepts any absolute http(s) URL', async () => {
     const session = newSession();
     for (const redirectUri of ['http://127.0.0.1:3000/cb', 'https://crm.example.com/a/b?c=d']) {
-      expect(new URL(await linkFor(http, session, { clientId: 'keeta-demo', redirectUri })).searchParams.get('redirectUri')).toBe(redirectUri);
+      expect(
+        new URL(await linkFor(http, session, { clientId: 'keeta-demo', redirectUri })).searchParams.get('redirectUri'),
+      ).toBe(redirectUri);
     }
   });
 

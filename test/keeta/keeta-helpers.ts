@@ -16,7 +16,14 @@ export const PAGE_PATH = '/keeta/m/web/openapi/authorize';
 export const URL_PATH = '/keeta/oauth/authorization/url';
 
 /** An app in shop-level mode, with no registered redirect URIs. */
-export const SHOP_APP = { clientId: 'shop-client', appId: '5550001', mode: 'shop_level_authorization_code', region: 'HK', cityId: '810000', locale: 'zh-HK' };
+export const SHOP_APP = {
+  clientId: 'shop-client',
+  appId: '5550001',
+  mode: 'shop_level_authorization_code',
+  region: 'HK',
+  cityId: '810000',
+  locale: 'zh-HK',
+};
 /** An app locked to registered redirect URIs. */
 export const LOCKED_APP = {
   clientId: 'locked-client',
@@ -44,7 +51,12 @@ export function requestTarget(link: string): string {
 }
 
 const decode = (text: string) =>
-  text.replace(/&#(\d+);/g, (_m, code: string) => String.fromCharCode(Number(code))).replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  text
+    .replace(/&#(\d+);/g, (_m, code: string) => String.fromCharCode(Number(code)))
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 
 export interface ParsedForm {
   action: string;
@@ -64,14 +76,19 @@ export function parseForm(html: string, setCookie: string[] | string | undefined
   if (!form) throw new Error(`no form in the page:\n${html}`);
   const inner = form[3]!;
   const hidden = Object.fromEntries(
-    [...inner.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((match) => [match[1]!, decode(match[2]!)]),
+    [...inner.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((match) => [
+      match[1]!,
+      decode(match[2]!),
+    ]),
   );
   const merchants = [...inner.matchAll(/<option value="([^"]*)"( selected)?>([^<]*)<\/option>/g)].map((match) => ({
     value: decode(match[1]!),
     label: decode(match[3]!),
     selected: match[2] !== undefined,
   }));
-  const decisions = [...inner.matchAll(/<button type="submit" name="decision" value="([^"]+)"/g)].map((match) => match[1]!);
+  const decisions = [...inner.matchAll(/<button type="submit" name="decision" value="([^"]+)"/g)].map(
+    (match) => match[1]!,
+  );
   const cookies = Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : [];
   const cookie = cookies[0]?.split(';')[0] ?? '';
   return { action: decode(form[2]!), method: form[1]!, hidden, merchants, decisions, cookie };
@@ -85,16 +102,31 @@ export function errorMessage(html: string): string {
 }
 
 /** GETs the merchant page for a link (no fragment, as a browser sends it) and reads its form. */
-export async function openPage(http: Http, session: string, link: string): Promise<{ response: Response; form: ParsedForm }> {
+export async function openPage(
+  http: Http,
+  session: string,
+  link: string,
+): Promise<{ response: Response; form: ParsedForm }> {
   const response = await http.get(requestTarget(link)).set('X-Mock-Session', session);
   expect(response.status, response.text).toBe(200);
   return { response, form: parseForm(response.text, response.headers['set-cookie']) };
 }
 
 /** POSTs the form as a browser would: its hidden fields, the first merchant, the decision, the cookie. */
-export function submit(http: Http, session: string, form: ParsedForm, fields: Record<string, string | undefined> = {}, cookie = form.cookie) {
+export function submit(
+  http: Http,
+  session: string,
+  form: ParsedForm,
+  fields: Record<string, string | undefined> = {},
+  cookie = form.cookie,
+) {
   const body = new URLSearchParams();
-  const values: Record<string, string | undefined> = { ...form.hidden, merchantId: form.merchants.find((m) => m.selected)?.value, decision: 'authorize', ...fields };
+  const values: Record<string, string | undefined> = {
+    ...form.hidden,
+    merchantId: form.merchants.find((m) => m.selected)?.value,
+    decision: 'authorize',
+    ...fields,
+  };
   for (const [name, value] of Object.entries(values)) if (value !== undefined) body.append(name, value);
   const request = http.post(new URL(form.action).pathname).set('X-Mock-Session', session).type('form');
   if (cookie) request.set('Cookie', cookie);

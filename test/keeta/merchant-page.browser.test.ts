@@ -10,7 +10,6 @@ import { startMockServer, type RunningMockServer } from '../../src/index.ts';
 import { launchChromium, skipWithoutChromium, newWatchedPage, startCallbackPage } from '../support/browser.ts';
 import { SHOP_APP } from './keeta-helpers.ts';
 
-
 describe.skipIf(skipWithoutChromium)('the merchant page in a browser', () => {
   let mock: RunningMockServer;
   let callbackPage: Awaited<ReturnType<typeof startCallbackPage>>;
@@ -24,7 +23,11 @@ describe.skipIf(skipWithoutChromium)('the merchant page in a browser', () => {
     mock = await startMockServer({ port: 0, providers: ['keeta'], log: () => {} });
     callbackPage = await startCallbackPage('/keeta/callback', arrivals);
     callbackUrl = callbackPage.url;
-    const added = await fetch(`${mock.url}/__mock/keeta/apps`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(SHOP_APP) });
+    const added = await fetch(`${mock.url}/__mock/keeta/apps`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(SHOP_APP),
+    });
     expect(added.status).toBe(201);
     browser = await launchChromium();
   }, 120_000);
@@ -63,7 +66,10 @@ describe.skipIf(skipWithoutChromium)('the merchant page in a browser', () => {
   });
 
   it('shop_level_authorization_code: the merchant chosen by its label comes back as keetaMerchantId, with a code', async () => {
-    const merchants = (await (await fetch(`${mock.url}/__mock/keeta/merchants`)).json()) as { id: string; name: string }[];
+    const merchants = (await (await fetch(`${mock.url}/__mock/keeta/merchants`)).json()) as {
+      id: string;
+      name: string;
+    }[];
     const chosen = merchants[1]!;
     await page.goto(await link({ clientId: SHOP_APP.clientId, redirectUri: callbackUrl, state: 's' }));
     await page.getByLabel('Merchant').selectOption({ value: chosen.id });

@@ -5,7 +5,18 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mockApp, newSession } from '../helpers.ts';
-import { LOCKED_APP, PAGE_PATH, SHOP_APP, addApp, errorMessage, linkFor, openPage, parseForm, requestTarget, type Http } from './keeta-helpers.ts';
+import {
+  LOCKED_APP,
+  PAGE_PATH,
+  SHOP_APP,
+  addApp,
+  errorMessage,
+  linkFor,
+  openPage,
+  parseForm,
+  requestTarget,
+  type Http,
+} from './keeta-helpers.ts';
 
 const DOCS = readFileSync(new URL('../../docs/provider-docs/003_f604dccc5f31d4a9.txt', import.meta.url), 'utf8');
 const DOCS_URL_EXAMPLE = /URL Example: "([^"]+)"/.exec(DOCS)![1]!;
@@ -21,11 +32,21 @@ const page = (session: string, query: string) => http.get(`${PAGE_PATH}?${query}
 describe('the merchant page', () => {
   it('opens from the link without its fragment and shows the app and a real form', async () => {
     const session = newSession();
-    const link = await linkFor(http, session, { clientId: 'keeta-demo', redirectUri: 'https://crm.example.com/cb', state: 'xyz' });
+    const link = await linkFor(http, session, {
+      clientId: 'keeta-demo',
+      redirectUri: 'https://crm.example.com/cb',
+      state: 'xyz',
+    });
     expect(requestTarget(link)).not.toContain('#');
     const { response, form } = await openPage(http, session, link);
     expect(response.headers['content-type']).toMatch(/^text\/html; charset=utf-8/);
-    for (const [id, value] of [['appId', '2123830428'], ['mode', 'client_credentials'], ['region', 'BR'], ['cityId', '110200008'], ['locale', 'en']]) {
+    for (const [id, value] of [
+      ['appId', '2123830428'],
+      ['mode', 'client_credentials'],
+      ['region', 'BR'],
+      ['cityId', '110200008'],
+      ['locale', 'en'],
+    ]) {
       expect(response.text).toContain(`<dd id="${id}">${value}</dd>`);
     }
     expect(response.text).toContain('https://crm.example.com/cb');
@@ -35,13 +56,16 @@ describe('the merchant page', () => {
     expect(form.decisions).toEqual(['authorize', 'deny']);
     expect(response.text).toMatch(/<label for="merchantId">Merchant<\/label>/);
 
-    const merchants = (await http.get('/__mock/keeta/merchants').set('X-Mock-Session', session)).body as { id: string; name: string }[];
+    const merchants = (await http.get('/__mock/keeta/merchants').set('X-Mock-Session', session)).body as {
+      id: string;
+      name: string;
+    }[];
     expect(merchants).toHaveLength(3);
     expect(form.merchants.map((option) => option.value)).toEqual(merchants.map((merchant) => merchant.id));
     for (const [index, merchant] of merchants.entries()) expect(form.merchants[index]!.label).toContain(merchant.name);
   });
 
-  it('opens from the docs\' example URL itself, host swapped (the link is its own request)', async () => {
+  it("opens from the docs' example URL itself, host swapped (the link is its own request)", async () => {
     const docsLink = DOCS_URL_EXAMPLE.replace('https://merchant.mykeeta.com', 'http://localhost:4010/keeta');
     const { form } = await openPage(http, newSession(), docsLink);
     expect(form.decisions).toEqual(['authorize', 'deny']);
@@ -55,18 +79,24 @@ describe('the merchant page', () => {
     expect(response.headers['content-security-policy']).toContain("frame-ancestors 'none'");
     expect(response.headers['referrer-policy']).toBe('no-referrer');
     const [cookie] = response.headers['set-cookie'] as unknown as string[];
-    expect(cookie).toMatch(/^keeta_browser=[A-Za-z0-9_-]{43}; Path=\/keeta\/m\/web\/openapi\/authorize; HttpOnly; SameSite=Lax$/);
+    expect(cookie).toMatch(
+      /^keeta_browser=[A-Za-z0-9_-]{43}; Path=\/keeta\/m\/web\/openapi\/authorize; HttpOnly; SameSite=Lax$/,
+    );
   });
 
   it('marks the cookie Secure when the public URL is https', async () => {
-    const { http: secure } = await mockApp({ providers: ['keeta'], publicUrl: 'https://mock.example.org', log: () => {} });
+    const { http: secure } = await mockApp({
+      providers: ['keeta'],
+      publicUrl: 'https://mock.example.org',
+      log: () => {},
+    });
     const response = await secure.get(`${PAGE_PATH}?appId=2123830428`);
     expect(response.status).toBe(200);
     expect((response.headers['set-cookie'] as unknown as string[])[0]).toMatch(/; Secure$/);
     expect(parseForm(response.text, undefined).action).toBe('https://mock.example.org/keeta/m/web/openapi/authorize');
   });
 
-  it('gives every load its own form and CSRF token, and keeps the browser\'s cookie', async () => {
+  it("gives every load its own form and CSRF token, and keeps the browser's cookie", async () => {
     const session = newSession();
     const link = await linkFor(http, session, { clientId: 'keeta-demo' });
     const first = await openPage(http, session, link);
@@ -79,8 +109,14 @@ describe('the merchant page', () => {
 
   it('escapes everything it shows (merchant names from fixtures, redirectUri from the link)', async () => {
     const session = newSession();
-    await http.post('/__mock/keeta/merchants').set('X-Mock-Session', session).send({ id: '"><script>alert(1)</script>', name: '<img src=x onerror=alert(1)>', city: 'A&B' });
-    const link = await linkFor(http, session, { clientId: 'keeta-demo', redirectUri: "https://crm.example.com/cb?a=1&b='x'" });
+    await http
+      .post('/__mock/keeta/merchants')
+      .set('X-Mock-Session', session)
+      .send({ id: '"><script>alert(1)</script>', name: '<img src=x onerror=alert(1)>', city: 'A&B' });
+    const link = await linkFor(http, session, {
+      clientId: 'keeta-demo',
+      redirectUri: "https://crm.example.com/cb?a=1&b='x'",
+    });
     const { response, form } = await openPage(http, session, link);
     expect(response.text).not.toMatch(/<script>|<img/);
     expect(response.text).toContain('&#60;img src=x onerror=alert(1)&#62;');
@@ -88,7 +124,7 @@ describe('the merchant page', () => {
     expect(form.merchants.map((option) => option.value)).toContain('"><script>alert(1)</script>');
   });
 
-  it('shows a shop-level app\'s mode and says when there is no redirectUri', async () => {
+  it("shows a shop-level app's mode and says when there is no redirectUri", async () => {
     const session = newSession();
     await addApp(http, session, SHOP_APP);
     const { response } = await openPage(http, session, await linkFor(http, session, { clientId: SHOP_APP.clientId }));
@@ -107,17 +143,67 @@ describe('the page trusts nothing in the link: 400 HTML, no redirect, no form', 
     ['no appId', { query: 'locale=en&region=BR', message: /has no appId/ }],
     ['an unknown appId', { query: 'appId=999', message: /No Keeta application has appId 999/ }],
     ['appId twice', { query: 'appId=2123830428&appId=2123830428', message: /appId more than once/ }],
-    ['a responseType other than the app\'s mode', { query: 'appId=2123830428&responseType=shop_level_authorization_code', message: /not this application's mode/ }],
+    [
+      "a responseType other than the app's mode",
+      { query: 'appId=2123830428&responseType=shop_level_authorization_code', message: /not this application's mode/ },
+    ],
     ['an unknown scope', { query: 'appId=2123830428&scope=admin', message: /scope admin/ }],
-    ['a javascript: redirectUri', { query: `appId=2123830428&redirectUri=${encodeURIComponent('javascript:alert(1)')}`, message: /absolute http or https URL/ }],
-    ['a data: redirectUri', { query: `appId=2123830428&redirectUri=${encodeURIComponent('data:text/html,x')}`, message: /absolute http or https URL/ }],
+    [
+      'a javascript: redirectUri',
+      {
+        query: `appId=2123830428&redirectUri=${encodeURIComponent('javascript:alert(1)')}`,
+        message: /absolute http or https URL/,
+      },
+    ],
+    [
+      'a data: redirectUri',
+      {
+        query: `appId=2123830428&redirectUri=${encodeURIComponent('data:text/html,x')}`,
+        message: /absolute http or https URL/,
+      },
+    ],
     ['a relative redirectUri', { query: 'appId=2123830428&redirectUri=%2Fcb', message: /absolute http or https URL/ }],
-    ['a malformed redirectUri', { query: `appId=2123830428&redirectUri=${encodeURIComponent('http://')}`, message: /not a valid absolute URL/ }],
-    ['a redirectUri with a tab', { query: `appId=2123830428&redirectUri=${encodeURIComponent('https://crm.exa\tmple.com/')}`, message: /not a valid URI \(RFC 3986\)/ }],
-    ['a redirectUri with a quote and angle brackets', { query: `appId=2123830428&redirectUri=${encodeURIComponent('https://crm.example.com/?q=<b>"x"</b>')}`, message: /not a valid URI/ }],
-    ['a redirectUri with a fragment', { query: `appId=2123830428&redirectUri=${encodeURIComponent('https://crm.example.com/#x')}`, message: /fragment/ }],
-    ['an unregistered redirectUri for a locked app (link edited)', { locked: true, query: `appId=${LOCKED_APP.appId}&redirectUri=${encodeURIComponent('https://evil.example/cb')}`, message: /not registered/ }],
-    ['a suffixed registered redirectUri', { locked: true, query: `appId=${LOCKED_APP.appId}&redirectUri=${encodeURIComponent(`${LOCKED_APP.redirectUris[0]}.evil.example`)}`, message: /not registered/ }],
+    [
+      'a malformed redirectUri',
+      { query: `appId=2123830428&redirectUri=${encodeURIComponent('http://')}`, message: /not a valid absolute URL/ },
+    ],
+    [
+      'a redirectUri with a tab',
+      {
+        query: `appId=2123830428&redirectUri=${encodeURIComponent('https://crm.exa\tmple.com/')}`,
+        message: /not a valid URI \(RFC 3986\)/,
+      },
+    ],
+    [
+      'a redirectUri with a quote and angle brackets',
+      {
+        query: `appId=2123830428&redirectUri=${encodeURIComponent('https://crm.example.com/?q=<b>"x"</b>')}`,
+        message: /not a valid URI/,
+      },
+    ],
+    [
+      'a redirectUri with a fragment',
+      {
+        query: `appId=2123830428&redirectUri=${encodeURIComponent('https://crm.example.com/#x')}`,
+        message: /fragment/,
+      },
+    ],
+    [
+      'an unregistered redirectUri for a locked app (link edited)',
+      {
+        locked: true,
+        query: `appId=${LOCKED_APP.appId}&redirectUri=${encodeURIComponent('https://evil.example/cb')}`,
+        message: /not registered/,
+      },
+    ],
+    [
+      'a suffixed registered redirectUri',
+      {
+        locked: true,
+        query: `appId=${LOCKED_APP.appId}&redirectUri=${encodeURIComponent(`${LOCKED_APP.redirectUris[0]}.evil.example`)}`,
+        message: /not registered/,
+      },
+    ],
   ];
   it.each(cases)('%s', async (_title, { query, locked, message }) => {
     const session = newSession();
@@ -140,10 +226,13 @@ describe('the page trusts nothing in the link: 400 HTML, no redirect, no form', 
     expect(response.text).toContain('&#60;script&#62;');
   });
 
-  it('a locked app\'s registered redirectUri opens the page', async () => {
+  it("a locked app's registered redirectUri opens the page", async () => {
     const session = newSession();
     await addApp(http, session, LOCKED_APP);
-    const response = await page(session, `appId=${LOCKED_APP.appId}&redirectUri=${encodeURIComponent(LOCKED_APP.redirectUris[1]!)}`);
+    const response = await page(
+      session,
+      `appId=${LOCKED_APP.appId}&redirectUri=${encodeURIComponent(LOCKED_APP.redirectUris[1]!)}`,
+    );
     expect(response.status).toBe(200);
   });
 

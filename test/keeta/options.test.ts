@@ -6,7 +6,11 @@ import { errorMessage, linkFor, openPage, submit } from './keeta-helpers.ts';
 
 describe('createKeetaPlugin options', () => {
   it('formLifetimeSeconds sets how long a form stays submittable', async () => {
-    const { http } = await mockApp({ providers: [], plugins: [createKeetaPlugin({ formLifetimeSeconds: 30 })], log: () => {} });
+    const { http } = await mockApp({
+      providers: [],
+      plugins: [createKeetaPlugin({ formLifetimeSeconds: 30 })],
+      log: () => {},
+    });
     const session = newSession();
     const link = await linkFor(http, session, { clientId: 'keeta-demo', redirectUri: 'https://crm.example.com/cb' });
     const early = (await openPage(http, session, link)).form;
@@ -20,7 +24,11 @@ describe('createKeetaPlugin options', () => {
   });
 
   it('maxPendingForms forgets the oldest unsubmitted forms beyond the cap', async () => {
-    const { http } = await mockApp({ providers: [], plugins: [createKeetaPlugin({ maxPendingForms: 2 })], log: () => {} });
+    const { http } = await mockApp({
+      providers: [],
+      plugins: [createKeetaPlugin({ maxPendingForms: 2 })],
+      log: () => {},
+    });
     const session = newSession();
     const link = await linkFor(http, session, { clientId: 'keeta-demo', redirectUri: 'https://crm.example.com/cb' });
     const forms = [];

@@ -34,7 +34,8 @@ async function formFor(query: Record<string, string>, session = newSession()) {
   return { session, form };
 }
 
-const authorizations = async (session: string) => (await http.get('/__mock/keeta/authorizations').set('X-Mock-Session', session)).body as Record<string, unknown>[];
+const authorizations = async (session: string) =>
+  (await http.get('/__mock/keeta/authorizations').set('X-Mock-Session', session)).body as Record<string, unknown>[];
 const clockMs = async (session: string) => {
   const clock = (await http.get('/__mock/clock').set('X-Mock-Session', session)).body as { now: string };
   return Date.parse(clock.now);
@@ -44,7 +45,10 @@ describe('Authorize', () => {
   it('client_credentials: 302 to redirectUri with authId, state, appId, timestamp (and nothing else)', async () => {
     const session = newSession();
     await http.post('/__mock/clock').set('X-Mock-Session', session).send({ advanceSeconds: 86_400 });
-    const { form } = await formFor({ clientId: 'keeta-demo', redirectUri: 'https://crm.example.com/keeta/cb', state: 'st-1' }, session);
+    const { form } = await formFor(
+      { clientId: 'keeta-demo', redirectUri: 'https://crm.example.com/keeta/cb', state: 'st-1' },
+      session,
+    );
     const response = await submit(http, session, form);
     expect(response.status).toBe(302);
     expect(response.headers['cache-control']).toBe('no-store');
@@ -62,7 +66,11 @@ describe('Authorize', () => {
   });
 
   it('shop_level_authorization_code: also keetaMerchantId (the merchant picked) and a code', async () => {
-    const { session, form } = await formFor({ clientId: SHOP_APP.clientId, redirectUri: 'http://127.0.0.1:9/cb', state: 'st-2' });
+    const { session, form } = await formFor({
+      clientId: SHOP_APP.clientId,
+      redirectUri: 'http://127.0.0.1:9/cb',
+      state: 'st-2',
+    });
     const picked = form.merchants[2]!.value;
     const response = await submit(http, session, form, { merchantId: picked });
     expect(response.status).toBe(302);
@@ -72,7 +80,13 @@ describe('Authorize', () => {
     expect(parameters.code).toMatch(/^[0-9a-f]{32}$/);
     expectSpecCallback(mock, parameters);
     const [stored] = await authorizations(session);
-    expect(stored).toMatchObject({ authId: parameters.authId, decision: 'authorized', mode: 'shop_level_authorization_code', merchantId: picked, code: parameters.code });
+    expect(stored).toMatchObject({
+      authId: parameters.authId,
+      decision: 'authorized',
+      mode: 'shop_level_authorization_code',
+      merchantId: picked,
+      code: parameters.code,
+    });
   });
 
   it.each([
@@ -88,7 +102,7 @@ describe('Authorize', () => {
     expect(callbackParameters(response.headers.location as string).state).toBe(state);
   });
 
-  it('keeps the redirectUri\'s own query as it is and appends to it', async () => {
+  it("keeps the redirectUri's own query as it is and appends to it", async () => {
     const registered = LOCKED_APP.redirectUris[1]!; // http://127.0.0.1:8080/cb?tenant=a%20b
     const { session, form } = await formFor({ clientId: LOCKED_APP.clientId, redirectUri: registered, state: 's' });
     const location = (await submit(http, session, form)).headers.location as string;
@@ -99,7 +113,10 @@ describe('Authorize', () => {
   it('gives every authorization a fresh authId and code, and lists each', async () => {
     const session = newSession();
     await addApp(http, session, SHOP_APP);
-    const link = await linkFor(http, session, { clientId: SHOP_APP.clientId, redirectUri: 'https://crm.example.com/cb' });
+    const link = await linkFor(http, session, {
+      clientId: SHOP_APP.clientId,
+      redirectUri: 'https://crm.example.com/cb',
+    });
     const seen = [];
     for (let i = 0; i < 3; i += 1) {
       const { form } = await openPage(http, session, link); // the link is reusable; each load is a new form
@@ -113,7 +130,11 @@ describe('Authorize', () => {
 
 describe('the authorizations listing', () => {
   it('records appId, merchant, state, code, decision and time, and is read-only', async () => {
-    const { session, form } = await formFor({ clientId: SHOP_APP.clientId, redirectUri: 'https://crm.example.com/cb', state: 'listed' });
+    const { session, form } = await formFor({
+      clientId: SHOP_APP.clientId,
+      redirectUri: 'https://crm.example.com/cb',
+      state: 'listed',
+    });
     const parameters = callbackParameters((await submit(http, session, form)).headers.location as string);
     const list = await authorizations(session);
     expect(list).toEqual([
@@ -132,8 +153,12 @@ describe('the authorizations listing', () => {
         createdAt: new Date(Number(parameters.timestamp)).toISOString(),
       },
     ]);
-    expect((await http.get(`/__mock/keeta/authorizations/${parameters.authId}`).set('X-Mock-Session', session)).body.authId).toBe(parameters.authId);
-    expect((await http.post('/__mock/keeta/authorizations').set('X-Mock-Session', session).send({ authId: 'x' })).status).toBe(405);
+    expect(
+      (await http.get(`/__mock/keeta/authorizations/${parameters.authId}`).set('X-Mock-Session', session)).body.authId,
+    ).toBe(parameters.authId);
+    expect(
+      (await http.post('/__mock/keeta/authorizations').set('X-Mock-Session', session).send({ authId: 'x' })).status,
+    ).toBe(405);
   });
 
   it('is per session, and reset empties it', async () => {
@@ -148,19 +173,28 @@ describe('the authorizations listing', () => {
 
 describe('Deny', () => {
   it('redirects with error=access_denied, a description and the state (no authId, no code)', async () => {
-    const { session, form } = await formFor({ clientId: SHOP_APP.clientId, redirectUri: 'https://crm.example.com/cb?x=1', state: 'a b&c' });
+    const { session, form } = await formFor({
+      clientId: SHOP_APP.clientId,
+      redirectUri: 'https://crm.example.com/cb?x=1',
+      state: 'a b&c',
+    });
     const response = await submit(http, session, form, { decision: 'deny' });
     expect(response.status).toBe(302);
     const location = response.headers.location as string;
     expect(location.startsWith('https://crm.example.com/cb?x=1&error=access_denied&')).toBe(true);
     const parameters = callbackParameters(location);
-    expect(parameters).toEqual({ x: '1', error: 'access_denied', error_description: 'The merchant denied the authorization request.', state: 'a b&c' });
+    expect(parameters).toEqual({
+      x: '1',
+      error: 'access_denied',
+      error_description: 'The merchant denied the authorization request.',
+      state: 'a b&c',
+    });
     const [stored] = await authorizations(session);
     expect(stored).toMatchObject({ decision: 'denied', appId: SHOP_APP.appId, state: 'a b&c' });
     expect(stored).not.toHaveProperty('code');
   });
 
-  it('needs no merchant (the Deny button skips the form\'s validation)', async () => {
+  it("needs no merchant (the Deny button skips the form's validation)", async () => {
     const { session, form } = await formFor({ clientId: 'keeta-demo', redirectUri: 'https://crm.example.com/cb' });
     const response = await submit(http, session, form, { decision: 'deny', merchantId: undefined });
     expect(response.status).toBe(302);
@@ -249,18 +283,70 @@ describe('one form, one decision', () => {
 });
 
 describe('refused submissions are HTML errors that change nothing (the form stays usable)', () => {
-  const cases: [string, { change: (form: Awaited<ReturnType<typeof formFor>>['form']) => { fields?: Record<string, string | undefined>; cookie?: string }; status: number; message: RegExp }][] = [
-    ['no CSRF token', { change: () => ({ fields: { csrfToken: undefined } }), status: 403, message: /no form id or CSRF token/ }],
-    ['a wrong CSRF token', { change: () => ({ fields: { csrfToken: 'A'.repeat(43) } }), status: 403, message: /CSRF token or this browser's cookie/ }],
-    ['the token of another form', { change: (form) => ({ fields: { csrfToken: form.hidden.authorizationRequest } }), status: 403, message: /does not match/ }],
+  const cases: [
+    string,
+    {
+      change: (form: Awaited<ReturnType<typeof formFor>>['form']) => {
+        fields?: Record<string, string | undefined>;
+        cookie?: string;
+      };
+      status: number;
+      message: RegExp;
+    },
+  ][] = [
+    [
+      'no CSRF token',
+      { change: () => ({ fields: { csrfToken: undefined } }), status: 403, message: /no form id or CSRF token/ },
+    ],
+    [
+      'a wrong CSRF token',
+      {
+        change: () => ({ fields: { csrfToken: 'A'.repeat(43) } }),
+        status: 403,
+        message: /CSRF token or this browser's cookie/,
+      },
+    ],
+    [
+      'the token of another form',
+      {
+        change: (form) => ({ fields: { csrfToken: form.hidden.authorizationRequest } }),
+        status: 403,
+        message: /does not match/,
+      },
+    ],
     ['no cookie (a cross-site POST)', { change: () => ({ cookie: '' }), status: 403, message: /does not match/ }],
-    ['another browser\'s cookie', { change: () => ({ cookie: `keeta_browser=${'B'.repeat(43)}` }), status: 403, message: /does not match/ }],
-    ['no form id', { change: () => ({ fields: { authorizationRequest: undefined } }), status: 403, message: /no form id/ }],
-    ['an unknown form id', { change: () => ({ fields: { authorizationRequest: 'C'.repeat(43) } }), status: 400, message: /unknown/ }],
-    ['an unknown merchant', { change: () => ({ fields: { merchantId: '000' } }), status: 400, message: /no merchant with ID 000/ }],
-    ['no merchant on Authorize', { change: () => ({ fields: { merchantId: undefined } }), status: 400, message: /Choose a merchant/ }],
-    ['no decision', { change: () => ({ fields: { decision: undefined } }), status: 400, message: /Authorize \(decision=authorize\) or Deny/ }],
-    ['an unknown decision', { change: () => ({ fields: { decision: 'maybe' } }), status: 400, message: /decision=authorize/ }],
+    [
+      "another browser's cookie",
+      { change: () => ({ cookie: `keeta_browser=${'B'.repeat(43)}` }), status: 403, message: /does not match/ },
+    ],
+    [
+      'no form id',
+      { change: () => ({ fields: { authorizationRequest: undefined } }), status: 403, message: /no form id/ },
+    ],
+    [
+      'an unknown form id',
+      { change: () => ({ fields: { authorizationRequest: 'C'.repeat(43) } }), status: 400, message: /unknown/ },
+    ],
+    [
+      'an unknown merchant',
+      { change: () => ({ fields: { merchantId: '000' } }), status: 400, message: /no merchant with ID 000/ },
+    ],
+    [
+      'no merchant on Authorize',
+      { change: () => ({ fields: { merchantId: undefined } }), status: 400, message: /Choose a merchant/ },
+    ],
+    [
+      'no decision',
+      {
+        change: () => ({ fields: { decision: undefined } }),
+        status: 400,
+        message: /Authorize \(decision=authorize\) or Deny/,
+      },
+    ],
+    [
+      'an unknown decision',
+      { change: () => ({ fields: { decision: 'maybe' } }), status: 400, message: /decision=authorize/ },
+    ],
   ];
   it.each(cases)('%s', async (_title, { change, status, message }) => {
     const { session, form } = await formFor({ clientId: SHOP_APP.clientId, redirectUri: 'https://crm.example.com/cb' });
@@ -280,7 +366,12 @@ describe('refused submissions are HTML errors that change nothing (the form stay
     const body = new URLSearchParams({ ...form.hidden, merchantId: form.merchants[0]!.value });
     body.append('decision', 'deny');
     body.append('decision', 'authorize');
-    const response = await http.post(PAGE_PATH).set('X-Mock-Session', session).set('Cookie', form.cookie).type('form').send(body.toString());
+    const response = await http
+      .post(PAGE_PATH)
+      .set('X-Mock-Session', session)
+      .set('Cookie', form.cookie)
+      .type('form')
+      .send(body.toString());
     expect(response.status).toBe(400);
     expect(errorMessage(response.text)).toMatch(/decision must be sent once/);
   });
@@ -299,7 +390,9 @@ describe('refused submissions are HTML errors that change nothing (the form stay
 
   it('an app removed after the form was shown: 400, nothing recorded', async () => {
     const { session, form } = await formFor({ clientId: SHOP_APP.clientId, redirectUri: 'https://crm.example.com/cb' });
-    expect((await http.delete(`/__mock/keeta/apps/${SHOP_APP.clientId}`).set('X-Mock-Session', session)).status).toBe(204);
+    expect((await http.delete(`/__mock/keeta/apps/${SHOP_APP.clientId}`).set('X-Mock-Session', session)).status).toBe(
+      204,
+    );
     const response = await submit(http, session, form);
     expect(response.status).toBe(400);
     expect(errorMessage(response.text)).toMatch(/no longer registered/);
@@ -307,7 +400,10 @@ describe('refused submissions are HTML errors that change nothing (the form stay
   });
 
   it('a redirectUri no longer registered when the form is submitted: 400, no redirect', async () => {
-    const { session, form } = await formFor({ clientId: LOCKED_APP.clientId, redirectUri: LOCKED_APP.redirectUris[0]! });
+    const { session, form } = await formFor({
+      clientId: LOCKED_APP.clientId,
+      redirectUri: LOCKED_APP.redirectUris[0]!,
+    });
     await http.delete(`/__mock/keeta/apps/${LOCKED_APP.clientId}`).set('X-Mock-Session', session);
     await addApp(http, session, { ...LOCKED_APP, redirectUris: ['https://crm.example.com/other'] });
     const response = await submit(http, session, form);

@@ -12,13 +12,25 @@ describe('GET /__mock/providers', () => {
   it('lists each provider with base URLs, spec URL and operations, each with its stateful handler', async () => {
     const { body } = await http.get('/__mock/providers').expect(200);
     const summary = Object.fromEntries(
-      body.map((provider: { name: string; baseUrls: string[]; specUrl: string; operations: { operationId: string; stateful: boolean }[] }) => [
-        provider.name,
-        { baseUrls: provider.baseUrls, specUrl: provider.specUrl, operations: provider.operations.map((op) => op.operationId).sort() },
-      ]),
+      body.map(
+        (provider: {
+          name: string;
+          baseUrls: string[];
+          specUrl: string;
+          operations: { operationId: string; stateful: boolean }[];
+        }) => [
+          provider.name,
+          {
+            baseUrls: provider.baseUrls,
+            specUrl: provider.specUrl,
+            operations: provider.operations.map((op) => op.operationId).sort(),
+          },
+        ],
+      ),
     );
     for (const provider of body as { operations: { operationId: string; stateful: boolean }[] }[]) {
-      for (const operation of provider.operations) expect(operation, operation.operationId).toMatchObject({ stateful: true });
+      for (const operation of provider.operations)
+        expect(operation, operation.operationId).toMatchObject({ stateful: true });
     }
     expect(summary).toEqual({
       b2copy: {
@@ -26,7 +38,11 @@ describe('GET /__mock/providers', () => {
         specUrl: 'http://mock.test:9999/__mock/openapi/b2copy.json',
         operations: ['authExternalCrm', 'getAuthUrl', 'refreshToken', 'signIn'],
       },
-      keeta: { baseUrls: ['http://mock.test:9999/keeta'], specUrl: 'http://mock.test:9999/__mock/openapi/keeta.json', operations: ['getAuthorizationUrl'] },
+      keeta: {
+        baseUrls: ['http://mock.test:9999/keeta'],
+        specUrl: 'http://mock.test:9999/__mock/openapi/keeta.json',
+        operations: ['getAuthorizationUrl'],
+      },
       just2trade: {
         baseUrls: ['http://mock.test:9999/just2trade/auth', 'http://mock.test:9999/just2trade/api'],
         specUrl: 'http://mock.test:9999/__mock/openapi/just2trade.json',
@@ -38,7 +54,11 @@ describe('GET /__mock/providers', () => {
 
 describe('URLs the mock hands out', () => {
   it('come from the configured public URL, never from Host or X-Forwarded-* headers', async () => {
-    const { body } = await http.get('/__mock/providers').set('Host', 'evil.example').set('X-Forwarded-Host', 'evil.example').set('X-Forwarded-Proto', 'https');
+    const { body } = await http
+      .get('/__mock/providers')
+      .set('Host', 'evil.example')
+      .set('X-Forwarded-Host', 'evil.example')
+      .set('X-Forwarded-Proto', 'https');
     expect(JSON.stringify(body)).not.toContain('evil.example');
     const spec = await http.get('/__mock/openapi/b2copy.json').set('Host', 'evil.example');
     expect(spec.body.servers[0].url).toBe('http://mock.test:9999/b2copy');
@@ -78,20 +98,37 @@ describe('fixture collections', () => {
     just2trade: ['clients', 'users'],
   };
 
-  it.each(Object.entries(collections))('%s has the collections DESIGN.md names, each listable', async (provider, names) => {
-    const providers = (await http.get('/__mock/providers')).body;
-    const listed = providers.find((p: { name: string }) => p.name === provider).collections.map((c: { name: string }) => c.name);
-    expect(listed.sort()).toEqual([...names].sort());
-    for (const name of names) expect(Array.isArray((await http.get(`/__mock/${provider}/${name}`).expect(200)).body)).toBe(true);
-  });
+  it.each(Object.entries(collections))(
+    '%s has the collections DESIGN.md names, each listable',
+    async (provider, names) => {
+      const providers = (await http.get('/__mock/providers')).body;
+      const listed = providers
+        .find((p: { name: string }) => p.name === provider)
+        .collections.map((c: { name: string }) => c.name);
+      expect(listed.sort()).toEqual([...names].sort());
+      for (const name of names)
+        expect(Array.isArray((await http.get(`/__mock/${provider}/${name}`).expect(200)).body)).toBe(true);
+    },
+  );
 
   it('holds the default fixtures from DESIGN.md', async () => {
-    expect((await http.get('/__mock/b2copy/users')).body).toEqual([{ email: 'username@example.com', password: 'Secret123', twoFactor: false }]);
+    expect((await http.get('/__mock/b2copy/users')).body).toEqual([
+      { email: 'username@example.com', password: 'Secret123', twoFactor: false },
+    ]);
     expect((await http.get('/__mock/b2copy/settings')).body).toEqual([
       { name: 'sideAuth', secretKey: 'Password1234!', redirectUrl: 'http://mock.test:9999/b2copy/webui' },
     ]);
-    expect((await http.get('/__mock/b2copy/integrations')).body[0]).toMatchObject({ keyId: 'dev-key', allowedIps: ['127.0.0.1', '::1'] });
-    expect((await http.get('/__mock/keeta/apps')).body[0]).toMatchObject({ appId: '2123830428', region: 'BR', cityId: '110200008', locale: 'en', mode: 'client_credentials' });
+    expect((await http.get('/__mock/b2copy/integrations')).body[0]).toMatchObject({
+      keyId: 'dev-key',
+      allowedIps: ['127.0.0.1', '::1'],
+    });
+    expect((await http.get('/__mock/keeta/apps')).body[0]).toMatchObject({
+      appId: '2123830428',
+      region: 'BR',
+      cityId: '110200008',
+      locale: 'en',
+      mode: 'client_credentials',
+    });
     expect((await http.get('/__mock/keeta/merchants')).body).toHaveLength(3);
     const [client] = (await http.get('/__mock/just2trade/clients')).body;
     expect(client).toMatchObject({ clientId: 'crm-demo', redirectUris: ['http://localhost:3000/callback'] });
@@ -118,11 +155,18 @@ describe('fixture collections', () => {
 
   it('adds an item (201), refuses an invalid one (400) and a duplicate id (409), deletes (204, then 404)', async () => {
     const session = newSession();
-    const add = (body: unknown) => http.post('/__mock/b2copy/admins').set('X-Mock-Session', session).send(body as object);
+    const add = (body: unknown) =>
+      http
+        .post('/__mock/b2copy/admins')
+        .set('X-Mock-Session', session)
+        .send(body as object);
     expect((await add({ id: 42 })).status).toBe(201);
     const invalid = await add({ id: 43, extra: true });
     expect(invalid.status).toBe(400);
-    expect(invalid.body.error).toMatchObject({ code: 'invalid_request', details: [expect.objectContaining({ location: '/body' })] });
+    expect(invalid.body.error).toMatchObject({
+      code: 'invalid_request',
+      details: [expect.objectContaining({ location: '/body' })],
+    });
     const duplicate = await add({ id: '42' }); // ids compare as strings
     expect(duplicate.status).toBe(409);
     expect(duplicate.body.error.code).toBe('conflict');
@@ -132,10 +176,15 @@ describe('fixture collections', () => {
 
   it('fills the collection schema defaults into an added item, and gets one item by id', async () => {
     const session = newSession();
-    const added = await http.post('/__mock/b2copy/users').set('X-Mock-Session', session).send({ email: 'new@example.com', password: 'pw' });
+    const added = await http
+      .post('/__mock/b2copy/users')
+      .set('X-Mock-Session', session)
+      .send({ email: 'new@example.com', password: 'pw' });
     expect(added.status).toBe(201);
     expect(added.body).toEqual({ email: 'new@example.com', password: 'pw', twoFactor: false });
-    expect((await http.get('/__mock/b2copy/users/new@example.com').set('X-Mock-Session', session)).body).toEqual(added.body);
+    expect((await http.get('/__mock/b2copy/users/new@example.com').set('X-Mock-Session', session)).body).toEqual(
+      added.body,
+    );
     expect((await http.get('/__mock/b2copy/users/nobody@example.com').set('X-Mock-Session', session)).status).toBe(404);
   });
 
@@ -155,9 +204,28 @@ describe('fixture collections', () => {
   it('answers client faults in URLs and bodies with 4xx, never 500', async () => {
     expect((await http.get('/__mock/openapi/%zz.json')).status).toBe(400);
     expect((await http.delete('/__mock/b2copy/users/%zz')).status).toBe(400);
-    expect((await http.post('/__mock/clock').set('Content-Type', 'application/json; charset=latin1').send('{"advanceSeconds":1}')).status).toBe(415);
-    expect((await http.post('/__mock/clock').set('Content-Type', 'application/json').set('Content-Encoding', 'foo').send('{}')).status).toBe(415);
-    const gzip = await http.post('/b2copy/api/v2/signin').set('Content-Type', 'application/json').set('Content-Encoding', 'gzip').send('not gzip');
+    expect(
+      (
+        await http
+          .post('/__mock/clock')
+          .set('Content-Type', 'application/json; charset=latin1')
+          .send('{"advanceSeconds":1}')
+      ).status,
+    ).toBe(415);
+    expect(
+      (
+        await http
+          .post('/__mock/clock')
+          .set('Content-Type', 'application/json')
+          .set('Content-Encoding', 'foo')
+          .send('{}')
+      ).status,
+    ).toBe(415);
+    const gzip = await http
+      .post('/b2copy/api/v2/signin')
+      .set('Content-Type', 'application/json')
+      .set('Content-Encoding', 'gzip')
+      .send('not gzip');
     expect(gzip.status).toBe(400);
     expect(gzip.body.errors[0].code).toBe('invalid_request');
   });
@@ -171,7 +239,9 @@ describe('fixture collections', () => {
   it('404s for an unknown provider or collection, 400 for broken JSON, 413 for a body over 1 MB', async () => {
     expect((await http.get('/__mock/nope/users')).status).toBe(404);
     expect((await http.get('/__mock/b2copy/nope')).body.error.message).toMatch(/collections: users, admins/);
-    expect((await http.post('/__mock/b2copy/admins').set('Content-Type', 'application/json').send('{"id":')).status).toBe(400);
+    expect(
+      (await http.post('/__mock/b2copy/admins').set('Content-Type', 'application/json').send('{"id":')).status,
+    ).toBe(400);
     expect((await http.post('/__mock/b2copy/admins').send({ id: 'x'.repeat(1024 * 1024 + 1) })).status).toBe(413);
   });
 });
@@ -181,7 +251,9 @@ describe('clock, reset and journal', () => {
     const session = newSession();
     await http.post('/__mock/clock').set('X-Mock-Session', session).send({ advanceSeconds: 30 }).expect(200);
     for (const advanceSeconds of [-1, '10', 1e308, 1e13]) {
-      expect((await http.post('/__mock/clock').set('X-Mock-Session', session).send({ advanceSeconds })).status).toBe(400);
+      expect((await http.post('/__mock/clock').set('X-Mock-Session', session).send({ advanceSeconds })).status).toBe(
+        400,
+      );
     }
     const clock = await http.get('/__mock/clock').set('X-Mock-Session', session).expect(200);
     expect(clock.body.offsetSeconds).toBe(30);
@@ -211,15 +283,28 @@ describe('clock, reset and journal', () => {
     await http.get('/keeta/oauth/authorization/url').set('X-Mock-Session', session).query({ clientId: 'keeta-demo' });
     const journal = (await http.get('/__mock/journal').set('X-Mock-Session', session)).body;
     expect(journal).toHaveLength(2);
-    expect(journal[0]).toMatchObject({ session, provider: 'keeta', operationId: 'getAuthorizationUrl', method: 'GET', path: '/keeta/oauth/authorization/url', status: 200 });
+    expect(journal[0]).toMatchObject({
+      session,
+      provider: 'keeta',
+      operationId: 'getAuthorizationUrl',
+      method: 'GET',
+      path: '/keeta/oauth/authorization/url',
+      status: 200,
+    });
     expect(journal[1]).toMatchObject({ provider: 'b2copy', operationId: 'signIn', status: 400 });
-    expect(journal[1].validationErrors.map((issue: { location: string }) => issue.location)).toEqual(['/body/password', '/body/email']);
+    expect(journal[1].validationErrors.map((issue: { location: string }) => issue.location)).toEqual([
+      '/body/password',
+      '/body/email',
+    ]);
   });
 
   it('refuses a malformed X-Mock-Session', async () => {
     const response = await http.get('/__mock/clock').set('X-Mock-Session', 'not ok!');
     expect(response.status).toBe(400);
-    const provider = await http.get('/keeta/oauth/authorization/url').set('X-Mock-Session', 'x'.repeat(200)).query({ clientId: 'a' });
+    const provider = await http
+      .get('/keeta/oauth/authorization/url')
+      .set('X-Mock-Session', 'x'.repeat(200))
+      .query({ clientId: 'a' });
     expect(provider.status).toBe(400);
     expect(provider.headers['content-type']).toMatch(/problem\+json/);
   });
@@ -230,7 +315,14 @@ describe('the index page', () => {
     await http.get('/keeta/oauth/authorization/url').query({ clientId: 'keeta-demo' });
     const page = await http.get('/').expect(200);
     expect(page.headers['content-type']).toMatch(/^text\/html/);
-    for (const text of ['B2COPY', 'Keeta', 'Just2Trade', 'http://mock.test:9999/just2trade/api', 'username@example.com / Secret123', 'getAuthorizationUrl']) {
+    for (const text of [
+      'B2COPY',
+      'Keeta',
+      'Just2Trade',
+      'http://mock.test:9999/just2trade/api',
+      'username@example.com / Secret123',
+      'getAuthorizationUrl',
+    ]) {
       expect(page.text).toContain(text);
     }
   });

@@ -40,7 +40,10 @@ describe('the docs request examples work verbatim against the default mock', () 
   });
 
   it('B2COPY signIn with no Content-Type at all', async () => {
-    const response = await http.post('/b2copy/api/v2/signin').set('Content-Type', '').send(Buffer.from('{"email":"username@example.com","password":"Secret123"}'));
+    const response = await http
+      .post('/b2copy/api/v2/signin')
+      .set('Content-Type', '')
+      .send(Buffer.from('{"email":"username@example.com","password":"Secret123"}'));
     expect(response.status).toBe(200);
   });
 

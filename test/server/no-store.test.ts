@@ -29,12 +29,24 @@ const secrets = new Set<string>();
 const recordingFetch: typeof fetch = async (input, init) => {
   const response = await fetch(input, { ...init, redirect: 'manual' });
   const text = await response.text();
-  recorded.push({ url: String(input instanceof Request ? input.url : input), status: response.status, headers: response.headers, text });
-  return new Response(response.status === 204 || response.status === 304 ? null : text, { status: response.status, headers: response.headers });
+  recorded.push({
+    url: String(input instanceof Request ? input.url : input),
+    status: response.status,
+    headers: response.headers,
+    text,
+  });
+  return new Response(response.status === 204 || response.status === 304 ? null : text, {
+    status: response.status,
+    headers: response.headers,
+  });
 };
 
 const json = (path: string, body: unknown) =>
-  recordingFetch(`${mock.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  recordingFetch(`${mock.url}${path}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 
 function remember(...values: unknown[]): void {
   for (const value of values) if (typeof value === 'string' && value.length >= 8) secrets.add(value);
@@ -44,10 +56,14 @@ async function walkB2Copy(): Promise<void> {
   const signedIn = (await (await json(PATHS.signIn, USER)).json()) as any;
   remember(signedIn.accessToken.token, signedIn.refreshToken.token);
   await json(PATHS.signIn, { ...USER, password: 'wrong' });
-  const external = (await (await json(PATHS.authExternalCrm, { external_token: await signExternal(externalClaims()) })).json()) as any;
+  const external = (await (
+    await json(PATHS.authExternalCrm, { external_token: await signExternal(externalClaims()) })
+  ).json()) as any;
   remember(external.accessToken.token, external.refreshToken.token);
   await json(PATHS.authExternalCrm, { external_token: 'a.b.c' });
-  const refreshed = (await (await json(PATHS.refreshToken, { refresh_token: signedIn.refreshToken.token })).json()) as any;
+  const refreshed = (await (
+    await json(PATHS.refreshToken, { refresh_token: signedIn.refreshToken.token })
+  ).json()) as any;
   remember(refreshed.accessToken.token, refreshed.refreshToken.token);
   await json(PATHS.refreshToken, { refresh_token: signedIn.refreshToken.token });
   const link = (await (await json(PATHS.getAuthUrl, AUTH_URL_REQUEST)).json()) as any;
@@ -58,10 +74,19 @@ async function walkB2Copy(): Promise<void> {
 }
 
 async function walkJust2Trade(): Promise<void> {
-  const clients = (await (await recordingFetch(`${mock.url}/__mock/just2trade/clients`)).json()) as { clientId: string; clientSecret: string }[];
+  const clients = (await (await recordingFetch(`${mock.url}/__mock/just2trade/clients`)).json()) as {
+    clientId: string;
+    clientSecret: string;
+  }[];
   const client = clients.find((candidate) => candidate.clientId === 'crm-demo')!;
   remember(client.clientSecret);
-  const query = new URLSearchParams({ response_type: 'code', client_id: client.clientId, client_secret: client.clientSecret, redirect_uri: 'http://localhost:3000/callback', state: 'xyz' });
+  const query = new URLSearchParams({
+    response_type: 'code',
+    client_id: client.clientId,
+    client_secret: client.clientSecret,
+    redirect_uri: 'http://localhost:3000/callback',
+    state: 'xyz',
+  });
   const browser = new FormBrowser(recordingFetch, [new URL(mock.url).origin]);
   const page = await browser.open(`${mock.url}/just2trade/auth/connect/authorize?${query}`);
   if (isRedirect(page)) throw new Error('authorize redirected instead of showing the login form');
@@ -76,18 +101,32 @@ async function walkJust2Trade(): Promise<void> {
     recordingFetch(`${mock.url}/just2trade/auth/connect/token`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code, client_id: client.clientId, client_secret: client.clientSecret, redirect_uri: 'http://localhost:3000/callback' }),
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code,
+        client_id: client.clientId,
+        client_secret: client.clientSecret,
+        redirect_uri: 'http://localhost:3000/callback',
+      }),
     });
   const token = (await (await redeem()).json()) as { access_token: string };
   remember(token.access_token);
   await redeem();
-  await recordingFetch(`${mock.url}/just2trade/api/auth`, { headers: { Authorization: `Bearer ${token.access_token}` } });
+  await recordingFetch(`${mock.url}/just2trade/api/auth`, {
+    headers: { Authorization: `Bearer ${token.access_token}` },
+  });
   await recordingFetch(`${mock.url}/just2trade/api/auth`, { headers: { Authorization: 'Bearer wrong' } });
 }
 
 async function walkKeeta(): Promise<void> {
-  const query = new URLSearchParams({ clientId: 'keeta-demo', redirectUri: 'http://localhost:3000/keeta/callback', state: 's1' });
-  const { merchantAuthorizationUrl: url } = (await (await recordingFetch(`${mock.url}/keeta/oauth/authorization/url?${query}`)).json()) as {
+  const query = new URLSearchParams({
+    clientId: 'keeta-demo',
+    redirectUri: 'http://localhost:3000/keeta/callback',
+    state: 's1',
+  });
+  const { merchantAuthorizationUrl: url } = (await (
+    await recordingFetch(`${mock.url}/keeta/oauth/authorization/url?${query}`)
+  ).json()) as {
     merchantAuthorizationUrl: string;
   };
   const browser = new FormBrowser(recordingFetch, [new URL(mock.url).origin]);
@@ -114,15 +153,21 @@ function answersByRoute() {
   const entries = mock.mock.journal.recent({ limit: 1000 }).reverse();
   const providerAnswers = recorded.filter((answer) => !new URL(answer.url).pathname.startsWith('/__mock'));
   expect(entries).toHaveLength(providerAnswers.length);
-  return providerAnswers.map((answer, index) => ({ ...answer, provider: entries[index]!.provider, route: entries[index]!.operationId ?? entries[index]!.page! }));
+  return providerAnswers.map((answer, index) => ({
+    ...answer,
+    provider: entries[index]!.provider,
+    route: entries[index]!.operationId ?? entries[index]!.page!,
+  }));
 }
 
 describe('Cache-Control: no-store', () => {
   it('the walk reached every operation and page of every provider', () => {
     const reached = new Set(answersByRoute().map((answer) => `${answer.provider} ${answer.route}`));
     for (const runtime of mock.mock.providers) {
-      for (const operationId of runtime.operations.keys()) expect(reached, `${runtime.name} ${operationId}`).toContain(`${runtime.name} ${operationId}`);
-      for (const page of runtime.plugin.pages ?? []) expect(reached, `${runtime.name} ${page.name}`).toContain(`${runtime.name} ${page.name}`);
+      for (const operationId of runtime.operations.keys())
+        expect(reached, `${runtime.name} ${operationId}`).toContain(`${runtime.name} ${operationId}`);
+      for (const page of runtime.plugin.pages ?? [])
+        expect(reached, `${runtime.name} ${page.name}`).toContain(`${runtime.name} ${page.name}`);
     }
   });
 

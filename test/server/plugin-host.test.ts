@@ -18,8 +18,23 @@ describe('a plugin loaded from a file path', () => {
     const providers = await http.get('/__mock/providers');
     expect(providers.body).toHaveLength(1);
     expect(providers.body[0]).toMatchObject({ name: 'notes', baseUrls: ['http://localhost:4010/notes-api'] });
-    const operations = Object.fromEntries(providers.body[0].operations.map((op: { operationId: string; stateful: boolean }) => [op.operationId, op.stateful]));
-    expect(operations).toEqual({ createNote: true, listNotes: false, getNote: true, getGenerated: false, slow: true, broken: true, emptyAnswer: true, crash: true, whoAmI: true });
+    const operations = Object.fromEntries(
+      providers.body[0].operations.map((op: { operationId: string; stateful: boolean }) => [
+        op.operationId,
+        op.stateful,
+      ]),
+    );
+    expect(operations).toEqual({
+      createNote: true,
+      listNotes: false,
+      getNote: true,
+      getGenerated: false,
+      slow: true,
+      broken: true,
+      emptyAnswer: true,
+      crash: true,
+      whoAmI: true,
+    });
   });
 
   it('keeps state per session: a note made in one session is not in another', async () => {
@@ -49,12 +64,31 @@ describe('a plugin loaded from a file path', () => {
 
   it('lets handlers read fixtures that the control API adds, per session', async () => {
     const a = newSession();
-    const refused = await http.post('/notes-api/notes').set('X-Mock-Session', a).set('X-Author', 'grace').send({ text: 'hi' });
+    const refused = await http
+      .post('/notes-api/notes')
+      .set('X-Mock-Session', a)
+      .set('X-Author', 'grace')
+      .send({ text: 'hi' });
     expect(refused.status).toBe(400);
     expect(refused.body.code).toBe('unknown_author');
-    await http.post('/__mock/notes/authors').set('X-Mock-Session', a).send({ name: 'grace' }).expect(201, { name: 'grace' });
-    expect((await http.post('/notes-api/notes').set('X-Mock-Session', a).set('X-Author', 'grace').send({ text: 'hi' })).status).toBe(201);
-    expect((await http.post('/notes-api/notes').set('X-Mock-Session', newSession()).set('X-Author', 'grace').send({ text: 'hi' })).status).toBe(400);
+    await http
+      .post('/__mock/notes/authors')
+      .set('X-Mock-Session', a)
+      .send({ name: 'grace' })
+      .expect(201, { name: 'grace' });
+    expect(
+      (await http.post('/notes-api/notes').set('X-Mock-Session', a).set('X-Author', 'grace').send({ text: 'hi' }))
+        .status,
+    ).toBe(201);
+    expect(
+      (
+        await http
+          .post('/notes-api/notes')
+          .set('X-Mock-Session', newSession())
+          .set('X-Author', 'grace')
+          .send({ text: 'hi' })
+      ).status,
+    ).toBe(400);
   });
 
   it('reset puts back the fixtures and the clock of that session only', async () => {
@@ -65,8 +99,12 @@ describe('a plugin loaded from a file path', () => {
       await http.post('/__mock/clock').set('X-Mock-Session', session).send({ advanceSeconds: 60 }).expect(200);
     }
     await http.post('/__mock/reset').set('X-Mock-Session', a).expect(200, { status: 'reset', session: a });
-    const namesA = (await http.get('/__mock/notes/authors').set('X-Mock-Session', a)).body.map((author: { name: string }) => author.name);
-    const namesB = (await http.get('/__mock/notes/authors').set('X-Mock-Session', b)).body.map((author: { name: string }) => author.name);
+    const namesA = (await http.get('/__mock/notes/authors').set('X-Mock-Session', a)).body.map(
+      (author: { name: string }) => author.name,
+    );
+    const namesB = (await http.get('/__mock/notes/authors').set('X-Mock-Session', b)).body.map(
+      (author: { name: string }) => author.name,
+    );
     expect(namesA).not.toContain('grace');
     expect(namesB).toContain('grace');
     expect((await http.get('/__mock/clock').set('X-Mock-Session', a)).body.offsetSeconds).toBe(0);
@@ -79,7 +117,10 @@ describe('a plugin loaded from a file path', () => {
     const head = await http.head('/notes-api/pages/n1').set('X-Mock-Session', a);
     expect(head.status).toBe(405); // a page may consume a one-time link: HEAD must not run it
     // The error is written as the page's (a provider may answer its pages' errors in HTML).
-    expect((await http.post('/notes-api/pages/n1').set('X-Mock-Session', a)).body).toMatchObject({ code: 'method_not_allowed', page: 'notePage' });
+    expect((await http.post('/notes-api/pages/n1').set('X-Mock-Session', a)).body).toMatchObject({
+      code: 'method_not_allowed',
+      page: 'notePage',
+    });
     const page = await http.get('/notes-api/pages/n1').set('X-Mock-Session', a);
     expect(page.status).toBe(200);
     expect(page.headers['content-type']).toMatch(/^text\/html/);
@@ -100,12 +141,14 @@ describe('a plugin loaded from a file path', () => {
     const response = await http.get('/notes-api/broken');
     expect(response.status).toBe(500);
     expect(response.body.code).toBe('mock_response_invalid');
-    expect(response.body.problem).toContain("broken 200 response breaks the spec");
+    expect(response.body.problem).toContain('broken 200 response breaks the spec');
     expect(response.body.problem).toContain('/id must be string');
     expect(response.body.problem).toContain('/createdAt is required');
     const [entry] = (await http.get('/__mock/journal').query({ provider: 'notes', limit: 1 })).body;
     expect(entry).toMatchObject({ operationId: 'broken', status: 500 });
-    expect(entry.validationErrors).toContainEqual(expect.objectContaining({ location: '/id', message: 'must be string' }));
+    expect(entry.validationErrors).toContainEqual(
+      expect.objectContaining({ location: '/id', message: 'must be string' }),
+    );
   });
 
   it('passes a violating answer through when response validation is switched off', async () => {
@@ -116,7 +159,9 @@ describe('a plugin loaded from a file path', () => {
   });
 
   it('serves a documented path with a trailing slash too', async () => {
-    expect((await http.post('/notes-api/notes/').set('X-Mock-Session', newSession()).send({ text: 'slash' })).status).toBe(201);
+    expect(
+      (await http.post('/notes-api/notes/').set('X-Mock-Session', newSession()).send({ text: 'slash' })).status,
+    ).toBe(201);
   });
 
   it('counts a missing body where the spec declares one as a violation', async () => {
@@ -136,7 +181,11 @@ describe('a plugin loaded from a file path', () => {
     expect(proto.status).toBe(400);
     expect(proto.body.problem).toMatch(/No example "__proto__"/);
     const session = newSession();
-    const created = await http.post('/notes-api/notes').set('X-Mock-Session', session).set('Prefer', 'dynamic=false').send({ text: 'real' });
+    const created = await http
+      .post('/notes-api/notes')
+      .set('X-Mock-Session', session)
+      .set('Prefer', 'dynamic=false')
+      .send({ text: 'real' });
     expect(created.status).toBe(201);
     expect(created.body.text).toBe('real'); // the handler ran
   });
@@ -148,7 +197,13 @@ describe('a plugin loaded from a file path', () => {
     expect(response.status).toBe(500);
     expect(response.body).toEqual({ problem: 'The mock server hit an unexpected error.', code: 'internal_error' });
     expect(response.text).not.toContain('secret internals');
-    expect(logged).toContainEqual(expect.objectContaining({ level: 'error', provider: 'notes', error: expect.stringContaining('secret internals') }));
+    expect(logged).toContainEqual(
+      expect.objectContaining({
+        level: 'error',
+        provider: 'notes',
+        error: expect.stringContaining('secret internals'),
+      }),
+    );
     expect((await logging.get('/__mock/health')).status).toBe(200);
   });
 
@@ -164,7 +219,9 @@ describe('a plugin loaded from a file path', () => {
     const bad = await http.get('/notes-api/notes').query({ limit: 'ten' });
     expect(bad.status).toBe(400);
     expect(bad.body.problem).toContain('/query/limit must be integer');
-    expect((await http.get('/notes-api/notes').query({ limit: '99' })).body.problem).toContain('/query/limit must be <= 50');
+    expect((await http.get('/notes-api/notes').query({ limit: '99' })).body.problem).toContain(
+      '/query/limit must be <= 50',
+    );
   });
 
   it('has the setup services built once per server, not per request', () => {
@@ -202,7 +259,11 @@ describe('answers from the spec, chosen with Prefer', () => {
 
   it('lets Prefer override a stateful handler without touching state', async () => {
     const a = newSession();
-    const forced = await http.post('/notes-api/notes').set('X-Mock-Session', a).set('Prefer', 'code=400').send({ text: 'x' });
+    const forced = await http
+      .post('/notes-api/notes')
+      .set('X-Mock-Session', a)
+      .set('Prefer', 'code=400')
+      .send({ text: 'x' });
     expect(forced.status).toBe(400);
     expect((await http.get('/__mock/notes/stats').set('X-Mock-Session', a)).body).toEqual({ notes: 0 });
   });
@@ -218,14 +279,51 @@ describe('answers from the spec, chosen with Prefer', () => {
 });
 
 describe('plugins that cannot be served are refused at startup, naming the problem', () => {
-  const base = { name: 'odd', spec: new URL('../fixtures/notes-plugin/notes.yaml', import.meta.url), formatError: () => ({ status: 500 }) };
+  const base = {
+    name: 'odd',
+    spec: new URL('../fixtures/notes-plugin/notes.yaml', import.meta.url),
+    formatError: () => ({ status: 500 }),
+  };
   it.each([
-    ['a mount the spec does not serve', { ...base, mounts: ['/elsewhere'] }, /served at \/notes-api .* not one of the plugin's mounts \/elsewhere/],
-    ['a handler for no operationId', { ...base, mounts: ['/notes-api'], handlers: { nope: () => ({ status: 200 }) } }, /handler "nope" matches no operationId/],
-    ['a static operation the spec does not have', { ...base, mounts: ['/notes-api'], staticOperations: ['nope'] }, /static operation "nope" matches no operationId/],
-    ['an operation both handled and static', { ...base, mounts: ['/notes-api'], handlers: { listNotes: () => ({ status: 200 }) }, staticOperations: ['listNotes'] }, /"listNotes" has a handler and is also listed as static/],
-    ['a page on an unknown mount', { ...base, mounts: ['/notes-api'], pages: [{ name: 'p', method: 'GET' as const, mount: '/x', path: '/p', handler: () => ({ status: 200 }) }] }, /page "p" names mount \/x/],
-    ['a name that cannot be part of a URL', { ...base, name: 'Odd Name', mounts: ['/notes-api'] }, /must be lower-case/],
+    [
+      'a mount the spec does not serve',
+      { ...base, mounts: ['/elsewhere'] },
+      /served at \/notes-api .* not one of the plugin's mounts \/elsewhere/,
+    ],
+    [
+      'a handler for no operationId',
+      { ...base, mounts: ['/notes-api'], handlers: { nope: () => ({ status: 200 }) } },
+      /handler "nope" matches no operationId/,
+    ],
+    [
+      'a static operation the spec does not have',
+      { ...base, mounts: ['/notes-api'], staticOperations: ['nope'] },
+      /static operation "nope" matches no operationId/,
+    ],
+    [
+      'an operation both handled and static',
+      {
+        ...base,
+        mounts: ['/notes-api'],
+        handlers: { listNotes: () => ({ status: 200 }) },
+        staticOperations: ['listNotes'],
+      },
+      /"listNotes" has a handler and is also listed as static/,
+    ],
+    [
+      'a page on an unknown mount',
+      {
+        ...base,
+        mounts: ['/notes-api'],
+        pages: [{ name: 'p', method: 'GET' as const, mount: '/x', path: '/p', handler: () => ({ status: 200 }) }],
+      },
+      /page "p" names mount \/x/,
+    ],
+    [
+      'a name that cannot be part of a URL',
+      { ...base, name: 'Odd Name', mounts: ['/notes-api'] },
+      /must be lower-case/,
+    ],
     ['a reserved mount', { ...base, mounts: ['/__mock'], spec: base.spec }, /served at \/notes-api/],
     ['a name the control API uses', { ...base, name: 'clock', mounts: ['/notes-api'] }, /taken by the control API/],
   ])('%s', async (_title, plugin, message) => {
@@ -234,9 +332,13 @@ describe('plugins that cannot be served are refused at startup, naming the probl
 
   it('drops the least recently used named session past maxSessions, never the default one', async () => {
     const logged: unknown[] = [];
-    const { http: small } = await notesApp({ maxSessions: 2, log: (level, msg, fields) => logged.push({ level, msg, ...fields }) });
+    const { http: small } = await notesApp({
+      maxSessions: 2,
+      log: (level, msg, fields) => logged.push({ level, msg, ...fields }),
+    });
     await small.post('/notes-api/notes').send({ text: 'default keeps this' }).expect(201);
-    for (const session of ['s1', 's2', 's3']) await small.post('/notes-api/notes').set('X-Mock-Session', session).send({ text: session }).expect(201);
+    for (const session of ['s1', 's2', 's3'])
+      await small.post('/notes-api/notes').set('X-Mock-Session', session).send({ text: session }).expect(201);
     expect((await small.get('/notes-api/notes/n1')).body.text).toBe('default keeps this');
     expect((await small.get('/notes-api/notes/n1').set('X-Mock-Session', 's3')).body.text).toBe('s3');
     expect((await small.get('/notes-api/notes/n1').set('X-Mock-Session', 's1')).status).toBe(404); // evicted, rebuilt empty
@@ -244,14 +346,19 @@ describe('plugins that cannot be served are refused at startup, naming the probl
   });
 
   it('two plugins on one mount', async () => {
-    await expect(mockApp({ providers: [], plugins: [NOTES_PLUGIN, NOTES_PLUGIN] })).rejects.toThrow(/Two plugins are named "notes"/);
+    await expect(mockApp({ providers: [], plugins: [NOTES_PLUGIN, NOTES_PLUGIN] })).rejects.toThrow(
+      /Two plugins are named "notes"/,
+    );
   });
 
   it('lets a plugin passed explicitly replace the built-in of the same name (a built-in with other options)', async () => {
     const { http: replaced } = await mockApp({ plugins: [createB2CopyPlugin({ accessTokenTtlSeconds: 60 })] });
     const providers = (await replaced.get('/__mock/providers')).body as { name: string }[];
     expect(providers.map((provider) => provider.name).sort()).toEqual(['b2copy', 'just2trade', 'keeta']);
-    const { body } = await replaced.post('/b2copy/api/v2/signin').send({ email: 'username@example.com', password: 'Secret123' }).expect(200);
+    const { body } = await replaced
+      .post('/b2copy/api/v2/signin')
+      .send({ email: 'username@example.com', password: 'Secret123' })
+      .expect(200);
     expect(Date.parse(body.accessToken.expiresAt) - Date.parse(body.accessToken.createdAt)).toBe(60_000);
   });
 });

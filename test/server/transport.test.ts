@@ -29,23 +29,26 @@ describe('a body over the limit', () => {
     { path: '/__mock/b2copy/users', shape: (body: any) => expect(body.error.code).toBe('payload_too_large') },
   ];
 
-  it.each(places)('$path: a declared 10 GB body is answered 413 at once, unread, and the socket closed', async ({ path, shape }) => {
-    const answer = await rawRequest(mock.port, {
-      head: head(path, ['Content-Type: application/json', 'Content-Length: 10737418240']),
-      // Keep sending, as such a client would, for at most 2 s: the answer must not wait for it.
-      body: async (write) => {
-        const chunk = Buffer.alloc(16 * 1024, 'a');
-        for (let i = 0; i < 200 && (await write(chunk)); i++) await new Promise((r) => setTimeout(r, 10));
-      },
-    });
-    expect(answer.status).toBe(413);
-    expect(answer.headers.connection).toBe('close');
-    expect(answer.answeredAfterMs).toBeLessThan(1000);
-    expect(answer.closedAfterMs).toBeDefined();
-    expect(answer.closedAfterMs!).toBeLessThan(3000);
-    shape(JSON.parse(answer.body));
-    expect(answer.body).toMatch(/larger than the mock accepts \(64KB\)/);
-  });
+  it.each(places)(
+    '$path: a declared 10 GB body is answered 413 at once, unread, and the socket closed',
+    async ({ path, shape }) => {
+      const answer = await rawRequest(mock.port, {
+        head: head(path, ['Content-Type: application/json', 'Content-Length: 10737418240']),
+        // Keep sending, as such a client would, for at most 2 s: the answer must not wait for it.
+        body: async (write) => {
+          const chunk = Buffer.alloc(16 * 1024, 'a');
+          for (let i = 0; i < 200 && (await write(chunk)); i++) await new Promise((r) => setTimeout(r, 10));
+        },
+      });
+      expect(answer.status).toBe(413);
+      expect(answer.headers.connection).toBe('close');
+      expect(answer.answeredAfterMs).toBeLessThan(1000);
+      expect(answer.closedAfterMs).toBeDefined();
+      expect(answer.closedAfterMs!).toBeLessThan(3000);
+      shape(JSON.parse(answer.body));
+      expect(answer.body).toMatch(/larger than the mock accepts \(64KB\)/);
+    },
+  );
 
   it('a chunked body is cut off as soon as it grows past the limit', async () => {
     const chunk = Buffer.alloc(8 * 1024, 'a');
@@ -118,7 +121,13 @@ describe('a security-relevant header sent twice', () => {
   // the body is read; X-Mock-Session says whose state it touches. Node keeps the first Authorization and
   // Content-Type, joins two Cookie or X-Mock-Session headers, and refuses two differing Content-Lengths
   // itself; a proxy in front may keep the other copy. So the mock answers for neither.
-  expect(SINGLE_VALUED_HEADERS).toEqual(['authorization', 'content-type', 'content-length', 'cookie', 'x-mock-session']);
+  expect(SINGLE_VALUED_HEADERS).toEqual([
+    'authorization',
+    'content-type',
+    'content-length',
+    'cookie',
+    'x-mock-session',
+  ]);
 
   const twice: Record<string, [string, string]> = {
     authorization: ['Authorization: Bearer first', 'Authorization: Bearer second'],
@@ -130,26 +139,43 @@ describe('a security-relevant header sent twice', () => {
   const routes = [
     { name: 'B2COPY sign-in', method: 'POST', path: SIGN_IN, shape: (body: any) => body.errors[0].code },
     { name: 'Just2Trade profile', method: 'GET', path: '/just2trade/api/auth', shape: (body: any) => body.error },
-    { name: 'Just2Trade token', method: 'POST', path: '/just2trade/auth/connect/token', shape: (body: any) => body.error },
-    { name: 'Keeta URL', method: 'POST', path: '/keeta/oauth/authorization/url', shape: (body: any) => body.title && 'invalid_request' },
+    {
+      name: 'Just2Trade token',
+      method: 'POST',
+      path: '/just2trade/auth/connect/token',
+      shape: (body: any) => body.error,
+    },
+    {
+      name: 'Keeta URL',
+      method: 'POST',
+      path: '/keeta/oauth/authorization/url',
+      shape: (body: any) => body.title && 'invalid_request',
+    },
     { name: 'control API', method: 'POST', path: '/__mock/reset', shape: (body: any) => body.error.code },
   ];
-  const cases = routes.flatMap((route) => Object.entries(twice).map(([header, lines]) => ({ ...route, header, lines })));
+  const cases = routes.flatMap((route) =>
+    Object.entries(twice).map(([header, lines]) => ({ ...route, header, lines })),
+  );
 
-  it.each(cases)('$name: $header twice → 400 invalid_request, answered for neither', async ({ method, path, header, lines, shape }) => {
-    const hasLength = header === 'content-length';
-    const answer = await rawRequest(mock.port, {
-      head:
-        `${method} ${path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n` +
-        `${lines.join('\r\n')}\r\n${hasLength ? '' : 'Content-Length: 2\r\n'}` +
-        `${header === 'content-type' ? '' : 'Content-Type: application/json\r\n'}\r\n{}`,
-    });
-    expect(answer.status).toBe(400);
-    expect(shape(JSON.parse(answer.body))).toBe('invalid_request');
-    // Node's parser refuses a repeated Content-Length itself; the mock still answers in the route's shape.
-    expect(answer.body).toMatch(header === 'content-length' ? /Duplicate Content-Length/ : new RegExp(`${header} header 2 times`));
-    expect(answer.headers.connection).toBe('close');
-  });
+  it.each(cases)(
+    '$name: $header twice → 400 invalid_request, answered for neither',
+    async ({ method, path, header, lines, shape }) => {
+      const hasLength = header === 'content-length';
+      const answer = await rawRequest(mock.port, {
+        head:
+          `${method} ${path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n` +
+          `${lines.join('\r\n')}\r\n${hasLength ? '' : 'Content-Length: 2\r\n'}` +
+          `${header === 'content-type' ? '' : 'Content-Type: application/json\r\n'}\r\n{}`,
+      });
+      expect(answer.status).toBe(400);
+      expect(shape(JSON.parse(answer.body))).toBe('invalid_request');
+      // Node's parser refuses a repeated Content-Length itself; the mock still answers in the route's shape.
+      expect(answer.body).toMatch(
+        header === 'content-length' ? /Duplicate Content-Length/ : new RegExp(`${header} header 2 times`),
+      );
+      expect(answer.headers.connection).toBe('close');
+    },
+  );
 
   it('one of each is fine', async () => {
     const answer = await rawRequest(mock.port, {

@@ -28,7 +28,10 @@ function document(paths: Record<string, unknown>, extra: Record<string, unknown>
     security: [{ bearer: [] }],
     paths,
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, key: { type: 'apiKey', in: 'header', name: 'X-Key' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer' },
+        key: { type: 'apiKey', in: 'header', name: 'X-Key' },
+      },
       schemas: { Id: { type: 'integer', minimum: 1 } },
     },
     ...extra,
@@ -111,14 +114,19 @@ describe('loadSpec indexing', () => {
   });
 
   it('dereferences the document but keeps the source as written', () => {
-    const sourceId = (spec.source.paths!['/items/{id}']!.get as { parameters: { schema: unknown }[] }).parameters[0]!.schema;
-    const documentId = (spec.document.paths!['/items/{id}']!.get as { parameters: { schema: unknown }[] }).parameters[0]!.schema;
+    const sourceId = (spec.source.paths!['/items/{id}']!.get as { parameters: { schema: unknown }[] }).parameters[0]!
+      .schema;
+    const documentId = (spec.document.paths!['/items/{id}']!.get as { parameters: { schema: unknown }[] })
+      .parameters[0]!.schema;
     expect(sourceId).toEqual({ $ref: '#/components/schemas/Id' });
     expect(documentId).toEqual({ type: 'integer', minimum: 1 });
   });
 
   it('exposes the security schemes', () => {
-    expect(spec.securitySchemes).toEqual({ bearer: { type: 'http', scheme: 'bearer' }, key: { type: 'apiKey', in: 'header', name: 'X-Key' } });
+    expect(spec.securitySchemes).toEqual({
+      bearer: { type: 'http', scheme: 'bearer' },
+      key: { type: 'apiKey', in: 'header', name: 'X-Key' },
+    });
   });
 });
 
@@ -135,13 +143,25 @@ describe('loadSpec inputs', () => {
   });
 
   it.each<[string, () => unknown, RegExp]>([
-    ['an operation without operationId', () => document({ '/a': { get: { responses: ok } } }), /GET \/a has no operationId/],
+    [
+      'an operation without operationId',
+      () => document({ '/a': { get: { responses: ok } } }),
+      /GET \/a has no operationId/,
+    ],
     [
       'an operation without a mock server entry',
-      () => document({ '/a': { get: { operationId: 'getA', responses: ok } } }, { servers: [{ url: 'https://real.example.com' }] }),
+      () =>
+        document(
+          { '/a': { get: { operationId: 'getA', responses: ok } } },
+          { servers: [{ url: 'https://real.example.com' }] },
+        ),
       /getA: no server entry starts with http:\/\/localhost:4010/,
     ],
-    ['a document that is not valid OpenAPI', () => ({ openapi: '3.1.0', paths: {} }), /is not a valid OpenAPI document/],
+    [
+      'a document that is not valid OpenAPI',
+      () => ({ openapi: '3.1.0', paths: {} }),
+      /is not a valid OpenAPI document/,
+    ],
   ])('refuses %s', async (_title, build, message) => {
     await expect(loadSpec(specFile(build()))).rejects.toThrow(message);
   });

@@ -40,11 +40,26 @@ const RESPONSES: Record<string, ResponseObject> = {
       'text/plain': { example: 'never: only the first media type answers' },
     },
   },
-  '201': { description: 'one example', content: { 'application/json': { schema: USER, example: { id: 'u-3', name: 'Cy', age: 1, email: 'cy@example.com' } } } },
-  '202': { description: 'schema examples', content: { 'application/json': { schema: { ...USER, examples: [{ id: 'u-4', name: 'Di', age: 2, email: 'di@example.com' }] } } } },
+  '201': {
+    description: 'one example',
+    content: {
+      'application/json': { schema: USER, example: { id: 'u-3', name: 'Cy', age: 1, email: 'cy@example.com' } },
+    },
+  },
+  '202': {
+    description: 'schema examples',
+    content: {
+      'application/json': {
+        schema: { ...USER, examples: [{ id: 'u-4', name: 'Di', age: 2, email: 'di@example.com' }] },
+      },
+    },
+  },
   '203': { description: 'schema only', content: { 'application/json': { schema: USER } } },
   '204': { description: 'no body', headers: { Location: { required: true, example: '/next' } } },
-  '4XX': { description: 'client error', content: { 'application/problem+json': { examples: { missing: { value: { title: 'Not here' } } } } } },
+  '4XX': {
+    description: 'client error',
+    content: { 'application/problem+json': { examples: { missing: { value: { title: 'Not here' } } } } },
+  },
 };
 
 function operation(responses: Record<string, ResponseObject>, operationId = 'getUser'): SpecOperation {
@@ -83,9 +98,19 @@ describe('SpecAnswers.answer: examples and statuses', () => {
   const answers = new SpecAnswers(operation(RESPONSES), 1);
 
   it.each<[string, Parameters<SpecAnswers['answer']>[0], number, unknown]>([
-    ['the first named example with a value, for the default status', {}, 200, { id: 'u-1', name: 'Ann', age: 30, email: 'ann@example.com' }],
+    [
+      'the first named example with a value, for the default status',
+      {},
+      200,
+      { id: 'u-1', name: 'Ann', age: 30, email: 'ann@example.com' },
+    ],
     ['a named example', { example: 'bob' }, 200, { id: 'u-2', name: 'Bob', age: 40, email: 'bob@example.com' }],
-    ['a named example for an explicit status', { status: 200, example: 'ann' }, 200, { id: 'u-1', name: 'Ann', age: 30, email: 'ann@example.com' }],
+    [
+      'a named example for an explicit status',
+      { status: 200, example: 'ann' },
+      200,
+      { id: 'u-1', name: 'Ann', age: 30, email: 'ann@example.com' },
+    ],
     ['the media type example', { status: 201 }, 201, { id: 'u-3', name: 'Cy', age: 1, email: 'cy@example.com' }],
     ['the first schema example', { status: 202 }, 202, { id: 'u-4', name: 'Di', age: 2, email: 'di@example.com' }],
     ['a status answered by its range, keeping the status asked for', { status: 404 }, 404, { title: 'Not here' }],
@@ -114,12 +139,36 @@ describe('SpecAnswers.answer: examples and statuses', () => {
   });
 
   it.each<[string, Parameters<SpecAnswers['answer']>[0], string]>([
-    ['an undeclared status', { status: 500 }, 'getUser declares no 500 response; it declares 200, 201, 202, 203, 204, 4XX.'],
-    ['an unknown example name', { example: 'carol' }, 'No example "carol" for getUser 200 application/json; examples: external, ann, bob.'],
-    ['an example named like an Object.prototype member', { example: '__proto__' }, 'No example "__proto__" for getUser 200 application/json; examples: external, ann, bob.'],
-    ['constructor as an example name', { example: 'constructor' }, 'No example "constructor" for getUser 200 application/json; examples: external, ann, bob.'],
-    ['an example where the media type has none', { status: 201, example: 'cy' }, 'No example "cy" for getUser 201 application/json; it has none.'],
-    ['an example of a status without a body', { status: 204, example: 'x' }, 'getUser 204 has no body, so no example "x".'],
+    [
+      'an undeclared status',
+      { status: 500 },
+      'getUser declares no 500 response; it declares 200, 201, 202, 203, 204, 4XX.',
+    ],
+    [
+      'an unknown example name',
+      { example: 'carol' },
+      'No example "carol" for getUser 200 application/json; examples: external, ann, bob.',
+    ],
+    [
+      'an example named like an Object.prototype member',
+      { example: '__proto__' },
+      'No example "__proto__" for getUser 200 application/json; examples: external, ann, bob.',
+    ],
+    [
+      'constructor as an example name',
+      { example: 'constructor' },
+      'No example "constructor" for getUser 200 application/json; examples: external, ann, bob.',
+    ],
+    [
+      'an example where the media type has none',
+      { status: 201, example: 'cy' },
+      'No example "cy" for getUser 201 application/json; it has none.',
+    ],
+    [
+      'an example of a status without a body',
+      { status: 204, example: 'x' },
+      'getUser 204 has no body, so no example "x".',
+    ],
   ])('refuses %s with a 400 unknown_preference', (_title, choice, message) => {
     const error = thrownBy(() => answers.answer(choice));
     expect(error).toBeInstanceOf(MockError);
@@ -144,8 +193,11 @@ describe('SpecAnswers.answer: examples and statuses', () => {
 });
 
 describe('SpecAnswers.answer: generated (dynamic) answers', () => {
-  const generated = (seed: number, choice: Parameters<SpecAnswers['answer']>[0] = { status: 203 }, operationId = 'getUser') =>
-    new SpecAnswers(operation(RESPONSES, operationId), seed).answer(choice).body;
+  const generated = (
+    seed: number,
+    choice: Parameters<SpecAnswers['answer']>[0] = { status: 203 },
+    operationId = 'getUser',
+  ) => new SpecAnswers(operation(RESPONSES, operationId), seed).answer(choice).body;
 
   it.each<[string, Parameters<SpecAnswers['answer']>[0]]>([
     ['a status without examples', { status: 203 }],
@@ -159,7 +211,12 @@ describe('SpecAnswers.answer: generated (dynamic) answers', () => {
   });
 
   it('prefers a named example over dynamic', () => {
-    expect(generated(42, { example: 'bob', dynamic: true })).toEqual({ id: 'u-2', name: 'Bob', age: 40, email: 'bob@example.com' });
+    expect(generated(42, { example: 'bob', dynamic: true })).toEqual({
+      id: 'u-2',
+      name: 'Bob',
+      age: 40,
+      email: 'bob@example.com',
+    });
   });
 
   it.each([1, 42, 2_147_483_646])('gives the same body for the same seed (%i) from separate instances', (seed) => {

@@ -87,17 +87,26 @@ function extract(page: string, extractor: Extractor): unknown {
       return JSON.parse(block.text);
     }
     case 'curl-data-raw': {
-      const block = only(blocksIn(page, extractor.section, (b) => isShell(b) && b.text.includes('--data-raw')), `curl --data-raw block in "${extractor.section}"`);
+      const block = only(
+        blocksIn(page, extractor.section, (b) => isShell(b) && b.text.includes('--data-raw')),
+        `curl --data-raw block in "${extractor.section}"`,
+      );
       const body = /--data-raw\s+'([\s\S]*?)'/.exec(block.text)?.[1];
       if (body === undefined) throw new Error(`no quoted --data-raw body in "${extractor.section}"`);
       return JSON.parse(body);
     }
     case 'curl-form': {
-      const block = only(blocksIn(page, extractor.section, (b) => isShell(b) && /\s-d\s+'/.test(b.text)), `curl -d block in "${extractor.section}"`);
+      const block = only(
+        blocksIn(page, extractor.section, (b) => isShell(b) && /\s-d\s+'/.test(b.text)),
+        `curl -d block in "${extractor.section}"`,
+      );
       return Object.fromEntries(new URLSearchParams(/\s-d\s+'([^']*)'/.exec(block.text)![1]));
     }
     case 'curl-query': {
-      const block = only(blocksIn(page, extractor.section, (b) => isShell(b) && /^\s*curl\b/.test(b.text)), `curl block in "${extractor.section}"`);
+      const block = only(
+        blocksIn(page, extractor.section, (b) => isShell(b) && /^\s*curl\b/.test(b.text)),
+        `curl block in "${extractor.section}"`,
+      );
       const url = only([...block.text.matchAll(/'(https?:\/\/[^']*)'/g)], `quoted URL in "${extractor.section}"`)[1]!;
       return Object.fromEntries(new URLSearchParams(url.slice(url.indexOf('?') + 1)));
     }
@@ -166,7 +175,10 @@ function docsExample(doc: Obj, target: Target): unknown {
     }
     return values;
   }
-  const holder = target.part === 'request' ? resolve(doc, operation.requestBody) : resolve(doc, operation.responses?.[target.status]);
+  const holder =
+    target.part === 'request'
+      ? resolve(doc, operation.requestBody)
+      : resolve(doc, operation.responses?.[target.status]);
   const where = `${target.operationId} ${target.part === 'request' ? 'request' : target.status} ${target.mediaType}`;
   const docs = holder?.content?.[target.mediaType]?.examples?.docs;
   if (!docs) throw new Error(`${where} has no named example "docs"`);
@@ -249,7 +261,12 @@ const CASES: Case[] = [
     provider: 'keeta',
     seed: SEEDS.keeta,
     extract: { kind: 'field-examples', section: 'Response 401 fields (application/problem+json):' },
-    target: { operationId: 'getAuthorizationUrl', part: 'response', status: '401', mediaType: 'application/problem+json' },
+    target: {
+      operationId: 'getAuthorizationUrl',
+      part: 'response',
+      status: '401',
+      mediaType: 'application/problem+json',
+    },
   },
   {
     name: 'Just2Trade requestToken 200 response',
@@ -288,7 +305,12 @@ const PLACEHOLDER = /^\{\{\w+\}\}$/;
 /** For examples with placeholders: the names, and each literal value, as the docs have them. */
 function comparable(docs: Obj, spec: Obj): { docs: unknown; spec: unknown } {
   const literal = (values: Obj) =>
-    Object.fromEntries(Object.entries(values).map(([name, value]) => [name, PLACEHOLDER.test(String(docs[name])) ? '{{placeholder}}' : value]));
+    Object.fromEntries(
+      Object.entries(values).map(([name, value]) => [
+        name,
+        PLACEHOLDER.test(String(docs[name])) ? '{{placeholder}}' : value,
+      ]),
+    );
   return { docs: literal(docs), spec: literal(spec) };
 }
 
@@ -326,17 +348,24 @@ describe('docs-example checks catch breakage (negative controls)', () => {
 
   it('a changed value in the spec', () => {
     const doc = structuredClone(spec('just2trade'));
-    doc.paths['/auth'].get.responses['200'].content['application/json'].examples.docs.value.accounts[1].trade_platform = 'etna';
-    expect(() => compareCase(byName('Just2Trade getProfile 200 response'), page(SEEDS.just2trade), doc)).toThrow(/differs from 004/);
+    doc.paths['/auth'].get.responses['200'].content['application/json'].examples.docs.value.accounts[1].trade_platform =
+      'etna';
+    expect(() => compareCase(byName('Just2Trade getProfile 200 response'), page(SEEDS.just2trade), doc)).toThrow(
+      /differs from 004/,
+    );
   });
 
   it('an extra member in the spec, and a changed literal next to placeholders', () => {
     const doc = structuredClone(spec('b2copy'));
     doc.paths['/api/v2/signin'].post.requestBody.content['application/json'].examples.docs.value.remember = true;
-    expect(() => compareCase(byName('B2COPY signIn request'), page(SEEDS.b2copySignIn), doc)).toThrow(/differs from 001/);
+    expect(() => compareCase(byName('B2COPY signIn request'), page(SEEDS.b2copySignIn), doc)).toThrow(
+      /differs from 001/,
+    );
     const j2t = structuredClone(spec('just2trade'));
     j2t.paths['/connect/authorize'].get.parameters[0].examples.docs.value = 'token';
-    expect(() => compareCase(byName('Just2Trade authorize query (placeholders filled in)'), page(SEEDS.just2trade), j2t)).toThrow(/differs from 004/);
+    expect(() =>
+      compareCase(byName('Just2Trade authorize query (placeholders filled in)'), page(SEEDS.just2trade), j2t),
+    ).toThrow(/differs from 004/);
   });
 
   it('a changed docs page (the extraction reads the page, not a copy)', () => {

@@ -84,12 +84,16 @@ function namedExamples(doc: Obj): Result {
     } else if (node.examples !== undefined || node.example !== undefined) {
       result.problems.push(`#${pointer}: examples without a schema`);
     }
-    if (isObject(node.content)) for (const [mediaType, media] of Object.entries(node.content)) holder(media, child(pointer, 'content', mediaType));
-    if (isObject(node.headers)) for (const [name, header] of Object.entries(node.headers)) holder(header, child(pointer, 'headers', name));
+    if (isObject(node.content))
+      for (const [mediaType, media] of Object.entries(node.content))
+        holder(media, child(pointer, 'content', mediaType));
+    if (isObject(node.headers))
+      for (const [name, header] of Object.entries(node.headers)) holder(header, child(pointer, 'headers', name));
     if (isObject(node.encoding)) {
       for (const [name, encoding] of Object.entries(node.encoding)) {
         if (isObject(encoding) && isObject(encoding.headers)) {
-          for (const [header, value] of Object.entries(encoding.headers)) holder(value, child(pointer, 'encoding', name, 'headers', header));
+          for (const [header, value] of Object.entries(encoding.headers))
+            holder(value, child(pointer, 'encoding', name, 'headers', header));
         }
       }
     }
@@ -104,12 +108,14 @@ function namedExamples(doc: Obj): Result {
       const pointer = child(pathPointer, method);
       ((operation.parameters ?? []) as unknown[]).forEach((p, i) => holder(p, child(pointer, 'parameters', i)));
       if (operation.requestBody) holder(operation.requestBody, child(pointer, 'requestBody'));
-      for (const [status, response] of Object.entries((operation.responses ?? {}) as Obj)) holder(response, child(pointer, 'responses', status));
+      for (const [status, response] of Object.entries((operation.responses ?? {}) as Obj))
+        holder(response, child(pointer, 'responses', status));
     }
   }
   const components = (doc.components ?? {}) as Obj;
   for (const kind of ['parameters', 'requestBodies', 'responses', 'headers']) {
-    for (const [name, node] of Object.entries((components[kind] ?? {}) as Obj)) holder(node, child('', 'components', kind, name));
+    for (const [name, node] of Object.entries((components[kind] ?? {}) as Obj))
+      holder(node, child('', 'components', kind, name));
   }
   return result;
 }
@@ -123,7 +129,9 @@ function schemaExamples(doc: Obj): Result {
     if (!isObject(node) || seen.has(node)) return;
     seen.add(node);
     if (Array.isArray(node.examples)) {
-      node.examples.forEach((value: unknown, i: number) => check(cache, result, node, value, `#${child(pointer, 'examples', i)}`));
+      node.examples.forEach((value: unknown, i: number) =>
+        check(cache, result, node, value, `#${child(pointer, 'examples', i)}`),
+      );
     }
     for (const [key, value] of Object.entries(node)) {
       // Named examples (maps) and example values are data, not schemas.

@@ -26,7 +26,9 @@ beforeAll(async () => {
 
 function describeProblem(problem: NormalizedProblem): string {
   const location = problem.location[0];
-  const where = location ? `${path.relative(repoRoot, location.source.absoluteRef)}${location.pointer ?? ''}` : '(no location)';
+  const where = location
+    ? `${path.relative(repoRoot, location.source.absoluteRef)}${location.pointer ?? ''}`
+    : '(no location)';
   return `[${problem.severity}] ${problem.ruleId}: ${problem.message} at ${where}`;
 }
 

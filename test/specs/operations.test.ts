@@ -38,7 +38,11 @@ function operations(doc: Obj): OperationInfo[] {
       const operation = (pathItem as Obj)[method] as Obj | undefined;
       if (!operation) continue;
       const servers = (operation.servers ?? (pathItem as Obj).servers ?? doc.servers ?? []) as Obj[];
-      result.push({ where: `${method.toUpperCase()} ${pathName}`, operationId: operation.operationId, firstServer: servers[0]?.url });
+      result.push({
+        where: `${method.toUpperCase()} ${pathName}`,
+        operationId: operation.operationId,
+        firstServer: servers[0]?.url,
+      });
     }
   }
   return result;

@@ -45,7 +45,18 @@ const child = (pointer: string, ...tokens: Array<string | number>) =>
   pointer + tokens.map((token) => `/${escape(String(token))}`).join('');
 
 /** Subschema keywords whose value is one schema, a list of schemas, or a map of names to schemas. */
-const SINGLE = ['items', 'additionalProperties', 'unevaluatedProperties', 'unevaluatedItems', 'contains', 'propertyNames', 'not', 'if', 'then', 'else'];
+const SINGLE = [
+  'items',
+  'additionalProperties',
+  'unevaluatedProperties',
+  'unevaluatedItems',
+  'contains',
+  'propertyNames',
+  'not',
+  'if',
+  'then',
+  'else',
+];
 const LISTS = ['allOf', 'anyOf', 'oneOf', 'prefixItems'];
 const MAPS = ['$defs', 'dependentSchemas'];
 const PROPERTY_MAPS = ['properties', 'patternProperties'];
@@ -61,7 +72,8 @@ function provenanceProblems(doc: Obj): string[] {
     }
     const provenance = node['x-provenance'];
     const source = node['x-source'];
-    if (!PROVENANCE.has(provenance)) problems.push(`#${pointer} (${what}): x-provenance is ${JSON.stringify(provenance)}`);
+    if (!PROVENANCE.has(provenance))
+      problems.push(`#${pointer} (${what}): x-provenance is ${JSON.stringify(provenance)}`);
     if (typeof source !== 'string' || source.trim() === '') {
       problems.push(`#${pointer} (${what}): x-source is ${JSON.stringify(source)}`);
     } else if (source.endsWith('.txt') && (!SEED_FILE.test(source) || !existsSync(path.join(seedsDir, source)))) {
@@ -73,14 +85,17 @@ function provenanceProblems(doc: Obj): string[] {
     if (isProperty) marks(node, pointer, what);
     if (!isObject(node) || '$ref' in node) return; // boolean schema, or checked at its definition
     for (const key of PROPERTY_MAPS) {
-      if (isObject(node[key])) for (const [name, sub] of Object.entries(node[key])) schema(sub, child(pointer, key, name), true);
+      if (isObject(node[key]))
+        for (const [name, sub] of Object.entries(node[key])) schema(sub, child(pointer, key, name), true);
     }
     for (const key of SINGLE) if (isObject(node[key])) schema(node[key], child(pointer, key), false);
     for (const key of LISTS) {
-      if (Array.isArray(node[key])) (node[key] as unknown[]).forEach((sub, i) => schema(sub, child(pointer, key, i), false));
+      if (Array.isArray(node[key]))
+        (node[key] as unknown[]).forEach((sub, i) => schema(sub, child(pointer, key, i), false));
     }
     for (const key of MAPS) {
-      if (isObject(node[key])) for (const [name, sub] of Object.entries(node[key])) schema(sub, child(pointer, key, name), false);
+      if (isObject(node[key]))
+        for (const [name, sub] of Object.entries(node[key])) schema(sub, child(pointer, key, name), false);
     }
   };
 
@@ -91,7 +106,8 @@ function provenanceProblems(doc: Obj): string[] {
       if (media.schema !== undefined) schema(media.schema, child(pointer, mediaType, 'schema'), false);
       if (isObject(media.encoding)) {
         for (const [name, encoding] of Object.entries(media.encoding)) {
-          if (isObject(encoding) && isObject(encoding.headers)) headers(encoding.headers, child(pointer, mediaType, 'encoding', name, 'headers'));
+          if (isObject(encoding) && isObject(encoding.headers))
+            headers(encoding.headers, child(pointer, mediaType, 'encoding', name, 'headers'));
         }
       }
     }
@@ -124,7 +140,8 @@ function provenanceProblems(doc: Obj): string[] {
   };
 
   const parameters = (list: unknown, pointer: string) => {
-    if (Array.isArray(list)) list.forEach((parameter, i) => parameterOrHeader(parameter, child(pointer, i), 'parameter'));
+    if (Array.isArray(list))
+      list.forEach((parameter, i) => parameterOrHeader(parameter, child(pointer, i), 'parameter'));
   };
 
   for (const [pathName, pathItem] of Object.entries((doc.paths ?? {}) as Obj)) {
@@ -139,15 +156,20 @@ function provenanceProblems(doc: Obj): string[] {
       if (!isObject(operation)) continue;
       parameters(operation.parameters, child(pointer, 'parameters'));
       if (operation.requestBody !== undefined) requestBody(operation.requestBody, child(pointer, 'requestBody'));
-      for (const [status, res] of Object.entries((operation.responses ?? {}) as Obj)) response(res, child(pointer, 'responses', status));
+      for (const [status, res] of Object.entries((operation.responses ?? {}) as Obj))
+        response(res, child(pointer, 'responses', status));
     }
   }
 
   const components = (doc.components ?? {}) as Obj;
-  for (const [name, node] of Object.entries((components.schemas ?? {}) as Obj)) schema(node, child('', 'components', 'schemas', name), true, 'schema');
-  for (const [name, node] of Object.entries((components.parameters ?? {}) as Obj)) parameterOrHeader(node, child('', 'components', 'parameters', name), 'parameter');
-  for (const [name, node] of Object.entries((components.requestBodies ?? {}) as Obj)) requestBody(node, child('', 'components', 'requestBodies', name));
-  for (const [name, node] of Object.entries((components.responses ?? {}) as Obj)) response(node, child('', 'components', 'responses', name));
+  for (const [name, node] of Object.entries((components.schemas ?? {}) as Obj))
+    schema(node, child('', 'components', 'schemas', name), true, 'schema');
+  for (const [name, node] of Object.entries((components.parameters ?? {}) as Obj))
+    parameterOrHeader(node, child('', 'components', 'parameters', name), 'parameter');
+  for (const [name, node] of Object.entries((components.requestBodies ?? {}) as Obj))
+    requestBody(node, child('', 'components', 'requestBodies', name));
+  for (const [name, node] of Object.entries((components.responses ?? {}) as Obj))
+    response(node, child('', 'components', 'responses', name));
   if (isObject(components.headers)) headers(components.headers, child('', 'components', 'headers'));
 
   (Array.isArray(doc.tags) ? (doc.tags as unknown[]) : []).forEach((tag, i) => marks(tag, child('', 'tags', i), 'tag'));
@@ -176,7 +198,8 @@ function namedExamples(doc: Obj): Array<{ pointer: string; name: string; example
       // Named examples are a map under `examples` of a media type, parameter or header (not a schema's
       // `examples` list, and not a property called `examples` inside `properties`).
       if (key === 'examples' && isObject(value) && parentKey !== 'properties') {
-        for (const [name, example] of Object.entries(value)) found.push({ pointer: child(pointer, key, name), name, example });
+        for (const [name, example] of Object.entries(value))
+          found.push({ pointer: child(pointer, key, name), name, example });
         continue;
       }
       walk(value, child(pointer, key), key);
@@ -196,7 +219,17 @@ function claimsDocs(name: string, example: unknown): boolean {
 }
 
 /** Keys that are annotations, never an added constraint. */
-const ANNOTATIONS = new Set(['description', 'summary', 'title', 'examples', 'example', 'x-provenance', 'x-source', 'x-inferred', '$comment']);
+const ANNOTATIONS = new Set([
+  'description',
+  'summary',
+  'title',
+  'examples',
+  'example',
+  'x-provenance',
+  'x-source',
+  'x-inferred',
+  '$comment',
+]);
 
 /** The `schema` of a parameter (in an operation, a path item or components) or of a header. */
 const PARAMETER_OR_HEADER_SCHEMA = /\/(parameters\/[^/]+|headers\/[^/]+)\/schema$/;
@@ -217,16 +250,23 @@ function inferredKeywordProblems(doc: Obj): string[] {
         // A parameter's or header's keywords live in its schema; its provenance is on the parameter or header.
         (PARAMETER_OR_HEADER_SCHEMA.test(pointer) && isObject(parent) ? parent['x-provenance'] : undefined);
       if (!Array.isArray(listed) || listed.length === 0 || !listed.every((item) => typeof item === 'string')) {
-        problems.push(`#${pointer}: x-inferred must be a non-empty list of keyword names, is ${JSON.stringify(listed)}`);
+        problems.push(
+          `#${pointer}: x-inferred must be a non-empty list of keyword names, is ${JSON.stringify(listed)}`,
+        );
       } else {
-        if (new Set(listed).size !== listed.length) problems.push(`#${pointer}: x-inferred lists a keyword twice: ${JSON.stringify(listed)}`);
+        if (new Set(listed).size !== listed.length)
+          problems.push(`#${pointer}: x-inferred lists a keyword twice: ${JSON.stringify(listed)}`);
         for (const keyword of listed as string[]) {
-          if (ANNOTATIONS.has(keyword)) problems.push(`#${pointer}: x-inferred lists ${keyword}, an annotation, not an added constraint`);
-          else if (!(keyword in node)) problems.push(`#${pointer}: x-inferred lists ${keyword}, which is not on this node`);
+          if (ANNOTATIONS.has(keyword))
+            problems.push(`#${pointer}: x-inferred lists ${keyword}, an annotation, not an added constraint`);
+          else if (!(keyword in node))
+            problems.push(`#${pointer}: x-inferred lists ${keyword}, which is not on this node`);
         }
       }
       if (provenance !== 'documented') {
-        problems.push(`#${pointer}: x-inferred on a node that is not documented (x-provenance ${JSON.stringify(provenance)}); an inferred element needs no x-inferred`);
+        problems.push(
+          `#${pointer}: x-inferred on a node that is not documented (x-provenance ${JSON.stringify(provenance)}); an inferred element needs no x-inferred`,
+        );
       }
     }
     for (const [name, value] of Object.entries(node)) walk(value, child(pointer, name), node);
@@ -242,7 +282,9 @@ describe('provenance: x-provenance and x-source everywhere', () => {
 
   it.each(PROVIDERS)('openapi/%s.yaml', (provider) => {
     const problems = provenanceProblems(loadSpec(provider));
-    expect(problems, `places without valid provenance in openapi/${provider}.yaml:\n${problems.join('\n')}`).toEqual([]);
+    expect(problems, `places without valid provenance in openapi/${provider}.yaml:\n${problems.join('\n')}`).toEqual(
+      [],
+    );
   });
 });
 
@@ -333,7 +375,10 @@ describe('tags, docs examples and x-inferred are checked (negative controls)', (
 });
 
 describe('what the docs state is documented, what the spec adds is listed in x-inferred', () => {
-  const specs = Object.fromEntries(PROVIDERS.map((provider) => [provider, loadSpec(provider)])) as Record<(typeof PROVIDERS)[number], Obj>;
+  const specs = Object.fromEntries(PROVIDERS.map((provider) => [provider, loadSpec(provider)])) as Record<
+    (typeof PROVIDERS)[number],
+    Obj
+  >;
   const marksOf = (node: Obj) => ({ provenance: node['x-provenance'], inferred: node['x-inferred'] });
 
   it.each([
@@ -345,7 +390,11 @@ describe('what the docs state is documented, what the spec adds is listed in x-i
     ['b2copy', '/components/schemas/Token/properties/expiresAt', ['format']],
     ['b2copy', '/components/schemas/AuthUrlData/properties/url', ['format']],
     ['b2copy', '/components/schemas/ExternalCrmAuthRequest/properties/external_token', ['minLength', 'pattern']],
-    ['keeta', '/components/schemas/AuthorizationUrlResponse/properties/merchantAuthorizationUrl', ['format', 'pattern', 'minLength']],
+    [
+      'keeta',
+      '/components/schemas/AuthorizationUrlResponse/properties/merchantAuthorizationUrl',
+      ['format', 'pattern', 'minLength'],
+    ],
     ['keeta', '/components/schemas/AuthorizationCallback/properties/timestamp', ['pattern']],
     ['keeta', '/components/schemas/AuthorizationCallback/properties/authId', ['minLength']],
     ['keeta', '/components/schemas/Problem/properties/status', ['minimum', 'maximum']],
@@ -357,21 +406,48 @@ describe('what the docs state is documented, what the spec adds is listed in x-i
       .slice(1)
       .split('/')
       .reduce<any>((value, token) => value?.[token], specs[provider]);
-    const owner = pointer.endsWith('/schema') ? pointer.slice(1).split('/').slice(0, -1).reduce<any>((value, token) => value?.[token], specs[provider]) : node;
-    expect({ provenance: owner['x-provenance'], inferred: node['x-inferred'] }).toEqual({ provenance: 'documented', inferred: keywords });
+    const owner = pointer.endsWith('/schema')
+      ? pointer
+          .slice(1)
+          .split('/')
+          .slice(0, -1)
+          .reduce<any>((value, token) => value?.[token], specs[provider])
+      : node;
+    expect({ provenance: owner['x-provenance'], inferred: node['x-inferred'] }).toEqual({
+      provenance: 'documented',
+      inferred: keywords,
+    });
   });
 
   it('Keeta redirectUri and Just2Trade redirect_uri are documented parameters with an inferred format', () => {
-    const redirectUri = specs.keeta.paths['/oauth/authorization/url'].get.parameters.find((p: Obj) => p.name === 'redirectUri');
-    expect({ ...marksOf(redirectUri), schema: redirectUri.schema['x-inferred'] }).toEqual({ provenance: 'documented', inferred: undefined, schema: ['format', 'pattern'] });
-    const redirect_uri = specs.just2trade.paths['/connect/authorize'].get.parameters.find((p: Obj) => p.name === 'redirect_uri');
-    expect({ ...marksOf(redirect_uri), schema: redirect_uri.schema['x-inferred'] }).toEqual({ provenance: 'documented', inferred: undefined, schema: ['format'] });
+    const redirectUri = specs.keeta.paths['/oauth/authorization/url'].get.parameters.find(
+      (p: Obj) => p.name === 'redirectUri',
+    );
+    expect({ ...marksOf(redirectUri), schema: redirectUri.schema['x-inferred'] }).toEqual({
+      provenance: 'documented',
+      inferred: undefined,
+      schema: ['format', 'pattern'],
+    });
+    const redirect_uri = specs.just2trade.paths['/connect/authorize'].get.parameters.find(
+      (p: Obj) => p.name === 'redirect_uri',
+    );
+    expect({ ...marksOf(redirect_uri), schema: redirect_uri.schema['x-inferred'] }).toEqual({
+      provenance: 'documented',
+      inferred: undefined,
+      schema: ['format'],
+    });
   });
 
   it('what the docs do not state stays inferred', () => {
-    expect(specs.keeta.paths['/oauth/authorization/url'].get.parameters.find((p: Obj) => p.name === 'state')['x-provenance']).toBe('inferred');
-    expect(specs.b2copy.components.schemas.RefreshTokenRequest.properties.refresh_token['x-provenance']).toBe('inferred');
-    expect(specs.b2copy.components.schemas.TwoFactorRequired.properties['2faRequired']['x-provenance']).toBe('inferred');
+    expect(
+      specs.keeta.paths['/oauth/authorization/url'].get.parameters.find((p: Obj) => p.name === 'state')['x-provenance'],
+    ).toBe('inferred');
+    expect(specs.b2copy.components.schemas.RefreshTokenRequest.properties.refresh_token['x-provenance']).toBe(
+      'inferred',
+    );
+    expect(specs.b2copy.components.schemas.TwoFactorRequired.properties['2faRequired']['x-provenance']).toBe(
+      'inferred',
+    );
     expect(specs.just2trade.components.schemas.TokenRequest.properties.redirect_uri['x-provenance']).toBe('inferred');
   });
 
@@ -395,7 +471,8 @@ describe('what the docs state is documented, what the spec adds is listed in x-i
       expect(body.description, pathName).toMatch(/--data-raw/);
       expect(body.description, pathName).toMatch(/application\/x-www-form-urlencoded/);
       // Inferred from the docs' curl examples: named in x-inferred of a documented body, or the body is inferred.
-      if (body['x-provenance'] === 'documented') expect(body['x-inferred'], pathName).toContain('x-json-with-any-content-type');
+      if (body['x-provenance'] === 'documented')
+        expect(body['x-inferred'], pathName).toContain('x-json-with-any-content-type');
       else expect(body['x-provenance'], pathName).toBe('inferred');
     }
   });

@@ -22,7 +22,9 @@ describe('docs/provider-docs', () => {
     const names = readdirSync(workspace).sort();
     expect(readdirSync(vendored).sort()).toEqual(names);
     for (const name of names) {
-      expect(readFileSync(path.join(vendored, name), 'utf8'), name).toBe(readFileSync(path.join(workspace, name), 'utf8'));
+      expect(readFileSync(path.join(vendored, name), 'utf8'), name).toBe(
+        readFileSync(path.join(workspace, name), 'utf8'),
+      );
     }
   });
 });

@@ -32,7 +32,9 @@ describe('@readme/openapi-parser validate', () => {
 
   it('catches a broken document (negative control)', async () => {
     const doc = loadSpec('keeta');
-    const operation = (doc.paths as Record<string, Record<string, { parameters: Array<Record<string, unknown>> }>>)['/oauth/authorization/url']?.get;
+    const operation = (doc.paths as Record<string, Record<string, { parameters: Array<Record<string, unknown>> }>>)[
+      '/oauth/authorization/url'
+    ]?.get;
     expect(operation?.parameters[0]).toBeDefined();
     operation!.parameters[0]!.in = 'body'; // OpenAPI 2 style: not a parameter location in 3.1
     expect(await validationErrors(doc)).not.toBe('');

@@ -80,7 +80,9 @@ describe('MockClock.advance', () => {
   ])('refuses %s and changes nothing', (_title, seconds) => {
     const { clock } = clockAt(1_000_000);
     clock.advance(20);
-    expect(() => clock.advance(seconds)).toThrow(new RangeError('The clock only moves forward: seconds must be a finite number >= 0.'));
+    expect(() => clock.advance(seconds)).toThrow(
+      new RangeError('The clock only moves forward: seconds must be a finite number >= 0.'),
+    );
     expect(clock.offsetSeconds).toBe(20);
     expect(clock.nowMs()).toBe(1_020_000);
   });

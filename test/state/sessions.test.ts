@@ -20,7 +20,12 @@ function registry(options: { maxSessions?: number } = {}) {
     const state: TestState = { provider, session: session.id, build: builds.length };
     return { fixtures: new FixtureStore({}, {}), state };
   };
-  const sessions = new SessionRegistry(buildProvider, () => BASE_MS, options.maxSessions, (id) => evicted.push(id));
+  const sessions = new SessionRegistry(
+    buildProvider,
+    () => BASE_MS,
+    options.maxSessions,
+    (id) => evicted.push(id),
+  );
   const stateOf = (id: string, provider = 'p') => sessions.provider(id, provider).state as TestState;
   return { sessions, builds, evicted, stateOf };
 }

@@ -18,11 +18,22 @@ export const skipWithoutChromium = !existsSync(CHROMIUM) && process.env.CI !== '
 
 export function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`No Chromium at ${CHROMIUM}: install Debian's chromium package (.ci/run does) to run the browser tests.`);
+    throw new Error(
+      `No Chromium at ${CHROMIUM}: install Debian's chromium package (.ci/run does) to run the browser tests.`,
+    );
   }
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless=new',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     timeout: 90_000,
   });
 }
@@ -32,13 +43,18 @@ export function launchChromium(): Promise<Browser> {
  * pushed to `arrivals` and answered with a page titled "Back at the CRM"; anything else (the browser's
  * favicon request) is 404.
  */
-export async function startCallbackPage(path: string, arrivals: URL[]): Promise<{ url: string; close(): Promise<void> }> {
+export async function startCallbackPage(
+  path: string,
+  arrivals: URL[],
+): Promise<{ url: string; close(): Promise<void> }> {
   let url = '';
   const server = createServer((req, res) => {
     const arrived = new URL(req.url ?? '/', url);
     if (arrived.pathname !== path) return void res.writeHead(404).end();
     arrivals.push(arrived);
-    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end('<!doctype html><title>CRM</title><h1>Back at the CRM</h1>');
+    res
+      .writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' })
+      .end('<!doctype html><title>CRM</title><h1>Back at the CRM</h1>');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`;

@@ -47,7 +47,9 @@ export function rawRequest(port: number, options: RawRequestOptions): Promise<Ra
       const text = received.toString('latin1');
       const headEnd = text.indexOf('\r\n\r\n');
       if (answeredAfterMs === undefined || headEnd === -1) {
-        reject(new Error(`no answer within ${options.timeoutMs ?? 5000} ms (got ${JSON.stringify(text.slice(0, 200))})`));
+        reject(
+          new Error(`no answer within ${options.timeoutMs ?? 5000} ms (got ${JSON.stringify(text.slice(0, 200))})`),
+        );
         return;
       }
       const [statusLine, ...lines] = text.slice(0, headEnd).split('\r\n');

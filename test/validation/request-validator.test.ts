@@ -67,7 +67,11 @@ describe('RequestValidator.parameters', () => {
   });
 
   it('leaves out optional parameters that are not sent, and never asks for cookie parameters', () => {
-    expect(validator.parameters(raw('name=ann'))).toEqual({ path: { id: 42 }, query: { name: 'ann' }, header: { 'X-Trace': 'tr-1' } });
+    expect(validator.parameters(raw('name=ann'))).toEqual({
+      path: { id: 42 },
+      query: { name: 'ann' },
+      header: { 'X-Trace': 'tr-1' },
+    });
   });
 
   it.each<[string, RawParameters, string[]]>([
@@ -81,11 +85,20 @@ describe('RequestValidator.parameters', () => {
     ['an array item of the wrong type', raw('name=a&ids=1&ids=x'), ['/query/ids/1 must be integer']],
     ['a value outside its enum', raw('name=a&mode=c'), ['/query/mode must be one of ["a","b"]']],
     ['a missing required header', raw('name=a', { headers: {} }), ['/header/X-Trace is required']],
-    ['a header that breaks its schema', raw('name=a', { headers: { 'x-trace': 't' } }), ['/header/X-Trace must NOT have fewer than 2 characters']],
+    [
+      'a header that breaks its schema',
+      raw('name=a', { headers: { 'x-trace': 't' } }),
+      ['/header/X-Trace must NOT have fewer than 2 characters'],
+    ],
     [
       'several violations at once (all reported)',
       raw('limit=0', { path: { id: 'x' }, headers: {} }),
-      ['/path/id must be integer', '/query/name is required', '/query/limit must be >= 1', '/header/X-Trace is required'],
+      [
+        '/path/id must be integer',
+        '/query/name is required',
+        '/query/limit must be >= 1',
+        '/header/X-Trace is required',
+      ],
     ],
   ])('refuses %s with a 400 listing each violation', (_title, request, want) => {
     const error = thrownBy(() => validator.parameters(request));
@@ -100,12 +113,18 @@ describe('RequestValidator.parameters', () => {
 
   it('reads header parameters by their lower-case name', () => {
     const request = raw('name=a', { headers: { 'X-Trace': 'upper-case key' } });
-    expect(locations((thrownBy(() => validator.parameters(request)) as MockError).details)).toEqual(['/header/X-Trace is required']);
+    expect(locations((thrownBy(() => validator.parameters(request)) as MockError).details)).toEqual([
+      '/header/X-Trace is required',
+    ]);
   });
 
   it('validates an operation without parameters to empty groups', () => {
     const bare = new RequestValidator(operation(), {});
-    expect(bare.parameters({ path: {}, query: new URLSearchParams('a=1'), headers: { b: '2' } })).toEqual({ path: {}, query: {}, header: {} });
+    expect(bare.parameters({ path: {}, query: new URLSearchParams('a=1'), headers: { b: '2' } })).toEqual({
+      path: {},
+      query: {},
+      header: {},
+    });
   });
 });
 
@@ -119,8 +138,10 @@ describe('RequestValidator.checkSecurity', () => {
     oauth: { type: 'oauth2' },
     oidc: { type: 'openIdConnect' },
   };
-  const check = (security: SecurityRequirement[], headers: Record<string, string | undefined>, query = '') => () =>
-    new RequestValidator(operation({ security }), schemes).checkSecurity(headers, new URLSearchParams(query));
+  const check =
+    (security: SecurityRequirement[], headers: Record<string, string | undefined>, query = '') =>
+    () =>
+      new RequestValidator(operation({ security }), schemes).checkSecurity(headers, new URLSearchParams(query));
 
   it.each<[string, SecurityRequirement[], Record<string, string>, string?]>([
     ['no security at all', [], {}],
@@ -135,21 +156,45 @@ describe('RequestValidator.checkSecurity', () => {
     ['oauth2 (left to the handler)', [{ oauth: [] }], {}],
     ['openIdConnect (left to the handler)', [{ oidc: [] }], {}],
     ['either of two alternatives: the second', [{ bearer: [] }, { headerKey: [] }], { 'x-api-key': 'k' }],
-    ['both schemes of one requirement', [{ bearer: [], headerKey: [] }], { authorization: 'Bearer abc', 'x-api-key': 'k' }],
+    [
+      'both schemes of one requirement',
+      [{ bearer: [], headerKey: [] }],
+      { authorization: 'Bearer abc', 'x-api-key': 'k' },
+    ],
   ])('lets through %s', (_title, security, headers, query) => {
     expect(check(security, headers, query)).not.toThrow();
   });
 
   it.each<[string, SecurityRequirement[], Record<string, string>, Record<string, string>, string?]>([
     ['no bearer token', [{ bearer: [] }], {}, { 'WWW-Authenticate': 'Bearer' }],
-    ['a bearer scheme without credentials', [{ bearer: [] }], { authorization: 'Bearer' }, { 'WWW-Authenticate': 'Bearer' }],
-    ['basic credentials where a bearer token is needed', [{ bearer: [] }], { authorization: 'Basic dTpw' }, { 'WWW-Authenticate': 'Bearer' }],
+    [
+      'a bearer scheme without credentials',
+      [{ bearer: [] }],
+      { authorization: 'Bearer' },
+      { 'WWW-Authenticate': 'Bearer' },
+    ],
+    [
+      'basic credentials where a bearer token is needed',
+      [{ bearer: [] }],
+      { authorization: 'Basic dTpw' },
+      { 'WWW-Authenticate': 'Bearer' },
+    ],
     ['a bearer token where basic is needed', [{ basic: [] }], { authorization: 'Bearer abc' }, {}],
     ['no API key header', [{ headerKey: [] }], { 'x-other': 'k' }, {}],
     ['an empty API key header', [{ headerKey: [] }], { 'x-api-key': '' }, {}],
     ['an API key in the header where the query is declared', [{ queryKey: [] }], { api_key: 'k' }, {}],
-    ['neither of two alternatives (one of them bearer)', [{ headerKey: [] }, { bearer: [] }], {}, { 'WWW-Authenticate': 'Bearer' }],
-    ['only one half of a requirement', [{ bearer: [], headerKey: [] }], { authorization: 'Bearer abc' }, { 'WWW-Authenticate': 'Bearer' }],
+    [
+      'neither of two alternatives (one of them bearer)',
+      [{ headerKey: [] }, { bearer: [] }],
+      {},
+      { 'WWW-Authenticate': 'Bearer' },
+    ],
+    [
+      'only one half of a requirement',
+      [{ bearer: [], headerKey: [] }],
+      { authorization: 'Bearer abc' },
+      { 'WWW-Authenticate': 'Bearer' },
+    ],
     ['a scheme the spec does not define', [{ ghost: [] }], { authorization: 'Bearer abc' }, {}],
   ])('refuses %s with a 401', (_title, security, headers, challenge, query) => {
     const error = thrownBy(check(security, headers, query));
@@ -169,7 +214,11 @@ describe('RequestValidator.body', () => {
             schema: {
               type: 'object',
               required: ['email'],
-              properties: { email: { type: 'string', format: 'email' }, age: { type: 'integer' }, 'x-note': { type: 'string' } },
+              properties: {
+                email: { type: 'string', format: 'email' },
+                age: { type: 'integer' },
+                'x-note': { type: 'string' },
+              },
               additionalProperties: false,
               'x-internal': true,
             },
@@ -197,18 +246,40 @@ describe('RequestValidator.body', () => {
     expect(validator.bodyMediaTypes).toEqual(['application/json', 'application/x-www-form-urlencoded', 'text/plain']);
     expect(validator.bodyRequired).toBe(true);
     expect(new RequestValidator(operation({ requestBody: { content: {} } }), {}).bodyRequired).toBe(false);
-    expect(new RequestValidator(operation({ requestBody: { required: false, content: {} } }), {}).bodyRequired).toBe(false);
+    expect(new RequestValidator(operation({ requestBody: { required: false, content: {} } }), {}).bodyRequired).toBe(
+      false,
+    );
     expect(new RequestValidator(operation(), {}).bodyMediaTypes).toEqual([]);
   });
 
   it.each<[string, string | undefined, unknown, unknown]>([
     ['no body (no media type) as it is', undefined, 'anything', 'anything'],
     ['a JSON body that matches', 'application/json', { email: 'a@b.co', age: 3 }, { email: 'a@b.co', age: 3 }],
-    ['a property named like a vendor keyword', 'application/json', { email: 'a@b.co', 'x-note': 'n' }, { email: 'a@b.co', 'x-note': 'n' }],
-    ['a form body, coercing its values', 'application/x-www-form-urlencoded', parseForm('grant_type=password&count=5&remember=true'), { grant_type: 'password', count: 5, remember: true }],
-    ['a form body with a repeated name as a list', 'application/x-www-form-urlencoded', parseForm('grant_type=password&scope=a&scope=b'), { grant_type: 'password', scope: ['a', 'b'] }],
+    [
+      'a property named like a vendor keyword',
+      'application/json',
+      { email: 'a@b.co', 'x-note': 'n' },
+      { email: 'a@b.co', 'x-note': 'n' },
+    ],
+    [
+      'a form body, coercing its values',
+      'application/x-www-form-urlencoded',
+      parseForm('grant_type=password&count=5&remember=true'),
+      { grant_type: 'password', count: 5, remember: true },
+    ],
+    [
+      'a form body with a repeated name as a list',
+      'application/x-www-form-urlencoded',
+      parseForm('grant_type=password&scope=a&scope=b'),
+      { grant_type: 'password', scope: ['a', 'b'] },
+    ],
     ['a media type declared without a schema', 'text/plain', 'free text', 'free text'],
-    ['a media type the operation does not declare (parseBody refuses those earlier)', 'application/xml', '<a/>', '<a/>'],
+    [
+      'a media type the operation does not declare (parseBody refuses those earlier)',
+      'application/xml',
+      '<a/>',
+      '<a/>',
+    ],
   ])('accepts %s', (_title, mediaType, value, want) => {
     expect(validator.body(mediaType, value)).toEqual(want);
   });
@@ -220,14 +291,44 @@ describe('RequestValidator.body', () => {
   });
 
   it.each<[string, string, unknown, string[]]>([
-    ['a JSON number sent as a string (JSON is never coerced)', 'application/json', { email: 'a@b.co', age: '3' }, ['/body/age must be integer']],
+    [
+      'a JSON number sent as a string (JSON is never coerced)',
+      'application/json',
+      { email: 'a@b.co', age: '3' },
+      ['/body/age must be integer'],
+    ],
     ['a missing required JSON member', 'application/json', { age: 3 }, ['/body/email is required']],
-    ['a JSON member that breaks its format', 'application/json', { email: 'not-an-email' }, ['/body/email must match format "email"']],
-    ['an undeclared JSON member', 'application/json', { email: 'a@b.co', extra: 1 }, ["/body must not have property 'extra'"]],
+    [
+      'a JSON member that breaks its format',
+      'application/json',
+      { email: 'not-an-email' },
+      ['/body/email must match format "email"'],
+    ],
+    [
+      'an undeclared JSON member',
+      'application/json',
+      { email: 'a@b.co', extra: 1 },
+      ["/body must not have property 'extra'"],
+    ],
     ['a JSON body of the wrong type', 'application/json', ['a'], ['/body must be object']],
-    ['a form value outside its enum', 'application/x-www-form-urlencoded', parseForm('grant_type=code'), ['/body/grant_type must be one of ["password","refresh_token"]']],
-    ['a form value that does not coerce', 'application/x-www-form-urlencoded', parseForm('grant_type=password&count=many'), ['/body/count must be integer']],
-    ['a form without its required field', 'application/x-www-form-urlencoded', parseForm('count=1'), ['/body/grant_type is required']],
+    [
+      'a form value outside its enum',
+      'application/x-www-form-urlencoded',
+      parseForm('grant_type=code'),
+      ['/body/grant_type must be one of ["password","refresh_token"]'],
+    ],
+    [
+      'a form value that does not coerce',
+      'application/x-www-form-urlencoded',
+      parseForm('grant_type=password&count=many'),
+      ['/body/count must be integer'],
+    ],
+    [
+      'a form without its required field',
+      'application/x-www-form-urlencoded',
+      parseForm('count=1'),
+      ['/body/grant_type is required'],
+    ],
   ])('refuses %s with a 400 located under /body', (_title, mediaType, value, want) => {
     const error = thrownBy(() => validator.body(mediaType, value));
     expect(error).toBeInstanceOf(MockError);
@@ -299,7 +400,9 @@ components:
       query: { page: '2' },
       header: {},
     });
-    const error = thrownBy(() => validator.parameters({ path: { itemId: '0' }, query: new URLSearchParams(), headers: {} })) as MockError;
+    const error = thrownBy(() =>
+      validator.parameters({ path: { itemId: '0' }, query: new URLSearchParams(), headers: {} }),
+    ) as MockError;
     expect(locations(error.details)).toEqual(['/path/itemId must be >= 1']);
   });
 

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { ValidationIssue } from '../../src/errors.ts';
 import type { SpecOperation } from '../../src/spec/load-spec.ts';
 import type { ResponseObject } from '../../src/spec/openapi-types.ts';
-import { ResponseValidator, declaredResponse, parseJsonOrText, type ResponseToCheck } from '../../src/validation/response-validator.ts';
+import {
+  ResponseValidator,
+  declaredResponse,
+  parseJsonOrText,
+  type ResponseToCheck,
+} from '../../src/validation/response-validator.ts';
 
 const TOKEN = {
   type: 'object',
@@ -11,7 +16,11 @@ const TOKEN = {
   additionalProperties: false,
 };
 const PROBLEM = { type: 'object', required: ['title'], properties: { title: { type: 'string' } } };
-const OAUTH_ERROR = { type: 'object', required: ['error'], properties: { error: { type: 'string', enum: ['invalid_token'] } } };
+const OAUTH_ERROR = {
+  type: 'object',
+  required: ['error'],
+  properties: { error: { type: 'string', enum: ['invalid_token'] } },
+};
 
 const RESPONSES: Record<string, ResponseObject> = {
   '200': {
@@ -30,12 +39,23 @@ const RESPONSES: Record<string, ResponseObject> = {
 };
 
 function operation(responses: Record<string, ResponseObject>): SpecOperation {
-  return { operationId: 'issueToken', method: 'POST', path: '/token', mount: '/test', parameters: [], responses, security: [] };
+  return {
+    operationId: 'issueToken',
+    method: 'POST',
+    path: '/token',
+    mount: '/test',
+    parameters: [],
+    responses,
+    security: [],
+  };
 }
 
 const validator = new ResponseValidator(operation(RESPONSES));
 const withDefault = new ResponseValidator(
-  operation({ '200': RESPONSES['200']!, default: { description: 'error', content: { 'application/json': { schema: OAUTH_ERROR } } } }),
+  operation({
+    '200': RESPONSES['200']!,
+    default: { description: 'error', content: { 'application/json': { schema: OAUTH_ERROR } } },
+  }),
 );
 
 const lines = (issues: ValidationIssue[]) => issues.map((issue) => `${issue.location} ${issue.message}`);
@@ -76,7 +96,12 @@ describe('ResponseValidator.isDeclared', () => {
 });
 
 describe('ResponseValidator.check', () => {
-  const json = (status: number, body: unknown, headers: Record<string, string> = {}, contentType = 'application/json'): ResponseToCheck => ({
+  const json = (
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+    contentType = 'application/json',
+  ): ResponseToCheck => ({
     status,
     contentType,
     headers,
@@ -88,9 +113,15 @@ describe('ResponseValidator.check', () => {
     ['a JSON body that matches, with its required header', json(200, { token: 't', expiresIn: 60 }, rate)],
     ['a header named in another case', json(200, { token: 't' }, { 'x-rate-limit': '10' })],
     ['JSON sent as text', json(200, '{"token":"t"}', rate)],
-    ['a content type with parameters and in upper case', json(200, { token: 't' }, rate, 'Application/JSON; charset=utf-8')],
+    [
+      'a content type with parameters and in upper case',
+      json(200, { token: 't' }, rate, 'Application/JSON; charset=utf-8'),
+    ],
     ['a body without a content type (taken as JSON)', { status: 200, headers: rate, body: { token: 't' } }],
-    ['text matching a wildcard media type', { status: 201, contentType: 'text/html; charset=utf-8', headers: {}, body: '<p>hi</p>' }],
+    [
+      'text matching a wildcard media type',
+      { status: 201, contentType: 'text/html; charset=utf-8', headers: {}, body: '<p>hi</p>' },
+    ],
     ['no body where none is declared', { status: 204, headers: {} }],
     ['a redirect with its Location', { status: 302, headers: { Location: '/next' } }],
     ['the exact status schema before its range', json(401, { error: 'invalid_token' })],
@@ -100,23 +131,88 @@ describe('ResponseValidator.check', () => {
   });
 
   it.each<[string, ResponseValidator, ResponseToCheck, string[]]>([
-    ['an undeclared status', validator, json(500, { error: 'x' }), ['/status 500 is not a status the spec declares for issueToken']],
-    ['a missing required header', validator, json(200, { token: 't' }), ['/headers/X-Rate-Limit is required by the spec']],
-    ['a missing Location on a redirect', validator, { status: 302, headers: { location2: '/x' } }, ['/headers/Location is required by the spec']],
-    ['a missing body', validator, { status: 200, headers: rate }, ['/body is missing; the spec declares application/json']],
-    ['a missing body and a missing header together', validator, { status: 200, headers: {} }, ['/headers/X-Rate-Limit is required by the spec', '/body is missing; the spec declares application/json']],
-    ['an undeclared media type', validator, json(200, '<p>token</p>', rate, 'text/html'), ['/content-type text/html is not declared (declared: application/json)']],
-    ['a body where the spec declares none', validator, json(204, { ok: true }), ['/content-type a body is sent but the spec declares none']],
+    [
+      'an undeclared status',
+      validator,
+      json(500, { error: 'x' }),
+      ['/status 500 is not a status the spec declares for issueToken'],
+    ],
+    [
+      'a missing required header',
+      validator,
+      json(200, { token: 't' }),
+      ['/headers/X-Rate-Limit is required by the spec'],
+    ],
+    [
+      'a missing Location on a redirect',
+      validator,
+      { status: 302, headers: { location2: '/x' } },
+      ['/headers/Location is required by the spec'],
+    ],
+    [
+      'a missing body',
+      validator,
+      { status: 200, headers: rate },
+      ['/body is missing; the spec declares application/json'],
+    ],
+    [
+      'a missing body and a missing header together',
+      validator,
+      { status: 200, headers: {} },
+      ['/headers/X-Rate-Limit is required by the spec', '/body is missing; the spec declares application/json'],
+    ],
+    [
+      'an undeclared media type',
+      validator,
+      json(200, '<p>token</p>', rate, 'text/html'),
+      ['/content-type text/html is not declared (declared: application/json)'],
+    ],
+    [
+      'a body where the spec declares none',
+      validator,
+      json(204, { ok: true }),
+      ['/content-type a body is sent but the spec declares none'],
+    ],
     ['a missing required member', validator, json(200, { expiresIn: 60 }, rate), ['/token is required']],
-    ['a member of the wrong type', validator, json(200, { token: 't', expiresIn: '60' }, rate), ['/expiresIn must be integer']],
+    [
+      'a member of the wrong type',
+      validator,
+      json(200, { token: 't', expiresIn: '60' }, rate),
+      ['/expiresIn must be integer'],
+    ],
     ['an undeclared member', validator, json(200, { token: 't', extra: 1 }, rate), [" must not have property 'extra'"]],
     ['text that claims to be JSON but is not', validator, json(200, 'not json', rate), [' must be object']],
-    ['JSON text that breaks the schema', validator, json(200, '{"token":""}', rate), ['/token must NOT have fewer than 1 characters']],
+    [
+      'JSON text that breaks the schema',
+      validator,
+      json(200, '{"token":""}', rate),
+      ['/token must NOT have fewer than 1 characters'],
+    ],
     ['the exact status schema, not its range', validator, json(401, { title: 'Unauthorized' }), ['/error is required']],
-    ['a range answered with the exact status media type', validator, json(404, { title: 'x' }), ['/content-type application/json is not declared (declared: application/problem+json)']],
-    ['a range body that breaks its schema', validator, json(418, {}, {}, 'application/problem+json'), ['/title is required']],
-    ['text too short for a wildcard media type schema', validator, { status: 201, contentType: 'text/plain', headers: {}, body: 'hi' }, [' must NOT have fewer than 3 characters']],
-    ['a default answer that breaks its schema', withDefault, json(503, { error: 'server_down' }), ['/error must be one of ["invalid_token"]']],
+    [
+      'a range answered with the exact status media type',
+      validator,
+      json(404, { title: 'x' }),
+      ['/content-type application/json is not declared (declared: application/problem+json)'],
+    ],
+    [
+      'a range body that breaks its schema',
+      validator,
+      json(418, {}, {}, 'application/problem+json'),
+      ['/title is required'],
+    ],
+    [
+      'text too short for a wildcard media type schema',
+      validator,
+      { status: 201, contentType: 'text/plain', headers: {}, body: 'hi' },
+      [' must NOT have fewer than 3 characters'],
+    ],
+    [
+      'a default answer that breaks its schema',
+      withDefault,
+      json(503, { error: 'server_down' }),
+      ['/error must be one of ["invalid_token"]'],
+    ],
   ])('reports %s', (_title, subject, response, want) => {
     expect(lines(subject.check(response))).toEqual(want);
   });

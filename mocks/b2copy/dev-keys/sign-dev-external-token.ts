@@ -48,5 +48,7 @@ export async function signDevExternalToken(options: DevExternalTokenOptions = {}
 // Run directly: print a token for the admin and device IP given on the command line.
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const [adminId, deviceIp] = process.argv.slice(2);
-  void signDevExternalToken({ ...(adminId ? { adminId } : {}), ...(deviceIp ? { deviceIp } : {}) }).then((token) => console.log(token));
+  void signDevExternalToken({ ...(adminId ? { adminId } : {}), ...(deviceIp ? { deviceIp } : {}) }).then((token) =>
+    console.log(token),
+  );
 }

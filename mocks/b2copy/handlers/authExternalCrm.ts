@@ -23,12 +23,21 @@ export async function authExternalCrm(ctx: HandlerContext<B2CopyState, B2CopySer
   }
   const allowed = integration.allowedIps;
   if (!isAllowedIp(deviceIp, allowed)) {
-    throw new B2CopyError(403, 'ip_not_allowed', `device_ip ${deviceIp} is not allowed for key_id ${integration.keyId} (allowed: ${allowed.join(', ')}).`, '/external_token');
+    throw new B2CopyError(
+      403,
+      'ip_not_allowed',
+      `device_ip ${deviceIp} is not allowed for key_id ${integration.keyId} (allowed: ${allowed.join(', ')}).`,
+      '/external_token',
+    );
   }
   // The TCP peer, never a header: the CRM's own claim about its address is not enough.
   const source = ctx.request.remoteAddress;
   if (!isAllowedIp(source, allowed)) {
-    throw new B2CopyError(403, 'ip_not_allowed', `request source address ${source} is not allowed for key_id ${integration.keyId} (allowed: ${allowed.join(', ')}).`);
+    throw new B2CopyError(
+      403,
+      'ip_not_allowed',
+      `request source address ${source} is not allowed for key_id ${integration.keyId} (allowed: ${allowed.join(', ')}).`,
+    );
   }
 
   return ctx.respond.json(200, await issueTokenPair(ctx, { sub: adminId, subType: 'service_admin' }));

@@ -29,7 +29,10 @@ export async function refreshToken(ctx: Context) {
   const used = state.tokens.get(payload.jti!);
   const family = used && state.families.get(used.familyId);
   if (!used || used.use !== 'refresh' || !family) {
-    throw refused('invalid_refresh_token', 'refresh_token is not known in this session: it was issued in another session (X-Mock-Session), or the session was reset.');
+    throw refused(
+      'invalid_refresh_token',
+      'refresh_token is not known in this session: it was issued in another session (X-Mock-Session), or the session was reset.',
+    );
   }
   if (used.usedAtSeconds !== undefined) {
     family.revokedAtSeconds ??= now;
@@ -39,7 +42,10 @@ export async function refreshToken(ctx: Context) {
     );
   }
   if (family.revokedAtSeconds !== undefined) {
-    throw refused('refresh_token_revoked', `refresh_token was revoked at ${isoWithOffset(family.revokedAtSeconds)}, when a used refresh token of the same sign-in was presented again. Sign in again.`);
+    throw refused(
+      'refresh_token_revoked',
+      `refresh_token was revoked at ${isoWithOffset(family.revokedAtSeconds)}, when a used refresh token of the same sign-in was presented again. Sign in again.`,
+    );
   }
   const pending = recordTokenPair(ctx, family);
   used.usedAtSeconds = now;
@@ -63,15 +69,27 @@ async function verifyOwnRefreshToken(token: string, ctx: Context): Promise<JWTPa
     // access token, and that is what the client needs to hear.
     if (error instanceof errors.JWTExpired && error.payload.token_use !== 'refresh') throw notARefreshToken();
     if (error instanceof errors.JWTExpired) {
-      throw refused('refresh_token_expired', `refresh_token has expired (exp ${new Date(Number(error.payload.exp) * 1000).toISOString()}; mock clock ${now.toISOString()}). Sign in again.`);
+      throw refused(
+        'refresh_token_expired',
+        `refresh_token has expired (exp ${new Date(Number(error.payload.exp) * 1000).toISOString()}; mock clock ${now.toISOString()}). Sign in again.`,
+      );
     }
     if (error instanceof errors.JWSSignatureVerificationFailed) {
-      throw refused('invalid_refresh_token', 'refresh_token signature is invalid: it was not issued by this mock server (a restarted or another server signs with another key) or it was altered.');
+      throw refused(
+        'invalid_refresh_token',
+        'refresh_token signature is invalid: it was not issued by this mock server (a restarted or another server signs with another key) or it was altered.',
+      );
     }
     if (error instanceof errors.JWTClaimValidationFailed) {
-      throw refused('invalid_refresh_token', `refresh_token ${error.claim} claim is not what this mock server issues: ${error.message}.`);
+      throw refused(
+        'invalid_refresh_token',
+        `refresh_token ${error.claim} claim is not what this mock server issues: ${error.message}.`,
+      );
     }
-    throw refused('invalid_refresh_token', `refresh_token is not a token of this mock server: ${(error as Error)?.message ?? 'unreadable'}.`);
+    throw refused(
+      'invalid_refresh_token',
+      `refresh_token is not a token of this mock server: ${(error as Error)?.message ?? 'unreadable'}.`,
+    );
   }
   if (payload.token_use !== 'refresh') throw notARefreshToken();
   return payload;

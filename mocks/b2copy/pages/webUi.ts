@@ -32,22 +32,54 @@ function webUiLanding(ctx: PageContext<B2CopyState, B2CopyServices>) {
   // No `await` in this handler: checking "unused" and marking "used" are one step.
   const entry = /^[0-9a-f]{32}$/.test(token) ? state.authUrlTokens.get(token) : undefined;
   if (!entry) {
-    return respond.html(404, page('Sign-in link not found', 'This sign-in link is not known. It may have been issued in another mock session (X-Mock-Session) or before the session was reset. Ask the CRM for a new link.'), PRIVATE);
+    return respond.html(
+      404,
+      page(
+        'Sign-in link not found',
+        'This sign-in link is not known. It may have been issued in another mock session (X-Mock-Session) or before the session was reset. Ask the CRM for a new link.',
+      ),
+      PRIVATE,
+    );
   }
   if (entry.usedAtMs !== undefined) {
-    return respond.html(409, page('Sign-in link already used', `This sign-in link was already used at ${new Date(entry.usedAtMs).toISOString()}. Each link signs in once; ask the CRM for a new link.`), PRIVATE);
+    return respond.html(
+      409,
+      page(
+        'Sign-in link already used',
+        `This sign-in link was already used at ${new Date(entry.usedAtMs).toISOString()}. Each link signs in once; ask the CRM for a new link.`,
+      ),
+      PRIVATE,
+    );
   }
   if (now >= entry.expiresAtMs) {
-    return respond.html(410, page('Sign-in link expired', `This sign-in link expired at ${new Date(entry.expiresAtMs).toISOString()}. Ask the CRM for a new link.`), PRIVATE);
+    return respond.html(
+      410,
+      page(
+        'Sign-in link expired',
+        `This sign-in link expired at ${new Date(entry.expiresAtMs).toISOString()}. Ask the CRM for a new link.`,
+      ),
+      PRIVATE,
+    );
   }
   entry.usedAtMs = now;
 
   const sessionId = randomBytes(16).toString('hex');
-  state.webUiSessions.set(sessionId, { accountId: entry.accountId, investmentPlatformId: entry.investmentPlatformId, createdAtMs: now });
-  return respond.html(200, page(`Signed in as account ${entry.accountId}`, `You are signed in to the B2COPY Web UI as account ${entry.accountId} on investment platform ${entry.investmentPlatformId}.`), {
-    ...PRIVATE,
-    'Set-Cookie': webUiCookie(ctx, sessionId),
+  state.webUiSessions.set(sessionId, {
+    accountId: entry.accountId,
+    investmentPlatformId: entry.investmentPlatformId,
+    createdAtMs: now,
   });
+  return respond.html(
+    200,
+    page(
+      `Signed in as account ${entry.accountId}`,
+      `You are signed in to the B2COPY Web UI as account ${entry.accountId} on investment platform ${entry.investmentPlatformId}.`,
+    ),
+    {
+      ...PRIVATE,
+      'Set-Cookie': webUiCookie(ctx, sessionId),
+    },
+  );
 }
 
 /** Scoped to the Web UI's path as the public URL has it (a prefix included), Secure behind https. */

@@ -8,7 +8,13 @@
  *   3. otherwise the login form, with the request (and its PKCE challenge) kept on the server under a
  *      random id.
  */
-import { MockError, randomId, withQueryParameters, type HandlerContext, type MockResponse } from '../../../src/index.ts';
+import {
+  MockError,
+  randomId,
+  withQueryParameters,
+  type HandlerContext,
+  type MockResponse,
+} from '../../../src/index.ts';
 import { findClient, isRegisteredRedirectUri, secretMatches } from '../clients.ts';
 import { pageHeaders, renderLoginPage } from '../html.ts';
 import { csrfCookie, loginAction } from '../login-form.ts';
@@ -33,7 +39,11 @@ export function authorize(ctx: Context): MockResponse {
     throw new MockError(400, 'invalid_client', 'Unknown client_id or wrong client_secret.');
   }
   if (!isRegisteredRedirectUri(client, redirectUri)) {
-    throw new MockError(400, 'invalid_request', 'The redirect_uri is not registered for this client (it must match a registered URI exactly).');
+    throw new MockError(
+      400,
+      'invalid_request',
+      'The redirect_uri is not registered for this client (it must match a registered URI exactly).',
+    );
   }
 
   // 2. The client and its redirect URI are trusted now: report the rest to the client.
@@ -60,7 +70,12 @@ export function authorize(ctx: Context): MockResponse {
     expiresAtMs: clock.nowMs() + services.loginTtlSeconds * 1000,
   };
   addPending(state, pending, clock.nowMs());
-  const page = renderLoginPage({ clientId: client.clientId, action: loginAction(ctx), pendingId: pending.id, csrfToken: pending.csrfToken });
+  const page = renderLoginPage({
+    clientId: client.clientId,
+    action: loginAction(ctx),
+    pendingId: pending.id,
+    csrfToken: pending.csrfToken,
+  });
   return ctx.respond.html(200, page.html, {
     ...page.headers,
     'Set-Cookie': csrfCookie(ctx, pending.id, pending.csrfToken, services.loginTtlSeconds),

@@ -21,7 +21,11 @@ const invalidToken = (message: string) => new MockError(401, 'invalid_token', me
 export function getProfile(ctx: Context): MockResponse {
   const { request, state, clock, fixtures, services } = ctx;
   if (request.query.access_token !== undefined) {
-    throw new MockError(400, 'invalid_request', 'The access token must be sent in exactly one way: the Authorization header.');
+    throw new MockError(
+      400,
+      'invalid_request',
+      'The access token must be sent in exactly one way: the Authorization header.',
+    );
   }
   const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
   const record = token === undefined ? undefined : state.tokens.get(token);

@@ -57,8 +57,10 @@ export function requestTokenPrecheck(ctx: PrecheckContext<Just2TradeState, Just2
   if (grantType === undefined || grantType === '') {
     throw new MockError(400, 'invalid_request', 'The required parameter grant_type is missing.');
   }
-  if (typeof grantType !== 'string') throw new MockError(400, 'invalid_request', 'grant_type was sent more than once (RFC 6749 §3.2).');
-  if (grantType !== GRANT_TYPE) throw new MockError(400, 'unsupported_grant_type', 'Only grant_type=authorization_code is supported.');
+  if (typeof grantType !== 'string')
+    throw new MockError(400, 'invalid_request', 'grant_type was sent more than once (RFC 6749 §3.2).');
+  if (grantType !== GRANT_TYPE)
+    throw new MockError(400, 'unsupported_grant_type', 'Only grant_type=authorization_code is supported.');
 }
 
 export function requestToken(ctx: Context): MockResponse {
@@ -68,7 +70,11 @@ export function requestToken(ctx: Context): MockResponse {
   const client = authenticatedClient(fixtures, request.headers.authorization, form);
   // Step 3 as the spec states it (its pattern), kept here so the order holds whatever the spec says.
   if (form.code_verifier !== undefined && !PKCE_VALUE.test(form.code_verifier)) {
-    throw new MockError(400, 'invalid_request', 'code_verifier must be 43 to 128 characters of A-Z, a-z, 0-9, "-", ".", "_" and "~" (RFC 7636 §4.1).');
+    throw new MockError(
+      400,
+      'invalid_request',
+      'code_verifier must be 43 to 128 characters of A-Z, a-z, 0-9, "-", ".", "_" and "~" (RFC 7636 §4.1).',
+    );
   }
 
   const nowMs = clock.nowMs();
@@ -107,8 +113,10 @@ export function requestToken(ctx: Context): MockResponse {
     expiresAtMs: nowMs + services.accessTokenTtlSeconds * 1000,
   });
   record.accessTokens.push(token);
-  return ctx.respond.json(
-    200,
-    { scope: SCOPE, token_type: 'Bearer', access_token: token, expires_in: services.accessTokenTtlSeconds }
-  );
+  return ctx.respond.json(200, {
+    scope: SCOPE,
+    token_type: 'Bearer',
+    access_token: token,
+    expires_in: services.accessTokenTtlSeconds,
+  });
 }

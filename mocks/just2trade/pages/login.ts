@@ -8,7 +8,14 @@
  * Nothing here awaits, so the pending authorization is checked and consumed in one synchronous block.
  * No failure redirects: only a verified request reaches the redirect URI.
  */
-import { randomId, sameSecret, withQueryParameters, type MockResponse, type PageContext, type PageRoute } from '../../../src/index.ts';
+import {
+  randomId,
+  sameSecret,
+  withQueryParameters,
+  type MockResponse,
+  type PageContext,
+  type PageRoute,
+} from '../../../src/index.ts';
 import { findClient, isRegisteredRedirectUri } from '../clients.ts';
 import { AUTH_MOUNT, type Just2TradeUser } from '../fixtures.ts';
 import { htmlAnswer, pageHeaders, renderErrorPage, renderLoginPage } from '../html.ts';
@@ -25,18 +32,31 @@ function errorPage(status: number, code: string, description: string): MockRespo
 }
 
 /** The form's fields, when the body is a form (or JSON object) whose four fields are single strings. */
-function formFields(body: unknown): { pending: string; csrfToken: string; login: string; password: string } | undefined {
+function formFields(
+  body: unknown,
+): { pending: string; csrfToken: string; login: string; password: string } | undefined {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
   const { pending, csrf_token: csrfToken, login, password } = body as Record<string, unknown>;
   const strings = [pending, csrfToken, login, password].every((value) => typeof value === 'string');
-  return strings ? { pending: pending as string, csrfToken: csrfToken as string, login: login as string, password: password as string } : undefined;
+  return strings
+    ? {
+        pending: pending as string,
+        csrfToken: csrfToken as string,
+        login: login as string,
+        password: password as string,
+      }
+    : undefined;
 }
 
 export function submitLogin(ctx: Context): MockResponse {
   const { request, state, clock, fixtures, services } = ctx;
   const form = formFields(request.body);
   if (!form) {
-    return errorPage(400, 'invalid_request', 'The sign-in form was not sent as expected (pending, csrf_token, login and password, each once).');
+    return errorPage(
+      400,
+      'invalid_request',
+      'The sign-in form was not sent as expected (pending, csrf_token, login and password, each once).',
+    );
   }
 
   const pending = PENDING_ID.test(form.pending) ? state.pending.get(form.pending) : undefined;
@@ -50,7 +70,11 @@ export function submitLogin(ctx: Context): MockResponse {
   // forged post cannot spoil the user's real sign-in.
   const cookie = request.cookies[csrfCookieName(pending.id)] ?? '';
   if (!sameSecret(form.csrfToken, pending.csrfToken) || !sameSecret(cookie, pending.csrfToken)) {
-    return errorPage(403, 'access_denied', 'The sign-in form could not be verified (it must be sent from the page Just2Trade showed, with cookies enabled).');
+    return errorPage(
+      403,
+      'access_denied',
+      'The sign-in form could not be verified (it must be sent from the page Just2Trade showed, with cookies enabled).',
+    );
   }
 
   // The client or its redirect URI may have been removed through the control API meanwhile.

@@ -12,7 +12,11 @@ import { merchantAuthorizationUrl } from '../merchant-url.ts';
 import { redirectUriProblem } from '../redirect-uri.ts';
 
 export function getAuthorizationUrl(ctx: HandlerContext): MockResponse {
-  const { clientId, redirectUri = '', state = '' } = ctx.request.query as { clientId: string; redirectUri?: string; state?: string };
+  const {
+    clientId,
+    redirectUri = '',
+    state = '',
+  } = ctx.request.query as { clientId: string; redirectUri?: string; state?: string };
 
   const app = ctx.fixtures.get<KeetaApp>('apps', clientId);
   // The docs' 401 body is {title, status}; formatKeetaError adds the optional RFC 9457 members.
@@ -22,7 +26,9 @@ export function getAuthorizationUrl(ctx: HandlerContext): MockResponse {
   if (redirectUri !== '') {
     const problem = redirectUriProblem(app, redirectUri);
     if (problem) {
-      throw new MockError(400, 'invalid_redirect_uri', problem, { details: [{ location: '/query/redirectUri', message: problem }] });
+      throw new MockError(400, 'invalid_redirect_uri', problem, {
+        details: [{ location: '/query/redirectUri', message: problem }],
+      });
     }
   }
 

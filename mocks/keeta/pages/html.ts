@@ -110,7 +110,10 @@ ${details([
     ['timestamp', 'Timestamp', String(authorization.timestamp)],
   ];
   if (authorization.code !== undefined) {
-    rows.push(['keetaMerchantId', 'Keeta merchant ID', authorization.merchantId ?? ''], ['code', 'Authorization code', authorization.code]);
+    rows.push(
+      ['keetaMerchantId', 'Keeta merchant ID', authorization.merchantId ?? ''],
+      ['code', 'Authorization code', authorization.code],
+    );
   }
   return layout(
     'Keeta: authorization complete',

@@ -52,7 +52,8 @@ export function readLinkRequest(ctx: PageContext): LinkRequest {
   }
   // The docs' link ends in `scope=all/#/...`, so `scope` arrives as `all/`; `all` is accepted too.
   const scope = single(query, 'scope');
-  if (scope !== undefined && scope !== 'all' && scope !== 'all/') throw refuse(`The link's scope ${scope} is not one Keeta grants (all).`);
+  if (scope !== undefined && scope !== 'all' && scope !== 'all/')
+    throw refuse(`The link's scope ${scope} is not one Keeta grants (all).`);
 
   const redirectUri = single(query, 'redirectUri') || undefined;
   if (redirectUri !== undefined) {

@@ -27,11 +27,17 @@ export async function typed(baseUrl: string): Promise<void> {
   await b2copy.refresh(signedIn);
   // @ts-expect-error accountId, not account_id
   await b2copy.getAuthUrl({ account_id: '1', secretKey: 'x', investmentPlatformId: 1 });
-  const { url }: { url: string } = await b2copy.getAuthUrl({ accountId: 77632289, secretKey: 'Password1234!', investmentPlatformId: 1 });
+  const { url }: { url: string } = await b2copy.getAuthUrl({
+    accountId: 77632289,
+    secretKey: 'Password1234!',
+    investmentPlatformId: 1,
+  });
   void url;
 
   // The underlying typed client: paths and bodies come from the spec.
-  const raw = await b2copy.api.POST('/api/admin/auth/v2/admin/adminservice/refreshtoken', { body: { refresh_token: 'x' } });
+  const raw = await b2copy.api.POST('/api/admin/auth/v2/admin/adminservice/refreshtoken', {
+    body: { refresh_token: 'x' },
+  });
   if (raw.data) {
     const token: string = raw.data.refreshToken.token;
     void token;
@@ -46,13 +52,16 @@ export async function typed(baseUrl: string): Promise<void> {
   void merchantAuthorizationUrl;
   // @ts-expect-error clientId is required
   await keeta.getAuthorizationUrl({ state: 's' });
-  const callback: KeetaCallback = parseKeetaCallback('https://crm.example/cb?authId=1&state=s&appId=2&timestamp=3', 's');
+  const callback: KeetaCallback = parseKeetaCallback(
+    'https://crm.example/cb?authId=1&state=s&appId=2&timestamp=3',
+    's',
+  );
   // @ts-expect-error the state the CRM sent must be passed (undefined only on purpose)
   parseKeetaCallback('https://crm.example/cb?authId=1&state=s&appId=2&timestamp=3');
   const code: string | undefined = callback.code;
   // @ts-expect-error authId is a string
   const authId: number = callback.authId;
-  void code, authId;
+  (void code, authId);
 
   const just2trade = createJust2TradeClient({
     authBaseUrl: `${baseUrl}/just2trade/auth`,
@@ -80,7 +89,7 @@ export async function typed(baseUrl: string): Promise<void> {
     if (error instanceof ProviderError) {
       const status: number = error.status;
       const operationId: string = error.operationId;
-      void status, operationId;
+      (void status, operationId);
     } else if (error instanceof CallbackError) {
       const reason: string = error.reason;
       void reason;

@@ -2,7 +2,13 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { ProviderError, createB2CopyClient, createJust2TradeClient, createKeetaClient, parseKeetaCallback } from 'partnermock/client';
+import {
+  ProviderError,
+  createB2CopyClient,
+  createJust2TradeClient,
+  createKeetaClient,
+  parseKeetaCallback,
+} from 'partnermock/client';
 
 function check(condition: unknown, message: string): asserts condition {
   if (!condition) throw new Error(message);
@@ -12,7 +18,10 @@ async function refused(call: Promise<unknown>, status: number): Promise<Provider
   try {
     await call;
   } catch (error) {
-    check(error instanceof ProviderError && error.status === status, `expected a ${status} ProviderError, got ${String(error)}`);
+    check(
+      error instanceof ProviderError && error.status === status,
+      `expected a ${status} ProviderError, got ${String(error)}`,
+    );
     return error;
   }
   throw new Error(`expected a ${status} ProviderError, got success`);
@@ -28,19 +37,34 @@ export async function b2copyFlow(baseUrl: string): Promise<void> {
   check(access !== signedIn.accessToken.token, 'the session refreshed an access token that expires within the margin');
   await refused(b2copy.refresh(signedIn.refreshToken.token), 401);
 
-  const devKey = join(dirname(createRequire(import.meta.url).resolve('partnermock/package.json')), 'dist/mocks/b2copy/dev-keys/external-crm-dev-key.private.pem');
-  const admin = await b2copy.signInExternalCrm({ privateKeyPem: readFileSync(devKey, 'utf8'), keyId: 'dev-key', adminId: 1, deviceIp: '127.0.0.1' });
+  const devKey = join(
+    dirname(createRequire(import.meta.url).resolve('partnermock/package.json')),
+    'dist/mocks/b2copy/dev-keys/external-crm-dev-key.private.pem',
+  );
+  const admin = await b2copy.signInExternalCrm({
+    privateKeyPem: readFileSync(devKey, 'utf8'),
+    keyId: 'dev-key',
+    adminId: 1,
+    deviceIp: '127.0.0.1',
+  });
   check(admin.accessToken.token.split('.').length === 3, 'external CRM sign-in returns a JWT');
 
   const { url } = await b2copy.getAuthUrl({ accountId: 77632289, secretKey: 'Password1234!', investmentPlatformId: 1 });
   const landing = await fetch(url);
-  check(landing.status === 200 && (await landing.text()).includes('77632289'), 'the seamless-login URL signs the account in');
+  check(
+    landing.status === 200 && (await landing.text()).includes('77632289'),
+    'the seamless-login URL signs the account in',
+  );
   check((await fetch(url)).status >= 400, 'the seamless-login URL is one-time');
 }
 
 export async function keetaFlow(baseUrl: string): Promise<void> {
   const keeta = createKeetaClient({ baseUrl: `${baseUrl}/keeta` });
-  const { merchantAuthorizationUrl } = await keeta.getAuthorizationUrl({ clientId: 'keeta-demo', redirectUri: 'https://crm.example/keeta/callback', state: 'k-1' });
+  const { merchantAuthorizationUrl } = await keeta.getAuthorizationUrl({
+    clientId: 'keeta-demo',
+    redirectUri: 'https://crm.example/keeta/callback',
+    state: 'k-1',
+  });
   check(new URL(merchantAuthorizationUrl).searchParams.get('state') === 'k-1', 'the merchant URL carries the state');
   await refused(keeta.getAuthorizationUrl({ clientId: 'no-such-app' }), 401);
   const callback = parseKeetaCallback(await submitFirstForm(merchantAuthorizationUrl, {}), 'k-1');
@@ -48,7 +72,10 @@ export async function keetaFlow(baseUrl: string): Promise<void> {
 }
 
 export async function just2tradeFlow(baseUrl: string): Promise<void> {
-  const clients = (await (await fetch(`${baseUrl}/__mock/just2trade/clients`)).json()) as { clientId: string; clientSecret: string }[];
+  const clients = (await (await fetch(`${baseUrl}/__mock/just2trade/clients`)).json()) as {
+    clientId: string;
+    clientSecret: string;
+  }[];
   const demo = clients.find((client) => client.clientId === 'crm-demo');
   check(demo, 'the default client is listed');
   const just2trade = createJust2TradeClient({
@@ -58,7 +85,10 @@ export async function just2tradeFlow(baseUrl: string): Promise<void> {
     clientSecret: demo.clientSecret,
     redirectUri: 'http://localhost:3000/callback',
   });
-  const location = await submitFirstForm(just2trade.authorizeUrl({ state: 'j-1' }), { login: 'login', password: 'password' });
+  const location = await submitFirstForm(just2trade.authorizeUrl({ state: 'j-1' }), {
+    login: 'login',
+    password: 'password',
+  });
   const { code } = just2trade.parseCallback(location, 'j-1');
   const token = await just2trade.exchangeCode(code);
   check(token.token_type === 'Bearer' && token.expires_in === 86400, 'the documented token shape');
@@ -83,7 +113,9 @@ async function submitFirstForm(pageUrl: string, fields: Record<string, string>):
   let submitted = false;
   for (const [tag] of form[2]!.matchAll(/<(input|button)\b[^>]*>/gi)) {
     const name = attribute(tag, 'name');
-    const type = (attribute(tag, 'type') ?? (tag.toLowerCase().startsWith('<button') ? 'submit' : 'text')).toLowerCase();
+    const type = (
+      attribute(tag, 'type') ?? (tag.toLowerCase().startsWith('<button') ? 'submit' : 'text')
+    ).toLowerCase();
     if (!name) continue;
     if (type === 'submit') {
       if (!submitted) body.append(name, attribute(tag, 'value') ?? '');
@@ -95,7 +127,10 @@ async function submitFirstForm(pageUrl: string, fields: Record<string, string>):
   for (const [name, value] of Object.entries(fields)) body.set(name, value);
   const select = /<select\b[^>]*name="([^"]+)"[^>]*>[\s\S]*?<option\b[^>]*value="([^"]*)"/i.exec(form[2]!);
   if (select && !body.has(select[1]!)) body.set(select[1]!, decode(select[2]!));
-  const cookie = page.headers.getSetCookie().map((line) => line.split(';')[0]).join('; ');
+  const cookie = page.headers
+    .getSetCookie()
+    .map((line) => line.split(';')[0])
+    .join('; ');
   const answer = await fetch(new URL(action ?? '', page.url), {
     method: 'POST',
     redirect: 'manual',
@@ -113,5 +148,10 @@ function attribute(tag: string, name: string): string | undefined {
 }
 
 function decode(text: string): string {
-  return text.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  return text
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 }

@@ -3,7 +3,12 @@ import { startMockServer, definePlugin, type ProviderPlugin } from 'partnermock'
 import { createJust2TradePlugin } from 'partnermock/mocks/just2trade';
 
 export async function serve(): Promise<string> {
-  const server = await startMockServer({ port: 0, seed: 7, providers: ['b2copy', 'keeta'], plugins: [createJust2TradePlugin({ codeTtlSeconds: 5 })] });
+  const server = await startMockServer({
+    port: 0,
+    seed: 7,
+    providers: ['b2copy', 'keeta'],
+    plugins: [createJust2TradePlugin({ codeTtlSeconds: 5 })],
+  });
   await server.close();
   return server.url;
 }
@@ -14,6 +19,11 @@ export async function typeProbes(): Promise<void> {
   await startMockServer({ port: '4010' });
   // @ts-expect-error lifetimes are numbers of seconds
   createJust2TradePlugin({ codeTtlSeconds: '5' });
-  const plugin: ProviderPlugin = definePlugin({ name: 'x', spec: 'x.yaml', mounts: ['/x'], formatError: () => ({ status: 500 }) });
+  const plugin: ProviderPlugin = definePlugin({
+    name: 'x',
+    spec: 'x.yaml',
+    mounts: ['/x'],
+    formatError: () => ({ status: 500 }),
+  });
   void plugin;
 }
