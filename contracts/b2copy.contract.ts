@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { SignJWT, createLocalJWKSet, generateKeyPair, jwtVerify, type JSONWebKeySet } from 'jose';
 import { expect } from 'vitest';
-import { ProviderError, createB2CopyClient, type B2CopyTokenPair } from '../src/client/index.ts';
+import { type ProviderError, createB2CopyClient, type B2CopyTokenPair } from '../src/client/index.ts';
 import { refusedWith } from './support/refusal.ts';
 import { defineContract, type ScenarioContext } from './support/contract.ts';
 import { isRedirect } from './support/form-browser.ts';

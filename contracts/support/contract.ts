@@ -121,20 +121,21 @@ export function defineContract<Credential extends string>(
           const fetch = recorder.fetch(mock?.headers);
           const seen = recorder.violations.length;
           const providerOrigins = [...new Set(Object.values(target.urls).map((url) => new URL(url).origin))];
-          try {
-            await body({
-              fetch,
-              urls: target.urls,
-              mock,
-              credentials,
-              browser: () => new FormBrowser(fetch, providerOrigins),
-            });
-          } finally {
-            // A spec violation must fail the scenario under its own name, even if the scenario caught
-            // the rejected call (e.g. while expecting an error).
-            const violation = recorder.violations[seen];
-            if (violation) throw violation;
-          }
+          const outcome = await body({
+            fetch,
+            urls: target.urls,
+            mock,
+            credentials,
+            browser: () => new FormBrowser(fetch, providerOrigins),
+          }).then(
+            () => ({ failed: false as const }),
+            (error: unknown) => ({ failed: true as const, error }),
+          );
+          // A spec violation fails the scenario under its own name, before whatever else went wrong, even
+          // if the scenario caught the rejected call (e.g. while expecting an error).
+          const violation = recorder.violations[seen];
+          if (violation) throw violation;
+          if (outcome.failed) throw outcome.error;
         },
         30_000,
       );

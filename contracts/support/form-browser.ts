@@ -8,7 +8,8 @@ import * as cheerio from 'cheerio';
 export interface HtmlForm {
   action: URL;
   method: string;
-  /** Every successful control's name/value except submit buttons: hidden fields, inputs, the first option of each select. */
+  /** Every successful control's name/value except submit buttons: hidden fields, inputs, the first option of each
+   * select. */
   fields: URLSearchParams;
   /** The form's submit buttons, as `name=value`, with their visible labels. */
   buttons: { name: string; value: string; label: string }[];

@@ -2,7 +2,8 @@
 import { expect } from 'vitest';
 import { ProviderError } from '../../src/client/index.ts';
 
-/** The call must fail with a ProviderError of `status` whose parsed body matches `body` (the provider's error shape). */
+/** The call must fail with a ProviderError of `status` whose parsed body matches `body` (the provider's error shape).
+ * */
 export async function refusedWith(
   call: Promise<unknown>,
   status: number,

@@ -30,7 +30,8 @@ function provenanceOf(node: unknown, inherited: Provenance): Provenance {
   return value === 'documented' || value === 'inferred' ? value : inherited;
 }
 
-/** The provenance of an element inside `parent`: its own (or `fallback`), but never documented inside an inferred element. */
+/** The provenance of an element inside `parent`: its own (or `fallback`), but never documented inside an inferred
+ * element. */
 function within(parent: Provenance, node: unknown, fallback: Provenance = parent): Provenance {
   return parent === 'inferred' ? 'inferred' : provenanceOf(node, fallback);
 }
@@ -107,7 +108,8 @@ function dedupe(elements: SpecElement[]): SpecElement[] {
   return [...byKey.values()];
 }
 
-/** The keys of the elements one exchange exercised: the operation, the parameters sent, the response's status, headers and body properties. */
+/** The keys of the elements one exchange exercised: the operation, the parameters sent, the response's status,
+ * headers and body properties. */
 export function touchedBy(
   operation: SpecOperation,
   statusKey: string,

@@ -56,7 +56,8 @@ export function recordTokenPair(ctx: B2CopyContext, owner: TokenOwner): PendingT
   const iat = ctx.clock.nowSeconds();
   const accessExp = iat + options.accessTokenTtlSeconds;
   const refreshExp = iat + options.refreshTokenTtlSeconds;
-  isoWithOffset(Math.max(accessExp, refreshExp)); // throws (changing nothing) if the clock is beyond what the answer can write
+  // Throws (changing nothing) if the clock is beyond what the answer can write.
+  isoWithOffset(Math.max(accessExp, refreshExp));
   sweepDeadTokens(ctx.state, iat);
   const family = 'id' in owner ? owner : newFamily(ctx.state, owner.sub, owner.subType);
   return {

@@ -55,7 +55,8 @@ ${content}
   return { html, headers: pageHeaders(nonce) };
 }
 
-/** Headers for every page of the flow, and for its redirects (no framing, no Referer; no-store comes from `sensitive`). */
+/** Headers for every page of the flow, and for its redirects (no framing, no Referer; no-store comes from
+ * `sensitive`). */
 export function pageHeaders(nonce?: string): Record<string, string> {
   return {
     'X-Frame-Options': 'DENY',

@@ -4,7 +4,8 @@
  * URL anyone can edit and the app's registration may change in between.
  *
  * All of it is inferred (the docs say only that `redirectUri` is optional): an absolute http(s) URL
- * that parses (so it has a host) and has no fragment (RFC 6749 §3.1.2 forbids one; the parameters go in the query), and,
+ * that parses (so it has a host) and has no fragment (RFC 6749 §3.1.2 forbids one; the parameters go in the query),
+ * and,
  * when the app has registered `redirectUris`, exactly one of them — string equality, no
  * normalisation, so no prefix, suffix or case trick gets through.
  */
@@ -14,7 +15,8 @@ import type { KeetaApp } from './fixtures.ts';
 /** ajv-formats' `uri` check: the one the core applies to the spec's `format: uri`. */
 const isUri = fullFormats.uri as (value: string) => boolean;
 
-/** Why a redirectUri is refused, as a sentence for a problem `detail` or an error page; undefined when it is acceptable. */
+/** Why a redirectUri is refused, as a sentence for a problem `detail` or an error page; undefined when it is
+ * acceptable. */
 export function redirectUriProblem(app: KeetaApp, redirectUri: string): string | undefined {
   // The spec's pattern and format, checked here too because the merchant page reads the link's query
   // unvalidated: page and API accept exactly the same URIs. (The WHATWG URL parser alone would quietly

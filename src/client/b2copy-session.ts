@@ -12,7 +12,8 @@ export interface B2CopySessionOptions {
   refreshBeforeSeconds?: number;
   /** The current time in epoch milliseconds (default `Date.now`); tests and mock clocks plug in here. */
   now?: () => number;
-  /** Called with each new pair, e.g. to persist the new refresh token. If it throws, the waiting calls reject with its error; the session keeps the new pair. */
+  /** Called with each new pair, e.g. to persist the new refresh token. If it throws, the waiting calls reject with
+   * its error; the session keeps the new pair. */
   onRefresh?: (tokens: TokenPair) => void;
 }
 

@@ -1,5 +1,6 @@
 /**
- * Finds plugins: the built-in providers are the folders under `mocks/` (each with an `index.ts`, or `index.js` once built,
+ * Finds plugins: the built-in providers are the folders under `mocks/` (each with an `index.ts`, or `index.js` once
+ * built,
  * default-exporting a plugin or a factory), and more can be loaded from any module path. The core
  * names no provider: adding one is adding a folder.
  */

@@ -1,4 +1,5 @@
-/** The spec as served at `/__mock/openapi/{provider}.json|.yaml`: the mock's server entries point at this running mock. */
+/** The spec as served at `/__mock/openapi/{provider}.json|.yaml`: the mock's server entries point at this running
+ * mock. */
 import type { OpenApiDocument, ServerObject } from './openapi-types.ts';
 import { MOCK_SERVER_PREFIX } from './load-spec.ts';
 

@@ -40,7 +40,8 @@ export class MockClock implements Clock {
     return this.#offsetMs / 1000;
   }
 
-  /** Moves this clock forward; refuses (changing nothing) a step backwards or past the last date JavaScript can hold. */
+  /** Moves this clock forward; refuses (changing nothing) a step backwards or past the last date JavaScript can hold.
+   * */
   advance(seconds: number): void {
     if (!Number.isFinite(seconds) || seconds < 0) {
       throw new RangeError('The clock only moves forward: seconds must be a finite number >= 0.');

@@ -252,7 +252,8 @@ describe('authExternalCrm refuses', () => {
     const session = newSession();
     const token = await signExternal(externalClaims({ exp: nowSeconds() + 120 }));
     await exchange(token, session).expect(200);
-    await advanceClock(http, session, 170); // exp 120 s ahead + 60 s skew: still good (10 s of margin for the real clock)
+    // exp 120 s ahead + 60 s skew: still good (10 s of margin for the real clock).
+    await advanceClock(http, session, 170);
     await exchange(token, session).expect(200);
     await advanceClock(http, session, 20);
     expectB2CopyError(await exchange(token, session), 401, 'external_token_expired');

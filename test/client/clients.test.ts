@@ -5,7 +5,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  CallbackError,
   ProviderError,
   createB2CopyClient,
   createJust2TradeClient,

@@ -29,7 +29,8 @@ describe('the Just2Trade docs examples work verbatim against the default mock', 
     expect(page.status).toBe(200);
     expect(page.text).toMatch(/<form method="post"/);
 
-    // "After successful authentication the user is redirected to redirect_uri with HTTP code 302 and the authorization code"
+    // "After successful authentication the user is redirected to redirect_uri with HTTP code 302 and the
+    // authorization code"
     const form = readForm(page);
     const login = await http
       .post('/just2trade/auth/connect/authorize/login')

@@ -30,7 +30,8 @@ function loadSpec(provider: string): Obj {
   return parse(readFileSync(path.join(repoRoot, 'openapi', `${provider}.yaml`), 'utf8')) as Obj;
 }
 
-/** Every operation with its id and the first entry of the servers that apply to it (operation, path item, then root). */
+/** Every operation with its id and the first entry of the servers that apply to it (operation, path item, then root).
+ * */
 function operations(doc: Obj): OperationInfo[] {
   const result: OperationInfo[] = [];
   for (const [pathName, pathItem] of Object.entries((doc.paths ?? {}) as Obj)) {

@@ -16,7 +16,8 @@ function loadSpec(provider: string): Record<string, unknown> {
   return parse(readFileSync(path.join(repoRoot, 'openapi', `${provider}.yaml`), 'utf8')) as Record<string, unknown>;
 }
 
-/** Validation errors of a document, as readable text; empty when valid. The parser dereferences in place, so it gets a copy. */
+/** Validation errors of a document, as readable text; empty when valid. The parser dereferences in place, so it gets
+ * a copy. */
 async function validationErrors(doc: Record<string, unknown>): Promise<string> {
   const result = await validate(structuredClone(doc) as never);
   return result.valid ? '' : compileErrors(result);

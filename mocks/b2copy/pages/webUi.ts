@@ -14,7 +14,8 @@ export const WEB_UI_PATH = '/webui';
 export const WEB_UI_COOKIE = 'b2copy_webui_session';
 
 /**
- * The token sits in a URL: keep it out of caches (the plugin marks the page `sensitive`) and Referer headers. The page signs an account in:
+ * The token sits in a URL: keep it out of caches (the plugin marks the page `sensitive`) and Referer headers. The
+ * page signs an account in:
  * never framed (clickjacking), no scripts or styles from anywhere.
  */
 const PRIVATE = {

@@ -7,7 +7,8 @@ import type { KeetaApp, KeetaAuthorization, Merchant } from '../fixtures.ts';
 
 /**
  * Sent with every merchant page answer, errors included. The page holds one-time tokens and, after
- * authorizing, a code: never cached (the plugin marks the pages `sensitive`), never framed (no clickjacking of the Authorize button), and
+ * authorizing, a code: never cached (the plugin marks the pages `sensitive`), never framed (no clickjacking of the
+ * Authorize button), and
  * its URL (which carries `state`) is not leaked as a Referer. No CSP `form-action`: browsers apply it
  * to the redirect that follows the form, which goes to the app's own origin.
  */
