@@ -18,17 +18,21 @@ export type {
   OperationInfo,
   PageContext,
   PageRoute,
+  OperationRequest,
   PluginContext,
   ProviderPlugin,
+  ProviderTypes,
   Respond,
+  UntypedProvider,
 } from './plugin.ts';
 export { MockError, type CoreErrorCode, type ValidationIssue } from './errors.ts';
 export type { Clock } from './state/clock.ts';
 export type { FixtureStore } from './state/fixture-store.ts';
 export { jsonLineLogger, silentLogger, type Logger } from './logger.ts';
-// Small helpers plugins share: escaping their pages, comparing secrets, redirecting back, options, bounded state.
+// Small helpers plugins share: their pages, escaping, comparing secrets, redirecting back, options, bounded state.
 export { escapeHtml } from './plugin-kit/html.ts';
 export { randomId, sameSecret } from './plugin-kit/secrets.ts';
 export { withQueryParameters } from './plugin-kit/redirect.ts';
-export { resolveOptions } from './plugin-kit/options.ts';
+export { configurePlugin, integerOptionsSchema } from './plugin-kit/options.ts';
+export { pageAnswer, pageHeaders, renderPage, type PageOptions } from './plugin-kit/page.ts';
 export { sweepWhenGrown } from './plugin-kit/sweep.ts';

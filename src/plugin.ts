@@ -5,8 +5,16 @@
  */
 import type { Faker } from '@faker-js/faker';
 import type { MockError } from './errors.ts';
+import type { JsonSchema } from './spec/openapi-types.ts';
 import type { Clock } from './state/clock.ts';
 import type { FixtureStore } from './state/fixture-store.ts';
+import type {
+  OperationBody,
+  OperationParameters,
+  OperationStatus,
+  StatusWithBody,
+  BodyOfStatus,
+} from './plugin-types.ts';
 
 /** What a handler, page or error formatter answers. */
 export interface MockResponse {
@@ -18,7 +26,27 @@ export interface MockResponse {
   body?: unknown;
 }
 
-/** The parts of a request a handler may look at, already validated against the spec. */
+/**
+ * The types one provider is written against, bundled so every context names them once:
+ * `HandlerContext<B2Copy, 'signIn'>`. `operations` is openapi-typescript's `operations` interface
+ * generated from the provider's spec (`src/generated/<provider>.ts`).
+ */
+export interface ProviderTypes {
+  operations: object;
+  state: unknown;
+  services: unknown;
+  options: object;
+}
+
+/** A plugin written without generated types (a JavaScript plugin, a quick test double). */
+export interface UntypedProvider extends ProviderTypes {
+  operations: Record<string, unknown>;
+  state: any;
+  services: any;
+  options: any;
+}
+
+/** The parts of a request a page or precheck sees: parsed but not validated. */
 export interface MockRequest {
   method: string;
   /** The request path below the mount, e.g. `/connect/token`. */
@@ -34,6 +62,16 @@ export interface MockRequest {
   remoteAddress: string;
 }
 
+/**
+ * What a handler sees of its request, validated against the spec and typed from it: `params`, `query`
+ * and `body` have the operation's declared types (the query also keeps undeclared parameters as sent).
+ */
+export interface OperationRequest<Op> extends Omit<MockRequest, 'params' | 'query' | 'body'> {
+  params: OperationParameters<Op, 'path'>;
+  query: OperationParameters<Op, 'query'> & Record<string, unknown>;
+  body: OperationBody<Op>;
+}
+
 export interface OperationInfo {
   provider: string;
   operationId: string;
@@ -43,25 +81,34 @@ export interface OperationInfo {
   mount: string;
 }
 
-/** Builders for the common answers, so handlers read as what they mean. */
-export interface Respond {
-  json(status: number, body: unknown, headers?: Record<string, string>): MockResponse;
-  html(status: number, html: string, headers?: Record<string, string>): MockResponse;
+/**
+ * Builders for the common answers, so handlers read as what they mean. Given an operation's types, a
+ * status the operation does not declare, or a body that is not the declared one, is a compile error.
+ */
+export interface Respond<Op = unknown> {
+  json<S extends StatusWithBody<Op, 'json'>>(
+    status: S,
+    body: BodyOfStatus<Op, S, 'json'>,
+    headers?: Record<string, string>,
+  ): MockResponse;
+  html<S extends StatusWithBody<Op, 'html'>>(status: S, html: string, headers?: Record<string, string>): MockResponse;
   /** `302 Found` (or the given 3xx) to `location`, no body. */
-  redirect(location: string, status?: number, headers?: Record<string, string>): MockResponse;
-  empty(status: number, headers?: Record<string, string>): MockResponse;
+  redirect(location: string, status?: OperationStatus<Op>, headers?: Record<string, string>): MockResponse;
+  empty(status: OperationStatus<Op>, headers?: Record<string, string>): MockResponse;
 }
 
 /** What every handler, page and control route of a plugin is given. */
-export interface PluginContext<State = unknown, Services = unknown> {
+export interface PluginContext<T extends ProviderTypes = UntypedProvider> {
   provider: string;
   sessionId: string;
-  state: State;
+  state: T['state'];
   fixtures: FixtureStore;
   /** This session's clock. Every expiry must read it, so `POST /__mock/clock` can move time. */
   clock: Clock;
+  /** The plugin's options: its defaults, overridden by `configurePlugin` (factories, the config file). */
+  options: T['options'];
   /** What the plugin's `setup()` returned: built once per server (imported keys and the like). */
-  services: Services;
+  services: T['services'];
   /** The mock's public base URL without a trailing slash, e.g. `http://localhost:4010`. */
   publicUrl: string;
   /** An absolute URL on this mock: `urlFor('/b2copy', '/webui/abc')`. */
@@ -69,9 +116,15 @@ export interface PluginContext<State = unknown, Services = unknown> {
   respond: Respond;
 }
 
-export interface HandlerContext<State = unknown, Services = unknown> extends PluginContext<State, Services> {
+type OperationOf<T extends ProviderTypes, Id> = Id extends keyof T['operations'] ? T['operations'][Id] : unknown;
+
+export interface HandlerContext<
+  T extends ProviderTypes = UntypedProvider,
+  Id extends keyof T['operations'] = keyof T['operations'],
+> extends Omit<PluginContext<T>, 'respond'> {
   operation: OperationInfo;
-  request: MockRequest;
+  request: OperationRequest<OperationOf<T, Id>>;
+  respond: Respond<OperationOf<T, Id>>;
   /** The answer the spec alone would give (named example or generated), e.g. to fall back on. */
   fromSpec(choice?: { status?: number; example?: string }): MockResponse;
 }
@@ -80,7 +133,7 @@ export interface HandlerContext<State = unknown, Services = unknown> extends Plu
  * What a precheck sees: the request before the spec has validated its parameters and body (`body` is
  * parsed by its content type but unchecked, `query` is the raw query as an object).
  */
-export interface PrecheckContext<State = unknown, Services = unknown> extends PluginContext<State, Services> {
+export interface PrecheckContext<T extends ProviderTypes = UntypedProvider> extends PluginContext<T> {
   operation: OperationInfo;
   request: MockRequest;
 }
@@ -90,35 +143,36 @@ export interface PrecheckContext<State = unknown, Services = unknown> extends Pl
  * token endpoint, for one, names a bad client (`invalid_client`) or grant type (`unsupported_grant_type`)
  * before it complains about a missing `code` (RFC 6749 §5.2). Throws a MockError to refuse.
  */
-export type OperationPrecheck<State = unknown, Services = unknown> = (
-  ctx: PrecheckContext<State, Services>,
+export type OperationPrecheck<T extends ProviderTypes = UntypedProvider> = (
+  ctx: PrecheckContext<T>,
 ) => void | Promise<void>;
 
-export type OperationHandler<State = unknown, Services = unknown> = (
-  ctx: HandlerContext<State, Services>,
-) => MockResponse | Promise<MockResponse>;
+export type OperationHandler<
+  T extends ProviderTypes = UntypedProvider,
+  Id extends keyof T['operations'] = keyof T['operations'],
+> = (ctx: HandlerContext<T, Id>) => MockResponse | Promise<MockResponse>;
 
-export interface PageContext<State = unknown, Services = unknown> extends PluginContext<State, Services> {
+export interface PageContext<T extends ProviderTypes = UntypedProvider> extends PluginContext<T> {
   /** The page request; `body` is a parsed form or JSON body, not validated (pages are not in the spec). */
   request: MockRequest;
 }
 
 /** An HTML route that belongs to a flow but not to the API (login form, consent page, Web UI). */
-export interface PageRoute<State = unknown, Services = unknown> {
+export interface PageRoute<T extends ProviderTypes = UntypedProvider> {
   name: string;
   method: 'GET' | 'POST';
   /** Which of the plugin's mounts the page lives under. */
   mount: string;
   /** Express path below the mount, e.g. `/webui/:token`. */
   path: string;
-  handler(ctx: PageContext<State, Services>): MockResponse | Promise<MockResponse>;
+  handler(ctx: PageContext<T>): MockResponse | Promise<MockResponse>;
 }
 
 /** An extra control route at `/__mock/{provider}{path}`, e.g. a JWKS. Read-only, JSON out. */
-export interface ControlRoute<State = unknown, Services = unknown> {
+export interface ControlRoute<T extends ProviderTypes = UntypedProvider> {
   method: 'GET';
   path: string;
-  handler(ctx: PluginContext<State, Services>): MockResponse | Promise<MockResponse>;
+  handler(ctx: PluginContext<T>): MockResponse | Promise<MockResponse>;
 }
 
 /** A fixture collection the control API may list and (unless read-only) add to and delete from. */
@@ -132,7 +186,9 @@ export interface CollectionDefinition {
   readOnly?: boolean;
 }
 
-export interface FixtureContext {
+export interface FixtureContext<T extends ProviderTypes = UntypedProvider> {
+  /** The plugin's options (see ProviderPlugin.options). */
+  options: T['options'];
   /** The server's seed; the same seed gives the same fixtures. */
   seed: number;
   /** A faker instance seeded for this plugin. */
@@ -151,7 +207,7 @@ export interface ErrorContext {
   query: Record<string, unknown>;
 }
 
-export interface ProviderPlugin<State = unknown, Services = unknown> {
+export interface ProviderPlugin<T extends ProviderTypes = UntypedProvider> {
   /** URL-safe name: the control API's `/__mock/{name}/...` and the spec's `/__mock/openapi/{name}.json`. */
   name: string;
   title?: string;
@@ -162,8 +218,12 @@ export interface ProviderPlugin<State = unknown, Services = unknown> {
    * path of a `http://localhost:4010/...` server entry in the spec; the core checks this at startup.
    */
   mounts: string[];
-  /** One handler per operationId; operations without one answer from the spec's examples and schemas. */
-  handlers?: Partial<Record<string, OperationHandler<State, Services>>>;
+  /**
+   * One handler per operationId, typed from the spec: a key that is no operationId, or a handler
+   * written for another operation, is a compile error (and the core checks the keys at startup).
+   * Operations without one answer from the spec's examples and schemas.
+   */
+  handlers?: { [Id in keyof T['operations']]?: OperationHandler<T, Id> };
   /**
    * Operations (by operationId) and pages (by name) whose answers carry a token, a code, a secret, a
    * one-time link or a one-time form. The core sends every answer of theirs, errors included, with
@@ -171,36 +231,44 @@ export interface ProviderPlugin<State = unknown, Services = unknown> {
    */
   sensitive?: string[];
   /** Per operationId, checks that run before the spec validates the request (see OperationPrecheck). */
-  prechecks?: Partial<Record<string, OperationPrecheck<State, Services>>>;
+  prechecks?: { [Id in keyof T['operations']]?: OperationPrecheck<T> };
   /**
    * Operations answered from the spec's examples on purpose (no state to emulate). Naming them keeps the
    * drift guard honest: every operation has a handler or is listed here.
    */
   staticOperations?: string[];
-  pages?: PageRoute<State, Services>[];
-  controlRoutes?: ControlRoute<State, Services>[];
+  pages?: PageRoute<T>[];
+  controlRoutes?: ControlRoute<T>[];
   collections?: Record<string, CollectionDefinition>;
   /** The default fixtures, per collection. Must be deterministic for a given seed. */
-  fixtures?(ctx: FixtureContext): Record<string, Record<string, unknown>[]>;
+  fixtures?(ctx: FixtureContext<T>): Record<string, Record<string, unknown>[]>;
   /** The provider's in-memory state (sessions, codes, tokens) for one session: plain Maps it owns. */
-  createState?(fixtures: FixtureStore, ctx: FixtureContext): State;
-  /** Built once per server before it listens: import keys, precompute, never per request. */
-  setup?(): Services | Promise<Services>;
+  createState?(fixtures: FixtureStore, ctx: FixtureContext<T>): T['state'];
+  /**
+   * The options a handler reads as `ctx.options`: the defaults here, overridden per server with
+   * `configurePlugin(plugin, overrides)` (what the `createXPlugin(options)` factories do).
+   */
+  options?: T['options'];
+  /** JSON Schema (2020-12) an override must satisfy; `configurePlugin` refuses anything else. */
+  optionsSchema?: JsonSchema;
+  /** Built once per server before it listens, from the options: import keys, precompute; never per request. */
+  setup?(options: T['options']): T['services'] | Promise<T['services']>;
   /** Writes any error in the provider's own shape. */
   formatError(error: MockError, ctx: ErrorContext): MockResponse;
   /** Lines for the startup banner and the index page: default credentials and the like. */
-  describe?(fixtures: FixtureStore, ctx: FixtureContext): string[];
+  describe?(fixtures: FixtureStore, ctx: FixtureContext<T>): string[];
 }
 
-/** Identity helper that gives a plugin object literal its types. */
-export function definePlugin<State = unknown, Services = unknown>(
-  plugin: ProviderPlugin<State, Services>,
-): ProviderPlugin<State, Services> {
+/**
+ * Identity helper that gives a plugin object literal its types: `definePlugin<B2Copy>({ ... })`, where
+ * `B2Copy` bundles the spec's generated `operations` with the plugin's state, services and options.
+ */
+export function definePlugin<T extends ProviderTypes = UntypedProvider>(plugin: ProviderPlugin<T>): ProviderPlugin<T> {
   return plugin;
 }
 
 /** What a plugin module may default-export: the plugin, or a factory returning it. */
 export type PluginModuleExport = AnyPlugin | (() => AnyPlugin | Promise<AnyPlugin>);
 
-/** A plugin whatever its state and services types: what the core holds. */
-export type AnyPlugin = ProviderPlugin<any, any>;
+/** A plugin whatever its types: what the core holds. */
+export type AnyPlugin = ProviderPlugin<any>;

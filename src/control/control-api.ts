@@ -3,32 +3,26 @@
  * fixture collections. JSON in and out; errors as `{ "error": { "code", "message", "details"? } }`.
  * `X-Mock-Session` scopes reset, clock, fixtures and journal to one session.
  */
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express, { type Request } from 'express';
 import { stringify as toYaml } from 'yaml';
-import { MockError, describeIssues, toMockError } from '../errors.ts';
+import { MockError, describeIssues } from '../errors.ts';
 import { parseJson } from '../http/parse-body.ts';
 import { readBody } from '../http/read-body.ts';
 import { NO_STORE, sendMockResponse } from '../http/respond.ts';
-import { logUnexposed, type Logger } from '../logger.ts';
 import { specForClients } from '../spec/spec-for-clients.ts';
 import { DuplicateFixtureError } from '../state/fixture-store.ts';
-import type { Journal } from '../state/journal.ts';
 import { SESSION_HEADER, SessionRegistry } from '../state/sessions.ts';
 import { toIssues } from '../validation/ajv.ts';
-import type { MockResponse } from '../plugin.ts';
-import { pluginContext, type RouterDependencies } from '../server/provider-router.ts';
-import { urlBuilder, type ProviderRuntime } from '../server/provider-runtime.ts';
+import type { AppContext } from '../server/app-context.ts';
+import { pluginContext } from '../server/plugin-context.ts';
+import { urlBuilder } from '../server/provider-runtime.ts';
+import { notesOf } from '../server/request-notes.ts';
 
-export interface ControlApiDependencies extends RouterDependencies {
-  runtimes: ProviderRuntime[];
-  journal: Journal;
-  log: Logger;
-}
-
-export function controlApi(deps: ControlApiDependencies): express.Router {
+export function controlApi(deps: AppContext): express.Router {
   const router = express.Router();
   // Control answers list passwords, client secrets and issued tokens: no cache may keep one.
   router.use((_req, res, next) => {
+    notesOf(res).area = 'control';
     res.set(NO_STORE);
     next();
   });
@@ -175,7 +169,7 @@ export function controlApi(deps: ControlApiDependencies): express.Router {
         { headers: { Allow: 'GET' } },
       );
     }
-    const validate = runtime.collectionValidators.get(name)!;
+    const validate = runtime.collectionValidator(name);
     const item = req.body as unknown;
     if (!validate(item)) {
       const issues = toIssues(validate.errors, '/body');
@@ -238,26 +232,5 @@ export function controlApi(deps: ControlApiDependencies): express.Router {
   router.use((req) => {
     throw new MockError(404, 'not_found', `No control route ${req.method} /__mock${req.path}.`);
   });
-  router.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const mockError = toMockError(error);
-    logUnexposed(deps.log, mockError, { area: 'control API' });
-    sendMockResponse(res, controlErrorAnswer(mockError));
-  });
   return router;
-}
-
-/** The control API's error shape: `{ "error": { "code", "message", "details"? } }`. */
-export function controlErrorAnswer(error: MockError): MockResponse {
-  return {
-    status: error.status,
-    headers: error.headers,
-    contentType: 'application/json',
-    body: {
-      error: {
-        code: error.code,
-        message: error.expose ? error.message : 'The mock server hit an unexpected error.',
-        ...(error.details.length ? { details: error.details } : {}),
-      },
-    },
-  };
 }

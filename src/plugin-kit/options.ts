@@ -1,23 +1,34 @@
 /**
- * A plugin factory's numeric options (lifetimes, skews, limits) with their defaults, refused at startup
- * rather than on the first request when they are not whole numbers at or above their minimum (1 unless
- * stated: a lifetime of 0 would issue things that are dead on arrival).
+ * A plugin with other options: `configurePlugin(plugin, { accessTokenTtlSeconds: 60 })`. The overrides
+ * are checked against the plugin's `optionsSchema` when the plugin is configured, so a bad option stops
+ * the start with a message naming it, rather than failing the first request.
  */
-export function resolveOptions<Options extends Record<string, number>>(
-  plugin: string,
-  defaults: Options,
-  given: Partial<Options> = {},
-  minimums: Partial<Record<keyof Options, number>> = {},
-): Options {
-  const resolved = { ...defaults };
-  for (const name of Object.keys(defaults) as (keyof Options & string)[]) {
-    const value = given[name];
-    if (value === undefined) continue;
-    const minimum = minimums[name] ?? 1;
-    if (!Number.isSafeInteger(value) || value < minimum) {
-      throw new RangeError(`${plugin}: ${name} must be an integer >= ${minimum}, got ${String(value)}.`);
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { ProviderPlugin, ProviderTypes } from '../plugin.ts';
+import { toIssues } from '../validation/ajv.ts';
+import { describeIssues } from '../errors.ts';
+
+export function configurePlugin<T extends ProviderTypes>(
+  plugin: ProviderPlugin<T>,
+  overrides: Partial<T['options']> = {},
+): ProviderPlugin<T> {
+  if (plugin.optionsSchema) {
+    // A throwaway instance: configuring happens once per plugin at startup, and nothing is kept.
+    const validate = new Ajv2020({ allErrors: true, strict: false }).compile(plugin.optionsSchema);
+    if (!validate(overrides)) {
+      throw new RangeError(`${plugin.name} options: ${describeIssues(toIssues(validate.errors, ''))}.`);
     }
-    resolved[name] = value;
   }
-  return resolved;
+  return { ...plugin, options: { ...plugin.options, ...overrides } as T['options'] };
+}
+
+/** The JSON Schema of options that are whole numbers at or above a minimum (lifetimes, skews, limits). */
+export function integerOptionsSchema(minimums: Record<string, number>): Record<string, unknown> {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    properties: Object.fromEntries(
+      Object.entries(minimums).map(([name, minimum]) => [name, { type: 'integer', minimum }]),
+    ),
+  };
 }

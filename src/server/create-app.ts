@@ -1,20 +1,26 @@
 /**
  * Builds the whole mock as an express app (no port): every provider mounted, the control API, the
- * index page, request logging and the journal. `startMockServer` listens on it; tests drive it
- * with supertest.
+ * index page, request logging and the journal, and the one error handler. `startMockServer` listens on
+ * it; tests drive it with supertest. The parts live beside this file, one job each: routes.ts (a
+ * provider's route table), operation-pipeline.ts and page-pipeline.ts (a request's way through),
+ * answer.ts (every answer and error out), request-log.ts, resolve-plugins.ts.
  */
-import express, { type NextFunction, type Request, type Response } from 'express';
-import { controlApi, controlErrorAnswer } from '../control/control-api.ts';
-import { MockError, toMockError } from '../errors.ts';
-import { jsonLineLogger, logUnexposed, silentLogger, type Logger } from '../logger.ts';
+import express from 'express';
+import { controlApi } from '../control/control-api.ts';
+import { MockError } from '../errors.ts';
+import { jsonLineLogger, silentLogger, type Logger } from '../logger.ts';
 import type { AnyPlugin, MockResponse } from '../plugin.ts';
-import { loadBuiltinPlugins, loadPluginModule } from '../plugins/load-plugins.ts';
 import type { TimeSource } from '../state/clock.ts';
 import { Journal } from '../state/journal.ts';
 import { DEFAULT_SESSION, SessionRegistry } from '../state/sessions.ts';
+import { createSchemaCompilers } from '../validation/ajv.ts';
+import { errorHandler, renderError } from './answer.ts';
+import type { AppContext } from './app-context.ts';
 import { renderIndexPage } from './index-page.ts';
-import { notesOf, providerRouters, safeFormat, type RouterDependencies } from './provider-router.ts';
 import { ProviderRuntime } from './provider-runtime.ts';
+import { requestLog } from './request-log.ts';
+import { assertDistinct, resolvePlugins } from './resolve-plugins.ts';
+import { providerRouters } from './routes.ts';
 
 export interface MockServerOptions {
   /** Built-in providers to serve, by name (default: all of them). */
@@ -64,8 +70,9 @@ export async function createMockApp(options: MockServerOptions = {}): Promise<Mo
   const log: Logger = options.log === true ? jsonLineLogger() : options.log ? options.log : silentLogger;
   let publicUrl = (options.publicUrl ?? `http://localhost:${DEFAULT_PORT}`).replace(/\/+$/, '');
 
+  const compilers = createSchemaCompilers();
   const plugins = await resolvePlugins(options);
-  const runtimes = await Promise.all(plugins.map((plugin) => ProviderRuntime.create(plugin, seed)));
+  const runtimes = await Promise.all(plugins.map((plugin) => ProviderRuntime.create(plugin, seed, compilers)));
   assertDistinct(runtimes);
   const byName = new Map(runtimes.map((runtime) => [runtime.name, runtime]));
   const sessions = new SessionRegistry(
@@ -75,9 +82,10 @@ export async function createMockApp(options: MockServerOptions = {}): Promise<Mo
     (session) =>
       log('warn', 'session evicted: more sessions than maxSessions, least recently used dropped', { session }),
   );
-  const journal = new Journal(options.journalSize);
-  const deps: RouterDependencies = {
+  const context: AppContext = {
+    runtimes,
     sessions,
+    journal: new Journal(options.journalSize),
     publicUrl: () => publicUrl,
     bodyLimit: options.bodyLimit ?? '1mb',
     validateResponses: options.validateResponses ?? true,
@@ -89,12 +97,12 @@ export async function createMockApp(options: MockServerOptions = {}): Promise<Mo
   // No ETag/304: a 304 is not an answer the specs declare, and it would skip response validation.
   app.set('etag', false);
   app.set('trust proxy', false);
-  app.use(requestLog(log, journal));
-  app.use('/__mock', controlApi({ ...deps, runtimes, journal }));
+  app.use(requestLog(log, context.journal));
+  app.use('/__mock', controlApi(context));
 
   // Longest mount first, so `/a/b` is not swallowed by a provider mounted at `/a`.
   const mounted = runtimes
-    .flatMap((runtime) => [...providerRouters(runtime, deps)].map(([mount, router]) => ({ mount, router })))
+    .flatMap((runtime) => [...providerRouters(context, runtime)].map(([mount, router]) => ({ mount, router })))
     .sort((a, b) => b.mount.length - a.mount.length);
   for (const { mount, router } of mounted) app.use(mount, router);
 
@@ -116,32 +124,24 @@ export async function createMockApp(options: MockServerOptions = {}): Promise<Mo
       specUrl: `/__mock/openapi/${runtime.name}.json`,
       operations: runtime.operationList(publicUrl),
     }));
-    res.type('html').send(renderIndexPage(providers, journal.recent({ limit: 20 })));
+    res.type('html').send(renderIndexPage(providers, context.journal.recent({ limit: 20 })));
   });
 
   app.use((req) => {
+    const mounts = runtimes.flatMap((runtime) => runtime.mounts).join(', ');
     throw new MockError(
       404,
       'not_found',
-      `No route ${req.method} ${req.path}. Providers are mounted at ${runtimes.flatMap((r) => r.mounts).join(', ')}; the control API is at /__mock.`,
+      `No route ${req.method} ${req.path}. Providers are mounted at ${mounts}; the control API is at /__mock.`,
     );
   });
-  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const mockError = toMockError(error);
-    logUnexposed(log, mockError);
-    res.status(mockError.status).json({
-      error: {
-        code: mockError.code,
-        message: mockError.expose ? mockError.message : 'The mock server hit an unexpected error.',
-      },
-    });
-  });
+  app.use(errorHandler(context));
 
   return {
     app,
     providers: runtimes,
     sessions,
-    journal,
+    journal: context.journal,
     reset: (session) => sessions.reset(session),
     publicUrl: () => publicUrl,
     setPublicUrl: (url) => {
@@ -151,79 +151,7 @@ export async function createMockApp(options: MockServerOptions = {}): Promise<Mo
     errorAnswer: (path, error) => {
       const owner = mounted.find(({ mount }) => path === mount || path.startsWith(`${mount}/`));
       const runtime = owner && runtimes.find((candidate) => candidate.mounts.includes(owner.mount));
-      return runtime ? safeFormat(runtime, error, { query: {} }) : controlErrorAnswer(error);
+      return renderError(context, error, { ...(runtime ? { runtime } : {}), fromHandler: false });
     },
-  };
-}
-
-async function resolvePlugins(options: MockServerOptions): Promise<AnyPlugin[]> {
-  let builtins = await loadBuiltinPlugins();
-  if (options.providers) {
-    const unknown = options.providers.filter((name) => !builtins.some((plugin) => plugin.name === name));
-    if (unknown.length) {
-      throw new Error(
-        `Unknown provider ${unknown.join(', ')}; built-in providers: ${builtins.map((plugin) => plugin.name).join(', ')}.`,
-      );
-    }
-    builtins = builtins.filter((plugin) => options.providers!.includes(plugin.name));
-  }
-  const extra = await Promise.all(
-    (options.plugins ?? []).map((plugin) => (typeof plugin === 'string' ? loadPluginModule(plugin) : plugin)),
-  );
-  // A plugin passed explicitly replaces the built-in of the same name: that is how a built-in is served
-  // with other options (`plugins: [createXPlugin({ ... })]`).
-  const replaced = new Set(extra.map((plugin) => plugin.name));
-  return [...builtins.filter((plugin) => !replaced.has(plugin.name)), ...extra];
-}
-
-function assertDistinct(runtimes: ProviderRuntime[]): void {
-  const names = new Set<string>();
-  const mounts = new Map<string, string>();
-  for (const runtime of runtimes) {
-    if (names.has(runtime.name)) throw new Error(`Two plugins are named "${runtime.name}".`);
-    names.add(runtime.name);
-    for (const mount of runtime.mounts) {
-      if (mount === '/' || mount === '/__mock' || mount.startsWith('/__mock/'))
-        throw new Error(`${runtime.name}: mount ${mount} is reserved.`);
-      const owner = mounts.get(mount);
-      if (owner) throw new Error(`${runtime.name} and ${owner} both mount ${mount}.`);
-      mounts.set(mount, runtime.name);
-    }
-  }
-}
-
-/** One structured log line per request, and a journal entry for each provider request. */
-function requestLog(log: Logger, journal: Journal) {
-  return (req: Request, res: Response, next: NextFunction) => {
-    const started = process.hrtime.bigint();
-    res.on('finish', () => {
-      const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
-      const notes = notesOf(res);
-      const path = req.originalUrl.split('?')[0] ?? req.originalUrl;
-      log('info', 'request', {
-        method: req.method,
-        path,
-        status: res.statusCode,
-        ms: Math.round(durationMs * 10) / 10,
-        ...(notes.provider ? { provider: notes.provider } : {}),
-        ...(notes.operationId ? { operationId: notes.operationId } : {}),
-        ...(notes.page ? { page: notes.page } : {}),
-        ...(notes.session ? { session: notes.session } : {}),
-      });
-      if (!notes.provider) return;
-      journal.record({
-        time: new Date().toISOString(),
-        session: notes.session ?? DEFAULT_SESSION,
-        provider: notes.provider,
-        ...(notes.operationId ? { operationId: notes.operationId } : {}),
-        ...(notes.page ? { page: notes.page } : {}),
-        method: req.method,
-        path,
-        status: res.statusCode,
-        durationMs: Math.round(durationMs * 100) / 100,
-        ...(notes.issues?.length ? { validationErrors: notes.issues } : {}),
-      });
-    });
-    next();
   };
 }

@@ -1,7 +1,8 @@
 /**
- * One provider plugin, made ready to serve: its spec loaded and checked against its mounts, a
- * request validator, response validator and spec answers compiled per operation, its services set
- * up, and its collection schemas compiled. All of it once, at startup.
+ * One provider plugin, made ready to serve: its spec loaded and checked against its mounts, its handlers,
+ * prechecks and pages checked against the spec, its services set up. An operation's request validator,
+ * response validator and spec answers are compiled on its first request and kept: nothing is compiled
+ * per request, and nothing is compiled for operations nobody calls.
  */
 import { Faker, en } from '@faker-js/faker';
 import type { ValidateFunction } from 'ajv/dist/2020.js';
@@ -10,7 +11,7 @@ import { loadSpec, type LoadedSpec, type SpecOperation } from '../spec/load-spec
 import { SpecAnswers } from '../spec/spec-answers.ts';
 import { FixtureStore } from '../state/fixture-store.ts';
 import type { ProviderScope } from '../state/sessions.ts';
-import { compile, fixtureAjv } from '../validation/ajv.ts';
+import { compile, type SchemaCompilers } from '../validation/ajv.ts';
 import { RequestValidator } from '../validation/request-validator.ts';
 import { ResponseValidator } from '../validation/response-validator.ts';
 
@@ -19,38 +20,29 @@ export interface CompiledOperation {
   request: RequestValidator;
   response: ResponseValidator;
   answers: SpecAnswers;
-  handler?: OperationHandler<unknown, unknown>;
+  handler?: OperationHandler;
 }
 
 /** Control API routes that a provider name would shadow at `/__mock/{name}/...`. */
 const RESERVED_NAMES = new Set(['health', 'providers', 'openapi', 'reset', 'clock', 'journal']);
 
 export class ProviderRuntime {
-  readonly operations = new Map<string, CompiledOperation>();
-  readonly collectionValidators = new Map<string, ValidateFunction>();
+  /** The spec's operations by operationId, as loaded (not compiled). */
+  readonly operations: ReadonlyMap<string, SpecOperation>;
+  readonly #compiled = new Map<string, CompiledOperation>();
+  readonly #collectionValidators = new Map<string, ValidateFunction>();
 
   private constructor(
     readonly plugin: AnyPlugin,
     readonly spec: LoadedSpec,
     readonly services: unknown,
     private readonly seed: number,
+    private readonly compilers: SchemaCompilers,
   ) {
-    for (const operation of spec.operations) {
-      const handler = plugin.handlers?.[operation.operationId];
-      this.operations.set(operation.operationId, {
-        operation,
-        request: new RequestValidator(operation, spec.securitySchemes),
-        response: new ResponseValidator(operation),
-        answers: new SpecAnswers(operation, seed),
-        ...(handler ? { handler } : {}),
-      });
-    }
-    for (const [name, definition] of Object.entries(plugin.collections ?? {})) {
-      this.collectionValidators.set(name, compile(fixtureAjv, definition.schema));
-    }
+    this.operations = new Map(spec.operations.map((operation) => [operation.operationId, operation]));
   }
 
-  static async create(plugin: AnyPlugin, seed: number): Promise<ProviderRuntime> {
+  static async create(plugin: AnyPlugin, seed: number, compilers: SchemaCompilers): Promise<ProviderRuntime> {
     if (!/^[a-z0-9][a-z0-9-]*$/.test(plugin.name)) {
       throw new Error(
         `Plugin name "${plugin.name}" must be lower-case letters, digits and dashes (it is part of URLs).`,
@@ -60,42 +52,40 @@ export class ProviderRuntime {
       throw new Error(`Plugin name "${plugin.name}" is taken by the control API (/__mock/${plugin.name}).`);
     }
     const spec = await loadSpec(plugin.spec);
-    const mounts = new Set(plugin.mounts.map(normaliseMount));
-    for (const operation of spec.operations) {
-      if (!mounts.has(operation.mount)) {
-        throw new Error(
-          `${plugin.name}: ${operation.operationId} is served at ${operation.mount} (from the spec's servers), which is not one of the plugin's mounts ${[...mounts].join(', ')}.`,
-        );
-      }
+    checkAgainstSpec(plugin, spec);
+    const services = plugin.setup ? await plugin.setup(plugin.options ?? {}) : undefined;
+    return new ProviderRuntime(plugin, spec, services, seed, compilers);
+  }
+
+  /** An operation's validators and answers, compiled on first use. */
+  compiled(operationId: string): CompiledOperation {
+    let compiled = this.#compiled.get(operationId);
+    if (!compiled) {
+      const operation = this.operations.get(operationId);
+      if (!operation) throw new Error(`${this.name} has no operation ${operationId}.`);
+      const handler = this.plugin.handlers?.[operationId] as OperationHandler | undefined;
+      compiled = {
+        operation,
+        request: new RequestValidator(operation, this.spec.securitySchemes, this.compilers),
+        response: new ResponseValidator(operation, this.compilers),
+        answers: new SpecAnswers(operation, this.seed),
+        ...(handler ? { handler } : {}),
+      };
+      this.#compiled.set(operationId, compiled);
     }
-    for (const page of plugin.pages ?? []) {
-      if (!mounts.has(normaliseMount(page.mount)))
-        throw new Error(
-          `${plugin.name}: page "${page.name}" names mount ${page.mount}, which is not one of ${[...mounts].join(', ')}.`,
-        );
+    return compiled;
+  }
+
+  /** The validator for items added to a fixture collection, compiled on first use. */
+  collectionValidator(name: string): ValidateFunction {
+    let validate = this.#collectionValidators.get(name);
+    if (!validate) {
+      const definition = this.plugin.collections?.[name];
+      if (!definition) throw new Error(`${this.name} has no collection ${name}.`);
+      validate = compile(this.compilers.fixture, definition.schema);
+      this.#collectionValidators.set(name, validate);
     }
-    const known = new Set(spec.operations.map((operation) => operation.operationId));
-    for (const operationId of Object.keys(plugin.handlers ?? {})) {
-      if (!known.has(operationId))
-        throw new Error(`${plugin.name}: handler "${operationId}" matches no operationId in ${spec.file}.`);
-    }
-    const pageNames = new Set((plugin.pages ?? []).map((page) => page.name));
-    for (const name of plugin.sensitive ?? []) {
-      if (!known.has(name) && !pageNames.has(name))
-        throw new Error(`${plugin.name}: sensitive "${name}" is neither an operationId in ${spec.file} nor a page.`);
-    }
-    for (const operationId of Object.keys(plugin.prechecks ?? {})) {
-      if (!known.has(operationId))
-        throw new Error(`${plugin.name}: precheck "${operationId}" matches no operationId in ${spec.file}.`);
-    }
-    for (const operationId of plugin.staticOperations ?? []) {
-      if (!known.has(operationId))
-        throw new Error(`${plugin.name}: static operation "${operationId}" matches no operationId in ${spec.file}.`);
-      if (plugin.handlers?.[operationId])
-        throw new Error(`${plugin.name}: "${operationId}" has a handler and is also listed as static.`);
-    }
-    const services = plugin.setup ? await plugin.setup() : undefined;
-    return new ProviderRuntime(plugin, spec, services, seed);
+    return validate;
   }
 
   get name(): string {
@@ -120,12 +110,12 @@ export class ProviderRuntime {
     publicUrl: string,
   ): { operationId: string; method: string; path: string; baseUrl: string; stateful: boolean }[] {
     const urlFor = urlBuilder(publicUrl);
-    return [...this.operations.values()].map(({ operation, handler }) => ({
+    return [...this.operations.values()].map((operation) => ({
       operationId: operation.operationId,
       method: operation.method,
       path: operation.path,
       baseUrl: urlFor(operation.mount),
-      stateful: handler !== undefined,
+      stateful: this.plugin.handlers?.[operation.operationId] !== undefined,
     }));
   }
 
@@ -133,7 +123,7 @@ export class ProviderRuntime {
     const faker = new Faker({ locale: [en] });
     // Each plugin gets its own stream, so adding a provider does not change another's fixtures.
     faker.seed([this.seed, ...[...this.name].map((character) => character.charCodeAt(0))]);
-    return { seed: this.seed, faker, publicUrl, urlFor: urlBuilder(publicUrl) };
+    return { seed: this.seed, faker, publicUrl, urlFor: urlBuilder(publicUrl), options: this.plugin.options ?? {} };
   }
 
   /** A fresh copy of the default fixtures and state, for one session. */
@@ -142,6 +132,45 @@ export class ProviderRuntime {
     const fixtures = new FixtureStore(this.plugin.collections ?? {}, this.plugin.fixtures?.(context) ?? {});
     const state = this.plugin.createState ? this.plugin.createState(fixtures, context) : {};
     return { fixtures, state };
+  }
+}
+
+/** Everything a plugin names (mounts, handlers, prechecks, static operations, sensitive routes) exists. */
+function checkAgainstSpec(plugin: AnyPlugin, spec: LoadedSpec): void {
+  const mounts = new Set(plugin.mounts.map(normaliseMount));
+  const problem = (message: string) => new Error(`${plugin.name}: ${message}`);
+  for (const operation of spec.operations) {
+    if (!mounts.has(operation.mount)) {
+      throw problem(
+        `${operation.operationId} is served at ${operation.mount} (from the spec's servers), which is not one of ` +
+          `the plugin's mounts ${[...mounts].join(', ')}.`,
+      );
+    }
+  }
+  for (const page of plugin.pages ?? []) {
+    if (!mounts.has(normaliseMount(page.mount))) {
+      throw problem(`page "${page.name}" names mount ${page.mount}, which is not one of ${[...mounts].join(', ')}.`);
+    }
+  }
+  const known = new Set(spec.operations.map((operation) => operation.operationId));
+  const pageNames = new Set((plugin.pages ?? []).map((page) => page.name));
+  const listed: [string, string[]][] = [
+    ['handler', Object.keys(plugin.handlers ?? {})],
+    ['precheck', Object.keys(plugin.prechecks ?? {})],
+    ['static operation', plugin.staticOperations ?? []],
+  ];
+  for (const [what, names] of listed) {
+    for (const name of names) {
+      if (!known.has(name)) throw problem(`${what} "${name}" matches no operationId in ${spec.file}.`);
+    }
+  }
+  for (const operationId of plugin.staticOperations ?? []) {
+    if (plugin.handlers?.[operationId]) throw problem(`"${operationId}" has a handler and is also listed as static.`);
+  }
+  for (const name of plugin.sensitive ?? []) {
+    if (!known.has(name) && !pageNames.has(name)) {
+      throw problem(`sensitive "${name}" is neither an operationId in ${spec.file} nor a page.`);
+    }
   }
 }
 

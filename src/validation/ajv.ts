@@ -1,6 +1,6 @@
 /**
- * The ajv instances the harness compiles every schema with. Schemas are compiled once at startup
- * (see request-validator.ts, response-validator.ts), never per request.
+ * The ajv instances the harness compiles every schema with. Each schema is compiled once, on its
+ * operation's first use (see provider-runtime.ts), never per request.
  */
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
@@ -31,12 +31,22 @@ function createAjv(coerceTypes: boolean, useDefaults = false): Ajv2020 {
   return ajv;
 }
 
-/** For JSON bodies: types must be right as sent. */
-export const bodyAjv = createAjv(false);
-/** For path, query, header and form values, which arrive as strings and are coerced to the declared type. */
-export const paramAjv = createAjv(true);
-/** For fixture items added through the control API: the collection schema's defaults fill what is left out. */
-export const fixtureAjv = createAjv(false, true);
+/**
+ * The three ajv instances one mock app compiles with. Made per app and dropped with it: an ajv instance
+ * caches every schema it compiled, so one at module level would grow with every app a process creates.
+ */
+export interface SchemaCompilers {
+  /** For JSON bodies: types must be right as sent. */
+  body: Ajv2020;
+  /** For path, query, header and form values, which arrive as strings and are coerced to the declared type. */
+  param: Ajv2020;
+  /** For fixture items added through the control API: the collection schema's defaults fill what is left out. */
+  fixture: Ajv2020;
+}
+
+export function createSchemaCompilers(): SchemaCompilers {
+  return { body: createAjv(false), param: createAjv(true), fixture: createAjv(false, true) };
+}
 
 /** A compilable JSON Schema from an OpenAPI schema object: vendor (`x-*`) and OpenAPI-only keywords removed. */
 export function toJsonSchema(schema: unknown): unknown {

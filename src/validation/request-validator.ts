@@ -6,7 +6,7 @@ import type { ValidateFunction } from 'ajv/dist/2020.js';
 import { MockError, describeIssues, type ValidationIssue } from '../errors.ts';
 import type { SpecOperation } from '../spec/load-spec.ts';
 import type { JsonSchema, ParameterObject, SecuritySchemeObject } from '../spec/openapi-types.ts';
-import { bodyAjv, compile, paramAjv, toIssues } from './ajv.ts';
+import { compile, toIssues, type SchemaCompilers } from './ajv.ts';
 import { isFormMediaType } from '../http/media-type.ts';
 
 /** Parameters as they came in: strings (or string lists for repeated query names). */
@@ -30,13 +30,14 @@ export class RequestValidator {
   constructor(
     readonly operation: SpecOperation,
     private readonly securitySchemes: Record<string, SecuritySchemeObject>,
+    compilers: SchemaCompilers,
   ) {
     this.#declared = operation.parameters.filter((parameter) => parameter.in !== 'cookie');
-    this.#parameters = compile(paramAjv, parametersSchema(this.#declared));
+    this.#parameters = compile(compilers.param, parametersSchema(this.#declared));
     for (const [mediaType, media] of Object.entries(operation.requestBody?.content ?? {})) {
       if (!media.schema) continue;
       // Form values are strings on the wire; their schema is checked with coercion like query values.
-      this.#bodies.set(mediaType, compile(isFormMediaType(mediaType) ? paramAjv : bodyAjv, media.schema));
+      this.#bodies.set(mediaType, compile(isFormMediaType(mediaType) ? compilers.param : compilers.body, media.schema));
     }
   }
 

@@ -8,7 +8,7 @@ import type { ValidationIssue } from '../errors.ts';
 import type { SpecOperation } from '../spec/load-spec.ts';
 import type { ResponseObject } from '../spec/openapi-types.ts';
 import { essence, isJsonMediaType, mediaTypeMatches } from '../http/media-type.ts';
-import { bodyAjv, compile, toIssues } from './ajv.ts';
+import { compile, toIssues, type SchemaCompilers } from './ajv.ts';
 
 export interface ResponseToCheck {
   status: number;
@@ -29,10 +29,13 @@ export class ResponseValidator {
   /** key: `${statusKey} ${mediaType}` */
   readonly #schemas = new Map<string, ValidateFunction>();
 
-  constructor(readonly operation: SpecOperation) {
+  constructor(
+    readonly operation: SpecOperation,
+    compilers: SchemaCompilers,
+  ) {
     for (const [status, response] of Object.entries(operation.responses)) {
       for (const [mediaType, media] of Object.entries(response.content ?? {})) {
-        if (media.schema) this.#schemas.set(`${status} ${mediaType}`, compile(bodyAjv, media.schema));
+        if (media.schema) this.#schemas.set(`${status} ${mediaType}`, compile(compilers.body, media.schema));
       }
     }
   }

@@ -1,0 +1,14 @@
+/**
+ * The built-in providers, listed once. The server serves these; the type generator, the spec lint, the
+ * spec and contract tests and the CLI derive their lists from here. A provider is one spec
+ * (`openapi/<name>.yaml`), one folder here and one contract suite (`contracts/<name>.contract.ts`);
+ * adding one is adding it to this list, and nothing in `src/` changes.
+ */
+import b2copy from './b2copy/index.ts';
+import just2trade from './just2trade/index.ts';
+import keeta from './keeta/index.ts';
+
+export const builtinPlugins = [b2copy, keeta, just2trade] as const;
+
+/** The built-in providers' names, in serving order. */
+export const builtinProviderNames = builtinPlugins.map((plugin) => plugin.name);

@@ -1,0 +1,17 @@
+/** What every part of one mock app shares: made once in create-app.ts and passed down, never module-level. */
+import type { Logger } from '../logger.ts';
+import type { Journal } from '../state/journal.ts';
+import type { SessionRegistry } from '../state/sessions.ts';
+import type { ProviderRuntime } from './provider-runtime.ts';
+
+export interface AppContext {
+  runtimes: ProviderRuntime[];
+  sessions: SessionRegistry;
+  journal: Journal;
+  /** The base URL the mock hands out in links and redirects (changes once the port is known). */
+  publicUrl(): string;
+  bodyLimit: string | number;
+  /** Hold every operation's answer to the spec (a violation is a loud 500). */
+  validateResponses: boolean;
+  log: Logger;
+}

@@ -1,0 +1,115 @@
+/**
+ * The operation pipeline: how one request to a spec operation becomes its answer. Each step is a named
+ * call; a step that refuses the request throws a MockError, which the app's error handler renders in
+ * the provider's shape. What the plugin's own code (precheck, handler) throws is caught here and sent
+ * through the same serializer with `fromHandler`, so it is held to the spec like the plugin's answers.
+ */
+import type { Request, Response } from 'express';
+import { parseBody, type ParsedBody } from '../http/parse-body.ts';
+import { parsePrefer, type Preference } from '../http/prefer.ts';
+import { lowerCaseHeaders, queryObject, rawQuery } from '../http/request-parts.ts';
+import type { MockResponse } from '../plugin.ts';
+import type { AppContext } from './app-context.ts';
+import { sendAnswer, sendError, type AnswerSite } from './answer.ts';
+import { mockRequest, operationInfo, pluginContext, sessionOf } from './plugin-context.ts';
+import type { CompiledOperation, ProviderRuntime } from './provider-runtime.ts';
+import { notesOf } from './request-notes.ts';
+
+export async function serveOperation(
+  app: AppContext,
+  runtime: ProviderRuntime,
+  compiled: CompiledOperation,
+  req: Request,
+  res: Response,
+): Promise<void> {
+  notesOf(res).operationId = compiled.operation.operationId;
+  const sessionId = sessionOf(req, res);
+  const query = rawQuery(req);
+  const headers = lowerCaseHeaders(req);
+
+  compiled.request.checkSecurity(headers, query);
+  const parsed = parseRequestBody(compiled, req);
+  const preference = parsePrefer(headers.prefer);
+  // HEAD never runs the plugin's code: it must not use up a code or renew a token the client never sees;
+  // nor does a request that asks for a specific spec answer (`Prefer`).
+  const runsPlugin = compiled.handler !== undefined && !preference && req.method !== 'HEAD';
+  const site: AnswerSite = { runtime, operation: compiled, query: queryObject(query), fromHandler: runsPlugin };
+
+  let response: MockResponse;
+  try {
+    if (runsPlugin) await pluginCode(() => precheck(app, runtime, compiled, sessionId, req, headers, query, parsed));
+    const parameters = compiled.request.parameters({ path: req.params as Record<string, string>, query, headers });
+    const body = compiled.request.body(parsed.mediaType, parsed.value);
+    response = runsPlugin
+      ? await pluginCode(() =>
+          compiled.handler!({
+            ...pluginContext(runtime, app, sessionId),
+            operation: operationInfo(runtime, compiled.operation),
+            request: mockRequest(req, headers, {
+              params: parameters.path,
+              query: { ...queryObject(query), ...parameters.query },
+              body,
+            }),
+            fromSpec: (choice) => compiled.answers.answer(choice),
+          }),
+        )
+      : specAnswer(compiled, preference);
+  } catch (error) {
+    // The plugin's errors are held to the spec like its answers; the core's own refusals need not be.
+    const fromHandler = error instanceof PluginThrew;
+    return sendError(app, res, fromHandler ? error.thrown : error, { ...site, fromHandler });
+  }
+  sendAnswer(app, res, response, site);
+}
+
+/** Marks what the plugin's own code threw, as opposed to the core's checks around it. */
+class PluginThrew {
+  constructor(readonly thrown: unknown) {}
+}
+
+async function pluginCode<T>(run: () => T | Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw new PluginThrew(error);
+  }
+}
+
+/** The body, read as text by the transport, parsed by the operation's declared media types. */
+function parseRequestBody(compiled: CompiledOperation, req: Request): ParsedBody {
+  const validator = compiled.request;
+  return parseBody(typeof req.body === 'string' ? req.body : undefined, req.headers['content-type'], {
+    declared: validator.bodyMediaTypes,
+    required: validator.bodyRequired,
+    jsonWithAnyContentType: validator.jsonWithAnyContentType,
+  });
+}
+
+/** The plugin's checks that come before the spec's (an OAuth server's client authentication). */
+async function precheck(
+  app: AppContext,
+  runtime: ProviderRuntime,
+  compiled: CompiledOperation,
+  sessionId: string,
+  req: Request,
+  headers: Record<string, string | undefined>,
+  query: URLSearchParams,
+  parsed: ParsedBody,
+): Promise<void> {
+  const check = runtime.plugin.prechecks?.[compiled.operation.operationId];
+  if (!check) return;
+  await check({
+    ...pluginContext(runtime, app, sessionId),
+    operation: operationInfo(runtime, compiled.operation),
+    request: mockRequest(req, headers, { params: { ...req.params }, query: queryObject(query), body: parsed.value }),
+  });
+}
+
+/** The answer the spec alone gives: no handler, a HEAD, or the status or example `Prefer` asked for. */
+function specAnswer(compiled: CompiledOperation, preference: Preference | undefined): MockResponse {
+  return compiled.answers.answer({
+    ...(preference?.code !== undefined ? { status: preference.code } : {}),
+    ...(preference?.example !== undefined ? { example: preference.example } : {}),
+    ...(preference?.dynamic ? { dynamic: true } : {}),
+  });
+}

@@ -1,0 +1,55 @@
+/** What handlers, prechecks, pages and control routes are given: the session's scope and the request. */
+import type { Request, Response } from 'express';
+import { parseCookies, remoteAddress } from '../http/request-parts.ts';
+import { respond } from '../http/respond.ts';
+import type { MockRequest, OperationInfo, PluginContext } from '../plugin.ts';
+import type { SpecOperation } from '../spec/load-spec.ts';
+import { SESSION_HEADER, SessionRegistry } from '../state/sessions.ts';
+import type { AppContext } from './app-context.ts';
+import { urlBuilder, type ProviderRuntime } from './provider-runtime.ts';
+import { notesOf } from './request-notes.ts';
+
+/** The session a request names (checked), noted for the log and journal. */
+export function sessionOf(req: Request, res: Response): string {
+  const sessionId = SessionRegistry.idFrom(req.headers[SESSION_HEADER]);
+  notesOf(res).session = sessionId;
+  return sessionId;
+}
+
+export function pluginContext(runtime: ProviderRuntime, app: AppContext, sessionId: string): PluginContext {
+  const scope = app.sessions.provider(sessionId, runtime.name);
+  const publicUrl = app.publicUrl();
+  return {
+    provider: runtime.name,
+    sessionId,
+    state: scope.state,
+    fixtures: scope.fixtures,
+    clock: scope.clock,
+    options: runtime.plugin.options ?? {},
+    services: runtime.services,
+    publicUrl,
+    urlFor: urlBuilder(publicUrl),
+    respond,
+  };
+}
+
+export function operationInfo(runtime: ProviderRuntime, operation: SpecOperation): OperationInfo {
+  const { operationId, method, path, mount } = operation;
+  return { provider: runtime.name, operationId, method, path, mount };
+}
+
+/** What a handler or page sees of the request. */
+export function mockRequest(
+  req: Request,
+  headers: Record<string, string | undefined>,
+  parts: Pick<MockRequest, 'params' | 'query' | 'body'>,
+): MockRequest {
+  return {
+    method: req.method,
+    path: req.path,
+    ...parts,
+    headers,
+    cookies: parseCookies(headers.cookie),
+    remoteAddress: remoteAddress(req),
+  };
+}

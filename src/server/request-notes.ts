@@ -1,0 +1,23 @@
+/**
+ * What the app learns about a request as it goes: which provider, operation or page matched, which
+ * session, what the spec refused. The request log, the journal and the error handler read it; it lives
+ * on the response (`res.locals`), so it dies with the request.
+ */
+import type { Response } from 'express';
+import type { ValidationIssue } from '../errors.ts';
+
+export interface RequestNotes {
+  /** `control` for the control API; the provider's name for its routes; unset elsewhere. */
+  area?: 'control' | 'provider';
+  provider?: string;
+  operationId?: string;
+  page?: string;
+  session?: string;
+  issues?: ValidationIssue[];
+  /** The plugin marks the operation or page sensitive: every answer is no-store. */
+  sensitive?: boolean;
+}
+
+export function notesOf(res: Response): RequestNotes {
+  return ((res.locals as { mock?: RequestNotes }).mock ??= {});
+}
