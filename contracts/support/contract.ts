@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { startMockServer, type RunningMockServer } from '../../src/index.ts';
+import { startMockServer, type AnyPlugin, type RunningMockServer } from '../../src/index.ts';
 import { FormBrowser } from './form-browser.ts';
 import { MockControls, isMockServing } from './mock-controls.ts';
 import { ContractViolation, SpecRecorder } from './spec-recorder.ts';
@@ -26,6 +26,8 @@ export interface CredentialDefinition {
 export interface ContractDefinition<Credential extends string> {
   provider: string;
   spec: URL;
+  /** For a provider that is not built in: its plugin, served by the in-process mock. */
+  plugin?: AnyPlugin;
   /** Mount (the spec's mock server path) → the environment variable with the real host's base URL. */
   urls: Record<string, string>;
   credentials: Record<Credential, CredentialDefinition>;
@@ -161,7 +163,10 @@ async function resolveTarget(definition: ContractDefinition<string>): Promise<Ta
     const kind = (await isMockServing(origin, definition.provider)) ? 'mock' : 'real';
     return { kind, description: `${kind === 'mock' ? 'mock' : 'real host'} at ${origin}`, urls, origin };
   }
-  const server = await startMockServer({ port: 0, providers: [definition.provider] });
+  const server = await startMockServer({
+    port: 0,
+    ...(definition.plugin ? { providers: [], plugins: [definition.plugin] } : { providers: [definition.provider] }),
+  });
   const urls = Object.fromEntries(mounts.map((mount) => [mount, `${server.url}${mount}`]));
   return { kind: 'mock', description: 'in-process mock', urls, origin: server.url, server };
 }

@@ -5,6 +5,7 @@
  * call with a ContractViolation naming the operation, the status and the schema path.
  */
 import { loadSpec, type LoadedSpec, type SpecOperation } from '../../src/spec/load-spec.ts';
+import { createSchemaCompilers } from '../../src/validation/ajv.ts';
 import { ResponseValidator, declaredResponse, parseJsonOrText } from '../../src/validation/response-validator.ts';
 import { elementsOf, touchedBy, type SpecElement } from './spec-elements.ts';
 
@@ -30,9 +31,11 @@ export class SpecRecorder {
     /** Mount (as in the spec's mock server entry) → the base URL of the target serving it. */
     readonly baseUrls: Record<string, string>,
   ) {
+    // Its own ajv instances: the recorder checks answers exactly as the mock does, but is not the mock.
+    const compilers = createSchemaCompilers();
     this.#operations = spec.operations.map((operation) => ({
       operation,
-      validator: new ResponseValidator(operation),
+      validator: new ResponseValidator(compilers, operation),
       pattern: new RegExp(`^${operation.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^/}]+\}/g, '[^/]+')}$`),
     }));
     this.elements = spec.operations.flatMap((operation) =>
@@ -42,7 +45,7 @@ export class SpecRecorder {
 
   /** Compiles the validators once per suite. */
   static async load(specFile: string | URL, baseUrls: Record<string, string>): Promise<SpecRecorder> {
-    return new SpecRecorder(await loadSpec(specFile), baseUrls);
+    return new SpecRecorder(await loadSpec(specFile, Object.keys(baseUrls)), baseUrls);
   }
 
   get operations(): SpecOperation[] {

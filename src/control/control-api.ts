@@ -76,7 +76,8 @@ export function controlApi(deps: AppContext): express.Router {
   router.get('/openapi/:file', (req, res) => {
     const match = /^(.+)\.(json|yaml)$/.exec(req.params.file ?? '');
     if (!match) throw new MockError(404, 'not_found', 'Ask for /__mock/openapi/{provider}.json or .yaml.');
-    const spec = specForClients(runtimeNamed(match[1]!).spec.source, deps.publicUrl());
+    const runtime = runtimeNamed(match[1]!);
+    const spec = specForClients(runtime.spec.source, deps.publicUrl(), runtime.mounts);
     if (match[2] === 'yaml') res.type('application/yaml').send(toYaml(spec));
     else res.json(spec);
   });

@@ -24,7 +24,7 @@ export interface CompiledOperation {
 }
 
 /** Control API routes that a provider name would shadow at `/__mock/{name}/...`. */
-const RESERVED_NAMES = new Set(['health', 'providers', 'openapi', 'reset', 'clock', 'journal']);
+const RESERVED_NAMES: ReadonlySet<string> = new Set(['health', 'providers', 'openapi', 'reset', 'clock', 'journal']);
 
 export class ProviderRuntime {
   /** The spec's operations by operationId, as loaded (not compiled). */
@@ -51,7 +51,7 @@ export class ProviderRuntime {
     if (RESERVED_NAMES.has(plugin.name)) {
       throw new Error(`Plugin name "${plugin.name}" is taken by the control API (/__mock/${plugin.name}).`);
     }
-    const spec = await loadSpec(plugin.spec);
+    const spec = await loadSpec(plugin.spec, plugin.mounts.map(normaliseMount));
     checkAgainstSpec(plugin, spec);
     const services = plugin.setup ? await plugin.setup(plugin.options ?? {}) : undefined;
     return new ProviderRuntime(plugin, spec, services, seed, compilers);
@@ -66,8 +66,8 @@ export class ProviderRuntime {
       const handler = this.plugin.handlers?.[operationId] as OperationHandler | undefined;
       compiled = {
         operation,
-        request: new RequestValidator(operation, this.spec.securitySchemes, this.compilers),
-        response: new ResponseValidator(operation, this.compilers),
+        request: new RequestValidator(this.compilers, operation, this.spec.securitySchemes),
+        response: new ResponseValidator(this.compilers, operation),
         answers: new SpecAnswers(operation, this.seed),
         ...(handler ? { handler } : {}),
       };

@@ -18,9 +18,6 @@ import {
   type ServerObject,
 } from './openapi-types.ts';
 
-/** The URL prefix of the spec's server entries that describe this mock (the rest are real hosts). */
-export const MOCK_SERVER_PREFIX = 'http://localhost:4010';
-
 export interface SpecOperation {
   operationId: string;
   /** Upper case, e.g. `POST`. */
@@ -45,7 +42,12 @@ export interface LoadedSpec {
   securitySchemes: Record<string, SecuritySchemeObject>;
 }
 
-export async function loadSpec(location: string | URL): Promise<LoadedSpec> {
+/**
+ * `mounts` are the plugin's: an operation is served on the mock under the first of its server entries
+ * whose path is one of them (`http://localhost:4010/b2copy`, or just `/b2copy`); entries for the real
+ * hosts (`https://auth.just2trade.com`) are documentation.
+ */
+export async function loadSpec(location: string | URL, mounts: string[]): Promise<LoadedSpec> {
   const file = location instanceof URL ? fileURLToPath(location) : location;
   const text = await readFile(file, 'utf8');
   const source = (file.endsWith('.json') ? JSON.parse(text) : parseYaml(text)) as OpenApiDocument;
@@ -60,12 +62,12 @@ export async function loadSpec(location: string | URL): Promise<LoadedSpec> {
     file,
     source,
     document,
-    operations: indexOperations(document, file),
+    operations: indexOperations(document, file, mounts),
     securitySchemes: document.components?.securitySchemes ?? {},
   };
 }
 
-function indexOperations(document: OpenApiDocument, file: string): SpecOperation[] {
+function indexOperations(document: OpenApiDocument, file: string, mounts: string[]): SpecOperation[] {
   const operations: SpecOperation[] = [];
   for (const [path, pathItem] of Object.entries(document.paths ?? {})) {
     for (const method of HTTP_METHODS) {
@@ -81,7 +83,7 @@ function indexOperations(document: OpenApiDocument, file: string): SpecOperation
         operationId: operation.operationId,
         method: method.toUpperCase(),
         path,
-        mount: mockMountOf(servers, `${file}: ${operation.operationId}`),
+        mount: mockMountOf(servers, mounts, `${file}: ${operation.operationId}`),
         parameters: mergeParameters(pathItem.parameters ?? [], operation.parameters ?? []),
         ...(operation.requestBody ? { requestBody: operation.requestBody } : {}),
         responses: operation.responses ?? {},
@@ -92,21 +94,30 @@ function indexOperations(document: OpenApiDocument, file: string): SpecOperation
   return operations;
 }
 
-/** The path of the server entry that points at the mock, without a trailing slash. */
-function mockMountOf(servers: ServerObject[], where: string): string {
-  const mock = servers.find((server) => server.url.startsWith(MOCK_SERVER_PREFIX));
-  if (!mock) {
+/** The path of a server entry's URL, without a trailing slash (`/` for none); relative URLs allowed. */
+export function serverPath(url: string): string {
+  const path = new URL(url, 'http://relative.invalid').pathname.replace(/\/+$/, '');
+  return path === '' ? '/' : path;
+}
+
+/** The mount an operation is served under: the path of its first server entry that is one of the mounts. */
+function mockMountOf(servers: ServerObject[], mounts: string[], where: string): string {
+  const mount = servers.map((server) => serverPath(server.url)).find((path) => mounts.includes(path));
+  if (!mount) {
+    const paths = servers.map((server) => server.url).join(', ') || 'none';
     throw new Error(
-      `${where}: no server entry starts with ${MOCK_SERVER_PREFIX}, so the mock cannot tell where to serve it.`,
+      `${where}: none of its server entries (${paths}) is at one of the plugin's mounts (${mounts.join(', ')}), ` +
+        'so the mock cannot tell where to serve it.',
     );
   }
-  const mount = new URL(mock.url).pathname.replace(/\/+$/, '');
-  return mount === '' ? '/' : mount;
+  return mount;
 }
 
 /** Operation-level parameters override path-level ones with the same name and location. */
 function mergeParameters(pathLevel: ParameterObject[], operationLevel: ParameterObject[]): ParameterObject[] {
-  const key = (parameter: ParameterObject) => `${parameter.in}:${parameter.name.toLowerCase()}`;
+  // Header names are case-insensitive; path, query and cookie names are not.
+  const key = (parameter: ParameterObject) =>
+    `${parameter.in}:${parameter.in === 'header' ? parameter.name.toLowerCase() : parameter.name}`;
   const merged = new Map(pathLevel.map((parameter) => [key(parameter), parameter]));
   for (const parameter of operationLevel) merged.set(key(parameter), parameter);
   return [...merged.values()];

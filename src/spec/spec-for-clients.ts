@@ -1,14 +1,17 @@
-/** The spec as served at `/__mock/openapi/{provider}.json|.yaml`: the mock's server entries point at this running
- * mock. */
+/**
+ * The spec as served at `/__mock/openapi/{provider}.json|.yaml`: its server entries at the plugin's
+ * mounts point at this running mock; the real hosts' entries stay as written.
+ */
+import { serverPath } from './load-spec.ts';
 import type { OpenApiDocument, ServerObject } from './openapi-types.ts';
-import { MOCK_SERVER_PREFIX } from './load-spec.ts';
 
-export function specForClients(source: OpenApiDocument, publicUrl: string): OpenApiDocument {
+export function specForClients(source: OpenApiDocument, publicUrl: string, mounts: string[]): OpenApiDocument {
   const copy = structuredClone(source);
   const base = publicUrl.replace(/\/+$/, '');
   const rewrite = (servers: unknown) => {
     for (const server of (Array.isArray(servers) ? servers : []) as ServerObject[]) {
-      if (server.url.startsWith(MOCK_SERVER_PREFIX)) server.url = base + server.url.slice(MOCK_SERVER_PREFIX.length);
+      const path = serverPath(server.url);
+      if (mounts.includes(path)) server.url = path === '/' ? base : base + path;
     }
   };
   rewrite(copy.servers);

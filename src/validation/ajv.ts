@@ -12,7 +12,7 @@ const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormat
   addFormatsModule) as unknown as (ajv: Ajv2020) => Ajv2020;
 
 /** OpenAPI annotation keywords that are not JSON Schema; stripped before compiling. */
-const OPENAPI_ONLY_KEYWORDS = new Set(['example', 'discriminator', 'xml', 'externalDocs']);
+const OPENAPI_ONLY_KEYWORDS: ReadonlySet<string> = new Set(['example', 'discriminator', 'xml', 'externalDocs']);
 
 function createAjv(coerceTypes: boolean, useDefaults = false): Ajv2020 {
   const ajv = new Ajv2020({
@@ -65,9 +65,14 @@ export function toJsonSchema(schema: unknown): unknown {
 }
 
 /** Keywords whose value is data, not a schema: copied as they are. */
-const VALUE_KEYWORDS = new Set(['examples', 'const', 'enum', 'default', 'required']);
+const VALUE_KEYWORDS: ReadonlySet<string> = new Set(['examples', 'const', 'enum', 'default', 'required']);
 /** Keywords whose value maps names to schemas. */
-const SCHEMA_MAP_KEYWORDS = new Set(['properties', 'patternProperties', '$defs', 'dependentSchemas']);
+const SCHEMA_MAP_KEYWORDS: ReadonlySet<string> = new Set([
+  'properties',
+  'patternProperties',
+  '$defs',
+  'dependentSchemas',
+]);
 
 export function compile(ajv: Ajv2020, schema: JsonSchema): ValidateFunction {
   return ajv.compile(toJsonSchema(schema) as JsonSchema);

@@ -28,9 +28,9 @@ export class RequestValidator {
   readonly #declared: ParameterObject[];
 
   constructor(
+    compilers: SchemaCompilers,
     readonly operation: SpecOperation,
     private readonly securitySchemes: Record<string, SecuritySchemeObject>,
-    compilers: SchemaCompilers,
   ) {
     this.#declared = operation.parameters.filter((parameter) => parameter.in !== 'cookie');
     this.#parameters = compile(compilers.param, parametersSchema(this.#declared));

@@ -30,8 +30,8 @@ export class ResponseValidator {
   readonly #schemas = new Map<string, ValidateFunction>();
 
   constructor(
-    readonly operation: SpecOperation,
     compilers: SchemaCompilers,
+    readonly operation: SpecOperation,
   ) {
     for (const [status, response] of Object.entries(operation.responses)) {
       for (const [mediaType, media] of Object.entries(response.content ?? {})) {

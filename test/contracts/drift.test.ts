@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadBuiltinPlugins } from '../../src/plugins/load-plugins.ts';
+import { builtinPlugins } from '../../mocks/index.ts';
 import { loadSpec, type LoadedSpec } from '../../src/spec/load-spec.ts';
 import type { AnyPlugin } from '../../src/plugin.ts';
 
@@ -16,8 +16,9 @@ let providers: { plugin: AnyPlugin; spec: LoadedSpec }[];
 let covered: Map<string, string[]>;
 
 beforeAll(async () => {
-  const plugins = await loadBuiltinPlugins();
-  providers = await Promise.all(plugins.map(async (plugin) => ({ plugin, spec: await loadSpec(plugin.spec) })));
+  providers = await Promise.all(
+    builtinPlugins.map(async (plugin: AnyPlugin) => ({ plugin, spec: await loadSpec(plugin.spec) })),
+  );
   // vitest collects the suites without running them; each scenario's name starts with what it covers.
   const { stdout } = await promisify(execFile)(
     process.execPath,

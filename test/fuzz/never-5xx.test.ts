@@ -80,7 +80,7 @@ describe('no input yields a 5xx', () => {
   it('holds for every operation of every provider', async () => {
     const operations = server.mock.providers
       .flatMap((provider) =>
-        [...provider.operations.values()].map(({ operation }) => ({ provider: provider.name, ...operation })),
+        [...provider.operations.values()].map((operation) => ({ provider: provider.name, ...operation })),
       )
       .filter((operation) => !(operation.provider === 'notes' && NOT_FUZZED.has(operation.operationId)));
     expect(operations.length).toBeGreaterThanOrEqual(12);

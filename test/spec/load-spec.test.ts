@@ -4,7 +4,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { MOCK_SERVER_PREFIX, loadSpec, type LoadedSpec } from '../../src/spec/load-spec.ts';
+import { loadSpec, type LoadedSpec } from '../../src/spec/load-spec.ts';
 
 let directory: string;
 let counter = 0;
@@ -18,6 +18,9 @@ function specFile(document: unknown, extension = 'yaml'): string {
 }
 
 const ok = { '200': { description: 'ok' } };
+
+/** The mounts of the plugin these specs belong to. */
+const MOUNTS = ['/tiny/api', '/', '/special'];
 
 /** A minimal valid document around `paths`, with root servers and security that operations may override. */
 function document(paths: Record<string, unknown>, extra: Record<string, unknown> = {}) {
@@ -73,7 +76,7 @@ describe('loadSpec indexing', () => {
         },
       }),
     );
-    spec = await loadSpec(file);
+    spec = await loadSpec(file, MOUNTS);
   });
 
   it('lists each operation with its upper-case method and path template, in document order', () => {
@@ -133,13 +136,27 @@ describe('loadSpec indexing', () => {
 describe('loadSpec inputs', () => {
   it('reads JSON by its extension and accepts a file URL', async () => {
     const file = specFile(document({ '/a': { get: { operationId: 'getA', responses: ok } } }), 'json');
-    const spec = await loadSpec(pathToFileURL(file));
+    const spec = await loadSpec(pathToFileURL(file), MOUNTS);
     expect(spec.file).toBe(file);
     expect(spec.operations.map((op) => op.operationId)).toEqual(['getA']);
   });
 
-  it('uses http://localhost:4010 as the mock server prefix', () => {
-    expect(MOCK_SERVER_PREFIX).toBe('http://localhost:4010');
+  it('finds the mock server entry by its path, on any host or relative', async () => {
+    const file = specFile(
+      document(
+        { '/a': { get: { operationId: 'getA', responses: ok } } },
+        { servers: [{ url: 'https://real.example.com/' }, { url: '/tiny/api' }] },
+      ),
+    );
+    expect((await loadSpec(file, ['/tiny/api'])).operations[0]?.mount).toBe('/tiny/api');
+    // A port that merely starts like the usual one is no match for anything but its path.
+    const other = specFile(
+      document(
+        { '/a': { get: { operationId: 'getA', responses: ok } } },
+        { servers: [{ url: 'http://localhost:40100/x' }] },
+      ),
+    );
+    await expect(loadSpec(other, ['/tiny/api'])).rejects.toThrow(/getA: none of its server entries/);
   });
 
   it.each<[string, () => unknown, RegExp]>([
@@ -155,7 +172,7 @@ describe('loadSpec inputs', () => {
           { '/a': { get: { operationId: 'getA', responses: ok } } },
           { servers: [{ url: 'https://real.example.com' }] },
         ),
-      /getA: no server entry starts with http:\/\/localhost:4010/,
+      /getA: none of its server entries \(https:\/\/real.example.com\) is at one of the plugin's mounts/,
     ],
     [
       'a document that is not valid OpenAPI',
@@ -163,6 +180,6 @@ describe('loadSpec inputs', () => {
       /is not a valid OpenAPI document/,
     ],
   ])('refuses %s', async (_title, build, message) => {
-    await expect(loadSpec(specFile(build()))).rejects.toThrow(message);
+    await expect(loadSpec(specFile(build()), ['/tiny/api'])).rejects.toThrow(message);
   });
 });

@@ -3,7 +3,7 @@ import { MockError } from '../../src/errors.ts';
 import type { SpecOperation } from '../../src/spec/load-spec.ts';
 import type { ResponseObject } from '../../src/spec/openapi-types.ts';
 import { SpecAnswers } from '../../src/spec/spec-answers.ts';
-import { bodyAjv, compile } from '../../src/validation/ajv.ts';
+import { compile, createSchemaCompilers } from '../../src/validation/ajv.ts';
 
 const USER = {
   type: 'object',
@@ -66,7 +66,7 @@ function operation(responses: Record<string, ResponseObject>, operationId = 'get
   return { operationId, method: 'GET', path: '/users/{id}', mount: '/test', parameters: [], responses, security: [] };
 }
 
-const validUser = compile(bodyAjv, USER);
+const validUser = compile(createSchemaCompilers().body, USER);
 
 function thrownBy(call: () => unknown): unknown {
   try {

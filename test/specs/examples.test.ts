@@ -13,11 +13,13 @@ import { fileURLToPath } from 'node:url';
 import { dereference } from '@readme/openapi-parser';
 import type { ValidateFunction } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
+import { builtinProviders } from '../../scripts/providers.ts';
 import { parse } from 'yaml';
-import { bodyAjv, compile } from '../../src/validation/ajv.ts';
+import { compile, createSchemaCompilers } from '../../src/validation/ajv.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const PROVIDERS = ['b2copy', 'keeta', 'just2trade'] as const;
+/** Every built-in provider, from the registry. */
+const PROVIDERS = builtinProviders.map((provider) => provider.name);
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
 type Obj = Record<string, any>;
@@ -44,7 +46,7 @@ function validator(cache: Map<object, ValidateFunction>, schema: unknown): Valid
   const key = isObject(schema) ? schema : { schema };
   let validate = cache.get(key);
   if (!validate) {
-    validate = compile(bodyAjv, schema as never);
+    validate = compile(createSchemaCompilers().body, schema as never);
     cache.set(key, validate);
   }
   return validate;

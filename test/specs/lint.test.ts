@@ -11,26 +11,20 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { lint, lintFromString, loadConfig, type Config, type NormalizedProblem } from '@redocly/openapi-core';
+import { lint, lintFromString, type Config, type NormalizedProblem } from '@redocly/openapi-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { builtinProviders, describeProblem, lintConfig } from '../../scripts/providers.ts';
 import { parse, stringify } from 'yaml';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const PROVIDERS = ['b2copy', 'keeta', 'just2trade'] as const;
+/** Every built-in provider, from the registry. */
+const PROVIDERS = builtinProviders.map((provider) => provider.name);
 const specPath = (provider: string) => path.join(repoRoot, 'openapi', `${provider}.yaml`);
 
 let config: Config;
 beforeAll(async () => {
-  config = await loadConfig({ configPath: path.join(repoRoot, 'redocly.yaml') });
+  config = await lintConfig();
 });
-
-function describeProblem(problem: NormalizedProblem): string {
-  const location = problem.location[0];
-  const where = location
-    ? `${path.relative(repoRoot, location.source.absoluteRef)}${location.pointer ?? ''}`
-    : '(no location)';
-  return `[${problem.severity}] ${problem.ruleId}: ${problem.message} at ${where}`;
-}
 
 /** Problems the CLI would report: everything not listed in the ignore file. */
 const reported = (problems: NormalizedProblem[]) => problems.filter((problem) => !problem.ignored);

@@ -7,10 +7,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileErrors, validate } from '@readme/openapi-parser';
 import { describe, expect, it } from 'vitest';
+import { builtinProviders } from '../../scripts/providers.ts';
 import { parse } from 'yaml';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const PROVIDERS = ['b2copy', 'keeta', 'just2trade'] as const;
+/** Every built-in provider, from the registry. */
+const PROVIDERS = builtinProviders.map((provider) => provider.name);
 
 function loadSpec(provider: string): Record<string, unknown> {
   return parse(readFileSync(path.join(repoRoot, 'openapi', `${provider}.yaml`), 'utf8')) as Record<string, unknown>;

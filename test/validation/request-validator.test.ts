@@ -7,6 +7,10 @@ import { parseForm } from '../../src/http/parse-body.ts';
 import { loadSpec, type SpecOperation } from '../../src/spec/load-spec.ts';
 import type { SecurityRequirement, SecuritySchemeObject } from '../../src/spec/openapi-types.ts';
 import { RequestValidator, type RawParameters } from '../../src/validation/request-validator.ts';
+import { createSchemaCompilers } from '../../src/validation/ajv.ts';
+
+/** The ajv instances an app makes; one set serves every validator here. */
+const COMPILERS = createSchemaCompilers();
 
 function operation(overrides: Partial<SpecOperation> = {}): SpecOperation {
   return {
@@ -35,6 +39,7 @@ const locations = (issues: ValidationIssue[]) => issues.map((issue) => `${issue.
 
 describe('RequestValidator.parameters', () => {
   const validator = new RequestValidator(
+    COMPILERS,
     operation({
       parameters: [
         { name: 'id', in: 'path', required: true, schema: { type: 'integer' } },
@@ -119,7 +124,7 @@ describe('RequestValidator.parameters', () => {
   });
 
   it('validates an operation without parameters to empty groups', () => {
-    const bare = new RequestValidator(operation(), {});
+    const bare = new RequestValidator(COMPILERS, operation(), {});
     expect(bare.parameters({ path: {}, query: new URLSearchParams('a=1'), headers: { b: '2' } })).toEqual({
       path: {},
       query: {},
@@ -141,7 +146,10 @@ describe('RequestValidator.checkSecurity', () => {
   const check =
     (security: SecurityRequirement[], headers: Record<string, string | undefined>, query = '') =>
     () =>
-      new RequestValidator(operation({ security }), schemes).checkSecurity(headers, new URLSearchParams(query));
+      new RequestValidator(COMPILERS, operation({ security }), schemes).checkSecurity(
+        headers,
+        new URLSearchParams(query),
+      );
 
   it.each<[string, SecurityRequirement[], Record<string, string>, string?]>([
     ['no security at all', [], {}],
@@ -206,6 +214,7 @@ describe('RequestValidator.checkSecurity', () => {
 
 describe('RequestValidator.body', () => {
   const validator = new RequestValidator(
+    COMPILERS,
     operation({
       requestBody: {
         required: true,
@@ -245,11 +254,11 @@ describe('RequestValidator.body', () => {
   it('lists the declared media types and whether a body is required', () => {
     expect(validator.bodyMediaTypes).toEqual(['application/json', 'application/x-www-form-urlencoded', 'text/plain']);
     expect(validator.bodyRequired).toBe(true);
-    expect(new RequestValidator(operation({ requestBody: { content: {} } }), {}).bodyRequired).toBe(false);
-    expect(new RequestValidator(operation({ requestBody: { required: false, content: {} } }), {}).bodyRequired).toBe(
-      false,
-    );
-    expect(new RequestValidator(operation(), {}).bodyMediaTypes).toEqual([]);
+    expect(new RequestValidator(COMPILERS, operation({ requestBody: { content: {} } }), {}).bodyRequired).toBe(false);
+    expect(
+      new RequestValidator(COMPILERS, operation({ requestBody: { required: false, content: {} } }), {}).bodyRequired,
+    ).toBe(false);
+    expect(new RequestValidator(COMPILERS, operation(), {}).bodyMediaTypes).toEqual([]);
   });
 
   it.each<[string, string | undefined, unknown, unknown]>([
@@ -381,9 +390,9 @@ components:
         label: { type: string, example: Lamp }
 `,
     );
-    const spec = await loadSpec(file);
+    const spec = await loadSpec(file, ['/tiny']);
     op = spec.operations[0]!;
-    validator = new RequestValidator(op, spec.securitySchemes);
+    validator = new RequestValidator(COMPILERS, op, spec.securitySchemes);
   });
 
   afterAll(() => rmSync(directory, { recursive: true, force: true }));

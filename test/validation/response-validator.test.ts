@@ -8,6 +8,10 @@ import {
   parseJsonOrText,
   type ResponseToCheck,
 } from '../../src/validation/response-validator.ts';
+import { createSchemaCompilers } from '../../src/validation/ajv.ts';
+
+/** The ajv instances an app makes; one set serves every validator here. */
+const COMPILERS = createSchemaCompilers();
 
 const TOKEN = {
   type: 'object',
@@ -50,8 +54,9 @@ function operation(responses: Record<string, ResponseObject>): SpecOperation {
   };
 }
 
-const validator = new ResponseValidator(operation(RESPONSES));
+const validator = new ResponseValidator(COMPILERS, operation(RESPONSES));
 const withDefault = new ResponseValidator(
+  COMPILERS,
   operation({
     '200': RESPONSES['200']!,
     default: { description: 'error', content: { 'application/json': { schema: OAUTH_ERROR } } },
