@@ -2,22 +2,23 @@
  * Keeta answers API errors as RFC 9457 problem details (`application/problem+json`), the shape its
  * docs give for 401. Validation problems are listed per field in `errors`.
  *
- * Errors of the merchant page (a person's browser, not an API client) are an HTML page instead,
- * with the page's security headers.
+ * Errors of the merchant page (a person's browser, not an API client) are a Keeta page instead, with
+ * the page's headers.
  */
 import { STATUS_CODES } from 'node:http';
-import type { ErrorContext, MockError, MockResponse } from '../../src/index.ts';
-import { PAGE_HEADERS, renderErrorPage } from './pages/html.ts';
+import { escapeHtml as escape, type ErrorContext, type MockError, type MockResponse } from '../../src/index.ts';
+import { keetaPage } from './pages/merchant-authorization.ts';
 
-export function formatKeetaError(error: MockError, context: ErrorContext): MockResponse {
+export function formatError(error: MockError, context: ErrorContext): MockResponse {
   const title = STATUS_CODES[error.status] ?? 'Error';
   if (context.page) {
-    return {
-      status: error.status,
-      contentType: 'text/html',
-      headers: { ...PAGE_HEADERS },
-      body: renderErrorPage(error.status, title, error.message),
-    };
+    return keetaPage(
+      error.status,
+      title,
+      `<h1>${escape(title)}</h1>
+<p id="error">${escape(error.message)}</p>
+<p>Status ${error.status}. This request changed nothing.</p>`,
+    );
   }
   return {
     status: error.status,

@@ -1,10 +1,9 @@
 /**
- * Keeta's fixture collections (names from DESIGN.md): apps, merchants, and the read-only
- * authorizations the merchant page records. The default app is the one in the docs' example URL.
+ * Keeta's fixture collections: apps, merchants, and the read-only authorizations the merchant page
+ * records. The default app is the one in the docs' example URL.
  */
-import type { CollectionDefinition, FixtureContext } from '../../src/index.ts';
-
-export const MOUNT = '/keeta';
+import type { CollectionDefinition, FixtureContext, FixtureStore } from '../../src/index.ts';
+import type { Keeta } from './index.ts';
 
 export type AppMode = 'client_credentials' | 'shop_level_authorization_code';
 
@@ -111,7 +110,7 @@ export const collections: Record<string, CollectionDefinition> = {
   },
 };
 
-export function defaultFixtures({ faker }: FixtureContext) {
+export function defaultFixtures({ faker }: FixtureContext<Keeta>) {
   return {
     apps: [
       {
@@ -129,4 +128,15 @@ export function defaultFixtures({ faker }: FixtureContext) {
       city: faker.location.city(),
     })),
   };
+}
+
+/** The startup banner's lines: the default app, as the session's fixtures have it. */
+export function describeFixtures(fixtures: FixtureStore): string[] {
+  const app = fixtures.get<KeetaApp>('apps', DEFAULT_CLIENT_ID);
+  return app
+    ? [
+        `app                    clientId ${app.clientId}, appId ${app.appId} (${app.region}, city ${app.cityId}, ` +
+          `locale ${app.locale}), ${app.mode}`,
+      ]
+    : [];
 }

@@ -1,72 +1,69 @@
 /**
- * Keeta: the merchant authorization URL, the merchant page and the redirect back (docs: shared/seeds 003).
+ * Keeta: the merchant authorization URL, the merchant page and the redirect back
+ * (docs/provider-docs/003_f604dccc5f31d4a9.txt).
  *
- *   GET  /keeta/oauth/authorization/url          → { merchantAuthorizationUrl } (handlers/getAuthorizationUrl.ts)
- *   GET  /keeta/m/web/openapi/authorize?...      → the merchant page: app, merchants, Authorize / Deny
- *   POST /keeta/m/web/openapi/authorize          → 302 to redirectUri?authId=…&state=…&appId=…&timestamp=…
- *   GET  /__mock/keeta/authorizations            → every decision made on the page
+ *   GET  /keeta/oauth/authorization/url      → { merchantAuthorizationUrl } (handlers/get-authorization-url.ts)
+ *   GET  /keeta/m/web/openapi/authorize?...  → the merchant page: app, merchants, Authorize / Deny
+ *                                              (pages/merchant-authorization.ts)
+ *   POST /keeta/m/web/openapi/authorize      → 302 to redirectUri?authId=…&state=…&appId=…&timestamp=…
+ *                                              (pages/merchant-authorization-submit.ts)
+ *   GET  /__mock/keeta/authorizations        → every decision made on the page
  */
-import { definePlugin, resolveOptions } from '../../src/index.ts';
-import { formatKeetaError } from './errors.ts';
-import { DEFAULT_CLIENT_ID, MOUNT, collections, defaultFixtures, type KeetaApp } from './fixtures.ts';
-import { getAuthorizationUrl } from './handlers/getAuthorizationUrl.ts';
-import { MERCHANT_PAGE_PATH } from './merchant-url.ts';
-import { createKeetaState, type KeetaState } from './pending-forms.ts';
-import { showAuthorizationForm } from './pages/show-authorization-form.ts';
-import { submitAuthorization } from './pages/submit-authorization.ts';
+import { configurePlugin, definePlugin, type ProviderTypes } from '../../src/index.ts';
+import type { operations } from '../../src/generated/keeta.ts';
+import { formatError } from './errors.ts';
+import { collections, defaultFixtures, describeFixtures } from './fixtures.ts';
+import { getAuthorizationUrl } from './handlers/get-authorization-url.ts';
+import { MERCHANT_PAGE_PATH, MOUNT } from './merchant-link.ts';
+import { DEFAULT_OPTIONS, optionsSchema, type KeetaOptions } from './options.ts';
+import { merchantAuthorizationSubmit } from './pages/merchant-authorization-submit.ts';
+import { merchantAuthorization } from './pages/merchant-authorization.ts';
+import { createState, type KeetaState } from './state.ts';
 
-export interface KeetaPluginOptions {
-  /** How long a merchant page's form stays submittable, in seconds of the session clock. Default 600. */
-  formLifetimeSeconds?: number;
-  /** Pending (not yet submitted) forms kept per session; beyond it the oldest are forgotten. Default 1000. */
-  maxPendingForms?: number;
+/** The types Keeta's handlers and pages are written against. */
+export interface Keeta extends ProviderTypes {
+  operations: operations;
+  state: KeetaState;
+  services: undefined;
+  options: KeetaOptions;
 }
 
-export function createKeetaPlugin(options: KeetaPluginOptions = {}) {
-  const { formLifetimeSeconds, maxPendingForms } = resolveOptions(
-    'createKeetaPlugin',
-    { formLifetimeSeconds: 600, maxPendingForms: 1000 },
-    options,
-  );
-  const limits = { lifetimeSeconds: formLifetimeSeconds, maxPending: maxPendingForms };
-
-  return definePlugin<KeetaState>({
-    name: 'keeta',
-    title: 'Keeta',
-    spec: new URL('../../openapi/keeta.yaml', import.meta.url),
-    mounts: [MOUNT],
-    collections,
-    fixtures: defaultFixtures,
-    createState: createKeetaState,
-    handlers: { getAuthorizationUrl },
-    // The page carries a one-time form; its submission answers with the authorization's code.
-    sensitive: ['merchant-authorization', 'merchant-authorization-submit'],
-    pages: [
-      {
-        name: 'merchant-authorization',
-        method: 'GET',
-        mount: MOUNT,
-        path: MERCHANT_PAGE_PATH,
-        handler: showAuthorizationForm(limits),
-      },
-      {
-        name: 'merchant-authorization-submit',
-        method: 'POST',
-        mount: MOUNT,
-        path: MERCHANT_PAGE_PATH,
-        handler: submitAuthorization,
-      },
-    ],
-    formatError: formatKeetaError,
-    describe(fixtures) {
-      const app = fixtures.get<KeetaApp>('apps', DEFAULT_CLIENT_ID);
-      return app
-        ? [
-            `app                    clientId ${app.clientId}, appId ${app.appId} (${app.region}, city ${app.cityId}, locale ${app.locale}), ${app.mode}`,
-          ]
-        : [];
+const keetaPlugin = definePlugin<Keeta>({
+  name: 'keeta',
+  title: 'Keeta',
+  spec: new URL('../../openapi/keeta.yaml', import.meta.url),
+  mounts: [MOUNT],
+  options: DEFAULT_OPTIONS,
+  optionsSchema,
+  collections,
+  fixtures: defaultFixtures,
+  createState,
+  handlers: { getAuthorizationUrl },
+  // The page carries a one-time form; its submission answers with the authorization's code.
+  sensitive: ['merchant-authorization', 'merchant-authorization-submit'],
+  pages: [
+    {
+      name: 'merchant-authorization',
+      method: 'GET',
+      mount: MOUNT,
+      path: MERCHANT_PAGE_PATH,
+      handler: merchantAuthorization,
     },
-  });
+    {
+      name: 'merchant-authorization-submit',
+      method: 'POST',
+      mount: MOUNT,
+      path: MERCHANT_PAGE_PATH,
+      handler: merchantAuthorizationSubmit,
+    },
+  ],
+  formatError,
+  describe: describeFixtures,
+});
+
+/** Keeta with other options, e.g. `createKeetaPlugin({ formLifetimeSeconds: 60 })`. */
+export function createKeetaPlugin(options: Partial<KeetaOptions> = {}) {
+  return configurePlugin(keetaPlugin, options);
 }
 
-export default createKeetaPlugin();
+export default keetaPlugin;

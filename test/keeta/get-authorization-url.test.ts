@@ -1,6 +1,6 @@
 /**
  * `GET /keeta/oauth/authorization/url`: the docs' link form, the docs' 401, and every rule a
- * redirectUri must meet (docs: seeds 003).
+ * redirectUri must meet (docs/provider-docs/003_f604dccc5f31d4a9.txt).
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';

@@ -7,7 +7,7 @@ import type { Response } from 'supertest';
 import type { ValidateFunction } from 'ajv';
 import { expect } from 'vitest';
 import type { MockApp } from '../../src/index.ts';
-import { bodyAjv, compile } from '../../src/validation/ajv.ts';
+import { compile, createSchemaCompilers } from '../../src/validation/ajv.ts';
 import type { mockApp } from '../helpers.ts';
 
 export type Http = Awaited<ReturnType<typeof mockApp>>['http'];
@@ -150,7 +150,7 @@ export function expectSpecCallback(mock: MockApp, parameters: Record<string, str
   if (!callbackValidator) {
     const keeta = mock.providers.find((provider) => provider.name === 'keeta')!;
     const schemas = (keeta.spec.document.components as { schemas: Record<string, unknown> }).schemas;
-    callbackValidator = compile(bodyAjv, schemas.AuthorizationCallback as never);
+    callbackValidator = compile(createSchemaCompilers().body, schemas.AuthorizationCallback as never);
   }
   expect(callbackValidator(parameters), JSON.stringify(callbackValidator.errors)).toBe(true);
 }

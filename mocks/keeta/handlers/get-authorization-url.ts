@@ -1,5 +1,6 @@
 /**
- * `GET /oauth/authorization/url`: the merchant authorization link for an app (docs: seeds 003).
+ * `GET /oauth/authorization/url`: the merchant authorization link for an app
+ * (docs/provider-docs/003_f604dccc5f31d4a9.txt).
  *
  * The core has already checked the query against the spec (clientId present, redirectUri shaped like
  * an http(s) URL, no parameter repeated). Here: the app must exist (else the docs' 401), the
@@ -8,18 +9,15 @@
  */
 import { MockError, type HandlerContext, type MockResponse } from '../../../src/index.ts';
 import type { KeetaApp } from '../fixtures.ts';
-import { merchantAuthorizationUrl } from '../merchant-url.ts';
+import type { Keeta } from '../index.ts';
+import { merchantAuthorizationUrl } from '../merchant-link.ts';
 import { redirectUriProblem } from '../redirect-uri.ts';
 
-export function getAuthorizationUrl(ctx: HandlerContext): MockResponse {
-  const {
-    clientId,
-    redirectUri = '',
-    state = '',
-  } = ctx.request.query as { clientId: string; redirectUri?: string; state?: string };
+export function getAuthorizationUrl(ctx: HandlerContext<Keeta, 'getAuthorizationUrl'>): MockResponse {
+  const { clientId, redirectUri = '', state = '' } = ctx.request.query;
 
   const app = ctx.fixtures.get<KeetaApp>('apps', clientId);
-  // The docs' 401 body is {title, status}; formatKeetaError adds the optional RFC 9457 members.
+  // The docs' 401 body is {title, status}; formatError adds the optional RFC 9457 members.
   if (!app) throw new MockError(401, 'unknown_client', 'Unknown clientId: no Keeta application is registered with it.');
 
   // An empty redirectUri is what the docs' example URL carries when there is none.

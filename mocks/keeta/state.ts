@@ -1,6 +1,6 @@
 /**
- * The one-time part of the merchant page: every GET of the page creates a pending form, remembered
- * here per session, and the first valid POST of that form consumes it.
+ * Keeta's per-session state: the merchant page's pending forms. Every GET of the page creates one,
+ * and the first valid POST of that form consumes it.
  *
  * A pending form binds together
  * - a random id (hidden field `authorizationRequest`),
@@ -10,6 +10,7 @@
  * authorizes (app, redirectUri, state) was checked when it was created and is checked again on POST.
  */
 import { randomId, type Clock } from '../../src/index.ts';
+import type { KeetaOptions } from './options.ts';
 
 export interface PendingForm {
   id: string;
@@ -31,13 +32,7 @@ export interface KeetaState {
   pendingForms: Map<string, PendingForm>;
 }
 
-export interface PendingFormLimits {
-  lifetimeSeconds: number;
-  /** Per session; beyond it the oldest are forgotten, so reloading the page forever cannot grow memory. */
-  maxPending: number;
-}
-
-export function createKeetaState(): KeetaState {
+export function createState(): KeetaState {
   return { pendingForms: new Map() };
 }
 
@@ -48,22 +43,27 @@ export function isToken(value: unknown): value is string {
   return typeof value === 'string' && /^[A-Za-z0-9_-]{43}$/.test(value);
 }
 
+/**
+ * Creates and remembers a form. First forgets the expired ones and, beyond `maxPendingForms`, the
+ * oldest, so reloading the page forever cannot grow memory. The map is in creation order and every
+ * form lives equally long, so both are at its front: the sweep stops at the first form it keeps.
+ */
 export function createPendingForm(
   state: KeetaState,
   clock: Clock,
-  limits: PendingFormLimits,
+  options: KeetaOptions,
   form: Pick<PendingForm, 'browserId' | 'clientId' | 'appId' | 'redirectUri' | 'state'>,
 ): PendingForm {
   const now = clock.nowMs();
   for (const [id, pending] of state.pendingForms) {
-    if (pending.expiresAtMs > now && state.pendingForms.size < limits.maxPending) break;
+    if (pending.expiresAtMs > now && state.pendingForms.size < options.maxPendingForms) break;
     state.pendingForms.delete(id);
   }
   const pending: PendingForm = {
     ...form,
     id: randomToken(),
     csrfToken: randomToken(),
-    expiresAtMs: now + limits.lifetimeSeconds * 1000,
+    expiresAtMs: now + options.formLifetimeSeconds * 1000,
     used: false,
   };
   state.pendingForms.set(pending.id, pending);

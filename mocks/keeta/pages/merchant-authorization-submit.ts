@@ -1,0 +1,209 @@
+/**
+ * `POST /keeta/m/web/openapi/authorize`: the merchant's Authorize or Deny. Checks the form, consumes
+ * it, records the decision and sends the browser back to the app (or shows the result when the link
+ * had no redirectUri).
+ *
+ * Every refusal (400, 403, 409) happens before anything changes, so a bad submission leaves the form
+ * usable. The whole handler is synchronous: reading `used` and setting it happen in one turn of the
+ * event loop, so two simultaneous submissions of one form give one decision.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import {
+  MockError,
+  escapeHtml as escape,
+  pageHeaders,
+  sameSecret,
+  withQueryParameters,
+  type Clock,
+  type FixtureStore,
+  type MockResponse,
+  type PageContext,
+} from '../../../src/index.ts';
+import type { KeetaApp, KeetaAuthorization, Merchant } from '../fixtures.ts';
+import type { Keeta } from '../index.ts';
+import { redirectUriProblem } from '../redirect-uri.ts';
+import type { PendingForm } from '../state.ts';
+import { BROWSER_COOKIE, details, keetaPage } from './merchant-authorization.ts';
+
+const REOPEN = 'Open the authorization link again to get a new form.';
+
+type Decision = { decision: 'authorized'; merchant: Merchant } | { decision: 'denied'; merchant?: Merchant };
+
+/** One form field as a string; anything else (a repeated field, a JSON body's object) is refused. */
+function field(body: unknown, name: string): string | undefined {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return undefined;
+  const value: unknown = Reflect.get(body, name);
+  if (value === undefined || typeof value === 'string') return value;
+  throw new MockError(400, 'invalid_form', `The form field ${name} must be sent once, as text.`);
+}
+
+export function merchantAuthorizationSubmit(ctx: PageContext<Keeta>): MockResponse {
+  const { body, cookies } = ctx.request;
+  const formId = field(body, 'authorizationRequest');
+  const csrfToken = field(body, 'csrfToken');
+  if (!formId || !csrfToken) {
+    throw new MockError(
+      403,
+      'csrf_failed',
+      `This submission is not from the authorization form (no form id or CSRF token). ${REOPEN}`,
+    );
+  }
+  const form = ctx.state.pendingForms.get(formId);
+  if (!form) throw new MockError(400, 'unknown_form', `This authorization form is unknown or was forgotten. ${REOPEN}`);
+  if (!sameSecret(cookies[BROWSER_COOKIE], form.browserId) || !sameSecret(csrfToken, form.csrfToken)) {
+    throw new MockError(
+      403,
+      'csrf_failed',
+      `This submission could not be verified: its CSRF token or this browser's cookie does not match the form. ${REOPEN}`,
+    );
+  }
+  if (form.used) {
+    throw new MockError(
+      409,
+      'form_used',
+      `This authorization form was already submitted; the decision stands. ${REOPEN}`,
+    );
+  }
+  if (form.expiresAtMs <= ctx.clock.nowMs()) {
+    throw new MockError(400, 'form_expired', `This authorization form has expired. ${REOPEN}`);
+  }
+
+  const decision = field(body, 'decision');
+  if (decision !== 'authorize' && decision !== 'deny') {
+    throw new MockError(
+      400,
+      'invalid_form',
+      'The form must be submitted with Authorize (decision=authorize) or Deny (decision=deny).',
+    );
+  }
+
+  // The app and its rules as they are now, not as they were when the form was shown.
+  const app = ctx.fixtures.get<KeetaApp>('apps', form.clientId);
+  if (!app || app.appId !== form.appId) {
+    throw new MockError(400, 'unknown_app', `Application ${form.appId} is no longer registered with Keeta.`);
+  }
+  const problem = form.redirectUri === undefined ? undefined : redirectUriProblem(app, form.redirectUri);
+  if (problem) throw new MockError(400, 'invalid_redirect_uri', problem);
+
+  const merchantId = field(body, 'merchantId');
+  const merchant = merchantId ? ctx.fixtures.get<Merchant>('merchants', merchantId) : undefined;
+  let outcome: Decision;
+  if (decision === 'deny') outcome = { decision: 'denied', ...(merchant ? { merchant } : {}) };
+  else if (merchant) outcome = { decision: 'authorized', merchant };
+  else {
+    throw new MockError(
+      400,
+      'unknown_merchant',
+      merchantId
+        ? `There is no merchant with ID ${merchantId}. Choose one from the list.`
+        : 'Choose a merchant from the list before authorizing.',
+    );
+  }
+
+  // Check-and-consume: nothing above awaited, so no other submission of this form ran in between.
+  form.used = true;
+  const authorization = recordDecision(ctx.fixtures, ctx.clock, form, app, outcome);
+  if (form.redirectUri === undefined) return decisionPage(authorization);
+  // The redirect leaves the page: the same headers, so its URL (state, code) is not sent on as a Referer.
+  return ctx.respond.redirect(withQueryParameters(form.redirectUri, redirectParameters(authorization)), 302, {
+    ...pageHeaders(),
+  });
+}
+
+/**
+ * Stores the decision in the session's read-only `authorizations` collection and returns it. Every
+ * decision gets a fresh authId (UUID v4, inferred: the docs give no example) and, for an authorized
+ * shop-level app, a fresh random code. The docs document no endpoint that redeems the code, so
+ * none is invented: it is unique, issued once, and kept with its authorization.
+ */
+function recordDecision(
+  fixtures: FixtureStore,
+  clock: Clock,
+  form: PendingForm,
+  app: KeetaApp,
+  outcome: Decision,
+): KeetaAuthorization {
+  const timestamp = clock.nowMs();
+  const authorization: KeetaAuthorization = {
+    authId: randomUUID(),
+    decision: outcome.decision,
+    clientId: app.clientId,
+    appId: app.appId,
+    mode: app.mode,
+    ...(outcome.merchant ? { merchantId: outcome.merchant.id, merchantName: outcome.merchant.name } : {}),
+    state: form.state,
+    ...(form.redirectUri !== undefined ? { redirectUri: form.redirectUri } : {}),
+    ...(outcome.decision === 'authorized' && app.mode === 'shop_level_authorization_code'
+      ? { code: randomBytes(16).toString('hex') }
+      : {}),
+    timestamp,
+    createdAt: new Date(timestamp).toISOString(),
+  };
+  // A plugin writes its read-only collections directly; the control API only lists them.
+  fixtures.add('authorizations', authorization);
+  return authorization;
+}
+
+/**
+ * The query parameters of the redirect back, in the docs' order
+ * (`redirectUri?authId=authId&state=%s&appId=%s&timestamp=%s&keetaMerchantId=%s&code=%s`). Authorized:
+ * the documented parameters (keetaMerchantId and code only in shop-level mode). Denied (inferred, the
+ * docs describe only success): OAuth's `error=access_denied` (RFC 6749 §4.1.2.1) with a description
+ * and the state.
+ */
+function redirectParameters(authorization: KeetaAuthorization): URLSearchParams {
+  if (authorization.decision === 'denied') {
+    return new URLSearchParams([
+      ['error', 'access_denied'],
+      ['error_description', 'The merchant denied the authorization request.'],
+      ['state', authorization.state],
+    ]);
+  }
+  const params = new URLSearchParams([
+    ['authId', authorization.authId],
+    ['state', authorization.state],
+    ['appId', authorization.appId],
+    ['timestamp', String(authorization.timestamp)],
+  ]);
+  if (authorization.code !== undefined && authorization.merchantId !== undefined) {
+    params.append('keetaMerchantId', authorization.merchantId);
+    params.append('code', authorization.code);
+  }
+  return params;
+}
+
+/** Shown instead of a redirect when the link had no redirectUri. */
+function decisionPage(authorization: KeetaAuthorization): MockResponse {
+  if (authorization.decision === 'denied') {
+    return keetaPage(
+      200,
+      'authorization denied',
+      `<h1>Authorization denied</h1>
+<p>You denied application ${escape(authorization.appId)} access.</p>
+${details([
+  ['authId', 'Authorization ID', authorization.authId],
+  ['appId', 'Application ID', authorization.appId],
+  ['state', 'State', authorization.state],
+])}`,
+    );
+  }
+  const rows: [string, string, string][] = [
+    ['authId', 'Authorization ID', authorization.authId],
+    ['appId', 'Application ID', authorization.appId],
+    ['state', 'State', authorization.state],
+    ['timestamp', 'Timestamp', String(authorization.timestamp)],
+  ];
+  if (authorization.code !== undefined) {
+    rows.push(
+      ['keetaMerchantId', 'Keeta merchant ID', authorization.merchantId ?? ''],
+      ['code', 'Authorization code', authorization.code],
+    );
+  }
+  return keetaPage(
+    200,
+    'authorization complete',
+    `<h1>Authorization complete</h1>
+<p>Application ${escape(authorization.appId)} is now authorized for ${escape(authorization.merchantName ?? 'your store')}.</p>
+${details(rows)}`,
+  );
+}
