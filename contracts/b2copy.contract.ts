@@ -3,18 +3,14 @@
  * the typed client. Against the mock by default; set PARTNERMOCK_B2COPY_URL (and the credentials
  * below) to run it against a B2COPY host.
  */
-import { readFileSync } from 'node:fs';
 import { SignJWT, createLocalJWKSet, generateKeyPair, jwtVerify, type JSONWebKeySet } from 'jose';
 import { expect } from 'vitest';
 import { type ProviderError, createB2CopyClient, type B2CopyTokenPair } from '../src/client/index.ts';
 import { refusedWith } from './support/refusal.ts';
 import { defineContract, type ScenarioContext } from './support/contract.ts';
 import { isRedirect } from './support/form-browser.ts';
-
-const DEV_PRIVATE_KEY = readFileSync(
-  new URL('../mocks/b2copy/dev-keys/external-crm-dev-key.private.pem', import.meta.url),
-  'utf8',
-);
+// The mock's test-only development key: the credentials of its default external-CRM integration.
+import { DEV_KEY_ID, devPrivateKeyPem } from '../mocks/b2copy/index.ts';
 
 type Credential =
   | 'email'
@@ -46,8 +42,8 @@ defineContract<Credential>(
     credentials: {
       email: { env: 'PARTNERMOCK_B2COPY_EMAIL', mock: 'username@example.com' },
       password: { env: 'PARTNERMOCK_B2COPY_PASSWORD', mock: 'Secret123' },
-      keyId: { env: 'PARTNERMOCK_B2COPY_KEY_ID', mock: 'dev-key' },
-      privateKey: { env: 'PARTNERMOCK_B2COPY_PRIVATE_KEY', mock: DEV_PRIVATE_KEY },
+      keyId: { env: 'PARTNERMOCK_B2COPY_KEY_ID', mock: DEV_KEY_ID },
+      privateKey: { env: 'PARTNERMOCK_B2COPY_PRIVATE_KEY', mock: devPrivateKeyPem() },
       adminId: { env: 'PARTNERMOCK_B2COPY_ADMIN_ID', mock: '1' },
       deviceIp: { env: 'PARTNERMOCK_B2COPY_DEVICE_IP', mock: '127.0.0.1' },
       accountId: { env: 'PARTNERMOCK_B2COPY_ACCOUNT_ID', mock: '77632289' },

@@ -3,11 +3,10 @@
  * debugging a client, the tokens issued in the session with what became of each.
  */
 import type { ControlRoute } from '../../src/index.ts';
-import type { B2CopyServices } from './services.ts';
-import type { B2CopyState } from './state.ts';
+import type { B2Copy } from './index.ts';
 import { isRevoked } from './tokens.ts';
 
-type Route = ControlRoute<B2CopyState, B2CopyServices>;
+type Route = ControlRoute<B2Copy>;
 
 /** `GET /__mock/b2copy/jwks.json`: the public key of this server's RS256 signing key. */
 const jwks: Route = {

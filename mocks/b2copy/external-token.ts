@@ -60,7 +60,7 @@ export async function verifyExternalToken(token: string, ctx: B2CopyContext): Pr
   }
 
   const now = ctx.clock.now();
-  const skew = ctx.services.options.clockSkewSeconds;
+  const skew = ctx.options.clockSkewSeconds;
   let payload: JWTPayload;
   try {
     ({ payload } = await jwtVerify(token, key, {

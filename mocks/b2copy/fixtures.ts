@@ -1,22 +1,16 @@
 /**
- * B2COPY's fixture collections (names from DESIGN.md) and their defaults. The defaults make the
- * docs' own examples work as written: the Back Office user of `POST /api/v2/signin`, the Side Auth
- * secret key and account of `getAuthUrl`, and a service admin with an external-CRM integration whose
- * development key pair ships in `dev-keys/` (test only).
+ * B2COPY's fixture collections and their defaults. The defaults make the docs' own examples work as
+ * written: the Back Office user of `POST /api/v2/signin`, the Side Auth secret key and account of
+ * `getAuthUrl`, and a service admin with an external-CRM integration whose development key pair ships in
+ * `dev-keys/` (test only).
  */
-import { readFileSync } from 'node:fs';
-import type { CollectionDefinition, FixtureContext } from '../../src/index.ts';
-import { DEV_KEY_ID } from './dev-keys/sign-dev-external-token.ts';
+import { fileURLToPath } from 'node:url';
+import type { CollectionDefinition, FixtureContext, FixtureStore } from '../../src/index.ts';
+import { DEV_KEY_ID, DEV_PRIVATE_KEY_URL, devPublicKeyPem } from './dev-keys/dev-key.ts';
+import type { B2Copy } from './index.ts';
 
-export { DEV_KEY_ID };
-
+/** Where B2COPY is served: the path of the spec's `http://localhost:4010/b2copy` server. */
 export const MOUNT = '/b2copy';
-
-export const DEV_PRIVATE_KEY_PATH = new URL('./dev-keys/external-crm-dev-key.private.pem', import.meta.url);
-export const DEV_PUBLIC_KEY_PEM = readFileSync(
-  new URL('./dev-keys/external-crm-dev-key.public.pem', import.meta.url),
-  'utf8',
-);
 
 export interface BackOfficeUser extends Record<string, unknown> {
   email: string;
@@ -119,16 +113,30 @@ export const collections: Record<string, CollectionDefinition> = {
   },
 };
 
-export function defaultFixtures({ urlFor }: FixtureContext) {
+export function defaultFixtures({ urlFor }: FixtureContext<B2Copy>) {
   return {
     users: [{ email: 'username@example.com', password: 'Secret123', twoFactor: false } satisfies BackOfficeUser],
     admins: [{ id: 1 } satisfies ServiceAdmin],
     integrations: [
-      { keyId: DEV_KEY_ID, publicKeyPem: DEV_PUBLIC_KEY_PEM, allowedIps: ['127.0.0.1', '::1'] } satisfies Integration,
+      { keyId: DEV_KEY_ID, publicKeyPem: devPublicKeyPem(), allowedIps: ['127.0.0.1', '::1'] } satisfies Integration,
     ],
     accounts: [{ accountId: '77632289', investmentPlatformId: '1' } satisfies Account],
     settings: [
       { name: 'sideAuth', secretKey: 'Password1234!', redirectUrl: urlFor(MOUNT, '/webui') } satisfies SideAuthSettings,
     ],
   };
+}
+
+/** The startup banner's lines: the default credentials, the dev key and where the token JWKS is. */
+export function describeFixtures(fixtures: FixtureStore, { publicUrl }: FixtureContext<B2Copy>): string[] {
+  const [user] = fixtures.list<BackOfficeUser>('users');
+  const [account] = fixtures.list<Account>('accounts');
+  const [admin] = fixtures.list<ServiceAdmin>('admins');
+  const sideAuth = fixtures.get<SideAuthSettings>('settings', 'sideAuth');
+  return [
+    `Back Office sign-in    ${user ? `${user.email} / ${user.password}` : '(no user)'}`,
+    `Side Auth secret key   ${sideAuth?.secretKey || '(empty)'}  (account ${account?.accountId ?? '-'}, investment platform ${account?.investmentPlatformId ?? '-'})`,
+    `external CRM           key id ${DEV_KEY_ID}, admin ${admin?.id ?? '-'}, test-only private key ${fileURLToPath(DEV_PRIVATE_KEY_URL)}`,
+    `token JWKS             ${publicUrl}/__mock/b2copy/jwks.json`,
+  ];
 }

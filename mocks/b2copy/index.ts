@@ -1,65 +1,65 @@
 /**
  * B2COPY: Back Office sign-in, external-CRM sign-in with an ES256 JWT, token refresh with rotation
  * and reuse detection, and the standalone seamless-login URL with its Web UI landing page (docs:
- * shared/seeds 000, 001, 002). Options and the walkthrough: README.md in this folder.
+ * docs/provider-docs/000_0de17beba82b6a6b.txt, 001_817fab5c219ff4b1.txt, 002_8d6dee1b5fd63874.txt).
+ * Options and the walkthrough: README.md in this folder.
  */
-import { fileURLToPath } from 'node:url';
-import { definePlugin } from '../../src/index.ts';
+import type { operations } from '../../src/generated/b2copy.ts';
+import { configurePlugin, definePlugin, type ProviderTypes } from '../../src/index.ts';
 import { controlRoutes } from './control-routes.ts';
+import { devPublicKeyPem } from './dev-keys/dev-key.ts';
 import { formatB2CopyError } from './errors.ts';
-import {
-  DEV_KEY_ID,
-  DEV_PRIVATE_KEY_PATH,
-  DEV_PUBLIC_KEY_PEM,
-  MOUNT,
-  collections,
-  defaultFixtures,
-  type Account,
-  type BackOfficeUser,
-  type ServiceAdmin,
-  type SideAuthSettings,
-} from './fixtures.ts';
-import { authExternalCrm } from './handlers/authExternalCrm.ts';
-import { getAuthUrl } from './handlers/getAuthUrl.ts';
-import { refreshToken } from './handlers/refreshToken.ts';
-import { signIn } from './handlers/signIn.ts';
-import { resolveB2CopyOptions, type B2CopyOptions } from './options.ts';
-import { webUiPage } from './pages/webUi.ts';
-import { createServices, type B2CopyServices } from './services.ts';
+import { MOUNT, collections, defaultFixtures, describeFixtures } from './fixtures.ts';
+import { authExternalCrm } from './handlers/auth-external-crm.ts';
+import { getAuthUrl } from './handlers/get-auth-url.ts';
+import { refreshToken } from './handlers/refresh-token.ts';
+import { signIn } from './handlers/sign-in.ts';
+import { createKeys, type B2CopyKeys } from './keys.ts';
+import { DEFAULT_OPTIONS, optionsSchema, type B2CopyOptions } from './options.ts';
+import { webUiLandingPage } from './pages/web-ui.ts';
 import { createB2CopyState, type B2CopyState } from './state.ts';
 
 export type { B2CopyOptions } from './options.ts';
 
-export function createB2CopyPlugin(options: B2CopyOptions = {}) {
-  const resolved = resolveB2CopyOptions(options);
-  return definePlugin<B2CopyState, B2CopyServices>({
-    name: 'b2copy',
-    title: 'B2COPY',
-    spec: new URL('../../openapi/b2copy.yaml', import.meta.url),
-    mounts: [MOUNT],
-    collections,
-    fixtures: defaultFixtures,
-    createState: createB2CopyState,
-    setup: () => createServices(resolved, [DEV_PUBLIC_KEY_PEM]),
-    handlers: { signIn, getAuthUrl, authExternalCrm, refreshToken },
-    pages: [webUiPage],
-    // Token pairs, the one-time seamless-login link, and the page that signs the browser in with it.
-    sensitive: ['signIn', 'authExternalCrm', 'refreshToken', 'getAuthUrl', webUiPage.name],
-    controlRoutes,
-    formatError: formatB2CopyError,
-    describe(fixtures, { publicUrl }) {
-      const [user] = fixtures.list<BackOfficeUser>('users');
-      const [account] = fixtures.list<Account>('accounts');
-      const [admin] = fixtures.list<ServiceAdmin>('admins');
-      const sideAuth = fixtures.get<SideAuthSettings>('settings', 'sideAuth');
-      return [
-        `Back Office sign-in    ${user ? `${user.email} / ${user.password}` : '(no user)'}`,
-        `Side Auth secret key   ${sideAuth?.secretKey || '(empty)'}  (account ${account?.accountId ?? '-'}, investment platform ${account?.investmentPlatformId ?? '-'})`,
-        `external CRM           key id ${DEV_KEY_ID}, admin ${admin?.id ?? '-'}, test-only private key ${fileURLToPath(DEV_PRIVATE_KEY_PATH)}`,
-        `token JWKS             ${publicUrl}/__mock/b2copy/jwks.json`,
-      ];
-    },
-  });
+/**
+ * The development key of the default external-CRM integration (key id `dev-key`). TEST ONLY: its
+ * private key is committed in `dev-keys/` so that tests can sign external-CRM tokens; never register it
+ * with a real B2COPY installation.
+ */
+export { DEV_KEY_ID, devPrivateKeyPem } from './dev-keys/dev-key.ts';
+
+/** The types the B2COPY handlers, pages and control routes are written against. */
+export interface B2Copy extends ProviderTypes {
+  operations: operations;
+  state: B2CopyState;
+  services: B2CopyKeys;
+  options: B2CopyOptions;
 }
 
-export default createB2CopyPlugin();
+export const b2copyPlugin = definePlugin<B2Copy>({
+  name: 'b2copy',
+  title: 'B2COPY',
+  spec: new URL('../../openapi/b2copy.yaml', import.meta.url),
+  mounts: [MOUNT],
+  options: DEFAULT_OPTIONS,
+  optionsSchema,
+  collections,
+  fixtures: defaultFixtures,
+  createState: createB2CopyState,
+  // The signing key and the imported CRM keys need no option; the default integration's key is preloaded.
+  setup: () => createKeys([devPublicKeyPem()]),
+  handlers: { signIn, getAuthUrl, authExternalCrm, refreshToken },
+  pages: [webUiLandingPage],
+  // Token pairs, the one-time seamless-login link, and the page that signs the browser in with it.
+  sensitive: ['signIn', 'authExternalCrm', 'refreshToken', 'getAuthUrl', webUiLandingPage.name],
+  controlRoutes,
+  formatError: formatB2CopyError,
+  describe: describeFixtures,
+});
+
+/** The B2COPY plugin with other options, e.g. `createB2CopyPlugin({ accessTokenTtlSeconds: 60 })`. */
+export function createB2CopyPlugin(options: Partial<B2CopyOptions> = {}) {
+  return configurePlugin(b2copyPlugin, options);
+}
+
+export default b2copyPlugin;

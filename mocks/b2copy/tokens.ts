@@ -1,5 +1,5 @@
 /**
- * The tokens B2COPY hands out: RS256 JWTs signed with the server's key (see services.ts), recorded
+ * The tokens B2COPY hands out: RS256 JWTs signed with the server's key (see keys.ts), recorded
  * in the session's state so that refresh rotation and reuse detection can follow them.
  *
  * Claims: `sub`, `iat`, `exp`, `iss` (this mock's B2COPY base URL), a unique `jti` (documented: the
@@ -9,26 +9,21 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
+import type { components } from '../../src/generated/b2copy.ts';
 import type { PluginContext } from '../../src/index.ts';
 import { B2CopyError } from './errors.ts';
 import { MOUNT } from './fixtures.ts';
-import type { B2CopyServices } from './services.ts';
+import type { B2Copy } from './index.ts';
 import { sweepDeadTokens, type B2CopyState, type IssuedToken, type SubjectType, type TokenFamily } from './state.ts';
 
-export type B2CopyContext = PluginContext<B2CopyState, B2CopyServices>;
-
-export interface TokenBody {
-  token: string;
-  createdAt: string;
-  expiresAt: string;
-}
+/**
+ * What issuing and verifying tokens read of a handler's context. `respond` is left out: each handler's
+ * is typed for its own operation, and nothing here answers.
+ */
+export type B2CopyContext = Omit<PluginContext<B2Copy>, 'respond'>;
 
 /** The documented token-pair answer (`2faRequired: false`). */
-export interface TokenPairBody {
-  '2faRequired': false;
-  accessToken: TokenBody;
-  refreshToken: TokenBody;
-}
+export type TokenPairBody = components['schemas']['TokenPair'];
 
 /** Who the mock's tokens are issued by: its own B2COPY base URL. */
 export function issuerOf(ctx: Pick<B2CopyContext, 'urlFor'>): string {
@@ -52,7 +47,7 @@ export interface PendingTokenPair {
  * Everything that can fail is checked before the state changes.
  */
 export function recordTokenPair(ctx: B2CopyContext, owner: TokenOwner): PendingTokenPair {
-  const { options } = ctx.services;
+  const { options } = ctx;
   const iat = ctx.clock.nowSeconds();
   const accessExp = iat + options.accessTokenTtlSeconds;
   const refreshExp = iat + options.refreshTokenTtlSeconds;

@@ -1,5 +1,4 @@
 /** Shared pieces of the B2COPY tests: the paths, the default credentials, token helpers. */
-import { readFileSync } from 'node:fs';
 import {
   createLocalJWKSet,
   decodeJwt,
@@ -11,6 +10,8 @@ import {
 } from 'jose';
 import type { Test } from 'supertest';
 import { expect } from 'vitest';
+import { devPublicKeyPem } from '../../mocks/b2copy/dev-keys/dev-key.ts';
+import { devPrivateKeyPem } from '../../mocks/b2copy/index.ts';
 import type { mockApp } from '../helpers.ts';
 
 export type Http = Awaited<ReturnType<typeof mockApp>>['http'];
@@ -29,15 +30,9 @@ export const AUTH_URL_REQUEST = { account_id: '77632289', secret_key: 'Password1
 /** The mock's issuer when no public URL is configured (createMockApp's default). */
 export const DEFAULT_ISSUER = 'http://localhost:4010/b2copy';
 
-export const DEV_PRIVATE_KEY_PEM = readFileSync(
-  new URL('../../mocks/b2copy/dev-keys/external-crm-dev-key.private.pem', import.meta.url),
-  'utf8',
-);
-export const DEV_PUBLIC_KEY_PEM = readFileSync(
-  new URL('../../mocks/b2copy/dev-keys/external-crm-dev-key.public.pem', import.meta.url),
-  'utf8',
-);
-const devKey = importPKCS8(DEV_PRIVATE_KEY_PEM, 'ES256');
+/** The public half of the mock's test-only development key (what the default integration registers). */
+export const DEV_PUBLIC_KEY_PEM = devPublicKeyPem();
+const devKey = importPKCS8(devPrivateKeyPem(), 'ES256');
 
 export const nowSeconds = () => Math.floor(Date.now() / 1000);
 

@@ -9,12 +9,9 @@
  *
  *   npx tsx mocks/b2copy/dev-keys/sign-dev-external-token.ts [adminId] [deviceIp]
  */
-import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { importPKCS8, SignJWT, type CryptoKey } from 'jose';
-
-export const DEV_KEY_ID = 'dev-key';
-const PRIVATE_KEY_URL = new URL('./external-crm-dev-key.private.pem', import.meta.url);
+import { DEV_KEY_ID, devPrivateKeyPem } from './dev-key.ts';
 
 export interface DevExternalTokenOptions {
   /** The `admin_id` claim. Default 1, the default service admin. */
@@ -36,7 +33,7 @@ let privateKey: Promise<CryptoKey> | undefined;
 
 export async function signDevExternalToken(options: DevExternalTokenOptions = {}): Promise<string> {
   const { adminId = 1, deviceIp = '127.0.0.1', keyId = DEV_KEY_ID, expiresInSeconds = 300, now = new Date() } = options;
-  privateKey ??= importPKCS8(readFileSync(PRIVATE_KEY_URL, 'utf8'), 'ES256');
+  privateKey ??= importPKCS8(devPrivateKeyPem(), 'ES256');
   const iat = Math.floor(now.getTime() / 1000);
   return new SignJWT({ admin_id: adminId, device_ip: deviceIp, key_id: keyId })
     .setProtectedHeader({ alg: 'ES256', typ: 'JWT' })

@@ -2,20 +2,15 @@
  * `POST /api/admin/auth/v2/admin/adminservice/authexternalcrm` (docs page 002): the external CRM
  * exchanges its ES256 JWT for a token pair of the service admin named in `admin_id`.
  */
-import type { components } from '../../../src/generated/b2copy.ts';
 import type { HandlerContext } from '../../../src/index.ts';
 import { B2CopyError } from '../errors.ts';
 import { verifyExternalToken } from '../external-token.ts';
+import type { B2Copy } from '../index.ts';
 import { isAllowedIp } from '../ip-address.ts';
-import type { B2CopyServices } from '../services.ts';
-import type { B2CopyState } from '../state.ts';
 import { issueTokenPair } from '../tokens.ts';
 
-type Body = components['schemas']['ExternalCrmAuthRequest'];
-
-export async function authExternalCrm(ctx: HandlerContext<B2CopyState, B2CopyServices>) {
-  const { external_token: token } = ctx.request.body as Body;
-  const { adminId, deviceIp, integration } = await verifyExternalToken(token, ctx);
+export async function authExternalCrm(ctx: HandlerContext<B2Copy, 'authExternalCrm'>) {
+  const { adminId, deviceIp, integration } = await verifyExternalToken(ctx.request.body.external_token, ctx);
 
   // Admin ids are compared as strings: the claim may be 1 or "1", a fixture { id: 1 } or { id: "1" }.
   if (!ctx.fixtures.get('admins', adminId)) {

@@ -5,28 +5,22 @@
  * client or an attacker holds a stolen copy.
  */
 import { errors, jwtVerify, type JWTPayload } from 'jose';
-import type { components } from '../../../src/generated/b2copy.ts';
 import type { HandlerContext } from '../../../src/index.ts';
 import { B2CopyError } from '../errors.ts';
-import type { B2CopyServices } from '../services.ts';
-import type { B2CopyState } from '../state.ts';
-import { isoWithOffset, issuerOf, recordTokenPair, signTokenPair } from '../tokens.ts';
-
-type Body = components['schemas']['RefreshTokenRequest'];
-type Context = HandlerContext<B2CopyState, B2CopyServices>;
+import type { B2Copy } from '../index.ts';
+import { isoWithOffset, issuerOf, recordTokenPair, signTokenPair, type B2CopyContext } from '../tokens.ts';
 
 const FIELD = '/refresh_token';
 const refused = (code: string, message: string) => new B2CopyError(401, code, message, FIELD);
 
-export async function refreshToken(ctx: Context) {
-  const { refresh_token: token } = ctx.request.body as Body;
-  const payload = await verifyOwnRefreshToken(token, ctx);
+export async function refreshToken(ctx: HandlerContext<B2Copy, 'refreshToken'>) {
+  const { jti } = await verifyOwnRefreshToken(ctx.request.body.refresh_token, ctx);
 
   // From here to recordTokenPair no `await`: reading "unused" and marking "used" happen in one step,
   // so of simultaneous requests with the same token exactly one gets past this block.
   const { state } = ctx;
   const now = ctx.clock.nowSeconds();
-  const used = state.tokens.get(payload.jti!);
+  const used = state.tokens.get(jti);
   const family = used && state.families.get(used.familyId);
   if (!used || used.use !== 'refresh' || !family) {
     throw refused(
@@ -53,8 +47,11 @@ export async function refreshToken(ctx: Context) {
   return ctx.respond.json(200, await signTokenPair(ctx, pending));
 }
 
-/** Signature (this server's key), issuer, expiry against the session clock, and that it is a refresh token. */
-async function verifyOwnRefreshToken(token: string, ctx: Context): Promise<JWTPayload> {
+/**
+ * Signature (this server's key), issuer, expiry against the session clock, and that it is a refresh
+ * token. Answers its `jti`, the key of the token in the session's state.
+ */
+async function verifyOwnRefreshToken(token: string, ctx: B2CopyContext): Promise<{ jti: string }> {
   const now = ctx.clock.now();
   let payload: JWTPayload;
   try {
@@ -92,7 +89,10 @@ async function verifyOwnRefreshToken(token: string, ctx: Context): Promise<JWTPa
     );
   }
   if (payload.token_use !== 'refresh') throw notARefreshToken();
-  return payload;
+  // Required above, and a string in every token this server signs; anything else is not one of them.
+  if (typeof payload.jti !== 'string')
+    throw refused('invalid_refresh_token', 'refresh_token jti claim is not a string.');
+  return { jti: payload.jti };
 }
 
 const notARefreshToken = () =>

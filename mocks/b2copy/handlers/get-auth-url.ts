@@ -7,24 +7,14 @@ import type { components } from '../../../src/generated/b2copy.ts';
 import { sweepWhenGrown, type HandlerContext } from '../../../src/index.ts';
 import { B2CopyError } from '../errors.ts';
 import type { Account, SideAuthSettings } from '../fixtures.ts';
-import type { B2CopyServices } from '../services.ts';
-import { SWEEP_FLOOR, type B2CopyState } from '../state.ts';
+import type { B2Copy } from '../index.ts';
+import { SWEEP_FLOOR } from '../state.ts';
 
-type Body = components['schemas']['AuthUrlRequest'] & { secret_key?: string; secrete_key?: string };
+type AuthUrlRequest = components['schemas']['AuthUrlRequest'];
 
-export function getAuthUrl(ctx: HandlerContext<B2CopyState, B2CopyServices>) {
-  const body = ctx.request.body as Body;
-  // The docs' table spells the field `secrete_key`, their example `secret_key`: either is accepted.
-  if (body.secret_key !== undefined && body.secrete_key !== undefined && body.secret_key !== body.secrete_key) {
-    throw new B2CopyError(
-      400,
-      'secret_key_mismatch',
-      'secret_key and secrete_key must be equal when both are sent.',
-      '/secrete_key',
-    );
-  }
-  const secretKey = (body.secret_key ?? body.secrete_key)!;
-  const field = body.secret_key !== undefined ? '/secret_key' : '/secrete_key';
+export function getAuthUrl(ctx: HandlerContext<B2Copy, 'getAuthUrl'>) {
+  const body = ctx.request.body;
+  const { secretKey, field } = secretKeyOf(body);
 
   const settings = ctx.fixtures.get<SideAuthSettings>('settings', 'sideAuth');
   // The docs warn that saving System > Settings can reset the key to empty; then nothing gets a URL.
@@ -59,8 +49,29 @@ export function getAuthUrl(ctx: HandlerContext<B2CopyState, B2CopyServices>) {
   ctx.state.authUrlTokens.set(token, {
     accountId: account.accountId,
     investmentPlatformId: account.investmentPlatformId,
-    expiresAtMs: ctx.clock.nowMs() + ctx.services.options.authUrlTtlSeconds * 1000,
+    expiresAtMs: ctx.clock.nowMs() + ctx.options.authUrlTtlSeconds * 1000,
   });
   const url = `${settings.redirectUrl.replace(/\/+$/, '')}/${token}`;
   return ctx.respond.json(200, { status: 200, meta: { behaviours: [], status: 200 }, data: { url }, modules: [] });
+}
+
+/**
+ * The secret key, and the body member it came in (for the error's `field`). The docs' table spells the
+ * member `secrete_key`, their example `secret_key`: either is accepted, both only when they are equal.
+ * The spec requires one of them, so the key is never missing here; were it missing, it would match no
+ * setting (an empty setting is refused before the comparison).
+ */
+function secretKeyOf(body: AuthUrlRequest): { secretKey: string | undefined; field: string } {
+  const { secret_key: secretKey, secrete_key: secreteKey } = body;
+  if (secretKey !== undefined && secreteKey !== undefined && secretKey !== secreteKey) {
+    throw new B2CopyError(
+      400,
+      'secret_key_mismatch',
+      'secret_key and secrete_key must be equal when both are sent.',
+      '/secrete_key',
+    );
+  }
+  return secretKey !== undefined
+    ? { secretKey, field: '/secret_key' }
+    : { secretKey: secreteKey, field: '/secrete_key' };
 }

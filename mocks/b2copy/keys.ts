@@ -1,10 +1,9 @@
 /**
- * What the B2COPY mock builds once per server (`setup()`): the RS256 key pair its tokens are signed
- * with and the JWKS that publishes it, and a cache of the external CRMs' ES256 public keys so that each
- * registered PEM is imported once, not on every sign-in.
+ * The keys the B2COPY mock holds for the life of a server, built once in `setup()`: the RS256 key pair
+ * its tokens are signed with (and the JWKS that publishes it), and the external CRMs' ES256 public keys,
+ * each registered PEM imported once rather than on every sign-in.
  */
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importSPKI, type CryptoKey, type JWK } from 'jose';
-import type { ResolvedB2CopyOptions } from './options.ts';
 
 export interface SigningKey {
   kid: string;
@@ -14,8 +13,8 @@ export interface SigningKey {
   publicJwk: JWK;
 }
 
-export interface B2CopyServices {
-  options: ResolvedB2CopyOptions;
+/** What `setup()` builds: `ctx.services` in every handler, page and control route. */
+export interface B2CopyKeys {
   signing: SigningKey;
   /** The ES256 public key of an external CRM integration, imported once per PEM. */
   externalKey(publicKeyPem: string): Promise<CryptoKey>;
@@ -24,7 +23,8 @@ export interface B2CopyServices {
 /** Distinct PEMs kept imported; integrations added through the control API should never come near it. */
 const MAX_CACHED_KEYS = 256;
 
-export async function createServices(options: ResolvedB2CopyOptions, preloadPems: string[]): Promise<B2CopyServices> {
+/** The server's keys; `preloadPems` (the default integration's) are imported now, not on first use. */
+export async function createKeys(preloadPems: string[]): Promise<B2CopyKeys> {
   // A fresh key per server: tokens of one mock server never verify on another, like two installations.
   const { privateKey, publicKey } = await generateKeyPair('RS256');
   const jwk = await exportJWK(publicKey);
@@ -43,7 +43,7 @@ export async function createServices(options: ResolvedB2CopyOptions, preloadPems
     }
     return key;
   };
-  // The default integration's key is imported at startup, so the first sign-in is as fast as the rest.
+  // So that the first sign-in is as fast as the rest.
   await Promise.all(preloadPems.map(externalKey));
-  return { options, signing, externalKey };
+  return { signing, externalKey };
 }

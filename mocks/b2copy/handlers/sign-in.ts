@@ -1,16 +1,12 @@
 /** `POST /api/v2/signin` (docs page 001): Back Office credentials for a token pair. */
-import type { components } from '../../../src/generated/b2copy.ts';
 import type { HandlerContext } from '../../../src/index.ts';
 import { B2CopyError } from '../errors.ts';
 import type { BackOfficeUser } from '../fixtures.ts';
-import type { B2CopyServices } from '../services.ts';
-import type { B2CopyState } from '../state.ts';
+import type { B2Copy } from '../index.ts';
 import { issueTokenPair } from '../tokens.ts';
 
-type Body = components['schemas']['SignInRequest'];
-
-export async function signIn(ctx: HandlerContext<B2CopyState, B2CopyServices>) {
-  const { email, password } = ctx.request.body as Body;
+export async function signIn(ctx: HandlerContext<B2Copy, 'signIn'>) {
+  const { email, password } = ctx.request.body;
   const user = ctx.fixtures.get<BackOfficeUser>('users', email);
   // One answer for an unknown email and a wrong password, so emails cannot be probed.
   if (!user || user.password !== password) {
