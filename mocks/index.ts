@@ -8,7 +8,7 @@ import b2copy from './b2copy/index.ts';
 import just2trade from './just2trade/index.ts';
 import keeta from './keeta/index.ts';
 
-export const builtinPlugins = [b2copy, keeta, just2trade] as const;
+export const builtinPlugins = [b2copy, just2trade, keeta] as const;
 
 /** The built-in providers' names, in serving order. */
 export const builtinProviderNames = builtinPlugins.map((plugin) => plugin.name);

@@ -98,8 +98,12 @@ export class SpecRecorder {
       throw violation;
     }
     const declared = declaredResponse(operation.responses, response.status);
+    // The exact status when the spec declares it; else the range or default that covers it. (Not by the
+    // response object alone: statuses that $ref one shared response are the same object once dereferenced.)
     const statusKey =
-      Object.entries(operation.responses).find(([, value]) => value === declared)?.[0] ?? String(response.status);
+      String(response.status) in operation.responses
+        ? String(response.status)
+        : (Object.entries(operation.responses).find(([, value]) => value === declared)?.[0] ?? String(response.status));
     const declaredHeaders = Object.keys(declared?.headers ?? {}).map((name) => name.toLowerCase());
     for (const key of touchedBy(
       operation,

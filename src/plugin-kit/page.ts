@@ -21,7 +21,7 @@ const STYLE = `
   .brand { font-weight: 700; letter-spacing: .02em; color: #0b5cad; margin-bottom: 1.25rem; }
   form { display: grid; gap: .35rem; }
   label { font-weight: 600; font-size: .9rem; margin-top: .6rem; }
-  input, select { font: inherit; padding: .6rem .7rem; border: 1px solid #b8c2cf; border-radius: 8px; }
+  input, select { font: inherit; min-width: 0; padding: .6rem .7rem; border: 1px solid #b8c2cf; border-radius: 8px; }
   input:focus, select:focus { outline: 2px solid #0b5cad; outline-offset: 1px; border-color: #0b5cad; }
   .actions { display: flex; gap: .75rem; flex-wrap: wrap; }
   button { font: inherit; font-weight: 600; margin-top: 1.2rem; padding: .7rem 1.1rem; border: 0; border-radius: 8px;

@@ -8,6 +8,7 @@ import type { Request, Response } from 'express';
 import { parseBody, type ParsedBody } from '../http/parse-body.ts';
 import { parsePrefer, type Preference } from '../http/prefer.ts';
 import { lowerCaseHeaders, queryObject, rawQuery } from '../http/request-parts.ts';
+import { MockError } from '../errors.ts';
 import type { MockResponse } from '../plugin.ts';
 import type { AppContext } from './app-context.ts';
 import { sendAnswer, sendError, type AnswerSite } from './answer.ts';
@@ -55,9 +56,13 @@ export async function serveOperation(
         )
       : specAnswer(compiled, preference);
   } catch (error) {
-    // The plugin's errors are held to the spec like its answers; the core's own refusals need not be.
-    const fromHandler = error instanceof PluginThrew;
-    return sendError(app, res, fromHandler ? error.thrown : error, { ...site, fromHandler });
+    // The plugin's refusals (MockErrors it threw) are held to the spec like its answers; the core's own
+    // refusals need not be, nor a crash, which becomes the provider's generic 500.
+    const thrown = error instanceof PluginThrew ? error.thrown : error;
+    return sendError(app, res, thrown, {
+      ...site,
+      fromHandler: error instanceof PluginThrew && thrown instanceof MockError,
+    });
   }
   sendAnswer(app, res, response, site);
 }

@@ -104,10 +104,10 @@ export function serverPath(url: string): string {
 function mockMountOf(servers: ServerObject[], mounts: string[], where: string): string {
   const mount = servers.map((server) => serverPath(server.url)).find((path) => mounts.includes(path));
   if (!mount) {
-    const paths = servers.map((server) => server.url).join(', ') || 'none';
+    const paths = servers.map((server) => serverPath(server.url)).join(', ') || 'no server';
     throw new Error(
-      `${where}: none of its server entries (${paths}) is at one of the plugin's mounts (${mounts.join(', ')}), ` +
-        'so the mock cannot tell where to serve it.',
+      `${where} is served at ${paths} (from the spec's servers), which is not one of the plugin's mounts ` +
+        `${mounts.join(', ')}: the mock cannot tell where to serve it.`,
     );
   }
   return mount;

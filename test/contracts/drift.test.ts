@@ -17,7 +17,7 @@ let covered: Map<string, string[]>;
 
 beforeAll(async () => {
   providers = await Promise.all(
-    builtinPlugins.map(async (plugin: AnyPlugin) => ({ plugin, spec: await loadSpec(plugin.spec) })),
+    builtinPlugins.map(async (plugin: AnyPlugin) => ({ plugin, spec: await loadSpec(plugin.spec, plugin.mounts) })),
   );
   // vitest collects the suites without running them; each scenario's name starts with what it covers.
   const { stdout } = await promisify(execFile)(

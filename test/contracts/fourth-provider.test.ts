@@ -52,7 +52,7 @@ describe('a fourth provider through the same machinery', () => {
 
     it('is listed, and answers its flow', async () => {
       const providers = (await (await fetch(`${mock.url}/__mock/providers`)).json()) as { name: string }[];
-      expect(providers.map((provider) => provider.name)).toEqual(['b2copy', 'keeta', 'just2trade', 'tollgate']);
+      expect(providers.map((provider) => provider.name)).toEqual(['b2copy', 'just2trade', 'keeta', 'tollgate']);
       const answer = await fetch(`${mock.url}/tollgate/oauth/token`, {
         method: 'POST',
         body: new URLSearchParams({

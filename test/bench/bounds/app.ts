@@ -15,7 +15,7 @@
  *   GET /keeta/oauth/authorization/url — mocks/keeta/handlers/getAuthorizationUrl.ts: the query
  *     checked with a compiled ajv schema (the spec's three parameters, coerced like src/validation's
  *     paramAjv), the app looked up, the redirectUri rules of mocks/keeta/redirect-uri.ts, the merchant
- *     URL built in the docs' order (mocks/keeta/merchant-url.ts), answered as JSON.
+ *     URL built in the docs' order (mocks/keeta/merchant-link.ts), answered as JSON.
  *   GET /just2trade/api/auth — mocks/just2trade/handlers/getProfile.ts: no token in the query, the
  *     Bearer token parsed with the same RFC 6750 pattern, looked up in a Map, its expiry checked, its
  *     user looked up, the sliding expiry moved on, the profile built as profileOf does, answered as JSON.
