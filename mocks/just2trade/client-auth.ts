@@ -1,10 +1,13 @@
 /**
- * Client authentication at the token endpoint. The docs' request names the client with `client_id`
- * in the form and sends no secret; standard libraries add `client_secret` to the form
- * (client_secret_post) or send HTTP Basic (client_secret_basic, RFC 6749 §2.3.1). All three are
- * accepted; a secret, when sent, must be right; one method per request (RFC 6749 §2.3).
+ * The registered OAuth clients (the `clients` fixtures) and how a request proves it is one of them.
  *
- * In order (the first failure answers):
+ * At the authorization endpoint the docs put `client_id` and `client_secret` in the query, and the
+ * `redirect_uri` must be one the client registered, character for character.
+ *
+ * At the token endpoint the docs' request names the client with `client_id` in the form and sends no
+ * secret; standard libraries add `client_secret` to the form (client_secret_post) or send HTTP Basic
+ * (client_secret_basic, RFC 6749 §2.3.1). All three are accepted; a secret, when sent, must be right;
+ * one method per request (RFC 6749 §2.3). In order (the first failure answers):
  *   1. an `Authorization` header that is not well-formed HTTP Basic → 401 `invalid_client`;
  *   2. who the client is must be unambiguous: `client_id` or `client_secret` empty or repeated, Basic and
  *      `client_secret` together, a `client_id` other than the Basic one, or no `client_id` at all →
@@ -14,10 +17,27 @@
  * The token endpoint's precheck runs all of it (`authenticateClient`) before anything else of the
  * request is looked at; its handler then only reads the client back (`authenticatedClient`).
  */
-import { MockError, type FixtureStore } from '../../src/index.ts';
-import { findClient, secretMatches } from './clients.ts';
+import { MockError, sameSecret, type FixtureStore } from '../../src/index.ts';
 import { REALM } from './errors.ts';
 import type { OAuthClient } from './fixtures.ts';
+
+export function findClient(fixtures: FixtureStore, clientId: string): OAuthClient | undefined {
+  return fixtures.get<OAuthClient>('clients', clientId);
+}
+
+/** True when `secret` is the client's secret, compared in constant time. */
+export function secretMatches(client: OAuthClient, secret: string): boolean {
+  return sameSecret(secret, client.clientSecret);
+}
+
+/**
+ * True when `redirectUri` is one of the client's registered URIs, character for character: no
+ * normalisation of case, trailing slashes, dot segments, percent-encoding or query (RFC 9700 §4.1.3),
+ * so nothing but the exact registered string can receive a code.
+ */
+export function isRegisteredRedirectUri(client: OAuthClient, redirectUri: string): boolean {
+  return client.redirectUris.some((registered) => registered === redirectUri);
+}
 
 interface ClientCredentials {
   clientId: string;

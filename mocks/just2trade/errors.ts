@@ -6,8 +6,7 @@
  *   `Cache-Control: no-store`;
  * - a missing or bad bearer token is a 401 with `WWW-Authenticate: Bearer ...` (RFC 6750 §3).
  */
-import type { ErrorContext, MockError, MockResponse } from '../../src/index.ts';
-import { htmlAnswer, renderErrorPage } from './html.ts';
+import { escapeHtml, pageAnswer, type ErrorContext, type MockError, type MockResponse } from '../../src/index.ts';
 
 /** Core error codes in RFC 6749 terms; the plugin's own codes (invalid_grant, ...) pass through. */
 const OAUTH_CODES: Record<string, string> = {
@@ -24,14 +23,33 @@ const OAUTH_CODES: Record<string, string> = {
 
 export const REALM = 'just2trade';
 
+/** How Just2Trade's pages (the login form and this error page) name the service in the shared layout. */
+export const PAGE_BRAND = { brand: 'Just2Trade', standsInFor: 'the Just2Trade sign-in' } as const;
+
 /** A value safe inside a quoted-string of an auth-param (RFC 9110 §11.2). */
 const quoted = (text: string) => text.replace(/["\\]/g, "'").replace(/[^\x20-\x7e]/g, '?');
 
-export function formatJust2TradeError(error: MockError, context: ErrorContext): MockResponse {
+/** The page shown instead of redirecting, when the request cannot be trusted or is no longer valid. */
+export function errorPage(
+  status: number,
+  code: string,
+  description: string,
+  advice = 'You were not sent back to the application. Go back to it and start signing in again.',
+): MockResponse {
+  return pageAnswer(status, {
+    ...PAGE_BRAND,
+    title: 'Sign-in error - Just2Trade',
+    content: `<h1>Sign-in request refused</h1>
+<p class="alert" role="alert"><strong>${escapeHtml(code)}</strong>: ${escapeHtml(description)}</p>
+<p>${escapeHtml(advice)}</p>`,
+  });
+}
+
+export function formatError(error: MockError, context: ErrorContext): MockResponse {
   const code = OAUTH_CODES[error.code] ?? error.code;
   const operationId = context.operation?.operationId;
   if ((operationId === 'authorize' || context.page !== undefined) && error.status < 500) {
-    return htmlAnswer(error.status, renderErrorPage(code, error.message));
+    return errorPage(error.status, code, error.message);
   }
   // Its OAuth server sends every JSON error no-store, not only the token endpoint's (which `sensitive` covers).
   const headers: Record<string, string> = { 'Cache-Control': 'no-store' };

@@ -1,9 +1,10 @@
 /**
- * Just2Trade's fixture collections (names from DESIGN.md): OAuth clients and users. The default user
+ * Just2Trade's fixture collections: OAuth clients (`clients`) and users (`users`). The default user
  * has exactly the profile of the docs' example; the default client's secret is generated from the seed
  * and shown at startup and in `GET /__mock/just2trade/clients`.
  */
-import type { CollectionDefinition, FixtureContext } from '../../src/index.ts';
+import type { CollectionDefinition, FixtureContext, FixtureStore } from '../../src/index.ts';
+import type { Just2Trade } from './index.ts';
 
 export const AUTH_MOUNT = '/just2trade/auth';
 export const API_MOUNT = '/just2trade/api';
@@ -83,7 +84,7 @@ export const collections: Record<string, CollectionDefinition> = {
 export const DEFAULT_CLIENT_ID = 'crm-demo';
 export const DEFAULT_REDIRECT_URI = 'http://localhost:3000/callback';
 
-export function defaultFixtures({ faker }: FixtureContext) {
+export function defaultFixtures({ faker }: FixtureContext<Just2Trade>) {
   return {
     clients: [
       {
@@ -107,4 +108,18 @@ export function defaultFixtures({ faker }: FixtureContext) {
       } satisfies Just2TradeUser,
     ],
   };
+}
+
+/** The startup banner's lines: the default client (with its secret) and the first user. */
+export function describeFixtures(fixtures: FixtureStore): string[] {
+  const client = fixtures.get<OAuthClient>('clients', DEFAULT_CLIENT_ID);
+  const [user] = fixtures.list<Just2TradeUser>('users');
+  return [
+    ...(client
+      ? [
+          `OAuth client           ${client.clientId} / ${client.clientSecret}  redirect URI ${client.redirectUris.join(', ')}`,
+        ]
+      : []),
+    ...(user ? [`user                   ${user.login} / ${user.password}`] : []),
+  ];
 }

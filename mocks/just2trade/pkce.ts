@@ -24,23 +24,28 @@ export interface CodeChallenge {
   method: ChallengeMethod;
 }
 
-const isMethod = (value: unknown): value is ChallengeMethod => CHALLENGE_METHODS.includes(value as ChallengeMethod);
+const isMethod = (value: string): value is ChallengeMethod => CHALLENGE_METHODS.some((method) => method === value);
+
+/** The authorize request's PKCE parameters, as the spec has typed them (single strings, or absent). */
+export interface ChallengeParameters {
+  code_challenge?: string;
+  code_challenge_method?: string;
+}
 
 /**
  * The authorize request's PKCE parameters: `{ challenge }` (undefined without PKCE) or, for a request
  * the client must be told about on the redirect, `{ problem }` (the `invalid_request` description).
  */
 export function readCodeChallenge(
-  query: Record<string, unknown>,
+  query: ChallengeParameters,
 ): { challenge?: CodeChallenge; problem?: undefined } | { problem: string } {
-  const challenge = query.code_challenge;
-  const method = query.code_challenge_method;
+  const { code_challenge: challenge, code_challenge_method: method } = query;
   if (challenge === undefined) {
     return method === undefined
       ? {}
       : { problem: 'code_challenge_method was sent without code_challenge (RFC 7636 §4.3).' };
   }
-  if (typeof challenge !== 'string' || !PKCE_VALUE.test(challenge)) {
+  if (!PKCE_VALUE.test(challenge)) {
     return {
       problem: 'code_challenge must be 43 to 128 characters of A-Z, a-z, 0-9, "-", ".", "_" and "~" (RFC 7636 §4.2).',
     };

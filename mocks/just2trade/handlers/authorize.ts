@@ -5,37 +5,33 @@
  *      URI must not receive anything, RFC 9700);
  *   2. any other problem is reported to the client by redirecting with `error`: `response_type` other
  *      than `code`, then the PKCE parameters (RFC 7636 §4.4.1, see pkce.ts);
- *   3. otherwise the login form, with the request (and its PKCE challenge) kept on the server under a
- *      random id.
+ *   3. otherwise the login form (pages/login.ts), with the request (and its PKCE challenge) kept on the
+ *      server under a random id.
+ * The spec has already checked the query: the required parameters are there, each a single string.
  */
 import {
   MockError,
+  pageHeaders,
   randomId,
+  renderPage,
   withQueryParameters,
   type HandlerContext,
   type MockResponse,
 } from '../../../src/index.ts';
-import { findClient, isRegisteredRedirectUri, secretMatches } from '../clients.ts';
-import { pageHeaders, renderLoginPage } from '../html.ts';
-import { csrfCookie, loginAction } from '../login-form.ts';
-import type { Just2TradeSettings } from '../options.ts';
+import { findClient, isRegisteredRedirectUri, secretMatches } from '../client-auth.ts';
+import type { Just2Trade } from '../index.ts';
+import { csrfCookie, loginFormPage } from '../pages/login.ts';
 import { readCodeChallenge } from '../pkce.ts';
-import { addPending, type Just2TradeState, type PendingAuthorization } from '../state.ts';
+import { addPending, type PendingAuthorization } from '../state.ts';
 
-type Context = HandlerContext<Just2TradeState, Just2TradeSettings>;
-
-/** Query values the spec has already checked to be single strings (or absent). */
-const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
-
-export function authorize(ctx: Context): MockResponse {
-  const { request, fixtures, state, clock, services } = ctx;
-  const clientId = text(request.query.client_id) ?? '';
-  const redirectUri = text(request.query.redirect_uri) ?? '';
-  const clientState = text(request.query.state);
+export function authorize(ctx: HandlerContext<Just2Trade, 'authorize'>): MockResponse {
+  const { request, fixtures, state, clock, options } = ctx;
+  const { client_id: clientId, client_secret: clientSecret, redirect_uri: redirectUri } = request.query;
+  const clientState = request.query.state;
 
   // 1. Until both are verified, nothing may be sent to redirect_uri.
   const client = findClient(fixtures, clientId);
-  if (!client || !secretMatches(client, text(request.query.client_secret) ?? '')) {
+  if (!client || !secretMatches(client, clientSecret)) {
     throw new MockError(400, 'invalid_client', 'Unknown client_id or wrong client_secret.');
   }
   if (!isRegisteredRedirectUri(client, redirectUri)) {
@@ -51,11 +47,11 @@ export function authorize(ctx: Context): MockResponse {
     const location = withQueryParameters(redirectUri, { error, error_description: description, state: clientState });
     return ctx.respond.redirect(location, 302, pageHeaders());
   };
-  const responseType = text(request.query.response_type);
-  // The spec requires response_type, so its validation has already answered a request without one
-  // with the error page; kept so that the mock stays right (RFC 6749 §4.1.2.1) should the spec relax it.
-  if (responseType === undefined) return refuse('invalid_request', 'The required parameter response_type is missing.');
-  if (responseType !== 'code') return refuse('unsupported_response_type', 'Only response_type=code is supported.');
+  // The spec requires response_type, so its validation has already answered a request without one with
+  // the error page; the value is the mock's to check, so that a wrong one is reported on the redirect.
+  if (request.query.response_type !== 'code') {
+    return refuse('unsupported_response_type', 'Only response_type=code is supported.');
+  }
   const pkce = readCodeChallenge(request.query);
   if (pkce.problem !== undefined) return refuse('invalid_request', pkce.problem);
 
@@ -67,17 +63,14 @@ export function authorize(ctx: Context): MockResponse {
     redirectUri,
     ...(clientState !== undefined ? { state: clientState } : {}),
     ...(pkce.challenge ? { codeChallenge: pkce.challenge } : {}),
-    expiresAtMs: clock.nowMs() + services.loginTtlSeconds * 1000,
+    expiresAtMs: clock.nowMs() + options.loginTtlSeconds * 1000,
   };
   addPending(state, pending, clock.nowMs());
-  const page = renderLoginPage({
-    clientId: client.clientId,
-    action: loginAction(ctx),
-    pendingId: pending.id,
-    csrfToken: pending.csrfToken,
-  });
+  const page = renderPage(
+    loginFormPage(ctx, { clientId: client.clientId, pendingId: pending.id, csrfToken: pending.csrfToken }),
+  );
   return ctx.respond.html(200, page.html, {
     ...page.headers,
-    'Set-Cookie': csrfCookie(ctx, pending.id, pending.csrfToken, services.loginTtlSeconds),
+    'Set-Cookie': csrfCookie(ctx, pending.id, pending.csrfToken, options.loginTtlSeconds),
   });
 }

@@ -1,6 +1,12 @@
 /**
- * The login form's POST (`POST /connect/authorize/login` on the auth host): one of the mock's pages,
- * outside the spec. Steps:
+ * The login form: shown by `GET /connect/authorize` (handlers/authorize.ts) and posted to
+ * `POST /connect/authorize/login` on the auth host, one of the mock's pages, outside the spec.
+ *
+ * The form carries only the pending authorization's random id and a CSRF token. CSRF protection is a
+ * double submit: the token is in the form and in an HttpOnly cookie, and both must equal the one stored
+ * with the pending authorization.
+ *
+ * The POST, step by step:
  *   form fields → pending authorization (unknown, expired or used: error page) → CSRF token (form,
  *   cookie and pending must agree: error page) → client and redirect URI still registered →
  *   credentials (wrong: the form again, nothing consumed) → consume the pending authorization and
@@ -9,47 +15,110 @@
  * No failure redirects: only a verified request reaches the redirect URI.
  */
 import {
+  escapeHtml,
+  pageAnswer,
+  pageHeaders,
   randomId,
   sameSecret,
   withQueryParameters,
   type MockResponse,
   type PageContext,
+  type PageOptions,
   type PageRoute,
+  type PluginContext,
 } from '../../../src/index.ts';
-import { findClient, isRegisteredRedirectUri } from '../clients.ts';
+import { findClient, isRegisteredRedirectUri } from '../client-auth.ts';
+import { errorPage, PAGE_BRAND } from '../errors.ts';
 import { AUTH_MOUNT, type Just2TradeUser } from '../fixtures.ts';
-import { htmlAnswer, pageHeaders, renderErrorPage, renderLoginPage } from '../html.ts';
-import { csrfCookie, csrfCookieName, LOGIN_PATH, loginAction, PENDING_ID } from '../login-form.ts';
-import type { Just2TradeSettings } from '../options.ts';
-import { forgetExpired, type Just2TradeState } from '../state.ts';
+import type { Just2Trade } from '../index.ts';
+import { forgetExpired } from '../state.ts';
 
-type Context = PageContext<Just2TradeState, Just2TradeSettings>;
+type Context = PageContext<Just2Trade>;
+
+/** The login form's POST target, below the auth mount. */
+const LOGIN_PATH = '/connect/authorize/login';
+
+/** Pending-authorization ids are 16 random bytes in base64url. */
+const PENDING_ID = /^[A-Za-z0-9_-]{22}$/;
 
 const WRONG_CREDENTIALS = 'The login or password is incorrect.';
 
-function errorPage(status: number, code: string, description: string): MockResponse {
-  return htmlAnswer(status, renderErrorPage(code, description));
+/** The absolute path of the login POST on this mock (the public URL may carry a path prefix). */
+function loginAction(ctx: Pick<PluginContext, 'urlFor'>): string {
+  return new URL(ctx.urlFor(AUTH_MOUNT, LOGIN_PATH)).pathname;
+}
+
+/**
+ * One cookie per pending authorization, so two sign-ins open in two tabs do not overwrite each
+ * other's token. Scoped to the login path, so it goes nowhere else.
+ */
+function csrfCookieName(pendingId: string): string {
+  return `j2t_csrf_${pendingId}`;
+}
+
+/** The `Set-Cookie` value of a form's CSRF cookie (an empty value with max-age 0 clears it). */
+export function csrfCookie(
+  ctx: Pick<PluginContext, 'urlFor' | 'publicUrl'>,
+  pendingId: string,
+  value: string,
+  maxAgeSeconds: number,
+): string {
+  const secure = ctx.publicUrl.startsWith('https:') ? '; Secure' : '';
+  return `${csrfCookieName(pendingId)}=${value}; Path=${loginAction(ctx)}; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Lax${secure}`;
+}
+
+export interface LoginFormView {
+  clientId: string;
+  pendingId: string;
+  csrfToken: string;
+  /** Shown again after a failed attempt. */
+  login?: string;
+  message?: string;
+}
+
+/** The login form in Just2Trade's wording, for the shared layout (`renderPage`, `pageAnswer`). */
+export function loginFormPage(ctx: Pick<PluginContext, 'urlFor'>, view: LoginFormView): PageOptions {
+  const retry = view.message !== undefined;
+  return {
+    ...PAGE_BRAND,
+    title: 'Sign in - Just2Trade',
+    content: `<h1>Sign in</h1>
+<p><strong>${escapeHtml(view.clientId)}</strong> is asking for access to your Just2Trade account.</p>
+${retry ? `<p class="alert" role="alert">${escapeHtml(view.message ?? '')}</p>\n` : ''}<form method="post" action="${escapeHtml(loginAction(ctx))}">
+<input type="hidden" name="pending" value="${escapeHtml(view.pendingId)}">
+<input type="hidden" name="csrf_token" value="${escapeHtml(view.csrfToken)}">
+<label for="login">Login</label>
+<input id="login" name="login" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" required${retry ? '' : ' autofocus'} value="${escapeHtml(view.login ?? '')}">
+<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required${retry ? ' autofocus' : ''}>
+<button type="submit">Sign in</button>
+</form>`,
+  };
+}
+
+interface LoginFields {
+  pending: string;
+  csrfToken: string;
+  login: string;
+  password: string;
 }
 
 /** The form's fields, when the body is a form (or JSON object) whose four fields are single strings. */
-function formFields(
-  body: unknown,
-): { pending: string; csrfToken: string; login: string; password: string } | undefined {
+function formFields(body: unknown): LoginFields | undefined {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
-  const { pending, csrf_token: csrfToken, login, password } = body as Record<string, unknown>;
-  const strings = [pending, csrfToken, login, password].every((value) => typeof value === 'string');
-  return strings
-    ? {
-        pending: pending as string,
-        csrfToken: csrfToken as string,
-        login: login as string,
-        password: password as string,
-      }
-    : undefined;
+  const field = (name: string): string | undefined => {
+    const value: unknown = Reflect.get(body, name);
+    return typeof value === 'string' ? value : undefined;
+  };
+  const [pending, csrfToken, login, password] = ['pending', 'csrf_token', 'login', 'password'].map(field);
+  if (pending === undefined || csrfToken === undefined || login === undefined || password === undefined) {
+    return undefined;
+  }
+  return { pending, csrfToken, login, password };
 }
 
-export function submitLogin(ctx: Context): MockResponse {
-  const { request, state, clock, fixtures, services } = ctx;
+function submitLogin(ctx: Context): MockResponse {
+  const { request, state, clock, fixtures, options } = ctx;
   const form = formFields(request.body);
   if (!form) {
     return errorPage(
@@ -86,15 +155,16 @@ export function submitLogin(ctx: Context): MockResponse {
 
   const user = fixtures.get<Just2TradeUser>('users', form.login);
   if (!user || !sameSecret(form.password, user.password)) {
-    const page = renderLoginPage({
-      clientId: pending.clientId,
-      action: loginAction(ctx),
-      pendingId: pending.id,
-      csrfToken: pending.csrfToken,
-      login: form.login,
-      message: WRONG_CREDENTIALS,
-    });
-    return htmlAnswer(200, page);
+    return pageAnswer(
+      200,
+      loginFormPage(ctx, {
+        clientId: pending.clientId,
+        pendingId: pending.id,
+        csrfToken: pending.csrfToken,
+        login: form.login,
+        message: WRONG_CREDENTIALS,
+      }),
+    );
   }
 
   // Consumed here, before anything else can run: the form cannot be submitted twice.
@@ -108,7 +178,7 @@ export function submitLogin(ctx: Context): MockResponse {
     redirectUri: pending.redirectUri,
     login: user.login,
     ...(pending.codeChallenge ? { codeChallenge: pending.codeChallenge } : {}),
-    expiresAtMs: nowMs + services.codeTtlSeconds * 1000,
+    expiresAtMs: nowMs + options.codeTtlSeconds * 1000,
     spent: false,
     accessTokens: [],
   });
@@ -125,7 +195,7 @@ function loginNeedsPost(): MockResponse {
   return { ...response, headers: { ...response.headers, Allow: 'POST' } };
 }
 
-export const loginPages: PageRoute<Just2TradeState, Just2TradeSettings>[] = [
+export const loginPages: PageRoute<Just2Trade>[] = [
   { name: 'login', method: 'POST', mount: AUTH_MOUNT, path: LOGIN_PATH, handler: submitLogin },
   { name: 'loginGet', method: 'GET', mount: AUTH_MOUNT, path: LOGIN_PATH, handler: loginNeedsPost },
 ];

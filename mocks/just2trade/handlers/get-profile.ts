@@ -5,21 +5,40 @@
  * The core has already answered a request with no `Authorization: Bearer …` at all (401 without an
  * error attribute, RFC 6750 §3.1).
  */
+import { createHash } from 'node:crypto';
 import { MockError, type HandlerContext, type MockResponse } from '../../../src/index.ts';
 import type { Just2TradeUser } from '../fixtures.ts';
-import type { Just2TradeSettings } from '../options.ts';
-import { profileOf } from '../profile.ts';
-import type { Just2TradeState } from '../state.ts';
-
-type Context = HandlerContext<Just2TradeState, Just2TradeSettings>;
+import type { Just2Trade } from '../index.ts';
 
 /** RFC 6750 §2.1: `Bearer` (any case) and a b64token. */
 const BEARER = /^bearer[ ]+([A-Za-z0-9\-._~+/]+=*)\s*$/i;
 
 const invalidToken = (message: string) => new MockError(401, 'invalid_token', message);
 
-export function getProfile(ctx: Context): MockResponse {
-  const { request, state, clock, fixtures, services } = ctx;
+/**
+ * A stable UUID-shaped id derived from a login, for users added through the control API without an
+ * `id`: the profile always has one, and it is the same on every call and in every session.
+ */
+function idForLogin(login: string): string {
+  const hex = createHash('sha256').update(`just2trade-user:${login}`, 'utf8').digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** The documented profile, built from a `users` fixture. */
+function profileOf(user: Just2TradeUser) {
+  return {
+    id: user.id ?? idForLogin(user.login),
+    login: user.login,
+    email: user.email,
+    domestic: user.domestic,
+    accounts: user.accounts.map(({ account_number, trade_platform }) => ({ account_number, trade_platform })),
+    application: { status: user.applicationStatus },
+  };
+}
+
+export function getProfile(ctx: HandlerContext<Just2Trade, 'getProfile'>): MockResponse {
+  const { request, state, clock, fixtures, options } = ctx;
+  // Not a declared parameter (the spec has none on this operation): the query keeps it as sent.
   if (request.query.access_token !== undefined) {
     throw new MockError(
       400,
@@ -36,6 +55,6 @@ export function getProfile(ctx: Context): MockResponse {
   if (!user) throw invalidToken('The user this access token was issued for no longer exists.');
 
   // Sliding expiry: every successful use gives the token its full lifetime again.
-  record.expiresAtMs = nowMs + services.accessTokenTtlSeconds * 1000;
+  record.expiresAtMs = nowMs + options.accessTokenTtlSeconds * 1000;
   return ctx.respond.json(200, profileOf(user));
 }

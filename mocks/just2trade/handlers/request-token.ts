@@ -17,40 +17,33 @@
  * the spec (step 3); the handler reads the authenticated client back and does step 4. From reading the
  * code to marking it spent nothing awaits, so of simultaneous redemptions exactly one wins.
  */
-import { MockError, randomId, type HandlerContext, type MockResponse } from '../../../src/index.ts';
-// Not re-exported by src/index.ts (yet): the type of a precheck's context.
-import type { PrecheckContext } from '../../../src/index.ts';
+import {
+  MockError,
+  randomId,
+  type HandlerContext,
+  type MockResponse,
+  type PrecheckContext,
+} from '../../../src/index.ts';
 import { authenticateClient, authenticatedClient } from '../client-auth.ts';
-import type { Just2TradeSettings } from '../options.ts';
+import type { Just2Trade } from '../index.ts';
 import { PKCE_VALUE, verifierProblem } from '../pkce.ts';
-import { forgetExpired, type Just2TradeState } from '../state.ts';
-
-type Context = HandlerContext<Just2TradeState, Just2TradeSettings>;
+import { forgetExpired } from '../state.ts';
 
 /** Documented: the only scope the docs show a token granting. */
 export const SCOPE = 'email profile';
 
 export const GRANT_TYPE = 'authorization_code';
 
-/** The form after the spec's checks. */
-interface TokenForm {
-  grant_type: string;
-  code: string;
-  client_id?: string;
-  client_secret?: string;
-  redirect_uri?: string;
-  code_verifier?: string;
-}
-
 const invalidGrant = (message: string) => new MockError(400, 'invalid_grant', message);
 
 /** The parsed form as the precheck sees it: not validated, so anything may be in it. */
 function rawForm(body: unknown): Record<string, unknown> {
-  return typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return {};
+  return Object.fromEntries(Object.entries(body));
 }
 
 /** Steps 1 and 2, before the spec looks at the body. Changes nothing. */
-export function requestTokenPrecheck(ctx: PrecheckContext<Just2TradeState, Just2TradeSettings>): void {
+export function requestTokenPrecheck(ctx: PrecheckContext<Just2Trade>): void {
   const form = rawForm(ctx.request.body);
   authenticateClient(ctx.fixtures, ctx.request.headers.authorization, form);
   const grantType = form.grant_type;
@@ -63,9 +56,9 @@ export function requestTokenPrecheck(ctx: PrecheckContext<Just2TradeState, Just2
     throw new MockError(400, 'unsupported_grant_type', 'Only grant_type=authorization_code is supported.');
 }
 
-export function requestToken(ctx: Context): MockResponse {
-  const { request, fixtures, state, clock, services } = ctx;
-  const form = request.body as TokenForm & Record<string, unknown>;
+export function requestToken(ctx: HandlerContext<Just2Trade, 'requestToken'>): MockResponse {
+  const { request, fixtures, state, clock, options } = ctx;
+  const form = request.body;
   // Authenticated by the precheck; read back, not checked again.
   const client = authenticatedClient(fixtures, request.headers.authorization, form);
   // Step 3 as the spec states it (its pattern), kept here so the order holds whatever the spec says.
@@ -110,13 +103,13 @@ export function requestToken(ctx: Context): MockResponse {
     clientId: client.clientId,
     login: record.login,
     scope: SCOPE,
-    expiresAtMs: nowMs + services.accessTokenTtlSeconds * 1000,
+    expiresAtMs: nowMs + options.accessTokenTtlSeconds * 1000,
   });
   record.accessTokens.push(token);
   return ctx.respond.json(200, {
     scope: SCOPE,
     token_type: 'Bearer',
     access_token: token,
-    expires_in: services.accessTokenTtlSeconds,
+    expires_in: options.accessTokenTtlSeconds,
   });
 }
