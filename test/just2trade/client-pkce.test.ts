@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProviderError, createJust2TradeClient } from '../../src/client/index.ts';
 import { startMockServer, type RunningMockServer } from '../../src/index.ts';
 import { newSession } from '../helpers.ts';
-import { CLIENT_ID, REDIRECT_URI } from './flow.ts';
+import { CLIENT_ID, REDIRECT_URI, ServerFlow } from './flow.ts';
 
 let server: RunningMockServer;
 beforeAll(async () => {
@@ -18,6 +18,7 @@ afterAll(() => server.close());
 /** A client on a session of its own, and the token request bodies it sent. */
 async function sessionClient() {
   const session = newSession();
+  const flow = new ServerFlow(server.url, session);
   const tokenForms: URLSearchParams[] = [];
   const fetch = async (input: Request) => {
     const headers = new Headers(input.headers);
@@ -26,43 +27,16 @@ async function sessionClient() {
     if (request.url.endsWith('/connect/token')) tokenForms.push(new URLSearchParams(await request.clone().text()));
     return globalThis.fetch(request);
   };
-  const clients = (await (
-    await globalThis.fetch(`${server.url}/__mock/just2trade/clients`, { headers: { 'X-Mock-Session': session } })
-  ).json()) as {
-    clientId: string;
-    clientSecret: string;
-  }[];
   const just2trade = createJust2TradeClient({
     authBaseUrl: `${server.url}/just2trade/auth`,
     apiBaseUrl: `${server.url}/just2trade/api`,
     clientId: CLIENT_ID,
-    clientSecret: clients.find((client) => client.clientId === CLIENT_ID)!.clientSecret,
+    clientSecret: await flow.secret(),
     redirectUri: REDIRECT_URI,
     fetch,
   });
   /** The user's part: open the URL, sign in; the code from the redirect back. */
-  const signIn = async (url: string, state: string) => {
-    const page = await globalThis.fetch(url, { headers: { 'X-Mock-Session': session } });
-    expect(page.status).toBe(200);
-    const html = await page.text();
-    const field = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(html)![1]!;
-    const login = await globalThis.fetch(`${server.url}/just2trade/auth/connect/authorize/login`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: {
-        'X-Mock-Session': session,
-        Cookie: page.headers.getSetCookie()[0]!.split(';')[0]!,
-        'Content-Type': 'application/x-www-form-urlencoded',
-      },
-      body: new URLSearchParams({
-        pending: field('pending'),
-        csrf_token: field('csrf_token'),
-        login: 'login',
-        password: 'password',
-      }),
-    });
-    return just2trade.parseCallback(login.headers.get('location')!, state).code;
-  };
+  const signIn = async (url: string, state: string) => just2trade.parseCallback(await flow.signIn(url), state).code;
   return { just2trade, signIn, tokenForms };
 }
 

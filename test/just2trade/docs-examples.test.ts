@@ -7,7 +7,8 @@
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createMockApp } from '../../src/index.ts';
-import { readForm } from './flow.ts';
+import { DEFAULT_SESSION } from '../../src/state/sessions.ts';
+import { Flow, readForm } from './flow.ts';
 
 let http: ReturnType<typeof request>;
 beforeAll(async () => {
@@ -30,14 +31,9 @@ describe('the Just2Trade docs examples work verbatim against the default mock', 
     expect(page.text).toMatch(/<form method="post"/);
 
     // "After successful authentication the user is redirected to redirect_uri with HTTP code 302 and the
-    // authorization code"
-    const form = readForm(page);
-    const login = await http
-      .post('/just2trade/auth/connect/authorize/login')
-      .set('Cookie', form.cookie)
-      .type('form')
-      .send({ pending: form.pending, csrf_token: form.csrfToken, login: 'login', password: 'password' })
-      .redirects(0);
+    // authorization code". The user's part (not a docs request): the browser submits the login form, in
+    // the default session the docs' requests use.
+    const login = await new Flow(http, DEFAULT_SESSION).submitLogin(readForm(page));
     expect(login.status).toBe(302);
     expect(login.headers.location).toMatch(/^http:\/\/localhost:3000\/callback\?code=[^&]+$/);
     const code = new URL(login.headers.location!).searchParams.get('code')!;

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockServer, type RunningMockServer } from '../../src/index.ts';
 import { newSession } from '../helpers.ts';
-import { CLIENT_ID, REDIRECT_URI, S256_PKCE, VERIFIER } from './flow.ts';
+import { CLIENT_ID, REDIRECT_URI, S256_PKCE, ServerFlow, VERIFIER } from './flow.ts';
 
 let server: RunningMockServer;
 beforeAll(async () => {
@@ -89,46 +89,15 @@ const FAULTS: Fault[] = [
  * `status error` of the answer.
  */
 async function answerTo(faults: Fault[]): Promise<string> {
-  const session = newSession();
-  const headers = { 'X-Mock-Session': session };
-  const clients = (await (await fetch(`${server.url}/__mock/just2trade/clients`, { headers })).json()) as {
-    clientId: string;
-    clientSecret: string;
-  }[];
-  const secret = clients.find((client) => client.clientId === CLIENT_ID)!.clientSecret;
-  const query = new URLSearchParams({
-    response_type: 'code',
-    client_id: CLIENT_ID,
-    client_secret: secret,
-    redirect_uri: REDIRECT_URI,
-    ...S256_PKCE,
-  });
-  const page = await fetch(`${server.url}/just2trade/auth/connect/authorize?${query}`, { headers, redirect: 'manual' });
-  const html = await page.text();
-  const field = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(html)![1]!;
-  const login = await fetch(`${server.url}/just2trade/auth/connect/authorize/login`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: {
-      ...headers,
-      Cookie: page.headers.getSetCookie()[0]!.split(';')[0]!,
-      'Content-Type': 'application/x-www-form-urlencoded',
-    },
-    body: new URLSearchParams({
-      pending: field('pending'),
-      csrf_token: field('csrf_token'),
-      login: 'login',
-      password: 'password',
-    }),
-  });
-  const code = new URL(login.headers.get('location')!).searchParams.get('code')!;
+  const flow = new ServerFlow(server.url, newSession());
+  const code = await flow.code(S256_PKCE);
 
   const request: TokenRequest = {
     form: {
       grant_type: 'authorization_code',
       code,
       client_id: CLIENT_ID,
-      client_secret: secret,
+      client_secret: await flow.secret(),
       redirect_uri: REDIRECT_URI,
       code_verifier: VERIFIER,
     },
@@ -136,25 +105,8 @@ async function answerTo(faults: Fault[]): Promise<string> {
     advanceSeconds: 0,
   };
   for (const fault of [...faults].sort((a, b) => FAULTS.indexOf(b) - FAULTS.indexOf(a))) fault.apply(request);
-  if (request.advanceSeconds) {
-    await fetch(`${server.url}/__mock/clock`, {
-      method: 'POST',
-      headers: { ...headers, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ advanceSeconds: request.advanceSeconds }),
-    });
-  }
-  const response = await fetch(`${server.url}/just2trade/auth/connect/token`, {
-    method: 'POST',
-    headers: {
-      ...headers,
-      ...request.headers,
-      Accept: 'application/json',
-      'Content-Type': 'application/x-www-form-urlencoded',
-    },
-    body: new URLSearchParams(
-      Object.entries(request.form).flatMap(([name, values]) => [values].flat().map((value) => [name, value])),
-    ),
-  });
+  if (request.advanceSeconds) await flow.advance(request.advanceSeconds);
+  const response = await flow.tokenRequest(request.form, request.headers);
   const body = (await response.json()) as { error?: string };
   return `${response.status} ${body.error ?? ''}`.trim();
 }

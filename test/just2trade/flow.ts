@@ -1,6 +1,9 @@
 /**
- * Steps of the Just2Trade flow for the tests in this folder, driven through supertest against an
- * in-process app: each step is what a browser or a CRM backend does, nothing reaches into state.
+ * Steps of the Just2Trade flow for the tests in this folder: each step is what a browser or a CRM
+ * backend does, nothing reaches into state. The steps are written once (the authorize parameters, what
+ * a browser reads off the login page, what it posts) and sent two ways: `Flow` through supertest
+ * against an in-process app, `ServerFlow` with `fetch` against a listening server (for the tests that
+ * need a real socket, or hand the URL to a client library).
  */
 import type { Response } from 'supertest';
 import request from 'supertest';
@@ -38,7 +41,45 @@ export interface LoginForm {
   csrfToken: string;
   /** `name=value` of the CSRF cookie the page set, for the Cookie header. */
   cookie: string;
+  /** Where the form posts, as the page writes it (a path on the mock). */
+  action: string;
   page: Response;
+}
+
+/** The docs' authorize parameters for the default client, with overrides (undefined removes a parameter). */
+export function authorizeParameters(secret: string, overrides: Record<string, string | undefined> = {}) {
+  const query: Record<string, string | undefined> = {
+    response_type: 'code',
+    client_id: CLIENT_ID,
+    client_secret: secret,
+    redirect_uri: REDIRECT_URI,
+    ...overrides,
+  };
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) if (value !== undefined) params.append(name, value);
+  return params;
+}
+
+/** What a browser keeps of a login page: the form's hidden fields and action, and the CSRF cookie. */
+export function formOnPage(html: string, setCookie: string[]): Omit<LoginForm, 'page'> {
+  const field = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1];
+  return {
+    pending: field('pending') ?? '',
+    csrfToken: field('csrf_token') ?? '',
+    cookie: setCookie[0]?.split(';')[0] ?? '',
+    action: /<form method="post" action="([^"]+)"/.exec(html)?.[1] ?? '',
+  };
+}
+
+/** The fields the user submits on the login form. */
+export function loginFields(form: Pick<LoginForm, 'pending' | 'csrfToken'>, login: string, password: string) {
+  return { pending: form.pending, csrf_token: form.csrfToken, login, password };
+}
+
+/** The default client's secret out of `GET /__mock/just2trade/clients`. */
+function defaultClientSecret(clients: unknown): string {
+  return (clients as { clientId: string; clientSecret: string }[]).find((client) => client.clientId === CLIENT_ID)!
+    .clientSecret;
 }
 
 export class Flow {
@@ -56,25 +97,14 @@ export class Flow {
         .get('/__mock/just2trade/clients')
         .set('X-Mock-Session', this.session)
         .expect(200);
-      this.#secret = (body as { clientId: string; clientSecret: string }[]).find(
-        (client) => client.clientId === CLIENT_ID,
-      )!.clientSecret;
+      this.#secret = defaultClientSecret(body);
     }
     return this.#secret;
   }
 
   /** The docs' authorize query for the default client, with overrides (undefined removes a parameter). */
   async authorizeQuery(overrides: Record<string, string | undefined> = {}): Promise<string> {
-    const query: Record<string, string | undefined> = {
-      response_type: 'code',
-      client_id: CLIENT_ID,
-      client_secret: await this.secret(),
-      redirect_uri: REDIRECT_URI,
-      ...overrides,
-    };
-    const params = new URLSearchParams();
-    for (const [name, value] of Object.entries(query)) if (value !== undefined) params.append(name, value);
-    return params.toString();
+    return authorizeParameters(await this.secret(), overrides).toString();
   }
 
   authorize(query: string) {
@@ -96,7 +126,7 @@ export class Flow {
   ) {
     const post = this.http.post(LOGIN).set('X-Mock-Session', this.session).redirects(0).type('form');
     if (cookie) post.set('Cookie', cookie);
-    return post.send({ pending: form.pending, csrf_token: form.csrfToken, login, password });
+    return post.send(loginFields(form, login, password));
   }
 
   /** The whole browser part: authorize, sign in as the default user; the code from the redirect. */
@@ -146,13 +176,98 @@ export class Flow {
 }
 
 export function readForm(page: Response): Omit<LoginForm, 'page'> {
-  const field = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(page.text)?.[1];
-  const setCookie = ([] as string[]).concat(page.headers['set-cookie'] ?? []);
-  return {
-    pending: field('pending') ?? '',
-    csrfToken: field('csrf_token') ?? '',
-    cookie: setCookie[0]?.split(';')[0] ?? '',
-  };
+  return formOnPage(page.text, ([] as string[]).concat(page.headers['set-cookie'] ?? []));
+}
+
+/**
+ * The same steps with `fetch` against a listening server (`startMockServer`), on a session of its own
+ * or, without one, on the default session (as a client library or a browser that sends no
+ * `X-Mock-Session` uses it).
+ */
+export class ServerFlow {
+  #secret?: string;
+
+  constructor(
+    readonly baseUrl: string,
+    readonly session?: string,
+  ) {}
+
+  /** This flow's session header, and the given headers. */
+  headers(extra: Record<string, string> = {}): Record<string, string> {
+    return { ...(this.session !== undefined ? { 'X-Mock-Session': this.session } : {}), ...extra };
+  }
+
+  /** The default client's secret, as `GET /__mock/just2trade/clients` shows it. */
+  async secret(): Promise<string> {
+    if (!this.#secret) {
+      const response = await fetch(`${this.baseUrl}/__mock/just2trade/clients`, { headers: this.headers() });
+      expect(response.status).toBe(200);
+      this.#secret = defaultClientSecret(await response.json());
+    }
+    return this.#secret;
+  }
+
+  /** The docs' authorize URL for the default client, with overrides (undefined removes a parameter). */
+  async authorizeUrl(overrides: Record<string, string | undefined> = {}): Promise<string> {
+    return `${this.baseUrl}${AUTHORIZE}?${authorizeParameters(await this.secret(), overrides)}`;
+  }
+
+  /**
+   * The browser's part: open an authorize URL (built here or by a client library), submit the login form
+   * it shows, with its cookie, as the given user; the redirect back to the client.
+   */
+  async signIn(authorizeUrl: string | URL, login = 'login', password = 'password'): Promise<URL> {
+    const page = await fetch(authorizeUrl, { headers: this.headers(), redirect: 'manual' });
+    const html = await page.text();
+    expect(page.status, html).toBe(200);
+    const form = formOnPage(html, page.headers.getSetCookie());
+    const response = await fetch(new URL(form.action, authorizeUrl), {
+      method: 'POST',
+      redirect: 'manual',
+      headers: this.headers({ Cookie: form.cookie, 'Content-Type': 'application/x-www-form-urlencoded' }),
+      body: new URLSearchParams(loginFields(form, login, password)),
+    });
+    expect(response.status, await response.text()).toBe(302);
+    return new URL(response.headers.get('location')!);
+  }
+
+  /** Authorize and sign in as the default user; the code from the redirect. */
+  async code(overrides: Record<string, string | undefined> = {}): Promise<string> {
+    return (await this.signIn(await this.authorizeUrl(overrides))).searchParams.get('code')!;
+  }
+
+  /** A token request with exactly this form (a field with several values is sent once per value). */
+  tokenRequest(form: Record<string, string | string[]>, headers: Record<string, string> = {}) {
+    return fetch(`${this.baseUrl}${TOKEN}`, {
+      method: 'POST',
+      headers: this.headers({
+        ...headers,
+        Accept: 'application/json',
+        'Content-Type': 'application/x-www-form-urlencoded',
+      }),
+      body: new URLSearchParams(
+        Object.entries(form).flatMap(([name, values]) => [values].flat().map((value) => [name, value])),
+      ),
+    });
+  }
+
+  /** A token request as the docs send it (form-encoded), with extra fields. */
+  redeem(code: string, extra: Record<string, string> = {}) {
+    return this.tokenRequest({ grant_type: 'authorization_code', code, client_id: CLIENT_ID, ...extra });
+  }
+
+  profile(accessToken: string) {
+    return fetch(`${this.baseUrl}${PROFILE}`, { headers: this.headers({ Authorization: `Bearer ${accessToken}` }) });
+  }
+
+  async advance(seconds: number): Promise<void> {
+    const response = await fetch(`${this.baseUrl}/__mock/clock`, {
+      method: 'POST',
+      headers: this.headers({ 'Content-Type': 'application/json' }),
+      body: JSON.stringify({ advanceSeconds: seconds }),
+    });
+    expect(response.status).toBe(200);
+  }
 }
 
 /** An RFC 6749 §5.2 error body with no-store, as every token endpoint error must be. */

@@ -7,21 +7,18 @@
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockServer, type RunningMockServer } from '../../src/index.ts';
+import { REDIRECT_URI, ServerFlow } from './flow.ts';
 
 // A server of its own, so the library talks to it exactly as to a real provider: no session header,
 // the default session.
 let server: RunningMockServer;
+/** The user's part in a browser (open the authorize URL, submit the login form), on the default session. */
+let browser: ServerFlow;
 beforeAll(async () => {
   server = await startMockServer({ port: 0, providers: ['just2trade'], log: () => {} });
+  browser = new ServerFlow(server.url);
 });
 afterAll(() => server.close());
-
-const REDIRECT_URI = 'http://localhost:3000/callback';
-
-async function clientSecret(): Promise<string> {
-  const clients = (await (await fetch(`${server.url}/__mock/just2trade/clients`)).json()) as { clientSecret: string }[];
-  return clients[0]!.clientSecret;
-}
 
 /** The Just2Trade server as openid-client sees it (no discovery document: the docs publish none). */
 function configuration(secret: string, authentication: client.ClientAuth): client.Configuration {
@@ -39,37 +36,12 @@ function configuration(secret: string, authentication: client.ClientAuth): clien
   return config;
 }
 
-/** The user's part in a browser: open the authorize URL, submit the login form; the redirect back. */
-async function userSignsIn(authorizationUrl: URL): Promise<URL> {
-  const page = await fetch(authorizationUrl, { redirect: 'manual' });
-  expect(page.status).toBe(200);
-  const html = await page.text();
-  const action = /<form method="post" action="([^"]+)"/.exec(html)![1]!;
-  const field = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(html)![1]!;
-  const login = await fetch(new URL(action, authorizationUrl), {
-    method: 'POST',
-    redirect: 'manual',
-    headers: {
-      Cookie: page.headers.getSetCookie()[0]!.split(';')[0]!,
-      'Content-Type': 'application/x-www-form-urlencoded',
-    },
-    body: new URLSearchParams({
-      pending: field('pending'),
-      csrf_token: field('csrf_token'),
-      login: 'login',
-      password: 'password',
-    }),
-  });
-  expect(login.status).toBe(302);
-  return new URL(login.headers.get('location')!);
-}
-
 describe('openid-client completes the flow', () => {
   it.each([
     ['client_secret_post (the library default)', client.ClientSecretPost],
     ['client_secret_basic', client.ClientSecretBasic],
   ])('%s', async (_title, authentication) => {
-    const secret = await clientSecret();
+    const secret = await browser.secret();
     const config = configuration(secret, authentication(secret));
     const state = client.randomState();
     const authorizationUrl = client.buildAuthorizationUrl(config, {
@@ -78,7 +50,7 @@ describe('openid-client completes the flow', () => {
       state,
     });
 
-    const callback = await userSignsIn(authorizationUrl);
+    const callback = await browser.signIn(authorizationUrl);
     const tokens = await client.authorizationCodeGrant(config, callback, { expectedState: state });
     expect(tokens.token_type).toBe('bearer'); // the library normalises the case (RFC 6749 §7.1)
     expect(tokens.expires_in).toBe(86400);
@@ -110,7 +82,7 @@ describe('openid-client completes the flow', () => {
 
 describe('openid-client with PKCE (RFC 7636, S256)', () => {
   it('completes the flow with its own verifier and challenge; a wrong verifier is refused and spends the code', async () => {
-    const secret = await clientSecret();
+    const secret = await browser.secret();
     const config = configuration(secret, client.ClientSecretPost(secret));
     const signIn = async (codeVerifier: string) => {
       const state = client.randomState();
@@ -122,7 +94,7 @@ describe('openid-client with PKCE (RFC 7636, S256)', () => {
         code_challenge_method: 'S256',
       });
       expect(authorizationUrl.searchParams.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
-      return { state, callback: await userSignsIn(authorizationUrl) };
+      return { state, callback: await browser.signIn(authorizationUrl) };
     };
 
     const codeVerifier = client.randomPKCECodeVerifier();

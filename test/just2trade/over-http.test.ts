@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockServer, type RunningMockServer } from '../../src/index.ts';
 import { newSession } from '../helpers.ts';
+import { ServerFlow } from './flow.ts';
 
 let server: RunningMockServer;
 beforeAll(async () => {
@@ -13,73 +14,30 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 /** Everything a CRM and a browser do until the redirect back: returns the code. */
-async function signIn(session: string, state: string): Promise<string> {
-  const headers = { 'X-Mock-Session': session };
-  const clients = (await (await fetch(`${server.url}/__mock/just2trade/clients`, { headers })).json()) as {
-    clientSecret: string;
-  }[];
-  const query = new URLSearchParams({
-    response_type: 'code',
-    client_id: 'crm-demo',
-    client_secret: clients[0]!.clientSecret,
-    redirect_uri: 'http://localhost:3000/callback',
-    state,
-  });
-  const page = await fetch(`${server.url}/just2trade/auth/connect/authorize?${query}`, { headers, redirect: 'manual' });
-  expect(page.status).toBe(200);
-  const html = await page.text();
-  const action = /<form method="post" action="([^"]+)"/.exec(html)![1]!;
-  const field = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(html)![1]!;
-  const cookie = page.headers.getSetCookie()[0]!.split(';')[0]!;
-  const login = await fetch(new URL(action, server.url), {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { ...headers, Cookie: cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      pending: field('pending'),
-      csrf_token: field('csrf_token'),
-      login: 'login',
-      password: 'password',
-    }),
-  });
-  expect(login.status).toBe(302);
-  const location = new URL(login.headers.get('location')!);
+async function signIn(flow: ServerFlow, state: string): Promise<string> {
+  const location = await flow.signIn(await flow.authorizeUrl({ state }));
   expect(`${location.origin}${location.pathname}`).toBe('http://localhost:3000/callback');
   expect(location.searchParams.get('state')).toBe(state);
   return location.searchParams.get('code')!;
 }
 
-function redeem(session: string, code: string) {
-  return fetch(`${server.url}/just2trade/auth/connect/token`, {
-    method: 'POST',
-    headers: {
-      'X-Mock-Session': session,
-      Accept: 'application/json',
-      'Content-Type': 'application/x-www-form-urlencoded',
-    },
-    body: `grant_type=authorization_code&code=${encodeURIComponent(code)}&client_id=crm-demo`,
-  });
-}
-
 describe('over HTTP', () => {
   it('the documented flow: login form, 302 with code and state, token, profile', async () => {
-    const session = newSession();
-    const code = await signIn(session, 'crm-state-1');
-    const token = await redeem(session, code);
+    const flow = new ServerFlow(server.url, newSession());
+    const code = await signIn(flow, 'crm-state-1');
+    const token = await flow.redeem(code);
     expect(token.status).toBe(200);
     expect(token.headers.get('cache-control')).toBe('no-store');
     const body = (await token.json()) as { access_token: string };
-    const profile = await fetch(`${server.url}/just2trade/api/auth`, {
-      headers: { 'X-Mock-Session': session, Authorization: `Bearer ${body.access_token}` },
-    });
+    const profile = await flow.profile(body.access_token);
     expect(profile.status).toBe(200);
     expect(await profile.json()).toMatchObject({ login: 'login', email: 'login@email.com' });
   });
 
   it('ten simultaneous redemptions of one code give exactly one token', async () => {
-    const session = newSession();
-    const code = await signIn(session, 'race');
-    const responses = await Promise.all(Array.from({ length: 10 }, () => redeem(session, code)));
+    const flow = new ServerFlow(server.url, newSession());
+    const code = await signIn(flow, 'race');
+    const responses = await Promise.all(Array.from({ length: 10 }, () => flow.redeem(code)));
     const bodies = (await Promise.all(responses.map((response) => response.json()))) as { error?: string }[];
     const statuses = responses.map((response) => response.status);
     expect(statuses.filter((status) => status === 200)).toHaveLength(1);
