@@ -35,4 +35,4 @@ export { randomId, sameSecret } from './plugin-kit/secrets.ts';
 export { withQueryParameters } from './plugin-kit/redirect.ts';
 export { configurePlugin, integerOptionsSchema } from './plugin-kit/options.ts';
 export { pageAnswer, pageHeaders, renderPage, type PageOptions } from './plugin-kit/page.ts';
-export { sweepWhenGrown } from './plugin-kit/sweep.ts';
+export { ExpiringMap, type ExpiringMapOptions } from './plugin-kit/expiring-map.ts';

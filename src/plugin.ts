@@ -195,6 +195,11 @@ export interface FixtureContext<T extends ProviderTypes = UntypedProvider> {
   faker: Faker;
   publicUrl: string;
   urlFor(mount: string, path?: string): string;
+  /**
+   * For the state's ExpiringMaps (`onEvict`): reports entries evicted to make room, which the core logs
+   * at most once per session per minute.
+   */
+  onEvict(name: string, count: number): void;
 }
 
 /** What a plugin's `formatError` is told about the failed request. */
@@ -242,8 +247,16 @@ export interface ProviderPlugin<T extends ProviderTypes = UntypedProvider> {
   collections?: Record<string, CollectionDefinition>;
   /** The default fixtures, per collection. Must be deterministic for a given seed. */
   fixtures?(ctx: FixtureContext<T>): Record<string, Record<string, unknown>[]>;
-  /** The provider's in-memory state (sessions, codes, tokens) for one session: plain Maps it owns. */
+  /**
+   * The provider's state for one session (codes, tokens, pending forms): ExpiringMaps from the plugin kit,
+   * so it stays bounded whatever the traffic.
+   */
   createState?(fixtures: FixtureStore, ctx: FixtureContext<T>): T['state'];
+  /**
+   * Frees what has died in a session's state by `nowMs` on its clock; the core calls it as the clock moves
+   * (at most once a minute of session time). Default: `sweep(nowMs)` on every ExpiringMap in the state.
+   */
+  sweep?(state: T['state'], nowMs: number): void;
   /**
    * The options a handler reads as `ctx.options`: the defaults here, overridden per server with
    * `configurePlugin(plugin, overrides)` (what the `createXPlugin(options)` factories do).

@@ -17,7 +17,7 @@ import { signIn } from './handlers/sign-in.ts';
 import { createKeys, type B2CopyKeys } from './keys.ts';
 import { DEFAULT_OPTIONS, optionsSchema, type B2CopyOptions } from './options.ts';
 import { webUiLandingPage } from './pages/web-ui.ts';
-import { createB2CopyState, type B2CopyState } from './state.ts';
+import { createB2CopyState, sweepB2CopyState, type B2CopyState } from './state.ts';
 
 export type { B2CopyOptions } from './options.ts';
 
@@ -46,6 +46,7 @@ export const b2copyPlugin = definePlugin<B2Copy>({
   collections,
   fixtures: defaultFixtures,
   createState: createB2CopyState,
+  sweep: sweepB2CopyState,
   // The signing key and the imported CRM keys need no option; the default integration's key is preloaded.
   setup: () => createKeys([devPublicKeyPem()]),
   handlers: { signIn, getAuthUrl, authExternalCrm, refreshToken },

@@ -14,6 +14,13 @@ export interface B2CopyOptions {
   authUrlTtlSeconds: number;
   /** Tolerance for `exp`, `nbf` and `iat` of an external CRM token. Default 60. */
   clockSkewSeconds: number;
+  /**
+   * Issued tokens (and token families) a session remembers; past it the oldest are forgotten (and then
+   * refused as unknown). Default 10000.
+   */
+  maxIssuedTokens: number;
+  /** Seamless-login links (and the Web UI sessions they open) a session remembers. Default 1000. */
+  maxAuthUrls: number;
 }
 
 export const DEFAULT_OPTIONS: B2CopyOptions = {
@@ -21,6 +28,8 @@ export const DEFAULT_OPTIONS: B2CopyOptions = {
   refreshTokenTtlSeconds: 30 * 24 * 3600,
   authUrlTtlSeconds: 300,
   clockSkewSeconds: 60,
+  maxIssuedTokens: 10_000,
+  maxAuthUrls: 1000,
 };
 
 /**
@@ -32,4 +41,6 @@ export const optionsSchema = integerOptionsSchema({
   refreshTokenTtlSeconds: 1,
   authUrlTtlSeconds: 1,
   clockSkewSeconds: 0,
+  maxIssuedTokens: 1,
+  maxAuthUrls: 1,
 });

@@ -3,7 +3,8 @@
  * families (one per sign-in, followed through every refresh), the one-time seamless-login tokens of
  * getAuthUrl, and the Web UI sessions those opened. Times are the session clock's.
  */
-import { sweepWhenGrown } from '../../src/index.ts';
+import { ExpiringMap, type FixtureContext, type FixtureStore } from '../../src/index.ts';
+import type { B2Copy } from './index.ts';
 
 /** Whose tokens these are: a Back Office user (signIn) or a service admin (authExternalCrm). */
 export type SubjectType = 'back_office_user' | 'service_admin';
@@ -43,27 +44,56 @@ export interface WebUiSession {
 }
 
 export interface B2CopyState {
-  families: Map<string, TokenFamily>;
+  families: ExpiringMap<string, TokenFamily>;
   /** By `jti`. */
-  tokens: Map<string, IssuedToken>;
+  tokens: ExpiringMap<string, IssuedToken>;
   /** By the 32-hex token in the Web UI URL. */
-  authUrlTokens: Map<string, AuthUrlToken>;
-  webUiSessions: Map<string, WebUiSession>;
-}
-
-export function createB2CopyState(): B2CopyState {
-  return { families: new Map(), tokens: new Map(), authUrlTokens: new Map(), webUiSessions: new Map() };
+  authUrlTokens: ExpiringMap<string, AuthUrlToken>;
+  webUiSessions: ExpiringMap<string, WebUiSession>;
 }
 
 /**
- * Frees what can no longer change an answer once the token map has grown (an expired token is refused
- * before it is looked up): expired tokens, then the families none of whose tokens is left.
+ * How long a dead token or link is still recognised (the link page answers 410 expired, the token
+ * listing says expired) before it is forgotten.
  */
-export function sweepDeadTokens(state: B2CopyState, nowSeconds: number): void {
-  if (!sweepWhenGrown(state.tokens, (token) => token.expiresAtSeconds <= nowSeconds, SWEEP_FLOOR)) return;
-  const alive = new Set([...state.tokens.values()].map((token) => token.familyId));
-  for (const id of state.families.keys()) if (!alive.has(id)) state.families.delete(id);
+const RETAIN_EXPIRED_MS = 24 * 3600 * 1000;
+
+/** How long a Web UI session is remembered (the mock's page does nothing with it after sign-in). */
+const WEB_UI_SESSION_MS = 24 * 3600 * 1000;
+
+export function createB2CopyState(_fixtures: FixtureStore, { options, onEvict }: FixtureContext<B2Copy>): B2CopyState {
+  const capacity = options.maxIssuedTokens;
+  return {
+    // A family outlives none of its tokens (see sweepB2CopyState); it has no expiry of its own.
+    families: new ExpiringMap({ name: 'token families', capacity, expiresAtMs: () => Infinity, onEvict }),
+    tokens: new ExpiringMap({
+      name: 'issued tokens',
+      capacity,
+      expiresAtMs: (token) => token.expiresAtSeconds * 1000,
+      retainMs: RETAIN_EXPIRED_MS,
+      onEvict,
+    }),
+    authUrlTokens: new ExpiringMap({
+      name: 'seamless-login links',
+      capacity: options.maxAuthUrls,
+      expiresAtMs: (entry) => entry.expiresAtMs,
+      retainMs: RETAIN_EXPIRED_MS,
+      onEvict,
+    }),
+    webUiSessions: new ExpiringMap({
+      name: 'Web UI sessions',
+      capacity: options.maxAuthUrls,
+      expiresAtMs: (session) => session.createdAtMs + WEB_UI_SESSION_MS,
+      onEvict,
+    }),
+  };
 }
 
-/** Below this many entries a map is never swept. */
-export const SWEEP_FLOOR = 10_000;
+/** Dead tokens go, then every family none of whose tokens is left. */
+export function sweepB2CopyState(state: B2CopyState, nowMs: number): void {
+  state.tokens.sweep(nowMs);
+  state.authUrlTokens.sweep(nowMs);
+  state.webUiSessions.sweep(nowMs);
+  const alive = new Set([...state.tokens.values()].map((token) => token.familyId));
+  state.families.sweep(nowMs, (family) => !alive.has(family.id));
+}

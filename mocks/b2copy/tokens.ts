@@ -14,7 +14,7 @@ import type { PluginContext } from '../../src/index.ts';
 import { B2CopyError } from './errors.ts';
 import { MOUNT } from './fixtures.ts';
 import type { B2Copy } from './index.ts';
-import { sweepDeadTokens, type B2CopyState, type IssuedToken, type SubjectType, type TokenFamily } from './state.ts';
+import { type B2CopyState, type IssuedToken, type SubjectType, type TokenFamily } from './state.ts';
 
 /**
  * What issuing and verifying tokens read of a handler's context. `respond` is left out: each handler's
@@ -53,7 +53,6 @@ export function recordTokenPair(ctx: B2CopyContext, owner: TokenOwner): PendingT
   const refreshExp = iat + options.refreshTokenTtlSeconds;
   // Throws (changing nothing) if the clock is beyond what the answer can write.
   isoWithOffset(Math.max(accessExp, refreshExp));
-  sweepDeadTokens(ctx.state, iat);
   const family = 'id' in owner ? owner : newFamily(ctx.state, owner.sub, owner.subType);
   return {
     family,

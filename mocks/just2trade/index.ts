@@ -12,7 +12,7 @@ import { getProfile } from './handlers/get-profile.ts';
 import { requestToken, requestTokenPrecheck } from './handlers/request-token.ts';
 import { DEFAULT_OPTIONS, OPTIONS_SCHEMA, type Just2TradeOptions } from './options.ts';
 import { loginPages } from './pages/login.ts';
-import { createState, type Just2TradeState } from './state.ts';
+import { createState, sweepJust2TradeState, type Just2TradeState } from './state.ts';
 
 export type { Just2TradeOptions } from './options.ts';
 
@@ -34,6 +34,7 @@ export const just2tradePlugin = definePlugin<Just2Trade>({
   collections,
   fixtures: defaultFixtures,
   createState,
+  sweep: sweepJust2TradeState,
   handlers: { authorize, requestToken, getProfile },
   // Client authentication and the grant type answer before the spec's checks (RFC 6749 §5.2 order).
   prechecks: { requestToken: requestTokenPrecheck },

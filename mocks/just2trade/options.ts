@@ -17,13 +17,29 @@ export interface Just2TradeOptions {
   accessTokenTtlSeconds: number;
   /** How long the login form stays valid after the authorize request, in seconds. Default 600. */
   loginTtlSeconds: number;
+  /** Login forms a session keeps waiting at most; the oldest make room. Default 1000. */
+  maxPendingLogins: number;
+  /** Authorization codes a session remembers at most. Default 1000. */
+  maxCodes: number;
+  /** Access tokens a session remembers at most; past it the oldest are forgotten (then refused). Default 10000. */
+  maxTokens: number;
 }
 
 export const DEFAULT_OPTIONS: Just2TradeOptions = {
   codeTtlSeconds: 60,
   accessTokenTtlSeconds: 86400,
   loginTtlSeconds: 600,
+  maxPendingLogins: 1000,
+  maxCodes: 1000,
+  maxTokens: 10_000,
 };
 
-/** Every lifetime is a positive whole number of seconds; anything else is refused when the plugin is configured. */
-export const OPTIONS_SCHEMA = integerOptionsSchema({ codeTtlSeconds: 1, accessTokenTtlSeconds: 1, loginTtlSeconds: 1 });
+/** Every lifetime and cap is a positive whole number; anything else is refused when the plugin is configured. */
+export const OPTIONS_SCHEMA = integerOptionsSchema({
+  codeTtlSeconds: 1,
+  accessTokenTtlSeconds: 1,
+  loginTtlSeconds: 1,
+  maxPendingLogins: 1,
+  maxCodes: 1,
+  maxTokens: 1,
+});

@@ -1,12 +1,13 @@
 /**
  * One session's OAuth state: the login forms waiting for credentials, the authorization codes and
- * the access tokens. Plain Maps owned by this plugin; the core keeps one set per `X-Mock-Session`.
+ * the access tokens, in bounded ExpiringMaps; the core keeps one set per `X-Mock-Session` and sweeps it.
  *
  * Every check-and-consume on these maps (a code redeemed, a login form used) happens inside one
  * synchronous block of a handler, with no `await` in between, so simultaneous requests cannot both
  * see "unused".
  */
-import { sweepWhenGrown } from '../../src/index.ts';
+import { ExpiringMap, type FixtureContext, type FixtureStore } from '../../src/index.ts';
+import type { Just2Trade } from './index.ts';
 import type { CodeChallenge } from './pkce.ts';
 
 /** An authorize request whose client and redirect URI were verified, waiting for the user's credentials. */
@@ -49,20 +50,10 @@ export interface AccessToken {
 }
 
 export interface Just2TradeState {
-  pending: Map<string, PendingAuthorization>;
-  codes: Map<string, AuthorizationCode>;
-  tokens: Map<string, AccessToken>;
+  pending: ExpiringMap<string, PendingAuthorization>;
+  codes: ExpiringMap<string, AuthorizationCode>;
+  tokens: ExpiringMap<string, AccessToken>;
 }
-
-export function createState(): Just2TradeState {
-  return { pending: new Map(), codes: new Map(), tokens: new Map() };
-}
-
-/**
- * Login forms one session keeps at most: opening the authorize URL costs nothing, so without a cap
- * a loop (or a benchmark) could grow a session without bound. The oldest are dropped first.
- */
-export const MAX_PENDING_PER_SESSION = 1000;
 
 /**
  * Expired codes and tokens are kept this long after they expire, so that presenting one still says
@@ -70,30 +61,47 @@ export const MAX_PENDING_PER_SESSION = 1000;
  */
 const RETENTION_MS = 24 * 60 * 60 * 1000;
 
-/** Below this many entries a map is never swept. */
-const SWEEP_FLOOR = 1000;
-
 /**
- * Forgets what can no longer matter, once a map has grown enough that it is worth a sweep (so the cost
- * per request stays constant). Called whenever something new is stored.
+ * Each map has a cap (options): opening the authorize URL costs nothing, so without one a loop (or a
+ * benchmark) could grow a session without bound. The oldest entries make room.
  */
-export function forgetExpired(state: Just2TradeState, nowMs: number): void {
-  sweepWhenGrown(state.pending, (pending) => pending.expiresAtMs <= nowMs, SWEEP_FLOOR);
-  sweepWhenGrown(state.tokens, (record) => record.expiresAtMs + RETENTION_MS <= nowMs, SWEEP_FLOOR);
-  sweepWhenGrown(
-    state.codes,
-    (record) =>
-      record.expiresAtMs + RETENTION_MS <= nowMs && record.accessTokens.every((token) => !state.tokens.has(token)),
-    SWEEP_FLOOR,
-  );
+export function createState(
+  _fixtures: FixtureStore,
+  { options, onEvict }: FixtureContext<Just2Trade>,
+): Just2TradeState {
+  return {
+    pending: new ExpiringMap({
+      name: 'pending logins',
+      capacity: options.maxPendingLogins,
+      expiresAtMs: (pending) => pending.expiresAtMs,
+      // Kept a while after it dies, so a late submission hears "expired" rather than "unknown".
+      retainMs: RETENTION_MS,
+      onEvict,
+    }),
+    // A code is forgotten only once it is long expired and every token it gave is gone too (a replay
+    // must still revoke them): sweepJust2TradeState decides, not the code's own expiry.
+    codes: new ExpiringMap({
+      name: 'authorization codes',
+      capacity: options.maxCodes,
+      expiresAtMs: () => Infinity,
+      onEvict,
+    }),
+    tokens: new ExpiringMap({
+      name: 'access tokens',
+      capacity: options.maxTokens,
+      expiresAtMs: (token) => token.expiresAtMs,
+      retainMs: RETENTION_MS,
+      onEvict,
+    }),
+  };
 }
 
-/** Stores a login form, dropping the oldest when the session already holds the maximum. */
-export function addPending(state: Just2TradeState, pending: PendingAuthorization, nowMs: number): void {
-  forgetExpired(state, nowMs);
-  for (const id of state.pending.keys()) {
-    if (state.pending.size < MAX_PENDING_PER_SESSION) break;
-    state.pending.delete(id);
-  }
-  state.pending.set(pending.id, pending);
+/** What can no longer matter: dead forms, tokens long expired, codes long expired whose tokens are gone. */
+export function sweepJust2TradeState(state: Just2TradeState, nowMs: number): void {
+  state.pending.sweep(nowMs);
+  state.tokens.sweep(nowMs);
+  state.codes.sweep(
+    nowMs,
+    (code) => code.expiresAtMs + RETENTION_MS <= nowMs && code.accessTokens.every((token) => !state.tokens.has(token)),
+  );
 }

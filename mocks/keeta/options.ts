@@ -9,9 +9,15 @@ export interface KeetaOptions {
   formLifetimeSeconds: number;
   /** Pending (not yet submitted) forms kept per session; beyond it the oldest are forgotten. */
   maxPendingForms: number;
+  /** Completed decisions a session's `authorizations` collection keeps; beyond it the oldest go. */
+  maxAuthorizations: number;
 }
 
-export const DEFAULT_OPTIONS: KeetaOptions = { formLifetimeSeconds: 600, maxPendingForms: 1000 };
+export const DEFAULT_OPTIONS: KeetaOptions = {
+  formLifetimeSeconds: 600,
+  maxPendingForms: 1000,
+  maxAuthorizations: 1000,
+};
 
-/** Both at least 1: a form dead on arrival, or a session that keeps no form, could never be submitted. */
-export const optionsSchema = integerOptionsSchema({ formLifetimeSeconds: 1, maxPendingForms: 1 });
+/** All at least 1: a form dead on arrival, or a session that keeps no form, could never be submitted. */
+export const optionsSchema = integerOptionsSchema({ formLifetimeSeconds: 1, maxPendingForms: 1, maxAuthorizations: 1 });

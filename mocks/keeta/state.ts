@@ -9,7 +9,8 @@
  * so a POST from another site (no cookie, no token) or a replayed form is refused. What the form
  * authorizes (app, redirectUri, state) was checked when it was created and is checked again on POST.
  */
-import { randomId, type Clock } from '../../src/index.ts';
+import { ExpiringMap, randomId, type Clock, type FixtureContext, type FixtureStore } from '../../src/index.ts';
+import type { Keeta } from './index.ts';
 import type { KeetaOptions } from './options.ts';
 
 export interface PendingForm {
@@ -28,12 +29,27 @@ export interface PendingForm {
 }
 
 export interface KeetaState {
-  /** Pending forms in creation order, so the oldest (and, the lifetime being fixed, first to expire) come first. */
-  pendingForms: Map<string, PendingForm>;
+  /** Pending forms, at most `maxPendingForms`; the oldest make room. */
+  pendingForms: ExpiringMap<string, PendingForm>;
+  /** Reports decisions forgotten to make room in the `authorizations` collection (`maxAuthorizations`). */
+  onEvict(name: string, count: number): void;
 }
 
-export function createState(): KeetaState {
-  return { pendingForms: new Map() };
+/** How long a dead form is still recognised as expired before it is forgotten. */
+const RETAIN_EXPIRED_MS = 24 * 3600 * 1000;
+
+export function createState(_fixtures: FixtureStore, { options, onEvict }: FixtureContext<Keeta>): KeetaState {
+  return {
+    pendingForms: new ExpiringMap({
+      name: 'pending merchant forms',
+      capacity: options.maxPendingForms,
+      expiresAtMs: (form) => form.expiresAtMs,
+      // Kept a while after it dies, so that submitting it says "expired" rather than "unknown".
+      retainMs: RETAIN_EXPIRED_MS,
+      onEvict,
+    }),
+    onEvict,
+  };
 }
 
 /** 32 random bytes, base64url: the form id, the CSRF token and the browser cookie. */
@@ -43,11 +59,7 @@ export function isToken(value: unknown): value is string {
   return typeof value === 'string' && /^[A-Za-z0-9_-]{43}$/.test(value);
 }
 
-/**
- * Creates and remembers a form. First forgets the expired ones and, beyond `maxPendingForms`, the
- * oldest, so reloading the page forever cannot grow memory. The map is in creation order and every
- * form lives equally long, so both are at its front: the sweep stops at the first form it keeps.
- */
+/** Creates and remembers a form (the state's cap makes room, so reloading the page forever cannot grow memory). */
 export function createPendingForm(
   state: KeetaState,
   clock: Clock,
@@ -55,10 +67,6 @@ export function createPendingForm(
   form: Pick<PendingForm, 'browserId' | 'clientId' | 'appId' | 'redirectUri' | 'state'>,
 ): PendingForm {
   const now = clock.nowMs();
-  for (const [id, pending] of state.pendingForms) {
-    if (pending.expiresAtMs > now && state.pendingForms.size < options.maxPendingForms) break;
-    state.pendingForms.delete(id);
-  }
   const pending: PendingForm = {
     ...form,
     id: randomToken(),

@@ -76,7 +76,7 @@ export async function createMockApp(options: MockServerOptions = {}): Promise<Mo
   assertDistinct(runtimes);
   const byName = new Map(runtimes.map((runtime) => [runtime.name, runtime]));
   const sessions = new SessionRegistry(
-    (provider) => () => byName.get(provider)!.createScope(publicUrl),
+    (provider) => (session) => byName.get(provider)!.createScope(publicUrl, evictionLog(log, session.id, provider)),
     options.timeSource,
     options.maxSessions,
     (session) =>
@@ -153,5 +153,22 @@ export async function createMockApp(options: MockServerOptions = {}): Promise<Mo
       const runtime = owner && runtimes.find((candidate) => candidate.mounts.includes(owner.mount));
       return renderError(context, error, { ...(runtime ? { runtime } : {}), fromHandler: false });
     },
+  };
+}
+
+/**
+ * Reports entries a session's state evicted to make room (its ExpiringMaps are full): at most one log line
+ * per session and provider per minute, however busy, with the count since the last line.
+ */
+function evictionLog(log: Logger, session: string, provider: string): (name: string, count: number) => void {
+  let loggedAtMs = -Infinity;
+  let unreported = 0;
+  return (name, count) => {
+    unreported += count;
+    const now = Date.now();
+    if (now - loggedAtMs < 60_000) return;
+    log('warn', 'session state full: oldest entries evicted', { session, provider, what: name, evicted: unreported });
+    loggedAtMs = now;
+    unreported = 0;
   };
 }

@@ -18,6 +18,7 @@ export function sessionOf(req: Request, res: Response): string {
 
 export function pluginContext(runtime: ProviderRuntime, app: AppContext, sessionId: string): PluginContext {
   const scope = app.sessions.provider(sessionId, runtime.name);
+  runtime.sweepIfDue(scope.state, scope.clock.nowMs());
   const publicUrl = app.publicUrl();
   return {
     provider: runtime.name,

@@ -11,6 +11,7 @@ import { loadSpec, type LoadedSpec, type SpecOperation } from '../spec/load-spec
 import { SpecAnswers } from '../spec/spec-answers.ts';
 import { FixtureStore } from '../state/fixture-store.ts';
 import type { ProviderScope } from '../state/sessions.ts';
+import { ExpiringMap } from '../plugin-kit/expiring-map.ts';
 import { compile, type SchemaCompilers } from '../validation/ajv.ts';
 import { RequestValidator } from '../validation/request-validator.ts';
 import { ResponseValidator } from '../validation/response-validator.ts';
@@ -23,6 +24,9 @@ export interface CompiledOperation {
   handler?: OperationHandler;
 }
 
+/** How much of a session's time passes between sweeps of its state. */
+const SWEEP_EVERY_MS = 60_000;
+
 /** Control API routes that a provider name would shadow at `/__mock/{name}/...`. */
 const RESERVED_NAMES: ReadonlySet<string> = new Set(['health', 'providers', 'openapi', 'reset', 'clock', 'journal']);
 
@@ -31,6 +35,8 @@ export class ProviderRuntime {
   readonly operations: ReadonlyMap<string, SpecOperation>;
   readonly #compiled = new Map<string, CompiledOperation>();
   readonly #collectionValidators = new Map<string, ValidateFunction>();
+  /** When each session's state was last swept (keyed by the state, so a dropped session frees its entry). */
+  readonly #sweptAtMs = new WeakMap<object, number>();
 
   private constructor(
     readonly plugin: AnyPlugin,
@@ -55,6 +61,21 @@ export class ProviderRuntime {
     checkAgainstSpec(plugin, spec);
     const services = plugin.setup ? await plugin.setup(plugin.options ?? {}) : undefined;
     return new ProviderRuntime(plugin, spec, services, seed, compilers);
+  }
+
+  /**
+   * Frees what has died in one session's state, at most once per `SWEEP_EVERY_MS` of that session's
+   * clock; called on every request, so a busy session is swept as its time passes and an idle one
+   * holds only what it held.
+   */
+  sweepIfDue(state: unknown, nowMs: number): void {
+    if (!state || typeof state !== 'object') return;
+    const last = this.#sweptAtMs.get(state);
+    if (last !== undefined && nowMs - last < SWEEP_EVERY_MS) return;
+    this.#sweptAtMs.set(state, nowMs);
+    if (last === undefined) return;
+    if (this.plugin.sweep) this.plugin.sweep(state, nowMs);
+    else for (const value of Object.values(state)) if (value instanceof ExpiringMap) value.sweep(nowMs);
   }
 
   /** An operation's validators and answers, compiled on first use. */
@@ -119,16 +140,23 @@ export class ProviderRuntime {
     }));
   }
 
-  fixtureContext(publicUrl: string): FixtureContext {
+  fixtureContext(publicUrl: string, onEvict: FixtureContext['onEvict'] = () => {}): FixtureContext {
     const faker = new Faker({ locale: [en] });
     // Each plugin gets its own stream, so adding a provider does not change another's fixtures.
     faker.seed([this.seed, ...[...this.name].map((character) => character.charCodeAt(0))]);
-    return { seed: this.seed, faker, publicUrl, urlFor: urlBuilder(publicUrl), options: this.plugin.options ?? {} };
+    return {
+      seed: this.seed,
+      faker,
+      publicUrl,
+      urlFor: urlBuilder(publicUrl),
+      options: this.plugin.options ?? {},
+      onEvict,
+    };
   }
 
   /** A fresh copy of the default fixtures and state, for one session. */
-  createScope(publicUrl: string): ProviderScope {
-    const context = this.fixtureContext(publicUrl);
+  createScope(publicUrl: string, onEvict?: FixtureContext['onEvict']): ProviderScope {
+    const context = this.fixtureContext(publicUrl, onEvict);
     const fixtures = new FixtureStore(this.plugin.collections ?? {}, this.plugin.fixtures?.(context) ?? {});
     const state = this.plugin.createState ? this.plugin.createState(fixtures, context) : {};
     return { fixtures, state };

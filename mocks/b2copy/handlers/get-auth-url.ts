@@ -4,11 +4,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { components } from '../../../src/generated/b2copy.ts';
-import { sweepWhenGrown, type HandlerContext } from '../../../src/index.ts';
+import type { HandlerContext } from '../../../src/index.ts';
 import { B2CopyError } from '../errors.ts';
 import type { Account, SideAuthSettings } from '../fixtures.ts';
 import type { B2Copy } from '../index.ts';
-import { SWEEP_FLOOR } from '../state.ts';
 
 type AuthUrlRequest = components['schemas']['AuthUrlRequest'];
 
@@ -44,7 +43,6 @@ export function getAuthUrl(ctx: HandlerContext<B2Copy, 'getAuthUrl'>) {
     );
   }
 
-  sweepWhenGrown(ctx.state.authUrlTokens, (entry) => entry.expiresAtMs <= ctx.clock.nowMs(), SWEEP_FLOOR);
   const token = randomBytes(16).toString('hex');
   ctx.state.authUrlTokens.set(token, {
     accountId: account.accountId,

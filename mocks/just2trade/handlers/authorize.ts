@@ -22,7 +22,7 @@ import { findClient, isRegisteredRedirectUri, secretMatches } from '../client-au
 import type { Just2Trade } from '../index.ts';
 import { csrfCookie, loginFormPage } from '../pages/login.ts';
 import { readCodeChallenge } from '../pkce.ts';
-import { addPending, type PendingAuthorization } from '../state.ts';
+import type { PendingAuthorization } from '../state.ts';
 
 export function authorize(ctx: HandlerContext<Just2Trade, 'authorize'>): MockResponse {
   const { request, fixtures, state, clock, options } = ctx;
@@ -65,7 +65,7 @@ export function authorize(ctx: HandlerContext<Just2Trade, 'authorize'>): MockRes
     ...(pkce.challenge ? { codeChallenge: pkce.challenge } : {}),
     expiresAtMs: clock.nowMs() + options.loginTtlSeconds * 1000,
   };
-  addPending(state, pending, clock.nowMs());
+  state.pending.set(pending.id, pending);
   const page = renderPage(
     loginFormPage(ctx, { clientId: client.clientId, pendingId: pending.id, csrfToken: pending.csrfToken }),
   );

@@ -27,7 +27,6 @@ import {
 import { authenticateClient, authenticatedClient } from '../client-auth.ts';
 import type { Just2Trade } from '../index.ts';
 import { PKCE_VALUE, verifierProblem } from '../pkce.ts';
-import { forgetExpired } from '../state.ts';
 
 /** Documented: the only scope the docs show a token granting. */
 export const SCOPE = 'email profile';
@@ -96,7 +95,6 @@ export function requestToken(ctx: HandlerContext<Just2Trade, 'requestToken'>): M
   }
 
   record.spent = true;
-  forgetExpired(state, nowMs);
   const token = randomId(32);
   state.tokens.set(token, {
     token,

@@ -31,7 +31,6 @@ import { findClient, isRegisteredRedirectUri } from '../client-auth.ts';
 import { errorPage, PAGE_BRAND } from '../errors.ts';
 import { AUTH_MOUNT, type Just2TradeUser } from '../fixtures.ts';
 import type { Just2Trade } from '../index.ts';
-import { forgetExpired } from '../state.ts';
 
 type Context = PageContext<Just2Trade>;
 
@@ -170,7 +169,6 @@ function submitLogin(ctx: Context): MockResponse {
   // Consumed here, before anything else can run: the form cannot be submitted twice.
   state.pending.delete(pending.id);
   const nowMs = clock.nowMs();
-  forgetExpired(state, nowMs);
   const code = randomId(32);
   state.codes.set(code, {
     code,

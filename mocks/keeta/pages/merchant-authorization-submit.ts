@@ -14,8 +14,6 @@ import {
   pageHeaders,
   sameSecret,
   withQueryParameters,
-  type Clock,
-  type FixtureStore,
   type MockResponse,
   type PageContext,
 } from '../../../src/index.ts';
@@ -102,7 +100,7 @@ export function merchantAuthorizationSubmit(ctx: PageContext<Keeta>): MockRespon
 
   // Check-and-consume: nothing above awaited, so no other submission of this form ran in between.
   form.used = true;
-  const authorization = recordDecision(ctx.fixtures, ctx.clock, form, app, outcome);
+  const authorization = recordDecision(ctx, form, app, outcome);
   if (form.redirectUri === undefined) return decisionPage(authorization);
   // The redirect leaves the page: the same headers, so its URL (state, code) is not sent on as a Referer.
   return ctx.respond.redirect(withQueryParameters(form.redirectUri, redirectParameters(authorization)), 302, {
@@ -117,8 +115,7 @@ export function merchantAuthorizationSubmit(ctx: PageContext<Keeta>): MockRespon
  * none is invented: it is unique, issued once, and kept with its authorization.
  */
 function recordDecision(
-  fixtures: FixtureStore,
-  clock: Clock,
+  { fixtures, clock, state, options }: PageContext<Keeta>,
   form: PendingForm,
   app: KeetaApp,
   outcome: Decision,
@@ -139,7 +136,16 @@ function recordDecision(
     timestamp,
     createdAt: new Date(timestamp).toISOString(),
   };
-  // A plugin writes its read-only collections directly; the control API only lists them.
+  // A plugin writes its read-only collections directly; the control API only lists them. Bounded: the
+  // oldest decisions make room (the collection is in insertion order).
+  const stored = fixtures.collection('authorizations');
+  let evicted = 0;
+  for (const id of stored.keys()) {
+    if (stored.size < options.maxAuthorizations) break;
+    stored.delete(id);
+    evicted += 1;
+  }
+  if (evicted) state.onEvict('authorizations', evicted);
   fixtures.add('authorizations', authorization);
   return authorization;
 }

@@ -5,18 +5,18 @@
  * is compared with this app's (target: ≥ 0.9×).
  *
  * Mirrors, per route (see the files named):
- *   POST /b2copy/api/v2/signin — mocks/b2copy/handlers/signIn.ts and tokens.ts: the body read as JSON
+ *   POST /b2copy/api/v2/signin — mocks/b2copy/handlers/sign-in.ts and tokens.ts: the body read as JSON
  *     whatever its Content-Type (1 MB limit) and checked with a compiled ajv schema (the spec's
  *     SignInRequest, same ajv options as src/validation/ajv.ts); the user looked up by email in a Map and
  *     the password compared; a token family and two token records stored in Maps (as recordTokenPair
  *     does); two RS256 JWTs signed with jose in parallel, with the same header (alg, typ, kid) and
  *     claims (token_use, family_id, sub_type, sub, iss, iat, exp, jti); the documented pair answered
  *     with the same no-store headers.
- *   GET /keeta/oauth/authorization/url — mocks/keeta/handlers/getAuthorizationUrl.ts: the query
+ *   GET /keeta/oauth/authorization/url — mocks/keeta/handlers/get-authorization-url.ts: the query
  *     checked with a compiled ajv schema (the spec's three parameters, coerced like src/validation's
  *     paramAjv), the app looked up, the redirectUri rules of mocks/keeta/redirect-uri.ts, the merchant
  *     URL built in the docs' order (mocks/keeta/merchant-link.ts), answered as JSON.
- *   GET /just2trade/api/auth — mocks/just2trade/handlers/getProfile.ts: no token in the query, the
+ *   GET /just2trade/api/auth — mocks/just2trade/handlers/get-profile.ts: no token in the query, the
  *     Bearer token parsed with the same RFC 6750 pattern, looked up in a Map, its expiry checked, its
  *     user looked up, the sliding expiry moved on, the profile built as profileOf does, answered as JSON.
  *
