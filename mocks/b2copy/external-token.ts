@@ -1,5 +1,5 @@
 /**
- * Verifying the external CRM's JWT (docs page 002): signed ES256 with the CRM's private key, claims
+ * Verifying the external CRM's JWT (docs: b2copy-external-crm.md): signed ES256 with the CRM's private key, claims
  * `admin_id`, `device_ip`, `key_id`. The public key is the one registered for the token's `key_id`
  * claim, so the claim is read (unverified) to pick the key, and everything else is decided only after
  * the signature verifies with it. Each check that fails says which one, in B2COPY's error envelope.

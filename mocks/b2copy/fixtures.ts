@@ -72,7 +72,7 @@ export const collections: Record<string, CollectionDefinition> = {
       required: ['keyId', 'publicKeyPem', 'allowedIps'],
       properties: {
         keyId: { type: 'string', minLength: 1 },
-        // An SPKI PEM as `openssl pkey -pubout` writes it (docs page 002); whether it is an EC P-256 key
+        // An SPKI PEM as `openssl pkey -pubout` writes it (docs: b2copy-external-crm.md); whether it is an EC P-256 key
         // is checked when a token is verified with it, and a wrong key type is named in that answer.
         publicKeyPem: {
           type: 'string',

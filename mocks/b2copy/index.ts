@@ -1,7 +1,7 @@
 /**
  * B2COPY: Back Office sign-in, external-CRM sign-in with an ES256 JWT, token refresh with rotation
  * and reuse detection, and the standalone seamless-login URL with its Web UI landing page (docs:
- * docs/provider-docs/000_0de17beba82b6a6b.txt, 001_817fab5c219ff4b1.txt, 002_8d6dee1b5fd63874.txt).
+ * docs/provider-docs/b2copy-seamless-login.md, b2copy-signin.md, b2copy-external-crm.md).
  * Options and the walkthrough: README.md in this folder.
  */
 import type { operations } from '../../src/generated/b2copy.ts';

@@ -1,6 +1,6 @@
 /**
  * Just2Trade: the OAuth 2.0 authorization code flow on the auth host and the profile on the API host
- * (docs: docs/provider-docs/004_652e9eb18c2ea2ce.txt). `createJust2TradePlugin(options)` sets the
+ * (docs: docs/provider-docs/just2trade-oauth.md). `createJust2TradePlugin(options)` sets the
  * lifetimes (see options.ts and README.md); the default export is the plugin with the defaults.
  */
 import { configurePlugin, definePlugin, type ProviderTypes } from '../../src/index.ts';

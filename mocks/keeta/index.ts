@@ -1,6 +1,6 @@
 /**
  * Keeta: the merchant authorization URL, the merchant page and the redirect back
- * (docs/provider-docs/003_f604dccc5f31d4a9.txt).
+ * (docs/provider-docs/keeta-authorization-url.md).
  *
  *   GET  /keeta/oauth/authorization/url      → { merchantAuthorizationUrl } (handlers/get-authorization-url.ts)
  *   GET  /keeta/m/web/openapi/authorize?...  → the merchant page: app, merchants, Authorize / Deny

@@ -1,6 +1,6 @@
 /**
  * The merchant authorization link: built by the URL endpoint in the docs' exact form, and read back,
- * checked, by the merchant page. The docs' "URL Example" (docs/provider-docs/003_f604dccc5f31d4a9.txt):
+ * checked, by the merchant page. The docs' "URL Example" (docs/provider-docs/keeta-authorization-url.md):
  *
  *   https://merchant.mykeeta.com/m/web/openapi/authorize?locale=en&region=BR&cityId=110200008&risk_cost_id=
  *     &responseType=client_credentials&appId=2123830428&redirectUri=&state=&scope=all/#/app-activation

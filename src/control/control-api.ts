@@ -1,5 +1,5 @@
 /**
- * The control API at `/__mock` (DESIGN.md): health, providers, specs, reset, clock, journal and
+ * The control API at `/__mock` (README, "Control API"): health, providers, specs, reset, clock, journal and
  * fixture collections. JSON in and out; errors as `{ "error": { "code", "message", "details"? } }`.
  * `X-Mock-Session` scopes reset, clock, fixtures and journal to one session.
  */

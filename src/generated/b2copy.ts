@@ -142,7 +142,7 @@ export interface components {
         SignInResponse: components["schemas"]["TokenPair"] | components["schemas"]["TwoFactorRequired"];
         /**
          * @description A pair of access and refresh tokens, as in the documented sign-in response example. The authExternalCrm
-         *     and refreshToken responses use the same shape (pinned by the project; page 002 shows no example).
+         *     and refreshToken responses use the same shape (pinned by the project; b2copy-external-crm.md shows no example).
          *     Ours (`x-inferred`): the object is closed, and `2faRequired`, which the docs show only in the
          *     example, is required.
          */
@@ -277,7 +277,7 @@ export interface components {
              *     verified with the public key registered for `key_id`; `device_ip` and the request's source
              *     address must be among the integration's allowed IPs.
              *
-             *     Docs inconsistency: page 002's prerequisites say each token must include three claims,
+             *     Docs inconsistency: b2copy-external-crm.md's prerequisites say each token must include three claims,
              *     `admin_id`, `device_ip` and `key_id`; its "Generate JWT tokens" text says the token includes
              *     the `admin_id` and `device_ip` claims (the Java code it introduces is lost from our copy).
              *     Resolution: all three are required, since `key_id` is what names the registered public key
@@ -288,7 +288,7 @@ export interface components {
             [key: string]: unknown;
         };
         /**
-         * @description The refresh request. Docs gap: page 002 does not show the request body of `.../refreshtoken`; this
+         * @description The refresh request. Docs gap: b2copy-external-crm.md does not show the request body of `.../refreshtoken`; this
          *     shape is pinned by the project (inferred).
          */
         RefreshTokenRequest: {
@@ -516,7 +516,7 @@ export interface operations {
         responses: {
             /**
              * @description Access and refresh tokens for the service admin (documented: "returns access and refresh
-             *     tokens"). The shape is inferred: the docs' response example was lost from page 002, and we pin
+             *     tokens"). The shape is inferred: the docs' response example was lost from b2copy-external-crm.md, and we pin
              *     the same `TokenPair` shape as sign-in (with `2faRequired: false`).
              */
             200: {

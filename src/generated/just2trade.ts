@@ -23,7 +23,7 @@ export interface paths {
          *     the server (10 minutes by default) under a random id; the form carries only that id and a CSRF
          *     token that must also come back in a cookie the page sets.
          *     The form posts to `POST /connect/authorize/login` on this host, one of the mock's HTML pages
-         *     (DESIGN.md "pages"), not part of this API: wrong credentials show the form again with a message, right
+         *     (docs/architecture.md, "pages"), not part of this API: wrong credentials show the form again with a message, right
          *     ones answer the documented 302 with a one-time code (60 seconds by default). Unknown query parameters,
          *     `scope` included, are ignored (RFC 6749 §3.1, §3.3: the token's scope is always `email profile`).
          */

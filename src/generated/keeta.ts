@@ -20,7 +20,7 @@ export interface paths {
          *     `state=` when none is given. Note the docs' oddity `scope=all/#/app-activation` (a slash before the
          *     fragment); the mock reproduces this documented form exactly. The real provider's URL is on
          *     `https://merchant.mykeeta.com/m/web/openapi/authorize`; the mock's URL is
-         *     `<public base URL>/keeta/m/web/openapi/authorize?...` (inferred, DESIGN.md: URLs the mock hands
+         *     `<public base URL>/keeta/m/web/openapi/authorize?...` (inferred, docs/architecture.md: URLs the mock hands
          *     out are built from its configured public base URL).
          *
          *     **The merchant page** (inferred: how the mock emulates Keeta's page, which the docs do not

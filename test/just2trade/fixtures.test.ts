@@ -1,5 +1,5 @@
 /**
- * The `clients` and `users` fixtures: the defaults DESIGN.md names, the client secret shown where a
+ * The `clients` and `users` fixtures: the defaults the README lists, the client secret shown where a
  * developer looks for it (startup banner, control API), and items added per session that the flow
  * can use safely (no redirect URI with a fragment, no profile the spec would refuse).
  */

@@ -1,13 +1,13 @@
 /**
  * `GET /keeta/oauth/authorization/url`: the docs' link form, the docs' 401, and every rule a
- * redirectUri must meet (docs/provider-docs/003_f604dccc5f31d4a9.txt).
+ * redirectUri must meet (docs/provider-docs/keeta-authorization-url.md).
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mockApp, newSession } from '../helpers.ts';
 import { LOCKED_APP, SHOP_APP, URL_PATH, addApp, linkFor, type Http } from './keeta-helpers.ts';
 
-const DOCS = readFileSync(new URL('../../docs/provider-docs/003_f604dccc5f31d4a9.txt', import.meta.url), 'utf8');
+const DOCS = readFileSync(new URL('../../docs/provider-docs/keeta-authorization-url.md', import.meta.url), 'utf8');
 const DOCS_URL_EXAMPLE = /URL Example: "([^"]+)"/.exec(DOCS)![1]!;
 
 let http: Http;

@@ -18,7 +18,7 @@ import {
   type Http,
 } from './keeta-helpers.ts';
 
-const DOCS = readFileSync(new URL('../../docs/provider-docs/003_f604dccc5f31d4a9.txt', import.meta.url), 'utf8');
+const DOCS = readFileSync(new URL('../../docs/provider-docs/keeta-authorization-url.md', import.meta.url), 'utf8');
 const DOCS_URL_EXAMPLE = /URL Example: "([^"]+)"/.exec(DOCS)![1]!;
 
 let http: Http;

@@ -1,4 +1,4 @@
-/** The control API at /__mock, exactly as DESIGN.md names it, against the built-in providers. */
+/** The control API at /__mock, exactly as the README documents it, against the built-in providers. */
 import { parse as parseYaml } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mockApp, newSession } from '../helpers.ts';
@@ -99,7 +99,7 @@ describe('fixture collections', () => {
   };
 
   it.each(Object.entries(collections))(
-    '%s has the collections DESIGN.md names, each listable',
+    '%s has the collections the README names, each listable',
     async (provider, names) => {
       const providers = (await http.get('/__mock/providers')).body;
       const listed = providers
@@ -111,7 +111,7 @@ describe('fixture collections', () => {
     },
   );
 
-  it('holds the default fixtures from DESIGN.md', async () => {
+  it('holds the default fixtures the README lists', async () => {
     expect((await http.get('/__mock/b2copy/users')).body).toEqual([
       { email: 'username@example.com', password: 'Secret123', twoFactor: false },
     ]);

@@ -1,5 +1,5 @@
 /**
- * (e) The docs' own examples are in the specs verbatim, as the named example `docs`. The seeds pages are
+ * (e) The docs' own examples are in the specs verbatim, as the named example `docs`. The docs pages are
  * read at test time and their examples extracted mechanically:
  * - fenced ```json blocks, and ```sh / ```shell blocks that hold a JSON document (a response example);
  * - the `--data-raw '{...}'` body of a curl request example;
@@ -18,13 +18,13 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const seedsDir = path.resolve(repoRoot, 'docs/provider-docs');
+const docsDir = path.resolve(repoRoot, 'docs/provider-docs');
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
 type Obj = Record<string, any>;
 
 // ---------------------------------------------------------------------------------------------------------
-// Extraction from a seeds page
+// Extraction from a docs page
 
 interface CodeBlock {
   lang: string;
@@ -191,10 +191,10 @@ function docsExample(doc: Obj, target: Target): unknown {
 // The hand-made map: which docs example is which spec example
 
 const SEEDS = {
-  b2copySeamless: '000_0de17beba82b6a6b.txt',
-  b2copySignIn: '001_817fab5c219ff4b1.txt',
-  keeta: '003_f604dccc5f31d4a9.txt',
-  just2trade: '004_652e9eb18c2ea2ce.txt',
+  b2copySeamless: 'b2copy-seamless-login.md',
+  b2copySignIn: 'b2copy-signin.md',
+  keeta: 'keeta-authorization-url.md',
+  just2trade: 'just2trade-oauth.md',
 } as const;
 
 interface Case {
@@ -328,7 +328,7 @@ function compareCase(testCase: Case, page: string, doc: Obj): void {
 
 const pages = new Map<string, string>();
 const page = (seed: string) => {
-  if (!pages.has(seed)) pages.set(seed, readFileSync(path.join(seedsDir, seed), 'utf8'));
+  if (!pages.has(seed)) pages.set(seed, readFileSync(path.join(docsDir, seed), 'utf8'));
   return pages.get(seed)!;
 };
 const specs = new Map<string, Obj>();
@@ -351,7 +351,7 @@ describe('docs-example checks catch breakage (negative controls)', () => {
     doc.paths['/auth'].get.responses['200'].content['application/json'].examples.docs.value.accounts[1].trade_platform =
       'etna';
     expect(() => compareCase(byName('Just2Trade getProfile 200 response'), page(SEEDS.just2trade), doc)).toThrow(
-      /differs from 004/,
+      /differs from just2trade-oauth.md/,
     );
   });
 
@@ -359,19 +359,21 @@ describe('docs-example checks catch breakage (negative controls)', () => {
     const doc = structuredClone(spec('b2copy'));
     doc.paths['/api/v2/signin'].post.requestBody.content['application/json'].examples.docs.value.remember = true;
     expect(() => compareCase(byName('B2COPY signIn request'), page(SEEDS.b2copySignIn), doc)).toThrow(
-      /differs from 001/,
+      /differs from b2copy-signin.md/,
     );
     const j2t = structuredClone(spec('just2trade'));
     j2t.paths['/connect/authorize'].get.parameters[0].examples.docs.value = 'token';
     expect(() =>
       compareCase(byName('Just2Trade authorize query (placeholders filled in)'), page(SEEDS.just2trade), j2t),
-    ).toThrow(/differs from 004/);
+    ).toThrow(/differs from just2trade-oauth.md/);
   });
 
   it('a changed docs page (the extraction reads the page, not a copy)', () => {
     const changed = page(SEEDS.keeta).replace('Example: 500', 'Example: 401');
     expect(changed).not.toBe(page(SEEDS.keeta));
-    expect(() => compareCase(byName('Keeta 401 response fields'), changed, spec('keeta'))).toThrow(/differs from 003/);
+    expect(() => compareCase(byName('Keeta 401 response fields'), changed, spec('keeta'))).toThrow(
+      /differs from keeta-authorization-url.md/,
+    );
   });
 
   it('an ambiguous page (two candidate blocks in one section)', () => {

@@ -1,9 +1,9 @@
 /**
- * (c) Provenance (DESIGN.md, "Provenance"): every operation, parameter, request body, response, header
+ * (c) Provenance (docs/architecture.md, "Provenance"): every operation, parameter, request body, response, header
  * (under responses and in components), every schema under components/schemas and every schema property,
  * every tag, and every named example that comes from the docs (named `docs…`, or saying it is from the
  * provider documentation) carries `x-provenance` (`documented` or `inferred`) and a non-empty `x-source`;
- * an `x-source` that names a seeds page (NNN_hex.txt) names one that exists in docs/provider-docs. A named
+ * an `x-source` that names a docs page (`<name>.md`) names one that exists in docs/provider-docs. A named
  * `docs…` example is `documented`.
  *
  * `x-inferred` (the keywords a spec adds beyond what the docs state, on an element the docs state): when
@@ -28,12 +28,12 @@ import { elementsOf } from '../../contracts/support/spec-elements.ts';
 import { loadSpec as loadOperations } from '../../src/spec/load-spec.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const seedsDir = path.resolve(repoRoot, 'docs/provider-docs');
+const docsDir = path.resolve(repoRoot, 'docs/provider-docs');
 /** Every built-in provider, from the registry. */
 const PROVIDERS = builtinProviders.map((provider) => provider.name);
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 const PROVENANCE = new Set(['documented', 'inferred']);
-const SEED_FILE = /^\d{3}_[0-9a-f]+\.txt$/;
+const DOCS_PAGE = /^[a-z0-9]+(-[a-z0-9]+)*\.md$/;
 
 type Obj = Record<string, any>;
 
@@ -78,7 +78,7 @@ function provenanceProblems(doc: Obj): string[] {
       problems.push(`#${pointer} (${what}): x-provenance is ${JSON.stringify(provenance)}`);
     if (typeof source !== 'string' || source.trim() === '') {
       problems.push(`#${pointer} (${what}): x-source is ${JSON.stringify(source)}`);
-    } else if (source.endsWith('.txt') && (!SEED_FILE.test(source) || !existsSync(path.join(seedsDir, source)))) {
+    } else if (source.endsWith('.md') && (!DOCS_PAGE.test(source) || !existsSync(path.join(docsDir, source)))) {
       problems.push(`#${pointer} (${what}): x-source ${source} is not a file in docs/provider-docs`);
     }
   };
@@ -278,8 +278,8 @@ function inferredKeywordProblems(doc: Obj): string[] {
 }
 
 describe('provenance: x-provenance and x-source everywhere', () => {
-  it('the seeds folder is where the check looks', () => {
-    expect(existsSync(path.join(seedsDir, 'README.md')), `${seedsDir} not found`).toBe(true);
+  it('the docs folder is where the check looks', () => {
+    expect(existsSync(path.join(docsDir, 'README.md')), `${docsDir} not found`).toBe(true);
   });
 
   it.each(PROVIDERS)('openapi/%s.yaml', (provider) => {
@@ -303,7 +303,7 @@ describe('provenance check catches breakage (negative controls)', () => {
     delete doc.components.schemas.Account['x-provenance']; // component schema
     delete doc.components.schemas.Account.properties.trade_platform['x-source']; // property
     delete doc.components.schemas.Profile.properties.application['x-provenance']; // $ref property
-    doc.components.schemas.Application.properties.status['x-source'] = '004_0000000000000000.txt'; // no such seed
+    doc.components.schemas.Application.properties.status['x-source'] = 'just2trade-nowhere.md'; // no such page
     doc.components.schemas.Profile.properties.accounts.items = {
       type: 'object',
       properties: { nested: { type: 'string' } }, // a property reached through items
@@ -321,7 +321,7 @@ describe('provenance check catches breakage (negative controls)', () => {
       '#/components/schemas/Profile/properties/application (property): x-provenance is undefined',
       '#/components/schemas/Account (schema): x-provenance is undefined',
       '#/components/schemas/Account/properties/trade_platform (property): x-source is undefined',
-      '#/components/schemas/Application/properties/status (property): x-source 004_0000000000000000.txt is not a file in docs/provider-docs',
+      '#/components/schemas/Application/properties/status (property): x-source just2trade-nowhere.md is not a file in docs/provider-docs',
       '#/components/responses/TokenBadRequest (response): x-provenance is undefined',
       '#/components/headers/Location (header): x-source is undefined',
       '#/components/schemas/Account: x-inferred on a node that is not documented (x-provenance undefined); an inferred element needs no x-inferred',

@@ -1,6 +1,6 @@
 /**
  * Signs an external-CRM token with the TEST-ONLY development key (key id `dev-key`), the way a CRM
- * signs one with its own key (docs page 002: ES256, claims `admin_id`, `device_ip`, `key_id`).
+ * signs one with its own key (docs: b2copy-external-crm.md: ES256, claims `admin_id`, `device_ip`, `key_id`).
  *
  *   import { signDevExternalToken } from './mocks/b2copy/dev-keys/sign-dev-external-token.ts';
  *   const externalToken = await signDevExternalToken({ adminId: 1, deviceIp: '127.0.0.1' });

@@ -1,5 +1,5 @@
 /**
- * `POST /api/admin/auth/v2/admin/adminservice/authexternalcrm` (docs page 002): the external CRM
+ * `POST /api/admin/auth/v2/admin/adminservice/authexternalcrm` (docs: b2copy-external-crm.md): the external CRM
  * exchanges its ES256 JWT for a token pair of the service admin named in `admin_id`.
  */
 import type { HandlerContext } from '../../../src/index.ts';

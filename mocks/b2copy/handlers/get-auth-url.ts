@@ -1,5 +1,5 @@
 /**
- * `POST /api/v1/standalone/auth/getAuthUrl` (docs page 000): the Side Auth secret key buys a
+ * `POST /api/v1/standalone/auth/getAuthUrl` (docs: b2copy-seamless-login.md): the Side Auth secret key buys a
  * one-time Web UI URL, `<Redirect URL setting>/<32 hex token>`, that signs the client account in.
  */
 import { randomBytes } from 'node:crypto';

@@ -1,5 +1,5 @@
 /**
- * `POST /api/admin/auth/v2/admin/adminservice/refreshtoken` (docs page 002; the body
+ * `POST /api/admin/auth/v2/admin/adminservice/refreshtoken` (docs: b2copy-external-crm.md; the body
  * `{"refresh_token": "..."}` is ours): a refresh token for a new pair. Refresh tokens rotate: each works
  * once, and presenting a used one again revokes its whole family (RFC 9700 §4.14.2), since either the
  * client or an attacker holds a stolen copy.

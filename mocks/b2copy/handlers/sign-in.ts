@@ -1,4 +1,4 @@
-/** `POST /api/v2/signin` (docs page 001): Back Office credentials for a token pair. */
+/** `POST /api/v2/signin` (docs: b2copy-signin.md): Back Office credentials for a token pair. */
 import type { HandlerContext } from '../../../src/index.ts';
 import { B2CopyError } from '../errors.ts';
 import type { BackOfficeUser } from '../fixtures.ts';

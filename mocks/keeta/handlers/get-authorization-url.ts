@@ -1,6 +1,6 @@
 /**
  * `GET /oauth/authorization/url`: the merchant authorization link for an app
- * (docs/provider-docs/003_f604dccc5f31d4a9.txt).
+ * (docs/provider-docs/keeta-authorization-url.md).
  *
  * The core has already checked the query against the spec (clientId present, redirectUri shaped like
  * an http(s) URL, no parameter repeated). Here: the app must exist (else the docs' 401), the
