@@ -115,38 +115,26 @@ function clientCredentials(authorization: string | undefined, form: Record<strin
   return { clientId: formId, ...(formSecret !== undefined ? { clientSecret: formSecret } : {}), usedHeader: false };
 }
 
-/** The client a token request authenticates as, or the RFC 6749 §5.2 error (steps 1–3 above). */
+/**
+ * The client a token request authenticates as, or the RFC 6749 §5.2 error (steps 1–3 above). The
+ * handler reads back the client its precheck already authenticated with `{ checkSecret: false }`: still
+ * `invalid_client` if the client was removed in between.
+ */
 export function authenticateClient(
   fixtures: FixtureStore,
   authorization: string | undefined,
   form: Record<string, unknown>,
+  { checkSecret = true }: { checkSecret?: boolean } = {},
 ): OAuthClient {
   const credentials = clientCredentials(authorization, form);
   const client = findClient(fixtures, credentials.clientId);
-  if (!client || (credentials.clientSecret !== undefined && !secretMatches(client, credentials.clientSecret))) {
+  const wrongSecret =
+    checkSecret && credentials.clientSecret !== undefined && client && !secretMatches(client, credentials.clientSecret);
+  if (!client || wrongSecret) {
     throw invalidClient(
       'Client authentication failed: unknown client_id or wrong client_secret.',
       credentials.usedHeader,
     );
   }
-  return client;
-}
-
-/**
- * The client `authenticateClient` has already authenticated for this request, read back without
- * checking its secret again. Still `invalid_client` if the client was removed in between.
- */
-export function authenticatedClient(
-  fixtures: FixtureStore,
-  authorization: string | undefined,
-  form: Record<string, unknown>,
-): OAuthClient {
-  const credentials = clientCredentials(authorization, form);
-  const client = findClient(fixtures, credentials.clientId);
-  if (!client)
-    throw invalidClient(
-      'Client authentication failed: unknown client_id or wrong client_secret.',
-      credentials.usedHeader,
-    );
   return client;
 }

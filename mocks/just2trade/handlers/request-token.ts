@@ -24,7 +24,7 @@ import {
   type MockResponse,
   type PrecheckContext,
 } from '../../../src/index.ts';
-import { authenticateClient, authenticatedClient } from '../client-auth.ts';
+import { authenticateClient } from '../client-auth.ts';
 import type { Just2Trade } from '../index.ts';
 import { PKCE_VALUE, verifierProblem } from '../pkce.ts';
 
@@ -59,7 +59,7 @@ export function requestToken(ctx: HandlerContext<Just2Trade, 'requestToken'>): M
   const { request, fixtures, state, clock, options } = ctx;
   const form = request.body;
   // Authenticated by the precheck; read back, not checked again.
-  const client = authenticatedClient(fixtures, request.headers.authorization, form);
+  const client = authenticateClient(fixtures, request.headers.authorization, form, { checkSecret: false });
   // Step 3 as the spec states it (its pattern), kept here so the order holds whatever the spec says.
   if (form.code_verifier !== undefined && !PKCE_VALUE.test(form.code_verifier)) {
     throw new MockError(
