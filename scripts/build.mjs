@@ -2,10 +2,10 @@
 // to dist/ with tsc, then copies what the compiled code reads at run time — the specs (plugins load
 // `../../openapi/<name>.yaml` relative to themselves) and the plugins' non-TypeScript files (dev keys).
 import { execFileSync } from 'node:child_process';
-import { cpSync, rmSync } from 'node:fs';
+import { cpSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
@@ -18,3 +18,11 @@ cpSync(join(root, 'mocks'), join(dist, 'mocks'), {
   recursive: true,
   filter: (source) => !source.endsWith('.ts') || source.endsWith('.d.ts'),
 });
+
+// Each spec validated and dereferenced now, once, into `<name>.prepared.json` beside it: a start from the
+// package reads that instead of parsing YAML and validating against the OpenAPI schema (src/spec/load-spec.ts).
+const { prepareSpec, preparedPath } = await import(pathToFileURL(join(dist, 'src/spec/load-spec.js')).href);
+for (const name of readdirSync(join(dist, 'openapi')).filter((file) => /\.ya?ml$/.test(file))) {
+  const spec = join(dist, 'openapi', name);
+  writeFileSync(preparedPath(spec), JSON.stringify(await prepareSpec(spec)));
+}

@@ -191,7 +191,7 @@ export interface FixtureContext<T extends ProviderTypes = UntypedProvider> {
   options: T['options'];
   /** The server's seed; the same seed gives the same fixtures. */
   seed: number;
-  /** A faker instance seeded for this plugin. */
+  /** A faker (English locale) seeded for this plugin, for this call: use it before returning. */
   faker: Faker;
   publicUrl: string;
   urlFor(mount: string, path?: string): string;

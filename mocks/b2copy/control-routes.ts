@@ -12,7 +12,7 @@ type Route = ControlRoute<B2Copy>;
 const jwks: Route = {
   method: 'GET',
   path: '/jwks.json',
-  handler: ({ services, respond }) => respond.json(200, { keys: [services.signing.publicJwk] }),
+  handler: async ({ services, respond }) => respond.json(200, { keys: [(await services.signing()).publicJwk] }),
 };
 
 /**

@@ -15,7 +15,11 @@ export interface SigningKey {
 
 /** What `setup()` builds: `ctx.services` in every handler, page and control route. */
 export interface B2CopyKeys {
-  signing: SigningKey;
+  /**
+   * The RS256 signing key. Generated in the background from setup on (an RSA key takes tens of
+   * milliseconds that the start need not wait for); the first sign-in awaits it if it is not ready yet.
+   */
+  signing(): Promise<SigningKey>;
   /** The ES256 public key of an external CRM integration, imported once per PEM. */
   externalKey(publicKeyPem: string): Promise<CryptoKey>;
 }
@@ -24,12 +28,11 @@ export interface B2CopyKeys {
 const MAX_CACHED_KEYS = 256;
 
 /** The server's keys; `preloadPems` (the default integration's) are imported now, not on first use. */
-export async function createKeys(preloadPems: string[]): Promise<B2CopyKeys> {
+export function createKeys(preloadPems: string[]): B2CopyKeys {
   // A fresh key per server: tokens of one mock server never verify on another, like two installations.
-  const { privateKey, publicKey } = await generateKeyPair('RS256');
-  const jwk = await exportJWK(publicKey);
-  const kid = await calculateJwkThumbprint(jwk);
-  const signing: SigningKey = { kid, privateKey, publicKey, publicJwk: { ...jwk, kid, alg: 'RS256', use: 'sig' } };
+  const signing = generateSigningKey();
+  // Never an unhandled rejection: a failure reaches whoever awaits the key.
+  signing.catch(() => {});
 
   const imported = new Map<string, Promise<CryptoKey>>();
   const externalKey = (pem: string): Promise<CryptoKey> => {
@@ -43,7 +46,14 @@ export async function createKeys(preloadPems: string[]): Promise<B2CopyKeys> {
     }
     return key;
   };
-  // So that the first sign-in is as fast as the rest.
-  await Promise.all(preloadPems.map(externalKey));
-  return { signing, externalKey };
+  // Imported in the background now, so that the first sign-in is as fast as the rest.
+  for (const pem of preloadPems) void externalKey(pem);
+  return { signing: () => signing, externalKey };
+}
+
+async function generateSigningKey(): Promise<SigningKey> {
+  const { privateKey, publicKey } = await generateKeyPair('RS256');
+  const jwk = await exportJWK(publicKey);
+  const kid = await calculateJwkThumbprint(jwk);
+  return { kid, privateKey, publicKey, publicJwk: { ...jwk, kid, alg: 'RS256', use: 'sig' } };
 }

@@ -66,7 +66,7 @@ export async function signTokenPair(
   ctx: B2CopyContext,
   { family, access, refresh }: PendingTokenPair,
 ): Promise<TokenPairBody> {
-  const { signing } = ctx.services;
+  const signing = await ctx.services.signing();
   const sign = (issued: IssuedToken) =>
     new SignJWT({ token_use: issued.use, family_id: family.id, sub_type: family.subType })
       .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: signing.kid })

@@ -4,7 +4,6 @@
  * `X-Mock-Session` scopes reset, clock, fixtures and journal to one session.
  */
 import express, { type Request } from 'express';
-import { stringify as toYaml } from 'yaml';
 import { MockError, describeIssues } from '../errors.ts';
 import { parseJson } from '../http/parse-body.ts';
 import { readBody } from '../http/read-body.ts';
@@ -73,12 +72,13 @@ export function controlApi(deps: AppContext): express.Router {
     );
   });
 
-  router.get('/openapi/:file', (req, res) => {
+  router.get('/openapi/:file', async (req, res) => {
     const match = /^(.+)\.(json|yaml)$/.exec(req.params.file ?? '');
     if (!match) throw new MockError(404, 'not_found', 'Ask for /__mock/openapi/{provider}.json or .yaml.');
     const runtime = runtimeNamed(match[1]!);
     const spec = specForClients(runtime.spec.source, deps.publicUrl(), runtime.mounts);
-    if (match[2] === 'yaml') res.type('application/yaml').send(toYaml(spec));
+    // The YAML writer is imported on demand: a start need not load it.
+    if (match[2] === 'yaml') res.type('application/yaml').send((await import('yaml')).stringify(spec));
     else res.json(spec);
   });
 

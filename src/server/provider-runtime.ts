@@ -4,11 +4,12 @@
  * response validator and spec answers are compiled on its first request and kept: nothing is compiled
  * per request, and nothing is compiled for operations nobody calls.
  */
-import { Faker, en } from '@faker-js/faker';
+// One locale's entry point: the package's main entry loads every locale (~150 ms of every start).
+import { faker } from '@faker-js/faker/locale/en';
 import type { ValidateFunction } from 'ajv/dist/2020.js';
 import type { AnyPlugin, FixtureContext, OperationHandler } from '../plugin.ts';
 import { loadSpec, type LoadedSpec, type SpecOperation } from '../spec/load-spec.ts';
-import { SpecAnswers } from '../spec/spec-answers.ts';
+import { SpecAnswers, loadSchemaGenerator, type SchemaGenerator } from '../spec/spec-answers.ts';
 import { FixtureStore } from '../state/fixture-store.ts';
 import type { ProviderScope } from '../state/sessions.ts';
 import { ExpiringMap } from '../plugin-kit/expiring-map.ts';
@@ -35,6 +36,7 @@ export class ProviderRuntime {
   readonly operations: ReadonlyMap<string, SpecOperation>;
   readonly #compiled = new Map<string, CompiledOperation>();
   readonly #collectionValidators = new Map<string, ValidateFunction>();
+  #generator?: SchemaGenerator;
   /** When each session's state was last swept (keyed by the state, so a dropped session frees its entry). */
   readonly #sweptAtMs = new WeakMap<object, number>();
 
@@ -78,7 +80,15 @@ export class ProviderRuntime {
     else for (const value of Object.values(state)) if (value instanceof ExpiringMap) value.sweep(nowMs);
   }
 
-  /** An operation's validators and answers, compiled on first use. */
+  /**
+   * Resolves once the runtime can compile any operation: the schema generator for the spec's answers is
+   * imported on the first request, not at startup. Cheap after the first call.
+   */
+  async ready(): Promise<void> {
+    this.#generator ??= await loadSchemaGenerator();
+  }
+
+  /** An operation's validators and answers, compiled on first use (after `ready()`). */
   compiled(operationId: string): CompiledOperation {
     let compiled = this.#compiled.get(operationId);
     if (!compiled) {
@@ -89,7 +99,10 @@ export class ProviderRuntime {
         operation,
         request: new RequestValidator(this.compilers, operation, this.spec.securitySchemes),
         response: new ResponseValidator(this.compilers, operation),
-        answers: new SpecAnswers(operation, this.seed),
+        answers: new SpecAnswers(operation, this.seed, (schema, seed) => {
+          if (!this.#generator) throw new Error(`${this.name}: compiled before ready()`);
+          return this.#generator(schema, seed);
+        }),
         ...(handler ? { handler } : {}),
       };
       this.#compiled.set(operationId, compiled);
@@ -141,8 +154,8 @@ export class ProviderRuntime {
   }
 
   fixtureContext(publicUrl: string, onEvict: FixtureContext['onEvict'] = () => {}): FixtureContext {
-    const faker = new Faker({ locale: [en] });
-    // Each plugin gets its own stream, so adding a provider does not change another's fixtures.
+    // Seeded for this plugin right before the plugin's synchronous fixtures() uses it: each plugin gets
+    // its own stream, so adding a provider does not change another's fixtures.
     faker.seed([this.seed, ...[...this.name].map((character) => character.charCodeAt(0))]);
     return {
       seed: this.seed,

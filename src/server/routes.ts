@@ -41,7 +41,10 @@ export function providerRouters(app: AppContext, runtime: ProviderRuntime): Map<
         const page = req.method === 'HEAD' ? undefined : route.pages.get(req.method);
         // Noted first, so the answer carries no-store whatever it turns out to be, an error included.
         if (sensitive.has(operationId ?? page?.name ?? '')) notesOf(res).sensitive = true;
-        if (operationId) return serveOperation(app, runtime, runtime.compiled(operationId), req, res);
+        if (operationId) {
+          await runtime.ready();
+          return serveOperation(app, runtime, runtime.compiled(operationId), req, res);
+        }
         if (page) return servePage(app, runtime, page, req, res);
         // A wrong method is answered in the voice of what lives at this path, so a provider that
         // answers its pages' errors in HTML does so here too.

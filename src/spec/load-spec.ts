@@ -1,11 +1,11 @@
 /**
- * Loads one provider's OpenAPI document: parse, validate with @readme/openapi-parser, dereference,
- * and index its operations with the mount each one is served under. Done once at startup.
+ * Loads one provider's OpenAPI document — from the build's prepared copy, or parsed, validated with
+ * @readme/openapi-parser and dereferenced — and indexes its operations with the mount each one is
+ * served under. Done once at startup.
  */
+import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { compileErrors, dereference, validate } from '@readme/openapi-parser';
-import { parse as parseYaml } from 'yaml';
 import {
   HTTP_METHODS,
   type OpenApiDocument,
@@ -42,22 +42,54 @@ export interface LoadedSpec {
   securitySchemes: Record<string, SecuritySchemeObject>;
 }
 
-/**
- * `mounts` are the plugin's: an operation is served on the mock under the first of its server entries
- * whose path is one of them (`http://localhost:4010/b2copy`, or just `/b2copy`); entries for the real
- * hosts (`https://auth.just2trade.com`) are documentation.
- */
-export async function loadSpec(location: string | URL, mounts: string[]): Promise<LoadedSpec> {
-  const file = location instanceof URL ? fileURLToPath(location) : location;
-  const text = await readFile(file, 'utf8');
-  const source = (file.endsWith('.json') ? JSON.parse(text) : parseYaml(text)) as OpenApiDocument;
+/** A spec parsed, validated and dereferenced: what the build stores beside it, and what a start reads back. */
+export interface PreparedSpec {
+  /** The document as written ($refs intact). */
+  source: OpenApiDocument;
+  /** Fully dereferenced. */
+  document: OpenApiDocument;
+}
 
+/**
+ * Where the build puts a spec's prepared form: `openapi/b2copy.yaml` → `openapi/b2copy.prepared.json`.
+ * Reading it back costs a JSON.parse; parsing the YAML, validating it against the OpenAPI schema and
+ * dereferencing it costs hundreds of milliseconds of every start.
+ */
+export function preparedPath(file: string): string {
+  return file.replace(/\.(ya?ml|json)$/i, '') + '.prepared.json';
+}
+
+/**
+ * Parses, validates and dereferences a spec. The parser and the YAML reader are imported here, on
+ * demand: a start from the built package never needs them.
+ */
+export async function prepareSpec(file: string): Promise<PreparedSpec> {
+  const text = await readFile(file, 'utf8');
+  const { parse: parseYaml } = await import('yaml');
+  const source = (file.endsWith('.json') ? JSON.parse(text) : parseYaml(text)) as OpenApiDocument;
+  const { compileErrors, dereference, validate } = await import('@readme/openapi-parser');
   // The parser dereferences in place, so it gets copies; `source` stays as written.
   const result = await validate(structuredClone(source) as never);
   if (!result.valid) {
     throw new Error(`${file} is not a valid OpenAPI document:\n${compileErrors(result)}`);
   }
   const document = (await dereference(structuredClone(source) as never)) as unknown as OpenApiDocument;
+  return { source, document };
+}
+
+/**
+ * Loads a spec: its prepared form when the build left one beside it (and it is not older than the
+ * spec), else the spec itself, validated. `mounts` are the plugin's: an operation is served on the mock
+ * under the first of its server entries whose path is one of them (`http://localhost:4010/b2copy`, or
+ * just `/b2copy`); entries for the real hosts (`https://auth.just2trade.com`) are documentation.
+ */
+export async function loadSpec(location: string | URL, mounts: string[]): Promise<LoadedSpec> {
+  const file = location instanceof URL ? fileURLToPath(location) : location;
+  const prepared = preparedPath(file);
+  const fresh = existsSync(prepared) && statSync(prepared).mtimeMs >= statSync(file).mtimeMs;
+  const { source, document } = fresh
+    ? (JSON.parse(await readFile(prepared, 'utf8')) as PreparedSpec)
+    : await prepareSpec(file);
   return {
     file,
     source,

@@ -4,8 +4,6 @@
  * the same data). Used for operations without a stateful handler, for `Prefer` overrides, and by
  * handlers through `ctx.fromSpec()`.
  */
-import { Faker, en } from '@faker-js/faker';
-import { generateSync } from 'json-schema-faker';
 import { MockError } from '../errors.ts';
 import type { MockResponse } from '../plugin.ts';
 import { toJsonSchema } from '../validation/ajv.ts';
@@ -20,12 +18,37 @@ export interface AnswerChoice {
   dynamic?: boolean;
 }
 
+/** Generates a value for a schema, the same one for the same seed. */
+export type SchemaGenerator = (schema: JsonSchema, seed: number) => unknown;
+
+/**
+ * json-schema-faker with faker, imported on first need: most runs answer from the spec's examples, and
+ * the two cost ~60 ms of a start.
+ */
+export async function loadSchemaGenerator(): Promise<SchemaGenerator> {
+  const [{ generateSync }, { faker }] = await Promise.all([
+    import('json-schema-faker'),
+    import('@faker-js/faker/locale/en'),
+  ]);
+  return (schema, seed) => {
+    // Seeded right before the synchronous generation that uses it.
+    faker.seed(seed);
+    return generateSync(toJsonSchema(schema) as never, {
+      seed,
+      alwaysFakeOptionals: true,
+      useExamplesValue: true,
+      extensions: { faker },
+    });
+  };
+}
+
 export class SpecAnswers {
   readonly #generated = new Map<string, unknown>();
 
   constructor(
     readonly operation: SpecOperation,
     private readonly seed: number,
+    private readonly generate: SchemaGenerator,
   ) {}
 
   /** The status answered when none is asked for: the lowest 2xx, else the lowest 3xx, else the first. */
@@ -102,17 +125,7 @@ export class SpecAnswers {
   #generate(key: string, schema: JsonSchema): unknown {
     if (!this.#generated.has(key)) {
       const seed = hash(`${this.seed}:${this.operation.operationId}:${key}`);
-      const faker = new Faker({ locale: [en] });
-      faker.seed(seed);
-      this.#generated.set(
-        key,
-        generateSync(toJsonSchema(schema) as never, {
-          seed,
-          alwaysFakeOptionals: true,
-          useExamplesValue: true,
-          extensions: { faker },
-        }),
-      );
+      this.#generated.set(key, this.generate(schema, seed));
     }
     return this.#generated.get(key);
   }

@@ -63,9 +63,13 @@ describe('the packed package', () => {
   it('holds the built entries and no sources, tests or dev keys outside dist', () => {
     const installed = join(project, 'node_modules/partnermock');
     expect(readdirSync(installed).sort()).toEqual(['README.md', 'dist', 'package.json']);
+    // Each spec, and its prepared form (validated and dereferenced at build) that a start reads instead.
     expect(readdirSync(join(installed, 'dist/openapi')).sort()).toEqual([
+      'b2copy.prepared.json',
       'b2copy.yaml',
+      'just2trade.prepared.json',
       'just2trade.yaml',
+      'keeta.prepared.json',
       'keeta.yaml',
     ]);
     expect(readdirSync(join(installed, 'dist/src/client'))).toEqual(expect.arrayContaining(['index.js', 'index.d.ts']));

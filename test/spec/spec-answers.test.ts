@@ -2,8 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { MockError } from '../../src/errors.ts';
 import type { SpecOperation } from '../../src/spec/load-spec.ts';
 import type { ResponseObject } from '../../src/spec/openapi-types.ts';
-import { SpecAnswers } from '../../src/spec/spec-answers.ts';
+import { loadSchemaGenerator, SpecAnswers } from '../../src/spec/spec-answers.ts';
 import { compile, createSchemaCompilers } from '../../src/validation/ajv.ts';
+
+/** json-schema-faker with faker, as the runtime loads it on its first request. */
+const generate = await loadSchemaGenerator();
 
 const USER = {
   type: 'object',
@@ -90,12 +93,12 @@ describe('SpecAnswers.defaultStatus', () => {
     [['2XX', 'default'], 200],
   ])('of %j is %i', (statuses, want) => {
     const responses = Object.fromEntries(statuses.map((status) => [status, { description: status }]));
-    expect(new SpecAnswers(operation(responses), 1).defaultStatus()).toBe(want);
+    expect(new SpecAnswers(operation(responses), 1, generate).defaultStatus()).toBe(want);
   });
 });
 
 describe('SpecAnswers.answer: examples and statuses', () => {
-  const answers = new SpecAnswers(operation(RESPONSES), 1);
+  const answers = new SpecAnswers(operation(RESPONSES), 1, generate);
 
   it.each<[string, Parameters<SpecAnswers['answer']>[0], number, unknown]>([
     [
@@ -197,7 +200,7 @@ describe('SpecAnswers.answer: generated (dynamic) answers', () => {
     seed: number,
     choice: Parameters<SpecAnswers['answer']>[0] = { status: 203 },
     operationId = 'getUser',
-  ) => new SpecAnswers(operation(RESPONSES, operationId), seed).answer(choice).body;
+  ) => new SpecAnswers(operation(RESPONSES, operationId), seed, generate).answer(choice).body;
 
   it.each<[string, Parameters<SpecAnswers['answer']>[0]]>([
     ['a status without examples', { status: 203 }],
@@ -233,18 +236,19 @@ describe('SpecAnswers.answer: generated (dynamic) answers', () => {
   });
 
   it('does not depend on what else was generated first', () => {
-    const inOrder = new SpecAnswers(operation(RESPONSES), 5);
+    const inOrder = new SpecAnswers(operation(RESPONSES), 5, generate);
     const a200 = inOrder.answer({ dynamic: true }).body;
     const a203 = inOrder.answer({ status: 203 }).body;
 
-    const reversed = new SpecAnswers(operation(RESPONSES), 5);
+    const reversed = new SpecAnswers(operation(RESPONSES), 5, generate);
     Math.random();
     expect(reversed.answer({ status: 203 }).body).toEqual(a203);
     expect(reversed.answer({ dynamic: true }).body).toEqual(a200);
   });
 
   it('keeps the same generated header for the same seed', () => {
-    const header = (seed: number) => new SpecAnswers(operation(RESPONSES), seed).answer().headers?.['X-Required'];
+    const header = (seed: number) =>
+      new SpecAnswers(operation(RESPONSES), seed, generate).answer().headers?.['X-Required'];
     expect(header(9)).toBe(header(9));
     expect(header(9)).toMatch(/^[a-z]{4}$/);
   });

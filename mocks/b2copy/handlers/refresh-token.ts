@@ -55,7 +55,7 @@ async function verifyOwnRefreshToken(token: string, ctx: B2CopyContext): Promise
   const now = ctx.clock.now();
   let payload: JWTPayload;
   try {
-    ({ payload } = await jwtVerify(token, ctx.services.signing.publicKey, {
+    ({ payload } = await jwtVerify(token, (await ctx.services.signing()).publicKey, {
       algorithms: ['RS256'],
       issuer: issuerOf(ctx),
       currentDate: now,
