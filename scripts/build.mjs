@@ -4,15 +4,20 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const dist = join(root, 'dist');
+// `--out-dir <dir>` builds elsewhere (the benchmark builds into a scratch directory); default dist/.
+const outIndex = process.argv.indexOf('--out-dir');
+const dist = outIndex === -1 ? join(root, 'dist') : resolve(process.argv[outIndex + 1]);
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 
 rmSync(dist, { recursive: true, force: true });
-execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit', cwd: root });
+execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', dist], {
+  stdio: 'inherit',
+  cwd: root,
+});
 cpSync(join(root, 'openapi'), join(dist, 'openapi'), { recursive: true });
 cpSync(join(root, 'mocks'), join(dist, 'mocks'), {
   recursive: true,

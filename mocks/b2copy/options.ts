@@ -16,10 +16,10 @@ export interface B2CopyOptions {
   clockSkewSeconds: number;
   /**
    * Issued tokens (and token families) a session remembers; past it the oldest are forgotten (and then
-   * refused as unknown). Default 10000.
+   * refused as unknown). Default 2000.
    */
   maxIssuedTokens: number;
-  /** Seamless-login links (and the Web UI sessions they open) a session remembers. Default 1000. */
+  /** Seamless-login links (and the Web UI sessions they open) a session remembers. Default 200. */
   maxAuthUrls: number;
 }
 
@@ -28,8 +28,8 @@ export const DEFAULT_OPTIONS: B2CopyOptions = {
   refreshTokenTtlSeconds: 30 * 24 * 3600,
   authUrlTtlSeconds: 300,
   clockSkewSeconds: 60,
-  maxIssuedTokens: 10_000,
-  maxAuthUrls: 1000,
+  maxIssuedTokens: 2000,
+  maxAuthUrls: 200,
 };
 
 /**

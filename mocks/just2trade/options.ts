@@ -17,11 +17,11 @@ export interface Just2TradeOptions {
   accessTokenTtlSeconds: number;
   /** How long the login form stays valid after the authorize request, in seconds. Default 600. */
   loginTtlSeconds: number;
-  /** Login forms a session keeps waiting at most; the oldest make room. Default 1000. */
+  /** Login forms a session keeps waiting at most; the oldest make room. Default 200. */
   maxPendingLogins: number;
-  /** Authorization codes a session remembers at most. Default 1000. */
+  /** Authorization codes a session remembers at most. Default 200. */
   maxCodes: number;
-  /** Access tokens a session remembers at most; past it the oldest are forgotten (then refused). Default 10000. */
+  /** Access tokens a session remembers at most; past it the oldest are forgotten (then refused). Default 1000. */
   maxTokens: number;
 }
 
@@ -29,9 +29,9 @@ export const DEFAULT_OPTIONS: Just2TradeOptions = {
   codeTtlSeconds: 60,
   accessTokenTtlSeconds: 86400,
   loginTtlSeconds: 600,
-  maxPendingLogins: 1000,
-  maxCodes: 1000,
-  maxTokens: 10_000,
+  maxPendingLogins: 200,
+  maxCodes: 200,
+  maxTokens: 1000,
 };
 
 /** Every lifetime and cap is a positive whole number; anything else is refused when the plugin is configured. */

@@ -15,8 +15,8 @@ export interface KeetaOptions {
 
 export const DEFAULT_OPTIONS: KeetaOptions = {
   formLifetimeSeconds: 600,
-  maxPendingForms: 1000,
-  maxAuthorizations: 1000,
+  maxPendingForms: 200,
+  maxAuthorizations: 200,
 };
 
 /** All at least 1: a form dead on arrival, or a session that keeps no form, could never be submitted. */

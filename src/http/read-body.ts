@@ -50,6 +50,11 @@ export function readBody(options: ReadBodyOptions): RequestHandler {
         ),
       );
     }
+    // Most requests (every GET) have no body: no promise, no listeners.
+    if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
+      req.body = undefined;
+      return next();
+    }
     read(req, limit, options.charsets).then(
       (text) => {
         req.body = text;

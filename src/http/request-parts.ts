@@ -17,16 +17,20 @@ export function queryObject(query: URLSearchParams): Record<string, unknown> {
   return result;
 }
 
+/** The request's headers (node already lower-cases their names), each as one string. */
 export function lowerCaseHeaders(req: Request): Record<string, string | undefined> {
   const headers: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  const raw = req.headers;
+  for (const name in raw) {
+    const value = raw[name];
+    headers[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return headers;
 }
 
 export function parseCookies(header: string | undefined): Record<string, string> {
   const cookies: Record<string, string> = {};
+  if (!header) return cookies;
   for (const pair of (header ?? '').split(';')) {
     const index = pair.indexOf('=');
     if (index <= 0) continue;
@@ -48,11 +52,6 @@ export function parseCookies(header: string | undefined): Record<string, string>
 export function remoteAddress(req: Request): string {
   const address = req.socket.remoteAddress ?? '';
   return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
-}
-
-/** Express 5 route syntax for an OpenAPI path template: `/users/{id}` → `/users/:id`. */
-export function expressPath(template: string): string {
-  return template.replace(/\{([^}]+)\}/g, (_, name: string) => `:${name.replace(/[^A-Za-z0-9_]/g, '_')}`);
 }
 
 /**

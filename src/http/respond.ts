@@ -13,9 +13,15 @@ export const respond: Respond = {
 /** For answers that carry a token, code, secret or one-time link (RFC 6749 §5.1, RFC 9700). */
 export const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' } as const;
 
+/**
+ * Writes an answer with node's own calls: express's `res.send` looks the type up, hashes for ETags and
+ * re-encodes, none of which an answer whose type and text are known needs. Node drops the body of a
+ * HEAD answer itself.
+ */
 export function sendMockResponse(res: Response, response: MockResponse): void {
-  res.status(response.status);
-  for (const [name, value] of Object.entries(response.headers ?? {})) res.setHeader(name, value);
+  res.statusCode = response.status;
+  const headers = response.headers;
+  if (headers) for (const name in headers) res.setHeader(name, headers[name]!);
   if (response.body === undefined) {
     res.end();
     return;
@@ -23,5 +29,12 @@ export function sendMockResponse(res: Response, response: MockResponse): void {
   const contentType = response.contentType ?? 'application/json';
   const text =
     typeof response.body === 'string' && !isJsonMediaType(contentType) ? response.body : JSON.stringify(response.body);
-  res.type(contentType).send(text);
+  if (!res.hasHeader('Content-Type')) res.setHeader('Content-Type', withCharset(contentType));
+  res.setHeader('Content-Length', Buffer.byteLength(text));
+  res.end(text);
+}
+
+/** Text media types are sent as UTF-8, and say so. */
+function withCharset(contentType: string): string {
+  return contentType.includes('charset=') ? contentType : `${contentType}; charset=utf-8`;
 }

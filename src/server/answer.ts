@@ -14,7 +14,6 @@ import { NO_STORE, sendMockResponse } from '../http/respond.ts';
 import { logUnexposed } from '../logger.ts';
 import type { MockResponse } from '../plugin.ts';
 import type { AppContext } from './app-context.ts';
-import { operationInfo } from './plugin-context.ts';
 import type { CompiledOperation, ProviderRuntime } from './provider-runtime.ts';
 import { notesOf } from './request-notes.ts';
 
@@ -69,7 +68,7 @@ export function renderError(app: AppContext, error: MockError, site: AnswerSite)
  */
 function formatWithPlugin(app: AppContext, runtime: ProviderRuntime, error: MockError, site: AnswerSite): MockResponse {
   const context = {
-    ...(site.operation ? { operation: operationInfo(runtime, site.operation.operation) } : {}),
+    ...(site.operation ? { operation: site.operation.info } : {}),
     ...(site.page ? { page: site.page } : {}),
     query: site.query ?? {},
   };

@@ -10,6 +10,8 @@ export interface AppContext {
   journal: Journal;
   /** The base URL the mock hands out in links and redirects (changes once the port is known). */
   publicUrl(): string;
+  /** An absolute URL on this mock (follows the public URL). */
+  urlFor(mount: string, path?: string): string;
   bodyLimit: string | number;
   /** Hold every operation's answer to the spec (a violation is a loud 500). */
   validateResponses: boolean;

@@ -1,8 +1,8 @@
 /**
  * Builds the whole mock as an express app (no port): every provider mounted, the control API, the
  * index page, request logging and the journal, and the one error handler. `startMockServer` listens on
- * it; tests drive it with supertest. The parts live beside this file, one job each: routes.ts (a
- * provider's route table), operation-pipeline.ts and page-pipeline.ts (a request's way through),
+ * it; tests drive it with supertest. The parts live beside this file, one job each: routes.ts (the
+ * providers' route tables), operation-pipeline.ts and page-pipeline.ts (a request's way through),
  * answer.ts (every answer and error out), request-log.ts, resolve-plugins.ts.
  */
 import express from 'express';
@@ -17,10 +17,10 @@ import { createSchemaCompilers } from '../validation/ajv.ts';
 import { errorHandler, renderError } from './answer.ts';
 import type { AppContext } from './app-context.ts';
 import { renderIndexPage } from './index-page.ts';
-import { ProviderRuntime } from './provider-runtime.ts';
+import { ProviderRuntime, urlBuilder } from './provider-runtime.ts';
 import { requestLog } from './request-log.ts';
 import { assertDistinct, resolvePlugins } from './resolve-plugins.ts';
-import { providerRouters } from './routes.ts';
+import { providerRoutes } from './routes.ts';
 
 export interface MockServerOptions {
   /** Built-in providers to serve, by name (default: all of them). */
@@ -69,6 +69,7 @@ export async function createMockApp(options: MockServerOptions = {}): Promise<Mo
   const seed = options.seed ?? 1;
   const log: Logger = options.log === true ? jsonLineLogger() : options.log ? options.log : silentLogger;
   let publicUrl = (options.publicUrl ?? `http://localhost:${DEFAULT_PORT}`).replace(/\/+$/, '');
+  let urlFor = urlBuilder(publicUrl);
 
   const compilers = createSchemaCompilers();
   const plugins = await resolvePlugins(options);
@@ -87,6 +88,7 @@ export async function createMockApp(options: MockServerOptions = {}): Promise<Mo
     sessions,
     journal: new Journal(options.journalSize),
     publicUrl: () => publicUrl,
+    urlFor: (mount, path) => urlFor(mount, path),
     bodyLimit: options.bodyLimit ?? '1mb',
     validateResponses: options.validateResponses ?? true,
     log,
@@ -100,11 +102,7 @@ export async function createMockApp(options: MockServerOptions = {}): Promise<Mo
   app.use(requestLog(log, context.journal));
   app.use('/__mock', controlApi(context));
 
-  // Longest mount first, so `/a/b` is not swallowed by a provider mounted at `/a`.
-  const mounted = runtimes
-    .flatMap((runtime) => [...providerRouters(context, runtime)].map(([mount, router]) => ({ mount, router })))
-    .sort((a, b) => b.mount.length - a.mount.length);
-  for (const { mount, router } of mounted) app.use(mount, router);
+  app.use(providerRoutes(context));
 
   /** What the startup banner and the index page say of a provider: base URLs and default credentials. */
   const summaryOf = (runtime: ProviderRuntime) => ({
@@ -146,11 +144,14 @@ export async function createMockApp(options: MockServerOptions = {}): Promise<Mo
     publicUrl: () => publicUrl,
     setPublicUrl: (url) => {
       publicUrl = url.replace(/\/+$/, '');
+      urlFor = urlBuilder(publicUrl);
     },
     describe: () => runtimes.map(summaryOf),
     errorAnswer: (path, error) => {
-      const owner = mounted.find(({ mount }) => path === mount || path.startsWith(`${mount}/`));
-      const runtime = owner && runtimes.find((candidate) => candidate.mounts.includes(owner.mount));
+      const runtime = runtimes
+        .flatMap((candidate) => candidate.mounts.map((mount) => ({ mount, candidate })))
+        .sort((a, b) => b.mount.length - a.mount.length)
+        .find(({ mount }) => path === mount || path.startsWith(`${mount}/`))?.candidate;
       return renderError(context, error, { ...(runtime ? { runtime } : {}), fromHandler: false });
     },
   };

@@ -12,7 +12,7 @@ import { MockError } from '../errors.ts';
 import type { MockResponse } from '../plugin.ts';
 import type { AppContext } from './app-context.ts';
 import { sendAnswer, sendError, type AnswerSite } from './answer.ts';
-import { mockRequest, operationInfo, pluginContext, sessionOf } from './plugin-context.ts';
+import { mockRequest, pluginContext, sessionOf } from './plugin-context.ts';
 import type { CompiledOperation, ProviderRuntime } from './provider-runtime.ts';
 import { notesOf } from './request-notes.ts';
 
@@ -20,6 +20,8 @@ export async function serveOperation(
   app: AppContext,
   runtime: ProviderRuntime,
   compiled: CompiledOperation,
+  /** The request path below the mount. */
+  path: string,
   req: Request,
   res: Response,
 ): Promise<void> {
@@ -34,21 +36,24 @@ export async function serveOperation(
   // HEAD never runs the plugin's code: it must not use up a code or renew a token the client never sees;
   // nor does a request that asks for a specific spec answer (`Prefer`).
   const runsPlugin = compiled.handler !== undefined && !preference && req.method !== 'HEAD';
-  const site: AnswerSite = { runtime, operation: compiled, query: queryObject(query), fromHandler: runsPlugin };
+  const queryValues = queryObject(query);
+  const site: AnswerSite = { runtime, operation: compiled, query: queryValues, fromHandler: runsPlugin };
 
   let response: MockResponse;
   try {
-    if (runsPlugin) await pluginCode(() => precheck(app, runtime, compiled, sessionId, req, headers, query, parsed));
+    if (runsPlugin)
+      await pluginCode(() => precheck(app, runtime, compiled, sessionId, path, req, headers, query, parsed));
     const parameters = compiled.request.parameters({ path: req.params as Record<string, string>, query, headers });
     const body = compiled.request.body(parsed.mediaType, parsed.value);
     response = runsPlugin
       ? await pluginCode(() =>
           compiled.handler!({
             ...pluginContext(runtime, app, sessionId),
-            operation: operationInfo(runtime, compiled.operation),
+            operation: compiled.info,
             request: mockRequest(req, headers, {
+              path,
               params: parameters.path,
-              query: { ...queryObject(query), ...parameters.query },
+              query: Object.assign(queryValues, parameters.query),
               body,
             }),
             fromSpec: (choice) => compiled.answers.answer(choice),
@@ -96,6 +101,7 @@ async function precheck(
   runtime: ProviderRuntime,
   compiled: CompiledOperation,
   sessionId: string,
+  path: string,
   req: Request,
   headers: Record<string, string | undefined>,
   query: URLSearchParams,
@@ -105,8 +111,13 @@ async function precheck(
   if (!check) return;
   await check({
     ...pluginContext(runtime, app, sessionId),
-    operation: operationInfo(runtime, compiled.operation),
-    request: mockRequest(req, headers, { params: { ...req.params }, query: queryObject(query), body: parsed.value }),
+    operation: compiled.info,
+    request: mockRequest(req, headers, {
+      path,
+      params: { ...req.params },
+      query: queryObject(query),
+      body: parsed.value,
+    }),
   });
 }
 

@@ -17,6 +17,8 @@ export async function servePage(
   app: AppContext,
   runtime: ProviderRuntime,
   page: PageRoute,
+  /** The request path below the mount. */
+  path: string,
   req: Request,
   res: Response,
 ): Promise<void> {
@@ -25,6 +27,7 @@ export async function servePage(
   const response = await page.handler({
     ...pluginContext(runtime, app, sessionId),
     request: mockRequest(req, lowerCaseHeaders(req), {
+      path,
       params: { ...req.params },
       query: queryObject(rawQuery(req)),
       body: parsePageBody(typeof req.body === 'string' ? req.body : undefined, req.headers['content-type']),

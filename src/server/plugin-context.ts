@@ -2,11 +2,10 @@
 import type { Request, Response } from 'express';
 import { parseCookies, remoteAddress } from '../http/request-parts.ts';
 import { respond } from '../http/respond.ts';
-import type { MockRequest, OperationInfo, PluginContext } from '../plugin.ts';
-import type { SpecOperation } from '../spec/load-spec.ts';
+import type { MockRequest, PluginContext } from '../plugin.ts';
 import { SESSION_HEADER, SessionRegistry } from '../state/sessions.ts';
 import type { AppContext } from './app-context.ts';
-import { urlBuilder, type ProviderRuntime } from './provider-runtime.ts';
+import type { ProviderRuntime } from './provider-runtime.ts';
 import { notesOf } from './request-notes.ts';
 
 /** The session a request names (checked), noted for the log and journal. */
@@ -29,25 +28,19 @@ export function pluginContext(runtime: ProviderRuntime, app: AppContext, session
     options: runtime.plugin.options ?? {},
     services: runtime.services,
     publicUrl,
-    urlFor: urlBuilder(publicUrl),
+    urlFor: app.urlFor,
     respond,
   };
-}
-
-export function operationInfo(runtime: ProviderRuntime, operation: SpecOperation): OperationInfo {
-  const { operationId, method, path, mount } = operation;
-  return { provider: runtime.name, operationId, method, path, mount };
 }
 
 /** What a handler or page sees of the request. */
 export function mockRequest(
   req: Request,
   headers: Record<string, string | undefined>,
-  parts: Pick<MockRequest, 'params' | 'query' | 'body'>,
+  parts: Pick<MockRequest, 'path' | 'params' | 'query' | 'body'>,
 ): MockRequest {
   return {
     method: req.method,
-    path: req.path,
     ...parts,
     headers,
     cookies: parseCookies(headers.cookie),

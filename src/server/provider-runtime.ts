@@ -7,7 +7,7 @@
 // One locale's entry point: the package's main entry loads every locale (~150 ms of every start).
 import { faker } from '@faker-js/faker/locale/en';
 import type { ValidateFunction } from 'ajv/dist/2020.js';
-import type { AnyPlugin, FixtureContext, OperationHandler } from '../plugin.ts';
+import type { AnyPlugin, FixtureContext, OperationHandler, OperationInfo } from '../plugin.ts';
 import { loadSpec, type LoadedSpec, type SpecOperation } from '../spec/load-spec.ts';
 import { SpecAnswers, loadSchemaGenerator, type SchemaGenerator } from '../spec/spec-answers.ts';
 import { FixtureStore } from '../state/fixture-store.ts';
@@ -19,6 +19,8 @@ import { ResponseValidator } from '../validation/response-validator.ts';
 
 export interface CompiledOperation {
   operation: SpecOperation;
+  /** What handlers and formatters are told of it (made once). */
+  info: OperationInfo;
   request: RequestValidator;
   response: ResponseValidator;
   answers: SpecAnswers;
@@ -95,8 +97,10 @@ export class ProviderRuntime {
       const operation = this.operations.get(operationId);
       if (!operation) throw new Error(`${this.name} has no operation ${operationId}.`);
       const handler = this.plugin.handlers?.[operationId] as OperationHandler | undefined;
+      const { method, path, mount } = operation;
       compiled = {
         operation,
+        info: { provider: this.name, operationId, method, path, mount },
         request: new RequestValidator(this.compilers, operation, this.spec.securitySchemes),
         response: new ResponseValidator(this.compilers, operation),
         answers: new SpecAnswers(operation, this.seed, (schema, seed) => {

@@ -1,6 +1,6 @@
 /** One structured log line per request, and a journal entry for each provider request. */
 import type { NextFunction, Request, Response } from 'express';
-import type { Logger } from '../logger.ts';
+import { silentLogger, type Logger } from '../logger.ts';
 import type { Journal } from '../state/journal.ts';
 import { DEFAULT_SESSION } from '../state/sessions.ts';
 import { notesOf } from './request-notes.ts';
@@ -12,16 +12,17 @@ export function requestLog(log: Logger, journal: Journal) {
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
       const notes = notesOf(res);
       const path = req.originalUrl.split('?')[0] ?? req.originalUrl;
-      log('info', 'request', {
-        method: req.method,
-        path,
-        status: res.statusCode,
-        ms: Math.round(durationMs * 10) / 10,
-        ...(notes.provider ? { provider: notes.provider } : {}),
-        ...(notes.operationId ? { operationId: notes.operationId } : {}),
-        ...(notes.page ? { page: notes.page } : {}),
-        ...(notes.session ? { session: notes.session } : {}),
-      });
+      if (log !== silentLogger)
+        log('info', 'request', {
+          method: req.method,
+          path,
+          status: res.statusCode,
+          ms: Math.round(durationMs * 10) / 10,
+          ...(notes.provider ? { provider: notes.provider } : {}),
+          ...(notes.operationId ? { operationId: notes.operationId } : {}),
+          ...(notes.page ? { page: notes.page } : {}),
+          ...(notes.session ? { session: notes.session } : {}),
+        });
       if (!notes.provider) return;
       journal.record({
         time: new Date().toISOString(),

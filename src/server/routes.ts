@@ -1,12 +1,15 @@
 /**
- * A provider's routes: for each of its mounts an express router that reads the body (within the limit),
- * finds the operation or page at the path and method, and hands it to its pipeline. Unknown paths are
- * 404 and known paths with another method 405, both in the provider's shape (the app's error handler).
+ * The providers' routes: one middleware finds the provider whose mount a request path is under, reads
+ * the body (within the limit), finds the operation or page at the path and method, and hands it to its
+ * pipeline. Unknown paths are 404 and known paths with another method 405, both in the provider's shape
+ * (the app's error handler).
+ *
+ * One table lookup rather than an express router per mount and a route per path: on the hot path, the
+ * routing is what a bare server does (a map lookup), not a walk through layers of middleware.
  */
-import express from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { MockError } from '../errors.ts';
 import { readBody } from '../http/read-body.ts';
-import { expressPath } from '../http/request-parts.ts';
 import type { PageRoute } from '../plugin.ts';
 import type { AppContext } from './app-context.ts';
 import { serveOperation } from './operation-pipeline.ts';
@@ -20,66 +23,124 @@ interface Route {
   pages: Map<string, PageRoute>;
 }
 
-/** One router per mount of the provider, keyed by mount. */
-export function providerRouters(app: AppContext, runtime: ProviderRuntime): Map<string, express.Router> {
-  const sensitive = new Set(runtime.plugin.sensitive ?? []);
-  const routers = new Map<string, express.Router>();
-  for (const mount of runtime.mounts) {
-    const router = express.Router({ strict: false, caseSensitive: true });
-    router.use((_req, res, next) => {
-      Object.assign(notesOf(res), { area: 'provider', provider: runtime.name });
-      next();
-    });
-    router.use(readBody({ limit: app.bodyLimit, charsets: 'any' }));
-
-    for (const [path, route] of routeTable(runtime, mount)) {
-      router.all(path, async (req, res) => {
-        // HEAD is answered as GET (express drops the body) for operations, from the spec. Pages have no
-        // spec answer and may consume one-time things (a login link), which a link scanner's HEAD must
-        // not do, so a page does not answer HEAD.
-        const operationId = route.operations.get(req.method === 'HEAD' ? 'GET' : req.method);
-        const page = req.method === 'HEAD' ? undefined : route.pages.get(req.method);
-        // Noted first, so the answer carries no-store whatever it turns out to be, an error included.
-        if (sensitive.has(operationId ?? page?.name ?? '')) notesOf(res).sensitive = true;
-        if (operationId) {
-          await runtime.ready();
-          return serveOperation(app, runtime, runtime.compiled(operationId), req, res);
-        }
-        if (page) return servePage(app, runtime, page, req, res);
-        // A wrong method is answered in the voice of what lives at this path, so a provider that
-        // answers its pages' errors in HTML does so here too.
-        const [firstOperation] = route.operations.values();
-        const [firstPage] = route.pages.values();
-        if (firstOperation) notesOf(res).operationId = firstOperation;
-        else if (firstPage) notesOf(res).page = firstPage.name;
-        const allowed = [...route.operations.keys(), ...route.pages.keys()].join(', ');
-        throw new MockError(405, 'method_not_allowed', `${req.method} is not allowed here; use ${allowed}.`, {
-          headers: { Allow: allowed },
-        });
-      });
-    }
-    router.use((req) => {
-      throw new MockError(404, 'not_found', `${runtime.name} has no ${req.method} ${mount}${req.path}.`);
-    });
-    routers.set(mount, router);
-  }
-  return routers;
+interface TemplateRoute extends Route {
+  pattern: RegExp;
+  names: string[];
 }
 
-/** The operations and pages under one mount, by express path. */
-function routeTable(runtime: ProviderRuntime, mount: string): Map<string, Route> {
-  const routes = new Map<string, Route>();
-  const routeFor = (path: string) => {
-    let route = routes.get(path);
-    if (!route) routes.set(path, (route = { operations: new Map(), pages: new Map() }));
+/** One mount's routes: static paths by exact string, templated ones (`/webui/{token}`) by pattern. */
+interface MountTable {
+  mount: string;
+  runtime: ProviderRuntime;
+  sensitive: ReadonlySet<string>;
+  exact: Map<string, Route>;
+  templated: TemplateRoute[];
+}
+
+export function providerRoutes(app: AppContext): RequestHandler {
+  // Longest mount first, so `/a/b` is not swallowed by a provider mounted at `/a`.
+  const tables = app.runtimes
+    .flatMap((runtime) => runtime.mounts.map((mount) => routeTable(runtime, mount)))
+    .sort((a, b) => b.mount.length - a.mount.length);
+  const body = readBody({ limit: app.bodyLimit, charsets: 'any' });
+
+  return (req: Request, res: Response, next: NextFunction) => {
+    const path = req.path;
+    const table = tables.find(({ mount }) => path === mount || path.startsWith(`${mount}/`));
+    if (!table) return next();
+    Object.assign(notesOf(res), { area: 'provider', provider: table.runtime.name });
+    body(req, res, (error?: unknown) => {
+      if (error) return next(error);
+      dispatch(app, table, path.slice(table.mount.length) || '/', req, res).catch(next);
+    });
+  };
+}
+
+async function dispatch(app: AppContext, table: MountTable, path: string, req: Request, res: Response): Promise<void> {
+  const { runtime, mount } = table;
+  const found = match(table, path);
+  if (!found) throw new MockError(404, 'not_found', `${runtime.name} has no ${req.method} ${mount}${path}.`);
+  const { route, params } = found;
+  req.params = params;
+  // HEAD is answered as GET (express drops the body) for operations, from the spec. Pages have no spec
+  // answer and may consume one-time things (a login link), which a link scanner's HEAD must not do, so a
+  // page does not answer HEAD.
+  const operationId = route.operations.get(req.method === 'HEAD' ? 'GET' : req.method);
+  const page = req.method === 'HEAD' ? undefined : route.pages.get(req.method);
+  // Noted first, so the answer carries no-store whatever it turns out to be, an error included.
+  if (table.sensitive.has(operationId ?? page?.name ?? '')) notesOf(res).sensitive = true;
+  if (operationId) {
+    await runtime.ready();
+    return serveOperation(app, runtime, runtime.compiled(operationId), path, req, res);
+  }
+  if (page) return servePage(app, runtime, page, path, req, res);
+  // A wrong method is answered in the voice of what lives at this path, so a provider that answers its
+  // pages' errors in HTML does so here too.
+  const [firstOperation] = route.operations.values();
+  const [firstPage] = route.pages.values();
+  if (firstOperation) notesOf(res).operationId = firstOperation;
+  else if (firstPage) notesOf(res).page = firstPage.name;
+  const allowed = [...route.operations.keys(), ...route.pages.keys()].join(', ');
+  throw new MockError(405, 'method_not_allowed', `${req.method} is not allowed here; use ${allowed}.`, {
+    headers: { Allow: allowed },
+  });
+}
+
+/** The route at a path below the mount (a trailing slash is ignored), with its decoded path parameters. */
+function match(table: MountTable, path: string): { route: Route; params: Record<string, string> } | undefined {
+  const key = path.length > 1 ? path.replace(/\/+$/, '') : path;
+  const exact = table.exact.get(key);
+  if (exact) return { route: exact, params: {} };
+  for (const route of table.templated) {
+    const values = route.pattern.exec(key);
+    if (!values) continue;
+    const params: Record<string, string> = {};
+    route.names.forEach((name, index) => {
+      try {
+        params[name] = decodeURIComponent(values[index + 1]!);
+      } catch {
+        throw new MockError(400, 'invalid_request', `The path parameter ${name} is not valid percent-encoding.`);
+      }
+    });
+    return { route, params };
+  }
+  return undefined;
+}
+
+/** The operations (from the spec, `{name}` templates) and pages (`:name` paths) under one mount. */
+function routeTable(runtime: ProviderRuntime, mount: string): MountTable {
+  const exact = new Map<string, Route>();
+  const templated = new Map<string, TemplateRoute>();
+  const routeFor = (template: string): Route => {
+    const path = template.length > 1 ? template.replace(/\/+$/, '') : template;
+    const names: string[] = [];
+    const source = path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{([^}]+)\}|:([A-Za-z0-9_]+)/g, (_, a, b) => {
+      names.push((a ?? b) as string);
+      return '([^/]+)';
+    });
+    if (!names.length) {
+      let route = exact.get(path);
+      if (!route) exact.set(path, (route = { operations: new Map(), pages: new Map() }));
+      return route;
+    }
+    let route = templated.get(source);
+    if (!route) {
+      route = { operations: new Map(), pages: new Map(), pattern: new RegExp(`^${source}$`), names };
+      templated.set(source, route);
+    }
     return route;
   };
   for (const operation of runtime.operations.values()) {
-    if (operation.mount === mount)
-      routeFor(expressPath(operation.path)).operations.set(operation.method, operation.operationId);
+    if (operation.mount === mount) routeFor(operation.path).operations.set(operation.method, operation.operationId);
   }
   for (const page of runtime.plugin.pages ?? []) {
     if (normaliseMount(page.mount) === mount) routeFor(page.path).pages.set(page.method, page);
   }
-  return routes;
+  return {
+    mount,
+    runtime,
+    sensitive: new Set(runtime.plugin.sensitive ?? []),
+    exact,
+    templated: [...templated.values()],
+  };
 }

@@ -1,7 +1,8 @@
-/** The recent requests, newest last, in a bounded ring: what `GET /__mock/journal` and the index page show. */
+/** The recent requests in a bounded ring: what `GET /__mock/journal` and the index page show. */
 import type { ValidationIssue } from '../errors.ts';
 
 export interface JournalEntry {
+  /** When the answer was sent, ISO 8601. */
   time: string;
   session: string;
   provider?: string;
@@ -16,22 +17,34 @@ export interface JournalEntry {
 }
 
 export class Journal {
-  readonly #entries: JournalEntry[] = [];
+  /** A ring: `#next` is where the next entry goes, overwriting the oldest once full. */
+  readonly #entries: (JournalEntry | undefined)[];
+  #next = 0;
 
-  constructor(private readonly capacity = 500) {}
-
-  record(entry: JournalEntry): void {
-    this.#entries.push(entry);
-    if (this.#entries.length > this.capacity) this.#entries.splice(0, this.#entries.length - this.capacity);
+  constructor(private readonly capacity = 500) {
+    if (!Number.isSafeInteger(capacity) || capacity < 1) {
+      throw new RangeError(`journalSize must be an integer >= 1, got ${String(capacity)}.`);
+    }
+    this.#entries = new Array<JournalEntry | undefined>(capacity);
   }
 
-  /** Newest first. */
+  /** Constant time: the request path writes here on every provider request. */
+  record(entry: JournalEntry): void {
+    this.#entries[this.#next] = entry;
+    this.#next = (this.#next + 1) % this.capacity;
+  }
+
+  /** Newest first; `limit` (default 100) counts what matches the filter. */
   recent(filter: { session?: string; provider?: string; limit?: number } = {}): JournalEntry[] {
-    const matches = this.#entries.filter(
-      (entry) =>
-        (!filter.session || entry.session === filter.session) &&
-        (!filter.provider || entry.provider === filter.provider),
-    );
-    return matches.slice(-(filter.limit ?? 100)).reverse();
+    const limit = filter.limit ?? 100;
+    const found: JournalEntry[] = [];
+    for (let step = 1; step <= this.capacity && found.length < limit; step++) {
+      const entry = this.#entries[(this.#next - step + this.capacity) % this.capacity];
+      if (!entry) break;
+      if (filter.session && entry.session !== filter.session) continue;
+      if (filter.provider && entry.provider !== filter.provider) continue;
+      found.push(entry);
+    }
+    return found;
   }
 }

@@ -26,6 +26,7 @@ export type ProviderScopeFactory = (session: SessionScope) => ProviderScope;
 
 export class SessionRegistry {
   readonly #sessions = new Map<string, SessionScope>();
+  #mostRecent: string | undefined;
 
   constructor(
     private readonly buildProvider: (provider: string) => ProviderScopeFactory,
@@ -57,6 +58,9 @@ export class SessionRegistry {
 
   session(id: string): SessionScope {
     let scope = this.#sessions.get(id);
+    // Already the most recently used (a run of requests in one session): nothing to reorder.
+    if (scope && id === this.#mostRecent) return scope;
+    this.#mostRecent = id;
     if (scope) {
       // Re-insert to keep Map order = least recently used first.
       this.#sessions.delete(id);

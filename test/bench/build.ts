@@ -6,8 +6,7 @@
  * repo's node_modules, so the emitted files load exactly as dist/ does.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface Build {
@@ -15,33 +14,26 @@ export interface Build {
   cli: string;
   /** The package entry point (dist/src/index.js). */
   index: string;
-  /** tsc's complaints, when it emitted anyway (someone's edit in progress elsewhere). */
-  warnings?: string;
 }
 
 export function buildPartnermock(root: string, scratch: string): Build {
   const dist = join(scratch, 'dist');
-  const tsc = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc');
-  let warnings: string | undefined;
-  try {
-    execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', dist], {
-      cwd: root,
-      stdio: 'pipe',
-      timeout: 300_000,
-    });
-  } catch (error) {
-    // tsc emits despite type errors; only a missing output is fatal.
-    warnings = String((error as { stdout?: Buffer }).stdout ?? error).trim();
-  }
+  // First the package around the build, so that the build step that loads the built code (preparing the
+  // specs) resolves its dependencies; `npm start` here runs the repo's own start script.
+  const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  writeFileSync(
+    join(scratch, 'package.json'),
+    JSON.stringify({ name: 'partnermock-bench', type: 'module', private: true, scripts: { start: scripts.start } }),
+  );
+  symlinkSync(join(root, 'node_modules'), join(scratch, 'node_modules'), 'dir');
+  // The repo's own build script (tsc, the specs and their prepared forms, the plugins' assets).
+  execFileSync(process.execPath, [join(root, 'scripts/build.mjs'), '--out-dir', dist], {
+    cwd: root,
+    stdio: 'pipe',
+    timeout: 300_000,
+  });
   const cli = join(dist, 'src/cli.js');
   const index = join(dist, 'src/index.js');
-  if (!existsSync(cli) || !existsSync(index)) throw new Error(`tsc produced no ${cli}:\n${warnings ?? ''}`);
-  cpSync(join(root, 'openapi'), join(dist, 'openapi'), { recursive: true });
-  cpSync(join(root, 'mocks'), join(dist, 'mocks'), {
-    recursive: true,
-    filter: (source) => !source.endsWith('.ts') || source.endsWith('.d.ts'),
-  });
-  writeFileSync(join(scratch, 'package.json'), JSON.stringify({ type: 'module', private: true }));
-  symlinkSync(join(root, 'node_modules'), join(scratch, 'node_modules'), 'dir');
-  return { cli, index, ...(warnings ? { warnings } : {}) };
+  if (!existsSync(cli) || !existsSync(index)) throw new Error(`the build produced no ${cli}`);
+  return { cli, index };
 }

@@ -1,7 +1,7 @@
 /**
  * Startup figures of `npm run bench`, each the median of fresh processes:
  *   - `npm start` (what a developer types): spawn → first 200 on /__mock/health, and the idle RSS of the
- *     node process that serves (npm → sh → tsx → node: the deepest one), read after it has sat idle;
+ *     node process that serves (npm → sh → node dist/src/cli.js), read after it has sat idle;
  *   - `startMockServer()` in a fresh plain-node process importing the built package (build.ts): from the call
  *     (the import already done) to the first 200 on /__mock/health.
  */
@@ -34,11 +34,11 @@ export async function measureNpmStart(root: string, idleMs: number): Promise<Npm
   }
 }
 
-/** The process that serves: the deepest descendant running src/cli.ts. */
+/** The process that serves: the deepest descendant running the CLI (dist/src/cli.js). */
 function serverProcess(npmPid: number): number {
-  const candidates = descendantsOf(npmPid).filter((pid) => commandLineOf(pid).includes('src/cli.ts'));
+  const candidates = descendantsOf(npmPid).filter((pid) => /src\/cli\.(js|ts)\b/.test(commandLineOf(pid)));
   const leaf = candidates.find((pid) => descendantsOf(pid).length === 0);
-  if (leaf === undefined) throw new Error(`no node process running src/cli.ts under npm (${npmPid})`);
+  if (leaf === undefined) throw new Error(`no node process running the CLI under npm (${npmPid})`);
   return leaf;
 }
 
