@@ -16,6 +16,7 @@ import type { MockResponse } from '../plugin.ts';
 import type { AppContext } from './app-context.ts';
 import type { CompiledOperation, ProviderRuntime } from './provider-runtime.ts';
 import { notesOf } from './request-notes.ts';
+import { journalAnswer } from './request-log.ts';
 
 /** Where an answer or error comes from, which decides its shape and whether the spec checks it. */
 export interface AnswerSite {
@@ -115,6 +116,7 @@ export function controlErrorAnswer(error: MockError): MockResponse {
  * schema path, logged and journaled, so drift cannot hide.
  */
 export function sendAnswer(app: AppContext, res: Response, response: MockResponse, site: AnswerSite): void {
+  if (!site.runtime) return sendMockResponse(res, response);
   const answer = notesOf(res).sensitive ? { ...response, headers: { ...NO_STORE, ...response.headers } } : response;
   const { runtime, operation } = site;
   if (
@@ -144,5 +146,6 @@ export function sendAnswer(app: AppContext, res: Response, response: MockRespons
       return;
     }
   }
+  journalAnswer(app.journal, res.req, res, answer.status);
   sendMockResponse(res, answer);
 }

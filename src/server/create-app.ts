@@ -99,7 +99,7 @@ export async function createMockApp(options: MockServerOptions = {}): Promise<Mo
   // No ETag/304: a 304 is not an answer the specs declare, and it would skip response validation.
   app.set('etag', false);
   app.set('trust proxy', false);
-  app.use(requestLog(log, context.journal));
+  if (log !== silentLogger) app.use(requestLog(log));
   app.use('/__mock', controlApi(context));
 
   app.use(providerRoutes(context));

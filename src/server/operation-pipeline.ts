@@ -41,8 +41,9 @@ export async function serveOperation(
 
   let response: MockResponse;
   try {
-    if (runsPlugin)
+    if (runsPlugin && runtime.plugin.prechecks?.[compiled.operation.operationId]) {
       await pluginCode(() => precheck(app, runtime, compiled, sessionId, path, req, headers, query, parsed));
+    }
     const parameters = compiled.request.parameters({ path: req.params as Record<string, string>, query, headers });
     const body = compiled.request.body(parsed.mediaType, parsed.value);
     response = runsPlugin
@@ -77,12 +78,19 @@ class PluginThrew {
   constructor(readonly thrown: unknown) {}
 }
 
-async function pluginCode<T>(run: () => T | Promise<T>): Promise<T> {
+/** Runs the plugin's code; a synchronous answer is not wrapped in a promise (no extra turn). */
+function pluginCode<T>(run: () => T | Promise<T>): T | Promise<T> {
+  let result: T | Promise<T>;
   try {
-    return await run();
+    result = run();
   } catch (error) {
     throw new PluginThrew(error);
   }
+  return result instanceof Promise
+    ? result.catch((error: unknown) => {
+        throw new PluginThrew(error);
+      })
+    : result;
 }
 
 /** The body, read as text by the transport, parsed by the operation's declared media types. */

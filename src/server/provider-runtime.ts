@@ -90,6 +90,10 @@ export class ProviderRuntime {
     this.#generator ??= await loadSchemaGenerator();
   }
 
+  get isReady(): boolean {
+    return this.#generator !== undefined;
+  }
+
   /** An operation's validators and answers, compiled on first use (after `ready()`). */
   compiled(operationId: string): CompiledOperation {
     let compiled = this.#compiled.get(operationId);

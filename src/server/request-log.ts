@@ -1,42 +1,67 @@
-/** One structured log line per request, and a journal entry for each provider request. */
+/**
+ * What the app remembers of a request: a journal entry for each provider request (for
+ * `GET /__mock/journal` and the index page), written as its answer goes out, and one structured log line
+ * per request when logging is on. Nothing here runs per request when there is nothing to do: the journal
+ * is written from the one place provider answers leave (answer.ts), and the log middleware is installed
+ * only with a logger.
+ */
 import type { NextFunction, Request, Response } from 'express';
-import { silentLogger, type Logger } from '../logger.ts';
+import type { Logger } from '../logger.ts';
 import type { Journal } from '../state/journal.ts';
 import { DEFAULT_SESSION } from '../state/sessions.ts';
 import { notesOf } from './request-notes.ts';
 
-export function requestLog(log: Logger, journal: Journal) {
+/** Marks when the app took the request, for the journal's and the log's durations. */
+export function markStart(res: Response): void {
+  notesOf(res).startedAt = performance.now();
+}
+
+/** The journal entry of a provider request whose answer is being sent. */
+export function journalAnswer(journal: Journal, req: Request, res: Response, status: number): void {
+  const notes = notesOf(res);
+  if (!notes.provider) return;
+  journal.record({
+    atMs: Date.now(),
+    session: notes.session ?? DEFAULT_SESSION,
+    provider: notes.provider,
+    ...(notes.operationId ? { operationId: notes.operationId } : {}),
+    ...(notes.page ? { page: notes.page } : {}),
+    method: req.method,
+    path: pathOf(req),
+    status,
+    durationMs: elapsedMs(res, 100),
+    ...(notes.issues?.length ? { validationErrors: notes.issues } : {}),
+  });
+}
+
+/** One log line per request, once its answer has gone out. */
+export function requestLog(log: Logger) {
   return (req: Request, res: Response, next: NextFunction) => {
-    const started = process.hrtime.bigint();
+    markStart(res);
     res.on('finish', () => {
-      const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
       const notes = notesOf(res);
-      const path = req.originalUrl.split('?')[0] ?? req.originalUrl;
-      if (log !== silentLogger)
-        log('info', 'request', {
-          method: req.method,
-          path,
-          status: res.statusCode,
-          ms: Math.round(durationMs * 10) / 10,
-          ...(notes.provider ? { provider: notes.provider } : {}),
-          ...(notes.operationId ? { operationId: notes.operationId } : {}),
-          ...(notes.page ? { page: notes.page } : {}),
-          ...(notes.session ? { session: notes.session } : {}),
-        });
-      if (!notes.provider) return;
-      journal.record({
-        time: new Date().toISOString(),
-        session: notes.session ?? DEFAULT_SESSION,
-        provider: notes.provider,
+      log('info', 'request', {
+        method: req.method,
+        path: pathOf(req),
+        status: res.statusCode,
+        ms: elapsedMs(res, 10),
+        ...(notes.provider ? { provider: notes.provider } : {}),
         ...(notes.operationId ? { operationId: notes.operationId } : {}),
         ...(notes.page ? { page: notes.page } : {}),
-        method: req.method,
-        path,
-        status: res.statusCode,
-        durationMs: Math.round(durationMs * 100) / 100,
-        ...(notes.issues?.length ? { validationErrors: notes.issues } : {}),
+        ...(notes.session ? { session: notes.session } : {}),
       });
     });
     next();
   };
+}
+
+function pathOf(req: Request): string {
+  const index = req.originalUrl.indexOf('?');
+  return index === -1 ? req.originalUrl : req.originalUrl.slice(0, index);
+}
+
+/** Milliseconds since the request was taken, rounded to 1/`precision`. */
+function elapsedMs(res: Response, precision: number): number {
+  const started = notesOf(res).startedAt;
+  return started === undefined ? 0 : Math.round((performance.now() - started) * precision) / precision;
 }

@@ -16,6 +16,8 @@ export interface RequestNotes {
   issues?: ValidationIssue[];
   /** The plugin marks the operation or page sensitive: every answer is no-store. */
   sensitive?: boolean;
+  /** `performance.now()` when the app took the request. */
+  startedAt?: number;
 }
 
 export function notesOf(res: Response): RequestNotes {

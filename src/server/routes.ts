@@ -48,7 +48,10 @@ export function providerRoutes(app: AppContext): RequestHandler {
     const path = req.path;
     const table = tables.find(({ mount }) => path === mount || path.startsWith(`${mount}/`));
     if (!table) return next();
-    Object.assign(notesOf(res), { area: 'provider', provider: table.runtime.name });
+    const notes = notesOf(res);
+    notes.area = 'provider';
+    notes.provider = table.runtime.name;
+    notes.startedAt ??= performance.now();
     body(req, res, (error?: unknown) => {
       if (error) return next(error);
       dispatch(app, table, path.slice(table.mount.length) || '/', req, res).catch(next);
@@ -70,7 +73,7 @@ async function dispatch(app: AppContext, table: MountTable, path: string, req: R
   // Noted first, so the answer carries no-store whatever it turns out to be, an error included.
   if (table.sensitive.has(operationId ?? page?.name ?? '')) notesOf(res).sensitive = true;
   if (operationId) {
-    await runtime.ready();
+    if (!runtime.isReady) await runtime.ready();
     return serveOperation(app, runtime, runtime.compiled(operationId), path, req, res);
   }
   if (page) return servePage(app, runtime, page, path, req, res);
@@ -88,7 +91,7 @@ async function dispatch(app: AppContext, table: MountTable, path: string, req: R
 
 /** The route at a path below the mount (a trailing slash is ignored), with its decoded path parameters. */
 function match(table: MountTable, path: string): { route: Route; params: Record<string, string> } | undefined {
-  const key = path.length > 1 ? path.replace(/\/+$/, '') : path;
+  const key = path.length > 1 && path.endsWith('/') ? path.replace(/\/+$/, '') : path;
   const exact = table.exact.get(key);
   if (exact) return { route: exact, params: {} };
   for (const route of table.templated) {

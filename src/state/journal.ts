@@ -16,20 +16,23 @@ export interface JournalEntry {
   validationErrors?: ValidationIssue[];
 }
 
+/** What the request path records: the entry, with its time as a number (formatted only when read). */
+export type JournalRecord = Omit<JournalEntry, 'time'> & ({ time: string } | { atMs: number });
+
 export class Journal {
   /** A ring: `#next` is where the next entry goes, overwriting the oldest once full. */
-  readonly #entries: (JournalEntry | undefined)[];
+  readonly #entries: (JournalRecord | undefined)[];
   #next = 0;
 
   constructor(private readonly capacity = 500) {
     if (!Number.isSafeInteger(capacity) || capacity < 1) {
       throw new RangeError(`journalSize must be an integer >= 1, got ${String(capacity)}.`);
     }
-    this.#entries = new Array<JournalEntry | undefined>(capacity);
+    this.#entries = new Array<JournalRecord | undefined>(capacity);
   }
 
   /** Constant time: the request path writes here on every provider request. */
-  record(entry: JournalEntry): void {
+  record(entry: JournalRecord): void {
     this.#entries[this.#next] = entry;
     this.#next = (this.#next + 1) % this.capacity;
   }
@@ -43,7 +46,11 @@ export class Journal {
       if (!entry) break;
       if (filter.session && entry.session !== filter.session) continue;
       if (filter.provider && entry.provider !== filter.provider) continue;
-      found.push(entry);
+      if ('time' in entry) found.push(entry);
+      else {
+        const { atMs, ...rest } = entry;
+        found.push({ time: new Date(atMs).toISOString(), ...rest });
+      }
     }
     return found;
   }
