@@ -2,7 +2,7 @@
 // to dist/ with tsc, then copies what the compiled code reads at run time — the specs (plugins load
 // `../../openapi/<name>.yaml` relative to themselves) and the plugins' non-TypeScript files (dev keys).
 import { execFileSync } from 'node:child_process';
-import { cpSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -29,5 +29,8 @@ cpSync(join(root, 'mocks'), join(dist, 'mocks'), {
 const { prepareSpec, preparedPath } = await import(pathToFileURL(join(dist, 'src/spec/load-spec.js')).href);
 for (const name of readdirSync(join(dist, 'openapi')).filter((file) => /\.ya?ml$/.test(file))) {
   const spec = join(dist, 'openapi', name);
-  writeFileSync(preparedPath(spec), JSON.stringify(await prepareSpec(spec)));
+  // Written whole and then renamed: a build that stops halfway leaves no truncated copy to read.
+  const target = preparedPath(spec);
+  writeFileSync(`${target}.tmp`, JSON.stringify(await prepareSpec(spec)));
+  renameSync(`${target}.tmp`, target);
 }

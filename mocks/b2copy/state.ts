@@ -16,6 +16,11 @@ export interface TokenFamily {
   subType: SubjectType;
   /** Set when a used refresh token of this family was presented again: every member is dead. */
   revokedAtSeconds?: number;
+  /**
+   * Set when the session forgot one of its tokens to make room (maxIssuedTokens): a forgotten used
+   * refresh token's replay could no longer be detected, so the whole sign-in is dead instead.
+   */
+  forgotten?: boolean;
 }
 
 export interface IssuedToken {
@@ -63,11 +68,21 @@ const WEB_UI_SESSION_MS = 24 * 3600 * 1000;
 
 export function createB2CopyState(_fixtures: FixtureStore, { options, onEvict }: FixtureContext<B2Copy>): B2CopyState {
   const capacity = options.maxIssuedTokens;
+  // A family outlives none of its tokens (see sweepB2CopyState); it has no expiry of its own.
+  const families = new ExpiringMap<string, TokenFamily>({
+    name: 'token families',
+    capacity,
+    expiresAtMs: () => Infinity,
+    onEvict,
+  });
   return {
-    // A family outlives none of its tokens (see sweepB2CopyState); it has no expiry of its own.
-    families: new ExpiringMap({ name: 'token families', capacity, expiresAtMs: () => Infinity, onEvict }),
-    tokens: new ExpiringMap({
+    families,
+    tokens: new ExpiringMap<string, IssuedToken>({
       name: 'issued tokens',
+      onEvicted: (token) => {
+        const family = families.get(token.familyId);
+        if (family) family.forgotten = true;
+      },
       capacity,
       expiresAtMs: (token) => token.expiresAtSeconds * 1000,
       retainMs: RETAIN_EXPIRED_MS,

@@ -142,5 +142,6 @@ export function isoWithOffset(seconds: number): string {
 
 /** Whether the family of a token is dead (reuse detected). */
 export function isRevoked(state: B2CopyState, token: IssuedToken): boolean {
-  return state.families.get(token.familyId)?.revokedAtSeconds !== undefined;
+  const family = state.families.get(token.familyId);
+  return family === undefined || family.revokedAtSeconds !== undefined || family.forgotten === true;
 }

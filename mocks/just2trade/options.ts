@@ -19,7 +19,10 @@ export interface Just2TradeOptions {
   loginTtlSeconds: number;
   /** Login forms a session keeps waiting at most; the oldest make room. Default 200. */
   maxPendingLogins: number;
-  /** Authorization codes a session remembers at most. Default 200. */
+  /**
+   * Authorization codes a session remembers at most; a spent code forgotten revokes the tokens it gave.
+   * Default 1000.
+   */
   maxCodes: number;
   /** Access tokens a session remembers at most; past it the oldest are forgotten (then refused). Default 1000. */
   maxTokens: number;
@@ -30,7 +33,7 @@ export const DEFAULT_OPTIONS: Just2TradeOptions = {
   accessTokenTtlSeconds: 86400,
   loginTtlSeconds: 600,
   maxPendingLogins: 200,
-  maxCodes: 200,
+  maxCodes: 1000,
   maxTokens: 1000,
 };
 

@@ -69,7 +69,7 @@ export function createState(
   _fixtures: FixtureStore,
   { options, onEvict }: FixtureContext<Just2Trade>,
 ): Just2TradeState {
-  return {
+  const state: Just2TradeState = {
     pending: new ExpiringMap({
       name: 'pending logins',
       capacity: options.maxPendingLogins,
@@ -80,11 +80,15 @@ export function createState(
     }),
     // A code is forgotten only once it is long expired and every token it gave is gone too (a replay
     // must still revoke them): sweepJust2TradeState decides, not the code's own expiry.
-    codes: new ExpiringMap({
+    codes: new ExpiringMap<string, AuthorizationCode>({
       name: 'authorization codes',
       capacity: options.maxCodes,
       expiresAtMs: () => Infinity,
       onEvict,
+      // Forgotten, a spent code's replay could no longer revoke what it gave: so that goes now.
+      onEvicted: (code) => {
+        for (const token of code.accessTokens) state.tokens.delete(token);
+      },
     }),
     tokens: new ExpiringMap({
       name: 'access tokens',
@@ -94,6 +98,7 @@ export function createState(
       onEvict,
     }),
   };
+  return state;
 }
 
 /** What can no longer matter: dead forms, tokens long expired, codes long expired whose tokens are gone. */

@@ -84,7 +84,8 @@ async function read(req: Request, limit: number, charsets: ReadBodyOptions['char
   if (declaredLength !== undefined && Number(declaredLength) > limit) throw tooLarge(limit);
 
   const decoder = textDecoder(req.headers['content-type'], charsets);
-  const inflater = decompressor(req.headers['content-encoding']);
+  // An empty body has nothing to inflate (`Content-Length: 0` with `Content-Encoding: gzip`).
+  const inflater = declaredLength === '0' ? undefined : decompressor(req.headers['content-encoding']);
   if (inflater) req.pipe(inflater);
   const body = await collect(req, inflater, limit);
   return decoder.decode(body);
@@ -175,8 +176,9 @@ function textDecoder(contentType: string | undefined, charsets: ReadBodyOptions[
     );
   if (charsets === 'utf-8' && charset !== 'utf-8' && charset !== 'utf8') throw refuse();
   try {
-    // Not fatal: bytes that are not valid in the charset become U+FFFD, as most servers read them.
-    return new TextDecoder(charset, { ignoreBOM: true });
+    // Not fatal: bytes that are not valid in the charset become U+FFFD, as most servers read them. A
+    // byte-order mark is dropped, as body-parser dropped it (JSON may not start with one).
+    return new TextDecoder(charset);
   } catch {
     throw refuse();
   }

@@ -8,7 +8,7 @@
  *    which the core runs for every ExpiringMap in a plugin's state as the session's clock moves.
  * Expiry itself is always checked by the plugin when it reads an entry; sweeping only frees memory.
  */
-export interface ExpiringMapOptions<V> {
+export interface ExpiringMapOptions<V, K = unknown> {
   /** What it holds, for the eviction log: `tokens`, `pending logins`. */
   name: string;
   capacity: number;
@@ -18,12 +18,17 @@ export interface ExpiringMapOptions<V> {
   retainMs?: number;
   /** Told how many entries were evicted to make room. */
   onEvict?(name: string, count: number): void;
+  /**
+   * Told each entry evicted to make room, to undo what it protected: a spent code whose replay could no
+   * longer be detected revokes the tokens it gave, for one. (Not called for entries that expired.)
+   */
+  onEvicted?(value: V, key: K): void;
 }
 
 export class ExpiringMap<K, V> implements Iterable<[K, V]> {
   readonly #entries = new Map<K, V>();
 
-  constructor(readonly options: ExpiringMapOptions<V>) {
+  constructor(readonly options: ExpiringMapOptions<V, K>) {
     if (!Number.isSafeInteger(options.capacity) || options.capacity < 1) {
       throw new RangeError(`${options.name}: capacity must be an integer >= 1, got ${String(options.capacity)}.`);
     }
@@ -46,9 +51,10 @@ export class ExpiringMap<K, V> implements Iterable<[K, V]> {
     this.#entries.delete(key);
     this.#entries.set(key, value);
     let evicted = 0;
-    for (const oldest of this.#entries.keys()) {
+    for (const [oldest, value] of this.#entries) {
       if (this.#entries.size <= this.options.capacity) break;
       this.#entries.delete(oldest);
+      this.options.onEvicted?.(value, oldest);
       evicted += 1;
     }
     if (evicted) this.options.onEvict?.(this.options.name, evicted);

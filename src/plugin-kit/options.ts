@@ -12,13 +12,18 @@ export function configurePlugin<T extends ProviderTypes>(
   plugin: ProviderPlugin<T>,
   overrides: Partial<T['options']> = {},
 ): ProviderPlugin<T> {
+  // An option given as `undefined` keeps its default (`{ ttl: process.env.TTL ? Number(...) : undefined }`).
+  const given = Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined));
+  const options = { ...plugin.options, ...given } as T['options'];
   if (plugin.optionsSchema) {
-    // A throwaway instance: configuring happens once per plugin at startup, and nothing is kept.
+    // A throwaway instance: configuring happens once per plugin at startup, and nothing is kept. The
+    // options as they will run are checked, not only the overrides.
     const validate = new Ajv2020({ allErrors: true, strict: false }).compile(plugin.optionsSchema);
-    if (!validate(overrides))
-      throw new RangeError(`${plugin.name} options: ${optionProblems(plugin, overrides, validate.errors)}.`);
+    if (!validate(options)) {
+      throw new RangeError(`${plugin.name} options: ${optionProblems(plugin, options, validate.errors)}.`);
+    }
   }
-  return { ...plugin, options: { ...plugin.options, ...overrides } as T['options'] };
+  return { ...plugin, options };
 }
 
 /** The JSON Schema of options that are whole numbers at or above a minimum (lifetimes, skews, limits). */

@@ -39,12 +39,24 @@ export function errorHandler(app: AppContext) {
     const runtime = notes.provider ? app.runtimes.find((candidate) => candidate.name === notes.provider) : undefined;
     sendError(app, res, error, {
       ...(runtime ? { runtime } : {}),
-      ...(runtime && notes.operationId ? { operation: runtime.compiled(notes.operationId) } : {}),
+      ...(runtime && notes.operationId ? { operation: compiledOrNone(runtime, notes.operationId) } : {}),
       ...(notes.page ? { page: notes.page } : {}),
       query: queryObject(rawQuery(req)),
       fromHandler: false,
     });
   };
+}
+
+/**
+ * The operation an error belongs to, for its shape and its response check. If the operation itself
+ * cannot compile (its spec has a schema ajv refuses), the error is still answered, in the plugin's shape.
+ */
+function compiledOrNone(runtime: ProviderRuntime, operationId: string): CompiledOperation | undefined {
+  try {
+    return runtime.compiled(operationId);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Renders and sends an error; the operation pipeline calls it directly for what its handler throws. */

@@ -16,6 +16,7 @@ import { serveOperation } from './operation-pipeline.ts';
 import { servePage } from './page-pipeline.ts';
 import { normaliseMount, type ProviderRuntime } from './provider-runtime.ts';
 import { notesOf } from './request-notes.ts';
+import { SESSION_HEADER } from '../state/sessions.ts';
 
 interface Route {
   /** operationId by upper-case method. */
@@ -52,6 +53,10 @@ export function providerRoutes(app: AppContext): RequestHandler {
     notes.area = 'provider';
     notes.provider = table.runtime.name;
     notes.startedAt ??= performance.now();
+    // Noted now, so that a refusal before the pipelines (404, 405, 413, a repeated header) is journaled
+    // under the session it was sent in; the pipelines check the id (a malformed one is refused there).
+    const session = req.headers[SESSION_HEADER];
+    if (typeof session === 'string' && session !== '') notes.session = session;
     body(req, res, (error?: unknown) => {
       if (error) return next(error);
       dispatch(app, table, path.slice(table.mount.length) || '/', req, res).catch(next);

@@ -26,15 +26,16 @@ export interface RunningMockServer {
 
 export async function startMockServer(options: StartOptions = {}): Promise<RunningMockServer> {
   const mock = await createMockApp(options);
-  const server = createServer(mock.app);
   // While closing, every answer says `Connection: close`, so keep-alive clients let go as soon as their
-  // in-flight request is answered instead of holding close() open until the keep-alive timeout.
+  // in-flight request is answered instead of holding close() open until the keep-alive timeout. Set
+  // before the app sees the request: the app may answer it synchronously.
   let stopping = false;
   const inFlight = new Set<ServerResponse>();
-  server.on('request', (_req, res: ServerResponse) => {
+  const server = createServer((req, res) => {
     if (stopping) res.setHeader('Connection', 'close');
     inFlight.add(res);
     res.on('close', () => inFlight.delete(res));
+    mock.app(req, res);
   });
   server.on('clientError', (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket) =>
     answerUnparsable(mock, error, socket),
@@ -75,25 +76,22 @@ export async function startMockServer(options: StartOptions = {}): Promise<Runni
 function answerUnparsable(
   mock: MockApp,
   error: NodeJS.ErrnoException & { rawPacket?: Buffer; reason?: string },
-  socket: Duplex,
+  socket: Duplex & { bytesWritten?: number },
 ): void {
-  if (!socket.writable || error.code === 'ECONNRESET') {
+  // As node's own handler: nothing to say on a socket that is gone or on which an answer has begun.
+  if (!socket.writable || error.code === 'ECONNRESET' || (socket.bytesWritten ?? 0) > 0) {
     socket.destroy();
     return;
   }
   const requestLine = error.rawPacket?.toString('latin1').split('\r\n', 1)[0] ?? '';
   const path = /^[A-Z]+ (\/[^ ?#]*)/.exec(requestLine)?.[1] ?? '/';
-  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
-  const reason = error.reason ?? error.message;
+  const [status, message] = PARSER_FAULTS[error.code ?? ''] ?? [
+    400,
+    `The request is not valid HTTP/1.1: ${error.reason ?? error.message}.`,
+  ];
   const answer = mock.errorAnswer(
     path,
-    new MockError(
-      tooLarge ? 431 : 400,
-      'invalid_request',
-      tooLarge
-        ? 'The request headers are larger than the mock accepts.'
-        : `The request is not valid HTTP/1.1: ${reason}.`,
-    ),
+    new MockError(status, status === 400 ? 'invalid_request' : 'request_refused', message),
   );
   const body =
     answer.body === undefined ? '' : typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
@@ -103,9 +101,18 @@ function answerUnparsable(
     'Content-Length': String(Buffer.byteLength(body)),
     Connection: 'close',
   };
-  socket.end(
-    `HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? ''}\r\n${Object.entries(headers)
-      .map(([name, value]) => `${name}: ${value}\r\n`)
-      .join('')}\r\n${body}`,
-  );
+  const head = Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
+  // Written and then destroyed, as node does: the client gets the answer, and a client that never
+  // closes its end cannot hold the socket half-open.
+  socket.write(`HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? ''}\r\n${head}\r\n${body}`);
+  socket.destroy();
 }
+
+/** The statuses node's own client-error handler gives these parser faults, with our words. */
+const PARSER_FAULTS: Readonly<Record<string, [number, string]>> = {
+  HPE_HEADER_OVERFLOW: [431, 'The request headers are larger than the mock accepts.'],
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: [413, "The request's chunk extensions are larger than the mock accepts."],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'The request was not received in time.'],
+};

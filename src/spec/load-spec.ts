@@ -3,7 +3,7 @@
  * @readme/openapi-parser and dereferenced — and indexes its operations with the mount each one is
  * served under. Done once at startup.
  */
-import { existsSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import {
@@ -48,12 +48,14 @@ export interface PreparedSpec {
   source: OpenApiDocument;
   /** Fully dereferenced. */
   document: OpenApiDocument;
+  /** SHA-256 of the spec's text it was prepared from: a prepared copy of another text is not used. */
+  sha256?: string;
 }
 
 /**
  * Where the build puts a spec's prepared form: `openapi/b2copy.yaml` → `openapi/b2copy.prepared.json`.
- * Reading it back costs a JSON.parse; parsing the YAML, validating it against the OpenAPI schema and
- * dereferencing it costs hundreds of milliseconds of every start.
+ * Reading it back costs a JSON.parse and a hash; parsing the YAML, validating it against the OpenAPI
+ * schema and dereferencing it costs hundreds of milliseconds of every start.
  */
 export function preparedPath(file: string): string {
   return file.replace(/\.(ya?ml|json)$/i, '') + '.prepared.json';
@@ -63,10 +65,10 @@ export function preparedPath(file: string): string {
  * Parses, validates and dereferences a spec. The parser and the YAML reader are imported here, on
  * demand: a start from the built package never needs them.
  */
-export async function prepareSpec(file: string): Promise<PreparedSpec> {
-  const text = await readFile(file, 'utf8');
+export async function prepareSpec(file: string, text?: string): Promise<PreparedSpec> {
+  const raw = text ?? (await readFile(file, 'utf8'));
   const { parse: parseYaml } = await import('yaml');
-  const source = (file.endsWith('.json') ? JSON.parse(text) : parseYaml(text)) as OpenApiDocument;
+  const source = (file.endsWith('.json') ? JSON.parse(raw) : parseYaml(raw)) as OpenApiDocument;
   const { compileErrors, dereference, validate } = await import('@readme/openapi-parser');
   // The parser dereferences in place, so it gets copies; `source` stays as written.
   const result = await validate(structuredClone(source) as never);
@@ -74,22 +76,34 @@ export async function prepareSpec(file: string): Promise<PreparedSpec> {
     throw new Error(`${file} is not a valid OpenAPI document:\n${compileErrors(result)}`);
   }
   const document = (await dereference(structuredClone(source) as never)) as unknown as OpenApiDocument;
-  return { source, document };
+  return { source, document, sha256: sha256(raw) };
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/**
+ * The build's prepared copy of the spec, when there is one for exactly this text (a spec edited after
+ * the build is prepared afresh); undefined otherwise, or when the copy cannot be read.
+ */
+async function preparedCopy(file: string, text: string): Promise<PreparedSpec | undefined> {
+  try {
+    const prepared = JSON.parse(await readFile(preparedPath(file), 'utf8')) as PreparedSpec;
+    return prepared.sha256 === sha256(text) ? prepared : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
- * Loads a spec: its prepared form when the build left one beside it (and it is not older than the
- * spec), else the spec itself, validated. `mounts` are the plugin's: an operation is served on the mock
- * under the first of its server entries whose path is one of them (`http://localhost:4010/b2copy`, or
- * just `/b2copy`); entries for the real hosts (`https://auth.just2trade.com`) are documentation.
+ * Loads a spec: the build's prepared copy of it when there is one, else the spec itself, validated.
+ * `mounts` are the plugin's: an operation is served on the mock under the first of its server entries
+ * whose path is one of them (`http://localhost:4010/b2copy`, or just `/b2copy`); entries for the real
+ * hosts (`https://auth.just2trade.com`) are documentation.
  */
 export async function loadSpec(location: string | URL, mounts: string[]): Promise<LoadedSpec> {
   const file = location instanceof URL ? fileURLToPath(location) : location;
-  const prepared = preparedPath(file);
-  const fresh = existsSync(prepared) && statSync(prepared).mtimeMs >= statSync(file).mtimeMs;
-  const { source, document } = fresh
-    ? (JSON.parse(await readFile(prepared, 'utf8')) as PreparedSpec)
-    : await prepareSpec(file);
+  const text = await readFile(file, 'utf8');
+  const { source, document } = (await preparedCopy(file, text)) ?? (await prepareSpec(file, text));
   return {
     file,
     source,

@@ -4,6 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createB2CopyPlugin } from '../../mocks/b2copy/index.ts';
+import { createJust2TradePlugin } from '../../mocks/just2trade/index.ts';
+import { Flow, just2tradeApp } from '../just2trade/flow.ts';
 import { ExpiringMap } from '../../src/index.ts';
 import { mockApp, newSession } from '../helpers.ts';
 import { PATHS, USER } from '../b2copy/b2copy-helpers.ts';
@@ -115,5 +117,45 @@ describe('session state over HTTP stays bounded', () => {
       .send({ ...USER, password: 'wrong' })
       .expect(401);
     expect(await count()).toBe(0);
+  });
+});
+
+describe('a full session forgets safely: what a forgotten record protected is revoked with it', () => {
+  it('Just2Trade: a spent code forgotten to make room revokes the token it gave', async () => {
+    const { http } = await just2tradeApp(createJust2TradePlugin({ maxCodes: 1 }));
+    const flow = new Flow(http, newSession());
+    const first = await flow.token();
+    await flow.profile(first).expect(200);
+    // A second code pushes the first (spent) one out: its replay could no longer revoke `first`.
+    await flow.code();
+    const refused = await flow.profile(first);
+    expect(refused.status).toBe(401);
+  });
+
+  it('B2COPY: a sign-in part of which was forgotten is revoked whole', async () => {
+    const { http } = await mockApp({ providers: [], plugins: [createB2CopyPlugin({ maxIssuedTokens: 3 })] });
+    const session = newSession();
+    const first = (await http.post(PATHS.signIn).set('X-Mock-Session', session).send(USER).expect(200)).body;
+    // Each refresh adds a pair; the first sign-in's oldest records make room, so its family is dead.
+    const second = (
+      await http
+        .post(PATHS.refreshToken)
+        .set('X-Mock-Session', session)
+        .send({ refresh_token: first.refreshToken.token })
+    ).body;
+    const third = await http
+      .post(PATHS.refreshToken)
+      .set('X-Mock-Session', session)
+      .send({ refresh_token: second.refreshToken.token });
+    expect(third.status).toBe(401);
+    expect(third.body.errors[0].code).toBe('refresh_token_revoked');
+    expect(third.body.errors[0].message).toMatch(/forgot part of this sign-in to make room/);
+  });
+});
+
+describe('configurePlugin', () => {
+  it('an option given as undefined keeps its default', () => {
+    const plugin = createB2CopyPlugin({ accessTokenTtlSeconds: undefined, refreshTokenTtlSeconds: 60 });
+    expect(plugin.options).toMatchObject({ accessTokenTtlSeconds: 3600, refreshTokenTtlSeconds: 60 });
   });
 });

@@ -1,10 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { loadSpec, type LoadedSpec } from '../../src/spec/load-spec.ts';
+import { loadSpec, prepareSpec, preparedPath, type LoadedSpec } from '../../src/spec/load-spec.ts';
 
 let directory: string;
 let counter = 0;
@@ -183,5 +183,22 @@ describe('loadSpec inputs', () => {
     ],
   ])('refuses %s', async (_title, build, message) => {
     await expect(loadSpec(specFile(build()), ['/tiny/api'])).rejects.toThrow(message);
+  });
+});
+
+describe("the build's prepared copy", () => {
+  it('is used for exactly the text it was prepared from, and ignored otherwise', async () => {
+    const file = specFile(document({ '/a': { get: { operationId: 'getA', responses: ok } } }));
+    const prepared = await prepareSpec(file);
+    // A copy marked so that using it shows: its title differs from the spec's.
+    const marked = { ...prepared, source: { ...prepared.source, info: { title: 'from the copy', version: '1' } } };
+    writeFileSync(preparedPath(file), JSON.stringify(marked));
+    expect((await loadSpec(file, ['/tiny/api'])).source.info.title).toBe('from the copy');
+    // The spec edited after the build: the copy no longer matches it and is not used.
+    writeFileSync(file, readFileSync(file, 'utf8').replace('title: Tiny', 'title: Edited'));
+    expect((await loadSpec(file, ['/tiny/api'])).source.info.title).toBe('Edited');
+    // A truncated copy is not used either.
+    writeFileSync(preparedPath(file), '{"source":');
+    expect((await loadSpec(file, ['/tiny/api'])).source.info.title).toBe('Edited');
   });
 });

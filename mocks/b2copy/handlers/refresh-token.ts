@@ -25,7 +25,7 @@ export async function refreshToken(ctx: HandlerContext<B2Copy, 'refreshToken'>) 
   if (!used || used.use !== 'refresh' || !family) {
     throw refused(
       'invalid_refresh_token',
-      'refresh_token is not known in this session: it was issued in another session (X-Mock-Session), or the session was reset.',
+      'refresh_token is not known in this session: it was issued in another session (X-Mock-Session), the session was reset, or it forgot the token to make room (maxIssuedTokens).',
     );
   }
   if (used.usedAtSeconds !== undefined) {
@@ -33,6 +33,12 @@ export async function refreshToken(ctx: HandlerContext<B2Copy, 'refreshToken'>) 
     throw refused(
       'refresh_token_reused',
       `refresh_token was already used at ${isoWithOffset(used.usedAtSeconds)}; presenting it again revoked every token of this sign-in (refresh-token reuse detection). Sign in again.`,
+    );
+  }
+  if (family.forgotten) {
+    throw refused(
+      'refresh_token_revoked',
+      'refresh_token was revoked: the session forgot part of this sign-in to make room (maxIssuedTokens), so every token of it is dead. Sign in again.',
     );
   }
   if (family.revokedAtSeconds !== undefined) {

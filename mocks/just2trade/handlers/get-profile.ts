@@ -56,5 +56,7 @@ export function getProfile(ctx: HandlerContext<Just2Trade, 'getProfile'>): MockR
 
   // Sliding expiry: every successful use gives the token its full lifetime again.
   record.expiresAtMs = nowMs + options.accessTokenTtlSeconds * 1000;
+  // Now the session's most recently used token: the last its cap would evict.
+  ctx.state.tokens.set(record.token, record);
   return ctx.respond.json(200, profileOf(user));
 }
