@@ -42,7 +42,9 @@ export async function cli(
     strict: true,
   });
   if (values.help) {
-    print(USAGE);
+    // The built-in providers, from the registry (imported only for the help text).
+    const { builtinProviderNames } = await import('../mocks/index.ts');
+    print(`${USAGE}\n\nBuilt-in providers: ${builtinProviderNames.join(', ')}.`);
     return undefined;
   }
   const port = toInteger(values.port ?? env.PORT ?? '4010', 'port');

@@ -95,6 +95,8 @@ describe('cli(argv)', () => {
     const printed: string[] = [];
     expect(await cli(['--help'], {}, (text) => printed.push(text))).toBeUndefined();
     expect(printed.join('')).toContain('--public-url');
+    // The built-in providers, as the registry lists them.
+    expect(printed.join('')).toContain('Built-in providers: b2copy, just2trade, keeta.');
   });
 });
 

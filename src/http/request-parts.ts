@@ -17,15 +17,24 @@ export function queryObject(query: URLSearchParams): Record<string, unknown> {
   return result;
 }
 
-/** The request's headers (node already lower-cases their names), each as one string. */
+/**
+ * The request's headers, each as one string. Node already lower-cases the names and joins repeated
+ * headers, except `set-cookie` (never sent in a request): so the headers are used as they are unless a
+ * value is an array.
+ */
 export function lowerCaseHeaders(req: Request): Record<string, string | undefined> {
-  const headers: Record<string, string | undefined> = {};
   const raw = req.headers;
   for (const name in raw) {
-    const value = raw[name];
-    headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    if (Array.isArray(raw[name])) {
+      const headers: Record<string, string | undefined> = {};
+      for (const key in raw) {
+        const value = raw[key];
+        headers[key] = Array.isArray(value) ? value.join(', ') : value;
+      }
+      return headers;
+    }
   }
-  return headers;
+  return raw as Record<string, string | undefined>;
 }
 
 export function parseCookies(header: string | undefined): Record<string, string> {

@@ -32,6 +32,8 @@ interface TemplateRoute extends Route {
 /** One mount's routes: static paths by exact string, templated ones (`/webui/{token}`) by pattern. */
 interface MountTable {
   mount: string;
+  /** `mount` with a trailing slash: what a path below it starts with. */
+  prefix: string;
   runtime: ProviderRuntime;
   sensitive: ReadonlySet<string>;
   exact: Map<string, Route>;
@@ -47,7 +49,7 @@ export function providerRoutes(app: AppContext): RequestHandler {
 
   return (req: Request, res: Response, next: NextFunction) => {
     const path = req.path;
-    const table = tables.find(({ mount }) => path === mount || path.startsWith(`${mount}/`));
+    const table = tables.find(({ mount, prefix }) => path === mount || path.startsWith(prefix));
     if (!table) return next();
     const notes = notesOf(res);
     notes.area = 'provider';
@@ -146,6 +148,7 @@ function routeTable(runtime: ProviderRuntime, mount: string): MountTable {
   }
   return {
     mount,
+    prefix: `${mount}/`,
     runtime,
     sensitive: new Set(runtime.plugin.sensitive ?? []),
     exact,

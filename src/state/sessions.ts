@@ -19,7 +19,7 @@ export interface ProviderScope {
 export interface SessionScope {
   id: string;
   clock: MockClock;
-  providers: Map<string, ProviderScope>;
+  providers: Map<string, ProviderScope & { clock: MockClock }>;
 }
 
 export type ProviderScopeFactory = (session: SessionScope) => ProviderScope;
@@ -81,10 +81,11 @@ export class SessionRegistry {
     const session = this.session(id);
     let scope = session.providers.get(provider);
     if (!scope) {
-      scope = this.buildProvider(provider)(session);
+      // Made once per session and provider, with the session's clock, and handed out as it is.
+      scope = { ...this.buildProvider(provider)(session), clock: session.clock };
       session.providers.set(provider, scope);
     }
-    return { ...scope, clock: session.clock };
+    return scope;
   }
 
   /** Back to the fixtures and the real clock: one session, or every session. */
