@@ -4,7 +4,8 @@
  * default credentials. `cli(argv)` returns the running server, so tests can start it on port 0.
  */
 import { parseArgs } from 'node:util';
-import { realpathSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startMockServer, type RunningMockServer } from './server/start-server.ts';
 
@@ -19,28 +20,37 @@ const USAGE = `Usage: partnermock [options]
   --no-validate-responses
                       do not hold answers to the spec (default: they are, and a violation is a 500)
   --quiet             no request log
+  -v, --version       the version
   -h, --help          this text`;
+
+const OPTIONS = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'public-url': { type: 'string' },
+  seed: { type: 'string' },
+  provider: { type: 'string', multiple: true },
+  plugin: { type: 'string', multiple: true },
+  'no-validate-responses': { type: 'boolean' },
+  quiet: { type: 'boolean' },
+  version: { type: 'boolean', short: 'v' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** A mistake in the command line: said in one line, exit code 2, nothing started. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
 
 export async function cli(
   argv: string[],
   env: NodeJS.ProcessEnv = process.env,
   print: (text: string) => void = console.log,
 ): Promise<RunningMockServer | undefined> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      port: { type: 'string' },
-      host: { type: 'string' },
-      'public-url': { type: 'string' },
-      seed: { type: 'string' },
-      provider: { type: 'string', multiple: true },
-      plugin: { type: 'string', multiple: true },
-      'no-validate-responses': { type: 'boolean' },
-      quiet: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-  });
+  const values = parseCommandLine(argv);
+  if (values.version) {
+    print(`partnermock ${packageVersion()}`);
+    return undefined;
+  }
   if (values.help) {
     // The built-in providers, from the registry (imported only for the help text).
     const { builtinProviderNames } = await import('../mocks/index.ts');
@@ -48,7 +58,11 @@ export async function cli(
     return undefined;
   }
   const port = toInteger(values.port ?? env.PORT ?? '4010', 'port');
+  if (port > 65535) throw new UsageError(`--port must be 0 to 65535 (0 picks a free port), got ${port}.`);
   const seed = toInteger(values.seed ?? '1', 'seed');
+  for (const plugin of values.plugin ?? []) {
+    if (!existsSync(resolve(plugin))) throw new UsageError(`--plugin ${plugin}: no such file (from ${process.cwd()}).`);
+  }
   const running = await startMockServer({
     port,
     ...(values.host ? { host: values.host } : {}),
@@ -58,9 +72,64 @@ export async function cli(
     ...(values.plugin ? { plugins: values.plugin } : {}),
     validateResponses: !values['no-validate-responses'],
     log: !values.quiet,
+  }).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new UsageError(
+        `Port ${port} is already in use (another partnermock?). Stop what is listening there, or start on a free port with --port 0.`,
+      );
+    }
+    throw error;
   });
   print(banner(running));
   return running;
+}
+
+/** The options, or a UsageError naming the closest known option for an unknown one. */
+function parseCommandLine(argv: string[]) {
+  try {
+    return parseArgs({ args: argv, options: OPTIONS, strict: true }).values;
+  } catch (error) {
+    const unknown = /Unknown option '(-{1,2}[^']+)'/.exec((error as Error).message)?.[1];
+    if (unknown) {
+      const guess = closest(unknown.replace(/^-+/, ''), Object.keys(OPTIONS));
+      throw new UsageError(
+        `Unknown option ${unknown}.${guess ? ` Did you mean --${guess}?` : ''} See partnermock --help.`,
+      );
+    }
+    throw new UsageError(`${(error as Error).message} See partnermock --help.`);
+  }
+}
+
+/** The known name nearest to `name` (edit distance at most 3), if any. */
+function closest(name: string, known: string[]): string | undefined {
+  const distance = (a: string, b: string): number => {
+    const row = Array.from({ length: b.length + 1 }, (_, index) => index);
+    for (let i = 1; i <= a.length; i++) {
+      let previous = row[0]!;
+      row[0] = i;
+      for (let j = 1; j <= b.length; j++) {
+        const kept = row[j]!;
+        row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+        previous = kept;
+      }
+    }
+    return row[b.length]!;
+  };
+  const [best] = known
+    .map((candidate) => ({ candidate, cost: distance(name, candidate) }))
+    .sort((x, y) => x.cost - y.cost);
+  return best && best.cost <= 3 ? best.candidate : undefined;
+}
+
+/** The version in the package's package.json (two folders up from src/ in the repo, three from dist/src/). */
+function packageVersion(): string {
+  for (const relative of ['../package.json', '../../package.json']) {
+    const file = fileURLToPath(new URL(relative, import.meta.url));
+    if (!existsSync(file)) continue;
+    const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+    if (pkg.name === 'partnermock' && pkg.version) return pkg.version;
+  }
+  return 'unknown';
 }
 
 function banner(running: RunningMockServer): string {
@@ -76,7 +145,7 @@ function banner(running: RunningMockServer): string {
 }
 
 function toInteger(value: string, name: string): number {
-  if (!/^\d+$/.test(value)) throw new Error(`--${name} must be a whole number, got "${value}".`);
+  if (!/^\d+$/.test(value)) throw new UsageError(`--${name} must be a whole number, got "${value}".`);
   return Number(value);
 }
 
@@ -107,7 +176,7 @@ if (isMainModule()) {
     },
     (error: unknown) => {
       console.error(error instanceof Error ? error.message : error);
-      process.exit(1);
+      process.exit(error instanceof UsageError ? 2 : 1);
     },
   );
 }

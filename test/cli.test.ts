@@ -5,7 +5,10 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { cli, type RunningMockServer } from '../src/index.ts';
+import { UsageError } from '../src/cli.ts';
 import { NOTES_PLUGIN } from './helpers.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -98,6 +101,54 @@ describe('cli(argv)', () => {
     // The built-in providers, as the registry lists them.
     expect(printed.join('')).toContain('Built-in providers: b2copy, just2trade, keeta.');
   });
+});
+
+describe('a CLI that helps', () => {
+  const quiet = () => {};
+
+  it('--version prints the package version', async () => {
+    const printed: string[] = [];
+    expect(await cli(['--version'], {}, (text) => printed.push(text))).toBeUndefined();
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    expect(printed).toEqual([`partnermock ${version}`]);
+  });
+
+  it.each([
+    [['--prot', '0'], /^Unknown option --prot\. Did you mean --port\? See partnermock --help\.$/],
+    [['--quite'], /^Unknown option --quite\. Did you mean --quiet\? See partnermock --help\.$/],
+    [['--zzzzzzzzzz'], /^Unknown option --zzzzzzzzzz\. See partnermock --help\.$/],
+    [['--port', '70000'], /^--port must be 0 to 65535 \(0 picks a free port\), got 70000\.$/],
+    [['--port', 'abc'], /^--port must be a whole number, got "abc"\.$/],
+    [['--plugin', './no/such/plugin.ts'], /^--plugin \.\/no\/such\/plugin\.ts: no such file/],
+  ])('%j is a usage error: %s', async (argv, message) => {
+    const error = await cli(argv, {}, quiet).catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toMatch(message);
+  });
+
+  it('a busy port says so and suggests --port 0', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as { port: number };
+    try {
+      const error = await cli(['--port', String(port), '--quiet'], {}, quiet).catch((thrown: unknown) => thrown);
+      expect(error).toBeInstanceOf(UsageError);
+      expect((error as Error).message).toMatch(new RegExp(`^Port ${port} is already in use.*--port 0\\.$`));
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('as a process, a usage error is one line on stderr and exit code 2', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--prot', '0'], { cwd: ROOT });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(2);
+    expect(stderr.trim().split('\n')).toEqual(['Unknown option --prot. Did you mean --port? See partnermock --help.']);
+  }, 20_000);
 });
 
 describe('the CLI as a process', () => {
