@@ -47,7 +47,21 @@ export interface MockErrorOptions {
   cause?: unknown;
 }
 
+/** Marks a MockError whichever copy of partnermock made it (see `Symbol.hasInstance` below). */
+const MOCK_ERROR = Symbol.for('partnermock.MockError');
+
 export class MockError extends Error {
+  /**
+   * `error instanceof MockError` holds for a MockError from any copy of this module: a TypeScript plugin
+   * loaded through tsx, or a plugin with its own install of partnermock, imports another copy, and its
+   * refusals must still be read as refusals, not crashes. Subclasses keep the ordinary check.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== MockError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[MOCK_ERROR] === true;
+  }
+
+  readonly [MOCK_ERROR] = true;
   readonly status: number;
   readonly code: CoreErrorCode | (string & {});
   readonly details: ValidationIssue[];

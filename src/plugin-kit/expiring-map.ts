@@ -25,7 +25,16 @@ export interface ExpiringMapOptions<V, K = unknown> {
   onEvicted?(value: V, key: K): void;
 }
 
+/** Marks an ExpiringMap whichever copy of partnermock made it (a plugin loaded through tsx imports its own). */
+const EXPIRING_MAP = Symbol.for('partnermock.ExpiringMap');
+
 export class ExpiringMap<K, V> implements Iterable<[K, V]> {
+  static [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== ExpiringMap) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[EXPIRING_MAP] === true;
+  }
+
+  readonly [EXPIRING_MAP] = true;
   readonly #entries = new Map<K, V>();
 
   constructor(readonly options: ExpiringMapOptions<V, K>) {

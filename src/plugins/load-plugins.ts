@@ -12,7 +12,13 @@ export async function loadPluginModule(specifier: string, cwd = process.cwd()): 
   const url = specifier.startsWith('file:')
     ? specifier
     : pathToFileURL(isAbsolute(specifier) ? specifier : resolve(cwd, specifier)).href;
-  const module = (await import(url)) as { default?: PluginModuleExport; plugin?: PluginModuleExport };
+  // A TypeScript plugin (`--plugin ./acme/index.ts`) is loaded through tsx's API, which partnermock
+  // depends on for this: Node 20 itself refuses the `.ts` extension.
+  const module = (
+    /\.[cm]?ts$/.test(new URL(url).pathname)
+      ? await (await import('tsx/esm/api')).tsImport(url, import.meta.url)
+      : await import(url)
+  ) as { default?: PluginModuleExport; plugin?: PluginModuleExport };
   const exported = module.default ?? module.plugin;
   if (!exported) throw new Error(`${specifier} has no default export (or export named "plugin").`);
   const plugin = typeof exported === 'function' ? await exported() : exported;

@@ -5,7 +5,7 @@
  * mock started from the installed package's own server entry.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,6 +44,15 @@ beforeAll(async () => {
     ),
   );
   cpSync(join(root, 'test/client/consumer'), project, { recursive: true });
+  // The README's plugin example, verbatim, as a TypeScript plugin of the consumer's own.
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Write a provider plugin'));
+  const example = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
+  if (!example) throw new Error("README.md has no ts example under 'Write a provider plugin'");
+  mkdirSync(join(project, 'acme'));
+  writeFileSync(join(project, 'acme/index.ts'), example);
+  cpSync(join(root, 'test/client/consumer-plugin/acme.yaml'), join(project, 'acme/acme.yaml'));
+  cpSync(join(root, 'test/client/consumer-plugin/call-acme.mjs'), join(project, 'call-acme.mjs'));
   // @types/node for the consumer's own Node code, from the same registry `npm ci` used.
   await run(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', '@types/node@20'], {
     cwd: project,
@@ -78,6 +87,15 @@ describe('the packed package', () => {
   it('type-checks a consumer under strict, refusing every wrong call', () => {
     expect(compileOutput).toBe('');
   });
+
+  it("loads the README's TypeScript plugin example from the install (plugins: [...] and --plugin) and calls it", async () => {
+    const { stdout } = await run(process.execPath, ['call-acme.mjs'], { cwd: project, timeout: 60_000 });
+    expect(JSON.parse(stdout)).toEqual({
+      'api demo': { status: 200, body: { login: 'demo' } },
+      'api nobody': { status: 404, body: { message: 'No such user.', code: 'not_found' } },
+      'cli demo': { status: 200, body: { login: 'demo' } },
+    });
+  }, 120_000);
 
   it('completes each flow against the mock started from the installed package', async () => {
     const { stdout } = await run(process.execPath, ['out/run.js'], { cwd: project, timeout: 60_000 });
