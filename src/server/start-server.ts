@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createServer, STATUS_CODES, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { MockError } from '../errors.ts';
+import { DEFAULT_SESSION } from '../state/sessions.ts';
 import { createMockApp, DEFAULT_PORT, type MockApp, type MockServerOptions } from './create-app.ts';
 
 export interface StartOptions extends MockServerOptions {
@@ -50,6 +51,14 @@ export async function startMockServer(options: StartOptions = {}): Promise<Runni
   });
   const { port } = server.address() as AddressInfo;
   if (!options.publicUrl) mock.setPublicUrl(`http://localhost:${port}`);
+  // Listening now: prepare in the background what the first request would otherwise wait for (the schema
+  // generator for spec answers, the default session's fixtures), so that request is as fast as the rest.
+  setImmediate(() => {
+    for (const runtime of mock.providers) {
+      runtime.ready().catch(() => {});
+      mock.sessions.provider(DEFAULT_SESSION, runtime.name);
+    }
+  });
   let closing: Promise<void> | undefined;
   return {
     url: mock.publicUrl(),

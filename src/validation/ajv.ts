@@ -26,6 +26,9 @@ function createAjv(coerceTypes: boolean, useDefaults = false): Ajv2020 {
     strictRequired: false,
     strictTuples: false,
     validateFormats: true,
+    // Not checked against the JSON Schema meta-schema on every compile: compiling that costs the first
+    // request tens of milliseconds, and the specs are validated in the test suite and at build.
+    validateSchema: false,
   });
   addFormats(ajv);
   return ajv;
