@@ -5,7 +5,8 @@
  * providers' route tables), operation-pipeline.ts and page-pipeline.ts (a request's way through),
  * answer.ts (every answer and error out), request-log.ts, resolve-plugins.ts.
  */
-import express from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import express, { type Request, type Response } from 'express';
 import { controlApi } from '../control/control-api.ts';
 import { MockError } from '../errors.ts';
 import { jsonLineLogger, silentLogger, type Logger } from '../logger.ts';
@@ -47,6 +48,8 @@ export interface MockServerOptions {
 
 export interface MockApp {
   app: express.Express;
+  /** The node request handler to listen with (see createMockApp). */
+  handle(req: IncomingMessage, res: ServerResponse): void;
   providers: ProviderRuntime[];
   sessions: SessionRegistry;
   journal: Journal;
@@ -99,10 +102,12 @@ export async function createMockApp(options: MockServerOptions = {}): Promise<Mo
   // No ETag/304: a 304 is not an answer the specs declare, and it would skip response validation.
   app.set('etag', false);
   app.set('trust proxy', false);
-  if (log !== silentLogger) app.use(requestLog(log));
+  const logRequests = log === silentLogger ? undefined : requestLog(log);
+  if (logRequests) app.use(logRequests);
   app.use('/__mock', controlApi(context));
 
-  app.use(providerRoutes(context));
+  const providers = providerRoutes(context);
+  app.use(providers);
 
   /** What the startup banner and the index page say of a provider: base URLs and default credentials. */
   const summaryOf = (runtime: ProviderRuntime) => ({
@@ -135,8 +140,27 @@ export async function createMockApp(options: MockServerOptions = {}): Promise<Mo
   });
   app.use(errorHandler(context));
 
+  const answerErrors = errorHandler(context);
   return {
     app,
+    /**
+     * The node request handler `startMockServer` listens with: a provider request goes straight to the
+     * providers' routes (what the express app would hand it to after its own setup and router), anything
+     * else to the express app. Both take the same path through the same code from there.
+     */
+    handle: (req, res) => {
+      const request = req as Request;
+      const response = res as Response;
+      request.originalUrl = req.url ?? '/';
+      request.res = response;
+      response.req = request;
+      response.locals = Object.create(null) as Record<string, unknown>;
+      if (logRequests) logRequests(request, response, () => {});
+      providers(request, response, (error?: unknown) => {
+        if (error === undefined) app(req, res);
+        else answerErrors(error, request, response, () => {});
+      });
+    },
     providers: runtimes,
     sessions,
     journal: context.journal,

@@ -37,6 +37,9 @@ export function journalAnswer(journal: Journal, req: Request, res: Response, sta
 /** One log line per request, once its answer has gone out. */
 export function requestLog(log: Logger) {
   return (req: Request, res: Response, next: NextFunction) => {
+    // Once per request, though a request the server's handler passes on to the express app meets it twice.
+    if (notesOf(res).logged) return next();
+    notesOf(res).logged = true;
     markStart(res);
     res.on('finish', () => {
       const notes = notesOf(res);

@@ -18,6 +18,8 @@ export interface RequestNotes {
   sensitive?: boolean;
   /** `performance.now()` when the app took the request. */
   startedAt?: number;
+  /** The request log is watching for this request's answer. */
+  logged?: boolean;
 }
 
 export function notesOf(res: Response): RequestNotes {

@@ -48,7 +48,7 @@ export function providerRoutes(app: AppContext): RequestHandler {
   const body = readBody({ limit: app.bodyLimit, charsets: 'any' });
 
   return (req: Request, res: Response, next: NextFunction) => {
-    const path = req.path;
+    const path = pathOf(req);
     const table = tables.find(({ mount, prefix }) => path === mount || path.startsWith(prefix));
     if (!table) return next();
     const notes = notesOf(res);
@@ -154,4 +154,11 @@ function routeTable(runtime: ProviderRuntime, mount: string): MountTable {
     exact,
     templated: [...templated.values()],
   };
+}
+
+/** The request path, without the query (as express's `req.path`, which a request outside express lacks). */
+function pathOf(req: Request): string {
+  const url = req.originalUrl ?? req.url;
+  const index = url.indexOf('?');
+  return index === -1 ? url : url.slice(0, index);
 }

@@ -36,7 +36,7 @@ export async function startMockServer(options: StartOptions = {}): Promise<Runni
     if (stopping) res.setHeader('Connection', 'close');
     inFlight.add(res);
     res.on('close', () => inFlight.delete(res));
-    mock.app(req, res);
+    mock.handle(req, res);
   });
   server.on('clientError', (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket) =>
     answerUnparsable(mock, error, socket),
