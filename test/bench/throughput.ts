@@ -43,7 +43,8 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const seconds = positiveNumber('BENCH_SECONDS', 10);
 const soakSeconds = positiveNumber('BENCH_SOAK_SECONDS', 60);
 const warmUpSeconds = Math.min(3, Math.max(1, Math.round(seconds / 3)));
-const soakWarmUpSeconds = Math.min(15, Math.max(2, soakSeconds / 4));
+// The heap takes a while to reach its working size under full load; growth is measured after that.
+const soakWarmUpSeconds = Math.min(30, Math.max(2, soakSeconds / 2));
 
 process.on('exit', killAllNow);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
