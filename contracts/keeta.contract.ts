@@ -31,6 +31,16 @@ async function decide(t: Context, merchantAuthorizationUrl: string, decision: 'A
   return result.redirectedTo;
 }
 
+/** A new link for the configured app and redirect URI, decided on the merchant page. */
+async function decideOnNewLink(t: Context, state: string, decision: 'Authorize' | 'Deny'): Promise<URL> {
+  const { merchantAuthorizationUrl } = await client(t).getAuthorizationUrl({
+    clientId: t.credentials.clientId,
+    redirectUri: t.credentials.redirectUri,
+    state,
+  });
+  return decide(t, merchantAuthorizationUrl, decision);
+}
+
 defineContract<Credential>(
   {
     provider: 'keeta',
@@ -68,12 +78,7 @@ defineContract<Credential>(
         credentials: ['clientId', 'redirectUri'],
       },
       async (t) => {
-        const { merchantAuthorizationUrl } = await client(t).getAuthorizationUrl({
-          clientId: t.credentials.clientId,
-          redirectUri: t.credentials.redirectUri,
-          state: 'k-1',
-        });
-        const back = await decide(t, merchantAuthorizationUrl, 'Authorize');
+        const back = await decideOnNewLink(t, 'k-1', 'Authorize');
         expect(`${back.origin}${back.pathname}`).toBe(t.credentials.redirectUri);
         const callback = parseKeetaCallback(back, 'k-1');
         expect(callback.code).toBeUndefined();
@@ -117,12 +122,7 @@ defineContract<Credential>(
         credentials: ['clientId', 'redirectUri'],
       },
       async (t) => {
-        const { merchantAuthorizationUrl } = await client(t).getAuthorizationUrl({
-          clientId: t.credentials.clientId,
-          redirectUri: t.credentials.redirectUri,
-          state: 'k-2',
-        });
-        const back = await decide(t, merchantAuthorizationUrl, 'Deny');
+        const back = await decideOnNewLink(t, 'k-2', 'Deny');
         expect(() => parseKeetaCallback(back, 'k-2')).toThrow(CallbackError);
         expect(back.searchParams.get('error')).toBe('access_denied');
         expect(back.searchParams.get('state')).toBe('k-2');

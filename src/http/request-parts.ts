@@ -22,7 +22,7 @@ export function queryObject(query: URLSearchParams): Record<string, unknown> {
  * headers, except `set-cookie` (never sent in a request): so the headers are used as they are unless a
  * value is an array.
  */
-export function lowerCaseHeaders(req: Request): Record<string, string | undefined> {
+export function requestHeaders(req: Request): Record<string, string | undefined> {
   const raw = req.headers;
   for (const name in raw) {
     if (Array.isArray(raw[name])) {

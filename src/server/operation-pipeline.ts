@@ -7,7 +7,7 @@
 import type { Request, Response } from 'express';
 import { parseBody, type ParsedBody } from '../http/parse-body.ts';
 import { parsePrefer, type Preference } from '../http/prefer.ts';
-import { lowerCaseHeaders, queryObject, rawQuery } from '../http/request-parts.ts';
+import { requestHeaders, queryObject, rawQuery } from '../http/request-parts.ts';
 import { MockError } from '../errors.ts';
 import type { MockResponse } from '../plugin.ts';
 import type { AppContext } from './app-context.ts';
@@ -28,7 +28,7 @@ export async function serveOperation(
   notesOf(res).operationId = compiled.operation.operationId;
   const sessionId = sessionOf(req, res);
   const query = rawQuery(req);
-  const headers = lowerCaseHeaders(req);
+  const headers = requestHeaders(req);
 
   compiled.request.checkSecurity(headers, query);
   const parsed = parseRequestBody(compiled, req);

@@ -5,7 +5,7 @@
  */
 import type { Request, Response } from 'express';
 import { parsePageBody } from '../http/parse-body.ts';
-import { lowerCaseHeaders, queryObject, rawQuery } from '../http/request-parts.ts';
+import { requestHeaders, queryObject, rawQuery } from '../http/request-parts.ts';
 import type { PageRoute } from '../plugin.ts';
 import type { AppContext } from './app-context.ts';
 import { sendAnswer } from './answer.ts';
@@ -26,7 +26,7 @@ export async function servePage(
   const sessionId = sessionOf(req, res);
   const response = await page.handler({
     ...pluginContext(runtime, app, sessionId),
-    request: mockRequest(req, lowerCaseHeaders(req), {
+    request: mockRequest(req, requestHeaders(req), {
       path,
       params: { ...req.params },
       query: queryObject(rawQuery(req)),

@@ -11,9 +11,9 @@ import type { Journal } from '../state/journal.ts';
 import { DEFAULT_SESSION } from '../state/sessions.ts';
 import { notesOf } from './request-notes.ts';
 
-/** Marks when the app took the request, for the journal's and the log's durations. */
+/** Marks when the app took the request (once), for the journal's and the log's durations. */
 export function markStart(res: Response): void {
-  notesOf(res).startedAt = performance.now();
+  notesOf(res).startedAt ??= performance.now();
 }
 
 /** The journal entry of a provider request whose answer is being sent. */

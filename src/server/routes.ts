@@ -16,6 +16,7 @@ import { serveOperation } from './operation-pipeline.ts';
 import { servePage } from './page-pipeline.ts';
 import { normaliseMount, type ProviderRuntime } from './provider-runtime.ts';
 import { notesOf } from './request-notes.ts';
+import { markStart } from './request-log.ts';
 import { SESSION_HEADER } from '../state/sessions.ts';
 
 interface Route {
@@ -54,7 +55,7 @@ export function providerRoutes(app: AppContext): RequestHandler {
     const notes = notesOf(res);
     notes.area = 'provider';
     notes.provider = table.runtime.name;
-    notes.startedAt ??= performance.now();
+    markStart(res);
     // Noted now, so that a refusal before the pipelines (404, 405, 413, a repeated header) is journaled
     // under the session it was sent in; the pipelines check the id (a malformed one is refused there).
     const session = req.headers[SESSION_HEADER];
