@@ -5,7 +5,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'src/generated/', 'test-results/', 'test/client/consumer/', 'node_modules/'] },
+  { ignores: ['**/dist/', 'src/generated/', 'test-results/', 'test/client/consumer/', 'node_modules/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   { files: ['**/*.{js,mjs}'], languageOptions: { globals: globals.node } },
