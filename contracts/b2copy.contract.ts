@@ -3,12 +3,12 @@
  * the typed client. Against the mock by default; set PARTNERMOCK_B2COPY_URL (and the credentials
  * below) to run it against a B2COPY host.
  */
-import { SignJWT, createLocalJWKSet, generateKeyPair, jwtVerify, type JSONWebKeySet } from 'jose';
+import { SignJWT, createLocalJWKSet, generateKeyPair, jwtVerify } from 'jose';
 import { expect } from 'vitest';
 import { type ProviderError, createB2CopyClient, type B2CopyTokenPair } from '../src/client/index.ts';
 import { refusedWith } from './support/refusal.ts';
 import { defineContract, type ScenarioContext } from './support/contract.ts';
-import { isRedirect } from './support/form-browser.ts';
+import { openB2CopyWebUi } from '../testing/index.ts';
 // The mock's test-only development key: the credentials of its default external-CRM integration.
 import { DEV_KEY_ID, devPrivateKeyPem } from '../mocks/b2copy/index.ts';
 
@@ -73,7 +73,7 @@ defineContract<Credential>(
       async (t) => {
         const pair = await client(t).signIn({ email: t.credentials.email, password: t.credentials.password });
         if (pair['2faRequired']) throw new Error('the contract user must not have 2FA');
-        const keys = createLocalJWKSet(await t.mock!.get<JSONWebKeySet>('jwks.json'));
+        const keys = createLocalJWKSet(await t.mock!.b2copy.jwks());
         const { payload, protectedHeader } = await jwtVerify(pair.accessToken.token, keys, { algorithms: ['RS256'] });
         expect(protectedHeader.alg).toBe('RS256');
         expect(payload.iat! * 1000).toBe(Date.parse(pair.accessToken.createdAt));
@@ -85,7 +85,11 @@ defineContract<Credential>(
       'a two-factor user gets 2faRequired and no tokens',
       { covers: ['signIn 200'], mockOnly: 'registers a 2FA user' },
       async (t) => {
-        await t.mock!.add('users', { email: 'two-factor@example.com', password: 'Secret123', twoFactor: true });
+        await t.mock!.fixtures.add('b2copy', 'users', {
+          email: 'two-factor@example.com',
+          password: 'Secret123',
+          twoFactor: true,
+        });
         expect(await client(t).signIn({ email: 'two-factor@example.com', password: 'Secret123' })).toEqual({
           '2faRequired': true,
         });
@@ -114,7 +118,7 @@ defineContract<Credential>(
         const b2copy = client(t);
         const pair = await b2copy.signIn({ email: t.credentials.email, password: t.credentials.password });
         if (pair['2faRequired']) throw new Error('the contract user must not have 2FA');
-        await t.mock!.advanceClock(31 * 24 * 3600);
+        await t.mock!.clock.advance(31 * 24 * 3600);
         await refused(b2copy.refresh(pair.refreshToken.token), 401);
       },
     );
@@ -212,13 +216,10 @@ defineContract<Credential>(
         });
         expect(url).toMatch(/\/[0-9a-f]{32}$/);
         if (!t.mock) return; // the real Web UI is not ours to probe
-        const browser = t.browser();
-        const landing = await browser.open(url);
-        if (isRedirect(landing)) throw new Error(`the Web UI redirected to ${landing.redirectedTo.href}`);
-        expect(landing.status).toBe(200);
-        expect(landing.html).toContain(t.credentials.accountId);
-        const again = await browser.open(url);
-        expect(isRedirect(again) ? 302 : again.status).toBeGreaterThanOrEqual(400);
+        const landing = await openB2CopyWebUi(url, { fetch: t.fetch });
+        expect(landing).toMatchObject({ status: 200, cookie: expect.stringMatching(/=[0-9a-f]{32}$/) });
+        expect(landing.message).toContain(t.credentials.accountId);
+        expect((await openB2CopyWebUi(url, { fetch: t.fetch })).status).toBe(409);
       },
     );
 
@@ -267,9 +268,9 @@ defineContract<Credential>(
       'an emptied Side Auth secret key refuses every call',
       { covers: ['getAuthUrl 403'], mockOnly: 'empties the secret key setting' },
       async (t) => {
-        const [settings] = await t.mock!.list<{ name: string; redirectUrl: string }>('settings');
-        await t.mock!.remove('settings', settings!.name);
-        await t.mock!.add('settings', { ...settings, secretKey: '' });
+        const [settings] = await t.mock!.fixtures.list<{ name: string; redirectUrl: string }>('b2copy', 'settings');
+        await t.mock!.fixtures.remove('b2copy', 'settings', settings!.name);
+        await t.mock!.fixtures.add('b2copy', 'settings', { ...settings, secretKey: '' });
         await refused(
           client(t).getAuthUrl({ accountId: '77632289', secretKey: 'Password1234!', investmentPlatformId: 1 }),
           403,

@@ -7,7 +7,7 @@ import { expect } from 'vitest';
 import { createJust2TradeClient } from '../src/client/index.ts';
 import { refusedWith } from './support/refusal.ts';
 import { defineContract, type ScenarioContext } from './support/contract.ts';
-import { formsOf, isRedirect } from './support/form-browser.ts';
+import { PageError, completeJust2TradeLogin } from '../testing/index.ts';
 
 type Credential = 'clientId' | 'clientSecret' | 'redirectUri' | 'login' | 'password';
 type Context = ScenarioContext<Credential>;
@@ -40,17 +40,10 @@ async function signInAs(
   password = t.credentials.password,
 ): Promise<{ code: string; codeVerifier?: string }> {
   const just2trade = client(t);
-  const browser = t.browser();
   const { url, codeVerifier } = await just2trade.startAuthorization({ state });
-  const page = await browser.open(url);
-  if (isRedirect(page))
-    throw new Error(`authorize redirected to ${page.redirectedTo.href} instead of showing the login form`);
-  const [form] = formsOf(page);
-  expect(form?.labelled).toEqual(expect.arrayContaining(['login', 'password']));
-  const back = await browser.submit(form!, { login, password });
-  if (!isRedirect(back)) throw new Error(`the login form answered ${back.status} instead of redirecting back`);
-  expect(`${back.redirectedTo.origin}${back.redirectedTo.pathname}`).toBe(t.credentials.redirectUri);
-  const { code } = just2trade.parseCallback(back.redirectedTo, state);
+  const back = await completeJust2TradeLogin(url, { login, password, fetch: t.fetch });
+  expect(`${back.origin}${back.pathname}`).toBe(t.credentials.redirectUri);
+  const { code } = just2trade.parseCallback(back, state);
   return { code, ...(codeVerifier !== undefined ? { codeVerifier } : {}) };
 }
 
@@ -73,10 +66,7 @@ defineContract<Credential>(
       // The default client's secret is generated from the seed: the mock lists it.
       clientSecret: {
         env: 'PARTNERMOCK_JUST2TRADE_CLIENT_SECRET',
-        mock: async (mock) =>
-          (await mock.list<{ clientId: string; clientSecret: string }>('clients')).find(
-            (c) => c.clientId === 'crm-demo',
-          )!.clientSecret,
+        mock: (mock) => mock.just2trade.clientSecret('crm-demo'),
       },
       redirectUri: { env: 'PARTNERMOCK_JUST2TRADE_REDIRECT_URI', mock: 'http://localhost:3000/callback' },
       login: { env: 'PARTNERMOCK_JUST2TRADE_LOGIN', mock: 'login' },
@@ -100,12 +90,11 @@ defineContract<Credential>(
       'wrong credentials show the form again, with no redirect',
       { covers: ['authorize 200'], credentials: [...oauthClient] },
       async (t) => {
-        const browser = t.browser();
-        const page = await browser.open((await client(t).startAuthorization({ state: 'j-2' })).url);
-        if (isRedirect(page)) throw new Error('authorize redirected');
-        const again = await browser.submit(formsOf(page)[0]!, { login: 'nobody', password: 'wrong' });
-        if (isRedirect(again)) throw new Error(`wrong credentials redirected to ${again.redirectedTo.href}`);
-        expect(formsOf(again).length).toBe(1);
+        const { url } = await client(t).startAuthorization({ state: 'j-2' });
+        const login = completeJust2TradeLogin(url, { login: 'nobody', password: 'wrong', fetch: t.fetch });
+        // The form again (200), saying why: no redirect, so the application hears nothing.
+        await expect(login).rejects.toThrow(PageError);
+        await expect(login).rejects.toMatchObject({ status: 200, message: expect.stringMatching(/incorrect/) });
       },
     );
 
@@ -138,7 +127,7 @@ defineContract<Credential>(
       { covers: ['requestToken 400'], mockOnly: 'moves the mock clock', credentials: [...everything] },
       async (t) => {
         const { code, codeVerifier } = await signInAs(t, 'j-5');
-        await t.mock!.advanceClock(61);
+        await t.mock!.clock.advance(61);
         await refused(client(t).exchangeCode(code, { codeVerifier }), 400, 'invalid_grant');
       },
     );
@@ -266,11 +255,11 @@ defineContract<Credential>(
       async (t) => {
         const just2trade = client(t);
         const token = await tokenFor(t, 'j-9');
-        await t.mock!.advanceClock(23 * 3600);
+        await t.mock!.clock.advance(23 * 3600);
         await just2trade.getProfile(token.access_token);
-        await t.mock!.advanceClock(23 * 3600);
+        await t.mock!.clock.advance(23 * 3600);
         await just2trade.getProfile(token.access_token);
-        await t.mock!.advanceClock(25 * 3600);
+        await t.mock!.clock.advance(25 * 3600);
         await refused(just2trade.getProfile(token.access_token), 401, 'invalid_token');
       },
     );

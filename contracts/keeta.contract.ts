@@ -7,7 +7,7 @@ import { expect } from 'vitest';
 import { CallbackError, createKeetaClient, parseKeetaCallback } from '../src/client/index.ts';
 import { refusedWith } from './support/refusal.ts';
 import { defineContract, type ScenarioContext } from './support/contract.ts';
-import { formsOf, isRedirect } from './support/form-browser.ts';
+import { decideKeetaAuthorization } from '../testing/index.ts';
 
 type Credential = 'clientId' | 'redirectUri';
 type Context = ScenarioContext<Credential>;
@@ -18,21 +18,15 @@ const client = (t: Context) => createKeetaClient({ baseUrl: t.urls['/keeta']!, f
 const refused = (call: Promise<unknown>, status: number) =>
   refusedWith(call, status, { title: expect.any(String), status });
 
-/** Opens the merchant page, picks the first merchant and presses `decision`; returns where Keeta redirects. */
-async function decide(t: Context, merchantAuthorizationUrl: string, decision: 'Authorize' | 'Deny'): Promise<URL> {
-  const browser = t.browser();
-  const page = await browser.open(merchantAuthorizationUrl);
-  if (isRedirect(page)) throw new Error(`the merchant page redirected to ${page.redirectedTo.href}`);
-  expect(page.status).toBe(200);
-  const [form] = formsOf(page);
-  expect(form?.method).toBe('POST');
-  const result = await browser.submit(form!, {}, decision);
-  if (!isRedirect(result)) throw new Error(`the merchant page answered ${result.status} instead of redirecting back`);
-  return result.redirectedTo;
+/** Opens the merchant page, keeps the first merchant and takes `decision`; returns where Keeta redirects. */
+async function decide(t: Context, merchantAuthorizationUrl: string, decision: 'authorize' | 'deny'): Promise<URL> {
+  const back = await decideKeetaAuthorization(merchantAuthorizationUrl, { decision, fetch: t.fetch });
+  if (typeof back === 'string') throw new Error(`the merchant page showed "${back}" instead of redirecting back`);
+  return back;
 }
 
 /** A new link for the configured app and redirect URI, decided on the merchant page. */
-async function decideOnNewLink(t: Context, state: string, decision: 'Authorize' | 'Deny'): Promise<URL> {
+async function decideOnNewLink(t: Context, state: string, decision: 'authorize' | 'deny'): Promise<URL> {
   const { merchantAuthorizationUrl } = await client(t).getAuthorizationUrl({
     clientId: t.credentials.clientId,
     redirectUri: t.credentials.redirectUri,
@@ -78,11 +72,11 @@ defineContract<Credential>(
         credentials: ['clientId', 'redirectUri'],
       },
       async (t) => {
-        const back = await decideOnNewLink(t, 'k-1', 'Authorize');
+        const back = await decideOnNewLink(t, 'k-1', 'authorize');
         expect(`${back.origin}${back.pathname}`).toBe(t.credentials.redirectUri);
         const callback = parseKeetaCallback(back, 'k-1');
         expect(callback.code).toBeUndefined();
-        const [stored] = await t.mock!.list<{ authId: string }>('authorizations');
+        const [stored] = await t.mock!.fixtures.list<{ authId: string }>('keeta', 'authorizations');
         expect(stored?.authId).toBe(callback.authId);
       },
     );
@@ -91,7 +85,7 @@ defineContract<Credential>(
       'shop_level_authorization_code: the redirect adds keetaMerchantId and a one-time code',
       { covers: ['getAuthorizationUrl 200'], mockOnly: 'registers an app in that mode' },
       async (t) => {
-        await t.mock!.add('apps', {
+        await t.mock!.fixtures.add('keeta', 'apps', {
           clientId: 'contract-shop',
           appId: '777000111',
           mode: 'shop_level_authorization_code',
@@ -105,7 +99,7 @@ defineContract<Credential>(
           redirectUri: 'https://crm.example/shop/callback',
           state: 's-1',
         });
-        const callback = parseKeetaCallback(await decide(t, merchantAuthorizationUrl, 'Authorize'), 's-1');
+        const callback = parseKeetaCallback(await decide(t, merchantAuthorizationUrl, 'authorize'), 's-1');
         expect(callback).toMatchObject({
           appId: '777000111',
           keetaMerchantId: expect.any(String),
@@ -122,7 +116,7 @@ defineContract<Credential>(
         credentials: ['clientId', 'redirectUri'],
       },
       async (t) => {
-        const back = await decideOnNewLink(t, 'k-2', 'Deny');
+        const back = await decideOnNewLink(t, 'k-2', 'deny');
         expect(() => parseKeetaCallback(back, 'k-2')).toThrow(CallbackError);
         expect(back.searchParams.get('error')).toBe('access_denied');
         expect(back.searchParams.get('state')).toBe('k-2');

@@ -4,11 +4,18 @@
  * (`openapi/<name>.yaml`), one folder here and one contract suite (`contracts/<name>.contract.ts`);
  * adding one is adding it to this list, and nothing in `src/` changes.
  */
-import b2copy from './b2copy/index.ts';
-import just2trade from './just2trade/index.ts';
-import keeta from './keeta/index.ts';
+import b2copy, { type B2CopyControls } from './b2copy/index.ts';
+import just2trade, { type Just2TradeControls } from './just2trade/index.ts';
+import keeta, { type KeetaControls } from './keeta/index.ts';
 
 export const builtinPlugins = [b2copy, just2trade, keeta] as const;
 
 /** The built-in providers' names, in serving order. */
 export const builtinProviderNames = builtinPlugins.map((plugin) => plugin.name);
+
+/** What each built-in plugin's `controls` adds to a test suite's handle, under the provider's name. */
+export interface BuiltinControls {
+  b2copy: B2CopyControls;
+  just2trade: Just2TradeControls;
+  keeta: KeetaControls;
+}

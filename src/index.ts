@@ -1,11 +1,13 @@
 /** partnermock's public API: start the mock from a test suite, or write a provider plugin. */
 export { startMockServer, type RunningMockServer, type StartOptions } from './server/start-server.ts';
+export { connectMockServer, type ConnectOptions } from './control/connect.ts';
 export { createMockApp, type MockApp, type MockServerOptions } from './server/create-app.ts';
 export { cli } from './cli.ts';
 export { definePlugin } from './plugin.ts';
 export type {
   AnyPlugin,
   CollectionDefinition,
+  ControlContext,
   ControlRoute,
   ErrorContext,
   FixtureContext,
@@ -25,6 +27,15 @@ export type {
   Respond,
   UntypedProvider,
 } from './plugin.ts';
+export {
+  MockControlError,
+  type ControlRequester,
+  type CoreControls,
+  type JournalQuery,
+  type MockControls,
+  type SessionControls,
+} from './control/mock-controls.ts';
+export type { JournalEntry } from './state/journal.ts';
 export { MockError, type CoreErrorCode, type ValidationIssue } from './errors.ts';
 export type { Clock } from './state/clock.ts';
 export type { FixtureStore } from './state/fixture-store.ts';

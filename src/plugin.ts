@@ -4,6 +4,7 @@
  * keeps its state per session and writes its errors through its `formatError`.
  */
 import type { Faker } from '@faker-js/faker';
+import type { ControlRequester } from './control/mock-controls.ts';
 import type { MockError } from './errors.ts';
 import type { JsonSchema } from './spec/openapi-types.ts';
 import type { Clock } from './state/clock.ts';
@@ -168,11 +169,20 @@ export interface PageRoute<T extends ProviderTypes = UntypedProvider> {
   handler(ctx: PageContext<T>): MockResponse | Promise<MockResponse>;
 }
 
-/** An extra control route at `/__mock/{provider}{path}`, e.g. a JWKS. Read-only, JSON out. */
+/** What a plugin's control route sees: the plugin context of the caller's session, and the JSON body sent. */
+export interface ControlContext<T extends ProviderTypes = UntypedProvider> extends PluginContext<T> {
+  request: { method: string; body: unknown };
+}
+
+/**
+ * An extra control route at `/__mock/{provider}{path}`: a JWKS to read, a switch to set. JSON in and out;
+ * a refusal is a MockError, answered in the control API's error shape. A POST or DELETE is journaled
+ * (`control` names the route), since it changes how the session answers.
+ */
 export interface ControlRoute<T extends ProviderTypes = UntypedProvider> {
-  method: 'GET';
+  method: 'GET' | 'POST' | 'DELETE';
   path: string;
-  handler(ctx: PluginContext<T>): MockResponse | Promise<MockResponse>;
+  handler(ctx: ControlContext<T>): MockResponse | Promise<MockResponse>;
 }
 
 /** A fixture collection the control API may list and (unless read-only) add to and delete from. */
@@ -244,6 +254,12 @@ export interface ProviderPlugin<T extends ProviderTypes = UntypedProvider> {
   staticOperations?: string[];
   pages?: PageRoute<T>[];
   controlRoutes?: ControlRoute<T>[];
+  /**
+   * Typed helpers a test suite gets under the plugin's name on `startMockServer()`'s handle and
+   * `connectMockServer()`'s (e.g. `mock.just2trade.clientSecret(id)`): built from the control API of one
+   * session, they call it over HTTP, so they work in-process and against a mock elsewhere alike.
+   */
+  controls?(api: ControlRequester): object;
   collections?: Record<string, CollectionDefinition>;
   /** The default fixtures, per collection. Must be deterministic for a given seed. */
   fixtures?(ctx: FixtureContext<T>): Record<string, Record<string, unknown>[]>;

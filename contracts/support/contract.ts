@@ -10,9 +10,16 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { startMockServer, type AnyPlugin, type RunningMockServer } from '../../src/index.ts';
-import { FormBrowser } from './form-browser.ts';
-import { MockControls, isMockServing } from './mock-controls.ts';
+import { SESSION_HEADER } from '../../src/state/sessions.ts';
+import type { BuiltinControls } from '../../mocks/index.ts';
+import {
+  connectMockServer,
+  startMockServer,
+  type AnyPlugin,
+  type MockControls,
+  type RunningMockServer,
+  type SessionControls,
+} from '../../src/index.ts';
 import { ContractViolation, SpecRecorder } from './spec-recorder.ts';
 import type { ContractReport } from './report.ts';
 
@@ -20,7 +27,7 @@ export interface CredentialDefinition {
   /** The environment variable holding it for a real host. */
   env: string;
   /** Its value on the mock: the default fixture, or read from the mock's control API. */
-  mock: string | ((controls: MockControls) => Promise<string>);
+  mock: string | ((controls: ScenarioControls) => Promise<string>);
 }
 
 export interface ContractDefinition<Credential extends string> {
@@ -41,16 +48,20 @@ export interface ScenarioOptions<Credential extends string> {
   credentials?: Credential[];
 }
 
+/** The mock's typed control API, in the scenario's own session. */
+export type ScenarioControls = SessionControls<BuiltinControls>;
+
 export interface ScenarioContext<Credential extends string> {
-  /** Checks every answer against the spec and records it; sends the mock session header on a mock. */
+  /**
+   * Checks every answer against the spec and records it; sends the mock session header on a mock. Give it
+   * to the client and to the browser steps of `partnermock/testing` (`{ fetch: t.fetch }`).
+   */
   fetch: typeof globalThis.fetch;
   /** Mount → base URL of the target. */
   urls: Record<string, string>;
   /** The mock's control API for this scenario's own session (mock targets only). */
-  mock: MockControls | undefined;
+  mock: ScenarioControls | undefined;
   credentials: Record<Credential, string>;
-  /** A form-submitting, redirect-following browser stand-in that uses `fetch`. */
-  browser(): FormBrowser;
 }
 
 type ScenarioBody<Credential extends string> = (context: ScenarioContext<Credential>) => Promise<void>;
@@ -65,6 +76,8 @@ interface Target {
   description: string;
   urls: Record<string, string>;
   origin: string;
+  /** A mock's controls (the in-process server's, or those of a mock found at the URLs). */
+  controls?: MockControls<BuiltinControls>;
   server?: RunningMockServer;
 }
 
@@ -103,10 +116,7 @@ export function defineContract<Credential extends string>(
             return context.skip(reason);
           };
           if (options.mockOnly && target.kind === 'real') skip(`mock only: ${options.mockOnly}`);
-          const mock =
-            target.kind === 'mock'
-              ? new MockControls(target.origin, definition.provider, `contract-${randomUUID()}`)
-              : undefined;
+          const mock = target.controls?.session(`contract-${randomUUID()}`);
           const credentials = {} as Record<Credential, string>;
           for (const key of options.credentials ?? []) {
             const credential = definition.credentials[key];
@@ -120,16 +130,9 @@ export function defineContract<Credential extends string>(
             if (!value) skip(`needs ${credential.env}`);
             credentials[key] = value!;
           }
-          const fetch = recorder.fetch(mock?.headers);
+          const fetch = recorder.fetch(mock ? { [SESSION_HEADER]: mock.sessionId } : undefined);
           const seen = recorder.violations.length;
-          const providerOrigins = [...new Set(Object.values(target.urls).map((url) => new URL(url).origin))];
-          const outcome = await body({
-            fetch,
-            urls: target.urls,
-            mock,
-            credentials,
-            browser: () => new FormBrowser(fetch, providerOrigins),
-          }).then(
+          const outcome = await body({ fetch, urls: target.urls, mock, credentials }).then(
             () => ({ failed: false as const }),
             (error: unknown) => ({ failed: true as const, error }),
           );
@@ -160,15 +163,25 @@ async function resolveTarget(definition: ContractDefinition<string>): Promise<Ta
     );
     const origin = new URL(Object.values(urls)[0]!).origin;
     // A partnermock server elsewhere (another process, a container) still offers its controls.
-    const kind = (await isMockServing(origin, definition.provider)) ? 'mock' : 'real';
-    return { kind, description: `${kind === 'mock' ? 'mock' : 'real host'} at ${origin}`, urls, origin };
+    const controls = await connectMockServer(origin).catch(() => undefined);
+    const served = controls && (await servesProvider(origin, definition.provider));
+    return served
+      ? { kind: 'mock', description: `mock at ${origin}`, urls, origin, controls }
+      : { kind: 'real', description: `real host at ${origin}`, urls, origin };
   }
   const server = await startMockServer({
     port: 0,
     ...(definition.plugin ? { providers: [], plugins: [definition.plugin] } : { providers: [definition.provider] }),
   });
   const urls = Object.fromEntries(mounts.map((mount) => [mount, `${server.url}${mount}`]));
-  return { kind: 'mock', description: 'in-process mock', urls, origin: server.url, server };
+  return { kind: 'mock', description: 'in-process mock', urls, origin: server.url, server, controls: server };
+}
+
+/** Whether the partnermock at `origin` serves `provider`. */
+async function servesProvider(origin: string, provider: string): Promise<boolean> {
+  const response = await fetch(`${origin}/__mock/health`, { signal: AbortSignal.timeout(5000) });
+  const health = (await response.json()) as { providers?: unknown };
+  return Array.isArray(health.providers) && health.providers.includes(provider);
 }
 
 function writeReport(

@@ -5,6 +5,8 @@
  */
 import { configurePlugin, definePlugin, type ProviderTypes } from '../../src/index.ts';
 import type { operations } from '../../src/generated/just2trade.ts';
+import { controlRoutes } from './control-routes.ts';
+import { just2tradeControls } from './controls.ts';
 import { formatError } from './errors.ts';
 import { API_MOUNT, AUTH_MOUNT, collections, defaultFixtures, describeFixtures } from './fixtures.ts';
 import { authorize } from './handlers/authorize.ts';
@@ -15,6 +17,7 @@ import { loginPages } from './pages/login.ts';
 import { createState, sweepJust2TradeState, type Just2TradeState } from './state.ts';
 
 export type { Just2TradeOptions } from './options.ts';
+export type { Just2TradeControls } from './controls.ts';
 
 /** The types the Just2Trade plugin is written against. Nothing is built at startup, so no services. */
 export interface Just2Trade extends ProviderTypes {
@@ -39,6 +42,8 @@ export const just2tradePlugin = definePlugin<Just2Trade>({
   // Client authentication and the grant type answer before the spec's checks (RFC 6749 §5.2 order).
   prechecks: { requestToken: requestTokenPrecheck },
   pages: loginPages,
+  controlRoutes,
+  controls: just2tradeControls,
   // The login form (one-time, CSRF-bound), the code it redirects with, and the token answer.
   sensitive: ['authorize', 'requestToken', ...loginPages.map((page) => page.name)],
   formatError,

@@ -53,6 +53,8 @@ export interface Just2TradeState {
   pending: ExpiringMap<string, PendingAuthorization>;
   codes: ExpiringMap<string, AuthorizationCode>;
   tokens: ExpiringMap<string, AccessToken>;
+  /** The login the authorize endpoint signs in without showing the form (`/__mock/just2trade/auto-login`). */
+  autoLogin?: string;
 }
 
 /**

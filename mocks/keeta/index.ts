@@ -8,17 +8,21 @@
  *   POST /keeta/m/web/openapi/authorize      → 302 to redirectUri?authId=…&state=…&appId=…&timestamp=…
  *                                              (pages/merchant-authorization-submit.ts)
  *   GET  /__mock/keeta/authorizations        → every decision made on the page
+ *   POST /__mock/keeta/auto-consent           → the page decides at once, without HTML (auto-consent.ts)
  */
 import { configurePlugin, definePlugin, type ProviderTypes } from '../../src/index.ts';
 import type { operations } from '../../src/generated/keeta.ts';
+import { controlRoutes, merchantAuthorizationOrConsent } from './auto-consent.ts';
+import { keetaControls } from './controls.ts';
 import { formatError } from './errors.ts';
 import { collections, defaultFixtures, describeFixtures } from './fixtures.ts';
 import { getAuthorizationUrl } from './handlers/get-authorization-url.ts';
 import { MERCHANT_PAGE_PATH, MOUNT } from './merchant-link.ts';
 import { DEFAULT_OPTIONS, optionsSchema, type KeetaOptions } from './options.ts';
 import { merchantAuthorizationSubmit } from './pages/merchant-authorization-submit.ts';
-import { merchantAuthorization } from './pages/merchant-authorization.ts';
 import { createState, type KeetaState } from './state.ts';
+
+export type { KeetaControls } from './controls.ts';
 
 /** The types Keeta's handlers and pages are written against. */
 export interface Keeta extends ProviderTypes {
@@ -47,7 +51,7 @@ const keetaPlugin = definePlugin<Keeta>({
       method: 'GET',
       mount: MOUNT,
       path: MERCHANT_PAGE_PATH,
-      handler: merchantAuthorization,
+      handler: merchantAuthorizationOrConsent,
     },
     {
       name: 'merchant-authorization-submit',
@@ -57,6 +61,8 @@ const keetaPlugin = definePlugin<Keeta>({
       handler: merchantAuthorizationSubmit,
     },
   ],
+  controlRoutes,
+  controls: keetaControls,
   formatError,
   describe: describeFixtures,
 });

@@ -10,6 +10,7 @@
  * authorizes (app, redirectUri, state) was checked when it was created and is checked again on POST.
  */
 import { ExpiringMap, randomId, type Clock, type FixtureContext, type FixtureStore } from '../../src/index.ts';
+import type { AutoConsent } from './auto-consent.ts';
 import type { Keeta } from './index.ts';
 import type { KeetaOptions } from './options.ts';
 
@@ -33,6 +34,8 @@ export interface KeetaState {
   pendingForms: ExpiringMap<string, PendingForm>;
   /** Reports decisions forgotten to make room in the `authorizations` collection (`maxAuthorizations`). */
   onEvict(name: string, count: number): void;
+  /** The decision the merchant page takes at once, without showing its form (`/__mock/keeta/auto-consent`). */
+  autoConsent?: AutoConsent;
 }
 
 /** How long a dead form is still recognised as expired before it is forgotten. */

@@ -129,13 +129,43 @@ export function controlApi(deps: AppContext): express.Router {
     );
   });
 
-  // A plugin's own control routes (e.g. /__mock/b2copy/jwks.json) come before its collections.
-  router.get('/:provider/*rest', async (req, res, next) => {
+  // A plugin's own control routes (e.g. /__mock/b2copy/jwks.json, /__mock/just2trade/auto-login) come
+  // before its collections. One that changes the session (POST, DELETE) is journaled under its name.
+  router.all('/:provider/*rest', async (req, res, next) => {
     const runtime = runtimeNamed(req.params.provider as string);
     const path = `/${(req.params as { rest: string[] }).rest.join('/')}`;
-    const route = runtime.plugin.controlRoutes?.find((candidate) => candidate.path === path);
-    if (!route) return next();
-    sendMockResponse(res, await route.handler(pluginContext(runtime, deps, sessionOf(req))));
+    const routes = runtime.plugin.controlRoutes?.filter((candidate) => candidate.path === path) ?? [];
+    if (!routes.length) return next();
+    const route = routes.find((candidate) => candidate.method === req.method);
+    if (!route) {
+      const methods = routes.map((candidate) => candidate.method).join(', ');
+      throw new MockError(
+        405,
+        'method_not_allowed',
+        `${req.method} is not allowed on /__mock${req.path}; use ${methods}.`,
+        {
+          headers: { Allow: methods },
+        },
+      );
+    }
+    const session = sessionOf(req);
+    const answer = await route.handler({
+      ...pluginContext(runtime, deps, session),
+      request: { method: req.method, body: req.body as unknown },
+    });
+    sendMockResponse(res, answer);
+    if (route.method !== 'GET') {
+      deps.journal.record({
+        atMs: Date.now(),
+        session,
+        provider: runtime.name,
+        control: path.slice(1),
+        method: req.method,
+        path: `/__mock${req.path}`,
+        status: answer.status,
+        durationMs: 0,
+      });
+    }
   });
 
   const collectionOf = (req: Request) => {
@@ -192,7 +222,12 @@ export function controlApi(deps: AppContext): express.Router {
   router.get('/:provider/:collection/:id', (req, res) => {
     const { runtime, name, fixtures } = collectionOf(req);
     const item = fixtures.get(name, req.params.id);
-    if (!item) throw new MockError(404, 'not_found', `${runtime.name}/${name} has no item "${req.params.id}".`);
+    if (!item) {
+      throw new MockError(404, 'not_found', `${runtime.name}/${name} has no item "${req.params.id}".`, {
+        // Where the miss is: a caller can tell "no such item" from "no such collection".
+        details: [{ location: '/path/id', message: 'names no item of the collection' }],
+      });
+    }
     res.json(item);
   });
 

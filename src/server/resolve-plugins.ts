@@ -12,10 +12,7 @@ export async function resolvePlugins(options: {
   providers?: string[];
   plugins?: (AnyPlugin | string)[];
 }): Promise<AnyPlugin[]> {
-  // Imported here, not at the top: the built-in plugins import the package's public API, which
-  // exports this module's caller.
-  const { builtinPlugins } = await import('../../mocks/index.ts');
-  let builtins: AnyPlugin[] = [...builtinPlugins];
+  let builtins: AnyPlugin[] = [...(await builtinPlugins())];
   if (options.providers) {
     const unknown = options.providers.filter((name) => !builtins.some((plugin) => plugin.name === name));
     if (unknown.length) {
@@ -29,6 +26,13 @@ export async function resolvePlugins(options: {
   );
   const replaced = new Set(extra.map((plugin) => plugin.name));
   return [...builtins.filter((plugin) => !replaced.has(plugin.name)), ...extra];
+}
+
+/** The built-in plugins, from the registry. */
+export async function builtinPlugins(): Promise<readonly AnyPlugin[]> {
+  // Imported here, not at the top: the built-in plugins import the package's public API, which exports
+  // this module's callers.
+  return (await import('../../mocks/index.ts')).builtinPlugins;
 }
 
 /** Two plugins may not share a name or a mount, nor take the control API's. */

@@ -2,8 +2,12 @@
 import type { AddressInfo } from 'node:net';
 import { createServer, STATUS_CODES, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { BuiltinControls } from '../../mocks/index.ts';
+import { controlsFor } from '../control/connect.ts';
+import type { MockControls } from '../control/mock-controls.ts';
 import { MockError } from '../errors.ts';
 import { DEFAULT_SESSION } from '../state/sessions.ts';
+import { builtinPlugins } from './resolve-plugins.ts';
 import { createMockApp, DEFAULT_PORT, type MockApp, type MockServerOptions } from './create-app.ts';
 
 export interface StartOptions extends MockServerOptions {
@@ -13,14 +17,16 @@ export interface StartOptions extends MockServerOptions {
   host?: string;
 }
 
-export interface RunningMockServer {
+/**
+ * A listening mock and its typed control API (src/control/mock-controls.ts): `clock`, `fixtures`,
+ * `journal()`, `reset()` and each provider's helpers on the `default` session, `session(id)` for another.
+ */
+export interface RunningMockServer extends MockControls<BuiltinControls> {
   /** e.g. `http://localhost:4010` (the public URL). */
   url: string;
   port: number;
   /** Stops accepting connections and resolves when in-flight requests have finished. */
   close(): Promise<void>;
-  /** Back to the fixtures: one session, or all. */
-  reset(session?: string): void;
   mock: MockApp;
   server: Server;
 }
@@ -59,13 +65,19 @@ export async function startMockServer(options: StartOptions = {}): Promise<Runni
       mock.sessions.provider(DEFAULT_SESSION, runtime.name);
     }
   });
+  // The handle calls the control API where the server listens, which the public URL may not be.
+  const served = mock.providers.map((runtime) => runtime.plugin);
+  const plugins = [
+    ...(await builtinPlugins()).filter((plugin) => !served.some((s) => s.name === plugin.name)),
+    ...served,
+  ];
+  const controls = controlsFor(`http://${loopbackFor(host)}:${port}`, plugins);
   let closing: Promise<void> | undefined;
-  return {
+  return Object.assign(controls, {
     url: mock.publicUrl(),
     port,
     mock,
     server,
-    reset: (session) => mock.reset(session),
     close: () =>
       (closing ??= new Promise<void>((resolve, reject) => {
         stopping = true;
@@ -74,7 +86,14 @@ export async function startMockServer(options: StartOptions = {}): Promise<Runni
         // Keep-alive connections with no request in flight would hold close() open.
         server.closeIdleConnections();
       })),
-  };
+  });
+}
+
+/** How this process reaches a server listening on `host`: a wildcard address by loopback. */
+function loopbackFor(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 /**

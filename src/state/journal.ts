@@ -8,6 +8,8 @@ export interface JournalEntry {
   provider?: string;
   operationId?: string;
   page?: string;
+  /** A plugin control route that changed the session, e.g. `auto-login`. */
+  control?: string;
   method: string;
   path: string;
   status: number;

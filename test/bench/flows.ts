@@ -1,23 +1,21 @@
 /**
  * The providers' full flows as a CRM and a browser run them against a mock on loopback, for the bench:
  * the Just2Trade token of the profile scenario and the soak's mixed flows. The browser part (pages,
- * forms, cookies) is contracts/support/form-browser.ts; nothing reaches into the mock's state. Each
+ * forms, cookies) is partnermock/testing's; nothing reaches into the mock's state. Each
  * request has a timeout, so a flow always ends.
  */
-import { FormBrowser, formsOf, isRedirect } from '../../contracts/support/form-browser.ts';
+import { completeJust2TradeLogin, decideKeetaAuthorization } from '../../testing/index.ts';
 
 const REQUEST_TIMEOUT_MS = 10_000;
 const KEETA_REDIRECT_URI = 'https://crm.example.com/keeta/callback';
 
 export class Flows {
   readonly #base: string;
-  readonly #origins: string[];
   #just2tradeClient?: { clientId: string; clientSecret: string; redirectUri: string };
 
   /** `port`: the mock on 127.0.0.1. Its links say `localhost`; requests go to 127.0.0.1 all the same. */
   constructor(readonly port: number) {
     this.#base = `http://127.0.0.1:${port}`;
-    this.#origins = [this.#base, `http://localhost:${port}`];
   }
 
   /** fetch on loopback only: the mock's `localhost` links are sent to 127.0.0.1, with a timeout. */
@@ -49,13 +47,8 @@ export class Flows {
     const { merchantAuthorizationUrl } = await this.#json<{ merchantAuthorizationUrl: string }>(
       `/keeta/oauth/authorization/url?${query}`,
     );
-    const browser = new FormBrowser(this.fetch, this.#origins);
-    const page = await browser.open(merchantAuthorizationUrl);
-    if (isRedirect(page)) throw new Error(`the Keeta merchant page redirected to ${page.redirectedTo.href}`);
-    const [form] = formsOf(page);
-    if (page.status !== 200 || !form) throw new Error(`the Keeta merchant page answered ${page.status} without a form`);
-    const back = await browser.submit(form, {}, 'Authorize');
-    if (!isRedirect(back) || !back.redirectedTo.searchParams.get('authId'))
+    const back = await decideKeetaAuthorization(merchantAuthorizationUrl, { decision: 'authorize', fetch: this.fetch });
+    if (typeof back === 'string' || !back.searchParams.get('authId'))
       throw new Error('the Keeta merchant page did not redirect back with an authId');
   }
 
@@ -69,15 +62,12 @@ export class Flows {
       redirect_uri: client.redirectUri,
       state,
     });
-    const browser = new FormBrowser(this.fetch, this.#origins);
-    const page = await browser.open(`${this.#base}/just2trade/auth/connect/authorize?${authorize}`);
-    if (isRedirect(page))
-      throw new Error(`Just2Trade authorize redirected to ${page.redirectedTo.href} instead of showing the login form`);
-    const [form] = formsOf(page);
-    if (page.status !== 200 || !form)
-      throw new Error(`Just2Trade authorize answered ${page.status} without a login form`);
-    const back = await browser.submit(form, { login: 'login', password: 'password' });
-    const code = isRedirect(back) ? back.redirectedTo.searchParams.get('code') : null;
+    const back = await completeJust2TradeLogin(`${this.#base}/just2trade/auth/connect/authorize?${authorize}`, {
+      login: 'login',
+      password: 'password',
+      fetch: this.fetch,
+    });
+    const code = back.searchParams.get('code');
     if (!code) throw new Error('the Just2Trade login form did not redirect back with a code');
     const { access_token: accessToken } = await this.#json<{ access_token: string }>('/just2trade/auth/connect/token', {
       method: 'POST',

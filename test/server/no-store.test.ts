@@ -11,7 +11,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockServer, type RunningMockServer } from '../../src/index.ts';
-import { FormBrowser, formsOf, isRedirect } from '../../contracts/support/form-browser.ts';
+import { FormBrowser, formsOf, isRedirect } from '../../src/testing/form-browser.ts';
 import { AUTH_URL_REQUEST, PATHS, USER, externalClaims, signExternal } from '../b2copy/b2copy-helpers.ts';
 
 interface Recorded {

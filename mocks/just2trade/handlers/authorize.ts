@@ -6,7 +6,8 @@
  *   2. any other problem is reported to the client by redirecting with `error`: `response_type` other
  *      than `code`, then the PKCE parameters (RFC 7636 §4.4.1, see pkce.ts);
  *   3. otherwise the login form (pages/login.ts), with the request (and its PKCE challenge) kept on the
- *      server under a random id.
+ *      server under a random id; or, when the session has auto-login on (`POST /__mock/just2trade/auto-login`),
+ *      straight back with a code for that user, as if the form had been submitted.
  * The spec has already checked the query: the required parameters are there, each a single string.
  */
 import {
@@ -18,6 +19,8 @@ import {
   type HandlerContext,
   type MockResponse,
 } from '../../../src/index.ts';
+import { issueCode } from '../codes.ts';
+import type { Just2TradeUser } from '../fixtures.ts';
 import { findClient, isRegisteredRedirectUri, secretMatches } from '../client-auth.ts';
 import type { Just2Trade } from '../index.ts';
 import { csrfCookie, loginFormPage } from '../pages/login.ts';
@@ -55,7 +58,21 @@ export function authorize(ctx: HandlerContext<Just2Trade, 'authorize'>): MockRes
   const pkce = readCodeChallenge(request.query);
   if (pkce.problem !== undefined) return refuse('invalid_request', pkce.problem);
 
-  // 3. The login form. Only the pending id and the CSRF token go into the page.
+  // 3. A session with auto-login signs its user in without the form (a suite that wants no HTML).
+  if (state.autoLogin !== undefined) {
+    const user = fixtures.get<Just2TradeUser>('users', state.autoLogin);
+    if (!user) {
+      throw new MockError(
+        400,
+        'invalid_request',
+        `Auto-login is on for "${state.autoLogin}", who is no longer a user in this session.`,
+      );
+    }
+    const request = { clientId: client.clientId, redirectUri, state: clientState, codeChallenge: pkce.challenge };
+    return ctx.respond.redirect(issueCode(ctx, request, user.login), 302, pageHeaders());
+  }
+
+  // The login form. Only the pending id and the CSRF token go into the page.
   const pending: PendingAuthorization = {
     id: randomId(16),
     csrfToken: randomId(32),

@@ -18,9 +18,7 @@ import {
   escapeHtml,
   pageAnswer,
   pageHeaders,
-  randomId,
   sameSecret,
-  withQueryParameters,
   type MockResponse,
   type PageContext,
   type PageOptions,
@@ -28,6 +26,7 @@ import {
   type PluginContext,
 } from '../../../src/index.ts';
 import { findClient, isRegisteredRedirectUri } from '../client-auth.ts';
+import { issueCode } from '../codes.ts';
 import { errorPage, PAGE_BRAND } from '../errors.ts';
 import { AUTH_MOUNT, type Just2TradeUser } from '../fixtures.ts';
 import type { Just2Trade } from '../index.ts';
@@ -117,7 +116,7 @@ function formFields(body: unknown): LoginFields | undefined {
 }
 
 function submitLogin(ctx: Context): MockResponse {
-  const { request, state, clock, fixtures, options } = ctx;
+  const { request, state, clock, fixtures } = ctx;
   const form = formFields(request.body);
   if (!form) {
     return errorPage(
@@ -168,19 +167,7 @@ function submitLogin(ctx: Context): MockResponse {
 
   // Consumed here, before anything else can run: the form cannot be submitted twice.
   state.pending.delete(pending.id);
-  const nowMs = clock.nowMs();
-  const code = randomId(32);
-  state.codes.set(code, {
-    code,
-    clientId: pending.clientId,
-    redirectUri: pending.redirectUri,
-    login: user.login,
-    ...(pending.codeChallenge ? { codeChallenge: pending.codeChallenge } : {}),
-    expiresAtMs: nowMs + options.codeTtlSeconds * 1000,
-    spent: false,
-    accessTokens: [],
-  });
-  return ctx.respond.redirect(withQueryParameters(pending.redirectUri, { code, state: pending.state }), 302, {
+  return ctx.respond.redirect(issueCode(ctx, pending, user.login), 302, {
     ...pageHeaders(),
     // The cookie has done its job.
     'Set-Cookie': csrfCookie(ctx, pending.id, '', 0),

@@ -75,6 +75,21 @@ export function merchantAuthorizationSubmit(ctx: PageContext<Keeta>): MockRespon
     );
   }
 
+  return decide(ctx, form, decision, field(body, 'merchantId'));
+}
+
+/**
+ * Applies a decision to a pending form: what the Authorize and Deny buttons do, and what the page does
+ * itself when the session has auto-consent on (`POST /__mock/keeta/auto-consent`). Refuses before
+ * anything changes; then consumes the form, records the decision and sends the browser back (or shows
+ * the result when the link had no redirectUri). Synchronous, as the form's check-and-consume must be.
+ */
+export function decide(
+  ctx: PageContext<Keeta>,
+  form: PendingForm,
+  decision: 'authorize' | 'deny',
+  merchantId: string | undefined,
+): MockResponse {
   // The app and its rules as they are now, not as they were when the form was shown.
   const app = ctx.fixtures.get<KeetaApp>('apps', form.clientId);
   if (!app || app.appId !== form.appId) {
@@ -83,7 +98,6 @@ export function merchantAuthorizationSubmit(ctx: PageContext<Keeta>): MockRespon
   const problem = form.redirectUri === undefined ? undefined : redirectUriProblem(app, form.redirectUri);
   if (problem) throw new MockError(400, 'invalid_redirect_uri', problem);
 
-  const merchantId = field(body, 'merchantId');
   const merchant = merchantId ? ctx.fixtures.get<Merchant>('merchants', merchantId) : undefined;
   let outcome: Decision;
   if (decision === 'deny') outcome = { decision: 'denied', ...(merchant ? { merchant } : {}) };

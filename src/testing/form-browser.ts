@@ -1,9 +1,69 @@
 /**
- * Just enough of a browser for contract flows: GET pages, read their forms (with cheerio, a real HTML
- * parser), submit them with the page's cookies, and follow redirects until one leaves the provider
- * (the redirect back to the CRM), which is returned instead of followed.
+ * Just enough of a browser for a test to walk a provider's pages: GET pages, read their forms (with
+ * cheerio, a real HTML parser), submit them with the page's cookies as a browser does, and follow
+ * redirects until one leaves the provider (the redirect back to the CRM), which is returned instead of
+ * followed. The one implementation of "submit a form" that the test helpers (`partnermock/testing`), the
+ * contract suites and the repo's tests share.
  */
 import * as cheerio from 'cheerio';
+import { SESSION_HEADER } from '../state/sessions.ts';
+
+/** What every browser step takes: the mock session to work in, and the fetch to use. */
+export interface BrowserStepOptions {
+  /** Sent as `X-Mock-Session` with every request, so the step works in that mock session. */
+  session?: string;
+  /** Default: the global fetch. Given a session too, the session header is added to what it sends. */
+  fetch?: typeof globalThis.fetch;
+}
+
+/** A page answered with an error status, or a step that found something other than it expects. */
+export class PageError extends Error {
+  override readonly name = 'PageError';
+  constructor(
+    message: string,
+    /** The page's status (0 when the step did not get that far). */
+    readonly status: number,
+    readonly url: URL,
+  ) {
+    super(message);
+  }
+}
+
+/** The fetch of a step: `options.fetch` (or the global one), with the session header when a session is named. */
+export function stepFetch(options: BrowserStepOptions): typeof globalThis.fetch {
+  const base = options.fetch ?? globalThis.fetch;
+  const session = options.session;
+  if (session === undefined) return base;
+  return (input, init) => {
+    const headers = new Headers(init?.headers);
+    headers.set(SESSION_HEADER, session);
+    return base(input, { ...init, headers });
+  };
+}
+
+/**
+ * What a page says: the text of its `role="alert"` element (a refusal, a failed sign-in) when it has one,
+ * else its heading and paragraphs, whitespace collapsed.
+ */
+export function pageMessage(page: Page): string {
+  const $ = cheerio.load(page.html);
+  const alert = $('[role="alert"]').first().text();
+  const text =
+    alert ||
+    $('h1, p, dl')
+      .toArray()
+      .map((element) => $(element).text())
+      .join(' ');
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+/** The visible text of the page's content (without the shared layout's brand line and footnote), collapsed. */
+export function pageText(page: Page): string {
+  const $ = cheerio.load(page.html);
+  const main = $('main').length ? $('main') : $('body');
+  main.find('.brand, .note').remove();
+  return main.text().replace(/\s+/g, ' ').trim();
+}
 
 export interface HtmlForm {
   action: URL;

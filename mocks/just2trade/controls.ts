@@ -1,0 +1,26 @@
+/**
+ * What a test suite gets as `mock.just2trade` on `startMockServer()`'s and `connectMockServer()`'s
+ * handles: typed calls to the control API in the handle's session.
+ */
+import type { ControlRequester } from '../../src/index.ts';
+import type { OAuthClient } from './fixtures.ts';
+
+export function just2tradeControls(api: ControlRequester) {
+  return {
+    /** A registered client's secret (for `createJust2TradeClient({ clientSecret })`). */
+    async clientSecret(clientId: string): Promise<string> {
+      const client = await api.call<OAuthClient>('GET', `/just2trade/clients/${encodeURIComponent(clientId)}`);
+      return client.clientSecret;
+    },
+    /** From now on, authorize requests in this session come straight back with a code for `login`. */
+    async autoLogin(login: string): Promise<void> {
+      await api.call('POST', '/just2trade/auto-login', { login });
+    },
+    /** Authorize requests show the login form again. */
+    async stopAutoLogin(): Promise<void> {
+      await api.call('DELETE', '/just2trade/auto-login');
+    },
+  };
+}
+
+export type Just2TradeControls = ReturnType<typeof just2tradeControls>;

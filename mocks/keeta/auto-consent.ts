@@ -1,0 +1,92 @@
+/**
+ * Auto-consent: for a suite that wants no HTML, `POST /__mock/keeta/auto-consent {"decision": "authorize" |
+ * "deny", "merchantId"?}` makes this session's merchant page decide at once, as if the merchant had pressed
+ * that button (for the given merchant, or the one the page preselects: the first), and send the browser
+ * back; `DELETE` turns it off, `GET` says what is set. The link is checked as always, and the decision is
+ * recorded in `authorizations` like any other. A reset of the session turns it off too.
+ */
+import {
+  MockError,
+  type ControlContext,
+  type ControlRoute,
+  type MockResponse,
+  type PageContext,
+} from '../../src/index.ts';
+import type { Merchant } from './fixtures.ts';
+import type { Keeta } from './index.ts';
+import { readMerchantLink } from './merchant-link.ts';
+import { decide } from './pages/merchant-authorization-submit.ts';
+import { merchantAuthorization } from './pages/merchant-authorization.ts';
+import { createPendingForm, randomToken } from './state.ts';
+
+export interface AutoConsent {
+  decision: 'authorize' | 'deny';
+  merchantId?: string;
+}
+
+/** `GET` of the merchant page: the page, or with auto-consent on, the decision taken at once. */
+export function merchantAuthorizationOrConsent(ctx: PageContext<Keeta>): MockResponse {
+  const auto = ctx.state.autoConsent;
+  if (!auto) return merchantAuthorization(ctx);
+  const { app, redirectUri, state } = readMerchantLink(ctx.fixtures, ctx.request.query);
+  const form = createPendingForm(ctx.state, ctx.clock, ctx.options, {
+    browserId: randomToken(),
+    clientId: app.clientId,
+    appId: app.appId,
+    ...(redirectUri !== undefined ? { redirectUri } : {}),
+    state,
+  });
+  const merchantId = auto.merchantId ?? ctx.fixtures.list<Merchant>('merchants')[0]?.id;
+  return decide(ctx, form, auto.decision, merchantId);
+}
+
+type Route = ControlRoute<Keeta>;
+const PATH = '/auto-consent';
+
+const autoConsentState = ({ state, respond }: ControlContext<Keeta>) =>
+  respond.json(200, { autoConsent: state.autoConsent ?? null });
+
+const setAutoConsent: Route = {
+  method: 'POST',
+  path: PATH,
+  handler(ctx) {
+    const body = ctx.request.body as { decision?: unknown; merchantId?: unknown } | undefined;
+    const decision = body?.decision;
+    if (decision !== 'authorize' && decision !== 'deny') {
+      throw new MockError(
+        400,
+        'invalid_request',
+        'Send { "decision": "authorize" | "deny", "merchantId"?: "<id>" } to turn auto-consent on.',
+      );
+    }
+    const merchantId = body?.merchantId;
+    if (merchantId !== undefined && typeof merchantId !== 'string') {
+      throw new MockError(400, 'invalid_request', 'merchantId must be a merchant ID (a string).');
+    }
+    if (merchantId !== undefined && !ctx.fixtures.get<Merchant>('merchants', merchantId)) {
+      const ids = ctx.fixtures.list<Merchant>('merchants').map((merchant) => merchant.id);
+      throw new MockError(
+        404,
+        'not_found',
+        `No merchant "${merchantId}" in this session; merchants: ${ids.join(', ') || 'none'}.`,
+      );
+    }
+    ctx.state.autoConsent = { decision, ...(merchantId !== undefined ? { merchantId } : {}) };
+    return autoConsentState(ctx);
+  },
+};
+
+const stopAutoConsent: Route = {
+  method: 'DELETE',
+  path: PATH,
+  handler(ctx) {
+    delete ctx.state.autoConsent;
+    return autoConsentState(ctx);
+  },
+};
+
+export const controlRoutes: Route[] = [
+  { method: 'GET', path: PATH, handler: autoConsentState },
+  setAutoConsent,
+  stopAutoConsent,
+];

@@ -1,0 +1,48 @@
+/**
+ * The typed control handle for a mock: built for `startMockServer()`'s handle, or by
+ * `connectMockServer(url)` for a mock running elsewhere (another process, a container, a team's shared
+ * mock). The providers' helpers come from the plugins' `controls`: every built-in one, and any other
+ * plugin the server was started with.
+ */
+import type { BuiltinControls } from '../../mocks/index.ts';
+import type { AnyPlugin } from '../plugin.ts';
+import { builtinPlugins } from '../server/resolve-plugins.ts';
+import { createControls, MockControlError, type ControlRequester, type MockControls } from './mock-controls.ts';
+
+export interface ConnectOptions {
+  /** The fetch the handle calls the mock with (and wraps for sessions). Default: the global fetch. */
+  fetch?: typeof globalThis.fetch;
+}
+
+/** The handle for the mock at `url` (its base URL, e.g. `http://localhost:4010`), once it answers as a mock. */
+export async function connectMockServer(
+  url: string,
+  options: ConnectOptions = {},
+): Promise<MockControls<BuiltinControls>> {
+  const base = url.replace(/\/+$/, '');
+  const baseFetch = options.fetch ?? globalThis.fetch;
+  let health: { providers?: unknown } | undefined;
+  try {
+    const response = await baseFetch(`${base}/__mock/health`, { signal: AbortSignal.timeout(10_000) });
+    health = response.ok ? ((await response.json()) as { providers?: unknown }) : undefined;
+  } catch (error) {
+    throw new MockControlError(0, 'unreachable', `No mock answers at ${base}: ${(error as Error).message}`);
+  }
+  if (!Array.isArray(health?.providers)) {
+    throw new MockControlError(0, 'not_a_mock', `${base} does not serve the partnermock control API (/__mock/health).`);
+  }
+  return controlsFor(base, await builtinPlugins(), baseFetch);
+}
+
+/** The handle for `plugins` (each with `controls` adds its helpers under its name) at `url`. */
+export function controlsFor(
+  url: string,
+  plugins: readonly AnyPlugin[],
+  baseFetch: typeof globalThis.fetch = globalThis.fetch,
+): MockControls<BuiltinControls> {
+  const providers = (api: ControlRequester) =>
+    Object.fromEntries(
+      plugins.flatMap((plugin) => (plugin.controls ? [[plugin.name, plugin.controls(api)] as const] : [])),
+    ) as unknown as BuiltinControls;
+  return createControls(url, providers, baseFetch);
+}
