@@ -194,6 +194,12 @@ export interface CollectionDefinition {
   schema: Record<string, unknown>;
   /** Listed by the control API but filled only by the plugin itself (e.g. completed authorizations). */
   readOnly?: boolean;
+  /**
+   * What the schema cannot say about an item (a public key that is not an EC P-256 key): the problem, with the
+   * path of the field inside the item, or undefined. Run after the schema, for the control API and the config
+   * file alike.
+   */
+  check?(item: Record<string, unknown>): { path: (string | number)[]; message: string } | undefined;
 }
 
 export interface FixtureContext<T extends ProviderTypes = UntypedProvider> {

@@ -3,6 +3,7 @@
  * its tokens are signed with (and the JWKS that publishes it), and the external CRMs' ES256 public keys,
  * each registered PEM imported once rather than on every sign-in.
  */
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importSPKI, type CryptoKey, type JWK } from 'jose';
 
 export interface SigningKey {
@@ -56,4 +57,23 @@ async function generateSigningKey(): Promise<SigningKey> {
   const jwk = await exportJWK(publicKey);
   const kid = await calculateJwkThumbprint(jwk);
   return { kid, privateKey, publicKey, publicJwk: { ...jwk, kid, alg: 'RS256', use: 'sig' } };
+}
+
+/**
+ * Why a PEM cannot be an integration's key, or undefined: it must be an EC public key on P-256, which is
+ * what ES256 tokens are verified with. Checked when an integration is added (control API, config file),
+ * so a wrong key is refused there rather than at the first sign-in.
+ */
+export function publicKeyProblem(pem: string): string | undefined {
+  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) return 'is a private key: give the public key only';
+  let key: KeyObject;
+  try {
+    key = createPublicKey(pem);
+  } catch {
+    return 'must be a PEM public key ("-----BEGIN PUBLIC KEY-----"), EC P-256';
+  }
+  if (key.asymmetricKeyType !== 'ec') return `must be an EC P-256 key, not ${key.asymmetricKeyType?.toUpperCase()}`;
+  const curve = key.asymmetricKeyDetails?.namedCurve;
+  if (curve !== 'prime256v1') return `must be an EC key on P-256 (prime256v1) for ES256, not ${curve}`;
+  return undefined;
 }

@@ -211,6 +211,18 @@ export function controlApi(deps: AppContext): express.Router {
         { details: issues },
       );
     }
+    const trouble = definition.check?.(item as Record<string, unknown>);
+    if (trouble) {
+      const location = ['/body', ...trouble.path].join('/');
+      throw new MockError(
+        400,
+        'invalid_request',
+        `Not a valid ${runtime.name} ${name} item: ${location} ${trouble.message}.`,
+        {
+          details: [{ location, message: trouble.message }],
+        },
+      );
+    }
     try {
       res.status(201).json(fixtures.add(name, structuredClone(item as Record<string, unknown>)));
     } catch (error) {

@@ -7,6 +7,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Request, type Response } from 'express';
+import { applyConfig, type AppliedConfig } from '../config/apply-config.ts';
+import { loadConfigFile, loadConfigObject, type ConfigData } from '../config/load-config.ts';
 import { controlApi } from '../control/control-api.ts';
 import { MockError } from '../errors.ts';
 import { jsonLineLogger, silentLogger, type Logger } from '../logger.ts';
@@ -24,7 +26,13 @@ import { assertDistinct, resolvePlugins } from './resolve-plugins.ts';
 import { providerRoutes } from './routes.ts';
 
 export interface MockServerOptions {
-  /** Built-in providers to serve, by name (default: all of them). */
+  /**
+   * A config file's path, or an object of the same shape (README, "Config file"): its settings, providers,
+   * options and fixtures. Checked whole before anything starts (a ConfigError lists every problem); any
+   * option given here beside it wins over the file.
+   */
+  config?: string | ConfigData;
+  /** Built-in providers to serve, by name (default: all of them, or the config's enabled ones). */
   providers?: string[];
   /** Further plugins: plugin objects, or module paths like `./my-plugin.ts`. */
   plugins?: (AnyPlugin | string)[];
@@ -62,20 +70,34 @@ export interface MockApp {
    * the provider mounted there, else the control API's.
    */
   errorAnswer(path: string, error: MockError): MockResponse;
+  /** The config the app was built from, if any: its file and what it set (port and host are startMockServer's). */
+  config?: { file?: string; settings: AppliedConfig['settings'] };
   /** Per provider: base URLs and default credentials, as the startup banner prints them. */
   describe(): { name: string; title: string; baseUrls: string[]; credentials: string[] }[];
 }
 
 export const DEFAULT_PORT = 4010;
 
-export async function createMockApp(options: MockServerOptions = {}): Promise<MockApp> {
+export async function createMockApp(given: MockServerOptions = {}): Promise<MockApp> {
+  const loaded =
+    given.config === undefined
+      ? undefined
+      : typeof given.config === 'string'
+        ? await loadConfigFile(given.config)
+        : await loadConfigObject(given.config);
+  const config = loaded && applyConfig(loaded);
+  // What the caller passed wins over the file; an option given as undefined leaves the file's.
+  const options: MockServerOptions = {
+    ...(config?.settings as MockServerOptions | undefined),
+    ...Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)),
+  };
   const seed = options.seed ?? 1;
   const log: Logger = options.log === true ? jsonLineLogger() : options.log ? options.log : silentLogger;
   let publicUrl = (options.publicUrl ?? `http://localhost:${DEFAULT_PORT}`).replace(/\/+$/, '');
   let urlFor = urlBuilder(publicUrl);
 
   const compilers = createSchemaCompilers();
-  const plugins = await resolvePlugins(options);
+  const plugins = await resolvePlugins({ ...options, ...(config ? { base: config.plugins } : {}) });
   const runtimes = await Promise.all(plugins.map((plugin) => ProviderRuntime.create(plugin, seed, compilers)));
   assertDistinct(runtimes);
   const byName = new Map(runtimes.map((runtime) => [runtime.name, runtime]));
@@ -170,6 +192,7 @@ export async function createMockApp(options: MockServerOptions = {}): Promise<Mo
       publicUrl = url.replace(/\/+$/, '');
       urlFor = urlBuilder(publicUrl);
     },
+    ...(config ? { config: { ...(loaded?.file ? { file: loaded.file } : {}), settings: config.settings } } : {}),
     describe: () => runtimes.map(summaryOf),
     errorAnswer: (path, error) => {
       const runtime = runtimes

@@ -9,10 +9,12 @@ import { loadPluginModule } from '../plugins/load-plugins.ts';
 import type { ProviderRuntime } from './provider-runtime.ts';
 
 export async function resolvePlugins(options: {
+  /** What is served unless narrowed or replaced: the built-ins, or a config's providers. */
+  base?: AnyPlugin[];
   providers?: string[];
   plugins?: (AnyPlugin | string)[];
 }): Promise<AnyPlugin[]> {
-  let builtins: AnyPlugin[] = [...(await builtinPlugins())];
+  let builtins: AnyPlugin[] = [...(options.base ?? (await builtinPlugins()))];
   if (options.providers) {
     const unknown = options.providers.filter((name) => !builtins.some((plugin) => plugin.name === name));
     if (unknown.length) {

@@ -47,16 +47,17 @@ export async function startMockServer(options: StartOptions = {}): Promise<Runni
   server.on('clientError', (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket) =>
     answerUnparsable(mock, error, socket),
   );
-  const host = options.host ?? '127.0.0.1';
+  const configured = mock.config?.settings;
+  const host = options.host ?? (configured?.host as string | undefined) ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? DEFAULT_PORT, host, () => {
+    server.listen(options.port ?? (configured?.port as number | undefined) ?? DEFAULT_PORT, host, () => {
       server.off('error', reject);
       resolve();
     });
   });
   const { port } = server.address() as AddressInfo;
-  if (!options.publicUrl) mock.setPublicUrl(`http://localhost:${port}`);
+  if (!options.publicUrl && !configured?.publicUrl) mock.setPublicUrl(`http://localhost:${port}`);
   // Listening now: prepare in the background what the first request would otherwise wait for (the schema
   // generator for spec answers, the default session's fixtures), so that request is as fast as the rest.
   setImmediate(() => {

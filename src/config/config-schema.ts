@@ -1,0 +1,180 @@
+/**
+ * The one definition of a config file's shape (`partnermock.config.yaml`): the loader validates with it,
+ * and `config.schema.json`, which editors complete and check the file with, is generated from it. Each
+ * provider's section is made from its plugin: `options` from the plugin's `optionsSchema`, each fixture
+ * collection from the collection's schema, exactly as the control API checks an item.
+ */
+import type { AnyPlugin } from '../plugin.ts';
+import type { JsonSchema } from '../spec/openapi-types.ts';
+
+/** The top-level settings a config file may give, with the command-line flag and environment variable of each. */
+export const SERVER_SETTINGS = {
+  port: {
+    flag: '--port',
+    env: 'PORT',
+    schema: { type: 'integer', minimum: 0, maximum: 65535, description: 'Port to listen on; 0 picks a free one.' },
+  },
+  host: {
+    flag: '--host',
+    env: 'PARTNERMOCK_HOST',
+    schema: { type: 'string', minLength: 1, description: 'Address to bind (default 127.0.0.1: loopback only).' },
+  },
+  publicUrl: {
+    flag: '--public-url',
+    env: 'PARTNERMOCK_PUBLIC_URL',
+    schema: {
+      type: 'string',
+      pattern: '^https?://[^/?#]+(/[^?#]*)?$',
+      description: 'Base URL used in the links and redirects the mock hands out (default http://localhost:<port>).',
+    },
+  },
+  seed: {
+    flag: '--seed',
+    env: 'PARTNERMOCK_SEED',
+    schema: { type: 'integer', description: 'Fixture and example seed: the same seed gives the same data.' },
+  },
+  validateResponses: {
+    flag: '--no-validate-responses',
+    env: 'PARTNERMOCK_VALIDATE_RESPONSES',
+    schema: { type: 'boolean', description: 'Hold every answer to the spec (a violation is a loud 500).' },
+  },
+  bodyLimit: {
+    flag: undefined,
+    env: 'PARTNERMOCK_BODY_LIMIT',
+    schema: {
+      description: 'Largest accepted request body: bytes, or a size like "1mb".',
+      anyOf: [
+        { type: 'integer', minimum: 1 },
+        { type: 'string', pattern: '^\\d+(\\.\\d+)?\\s*(b|kb|mb|gb)?$' },
+      ],
+    },
+  },
+  journalSize: {
+    flag: undefined,
+    env: 'PARTNERMOCK_JOURNAL_SIZE',
+    schema: { type: 'integer', minimum: 1, description: 'Recent requests kept for /__mock/journal.' },
+  },
+  maxSessions: {
+    flag: undefined,
+    env: 'PARTNERMOCK_MAX_SESSIONS',
+    schema: {
+      type: 'integer',
+      minimum: 1,
+      description: 'Named sessions kept before the least recently used is dropped (default is never dropped).',
+    },
+  },
+} as const satisfies Record<string, { flag: string | undefined; env: string; schema: JsonSchema }>;
+
+export type ServerSetting = keyof typeof SERVER_SETTINGS;
+
+/** Fixture sections are merged with the built-in defaults unless they say `mode: replace`. */
+export const FIXTURE_MODES = ['merge', 'replace'] as const;
+
+/** One provider's section, from its plugin. Read-only collections (filled by the mock itself) are left out. */
+function providerSchema(plugin: AnyPlugin): JsonSchema {
+  const collections = Object.entries(plugin.collections ?? {}).filter(([, definition]) => !definition.readOnly);
+  return {
+    type: 'object',
+    additionalProperties: false,
+    description: `${plugin.title ?? plugin.name}: whether it is served, its options and its fixtures.`,
+    properties: {
+      enabled: { type: 'boolean', description: 'Serve this provider (default true).' },
+      options: {
+        ...(plugin.optionsSchema ?? { type: 'object', additionalProperties: false }),
+        description: `${plugin.name}'s options, as its plugin factory takes them in code.`,
+      },
+      fixtures: {
+        type: 'object',
+        additionalProperties: false,
+        description: `${plugin.name}'s fixture collections, as the control API's /__mock/${plugin.name}/{collection}.`,
+        properties: {
+          mode: {
+            enum: [...FIXTURE_MODES],
+            description:
+              'merge (default): added to the built-in fixtures, an item with a built-in id replacing it; ' +
+              'replace: only these items, in every collection the section names.',
+          },
+          ...Object.fromEntries(
+            collections.map(([name, definition]) => [
+              name,
+              {
+                type: 'array',
+                items: definition.schema,
+                ...(definition.description ? { description: definition.description } : {}),
+              },
+            ]),
+          ),
+        },
+      },
+    },
+  };
+}
+
+/** The schema a config file is validated with, for these plugins (the built-ins and any the file names). */
+export function configSchema(plugins: readonly AnyPlugin[]): JsonSchema {
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    title: 'partnermock configuration',
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      $schema: { type: 'string', description: 'The schema this file is written against, for editors.' },
+      ...Object.fromEntries(Object.entries(SERVER_SETTINGS).map(([name, setting]) => [name, setting.schema])),
+      providers: {
+        type: 'object',
+        additionalProperties: false,
+        description: 'Per provider: enabled, options and fixtures.',
+        properties: Object.fromEntries(plugins.map((plugin) => [plugin.name, providerSchema(plugin)])),
+      },
+      plugins: {
+        type: 'array',
+        items: { type: 'string', minLength: 1 },
+        description: 'More provider plugins: module paths (.js, .mjs or .ts), relative to this file.',
+      },
+    },
+  };
+}
+
+/**
+ * The schema for editors (`config.schema.json`): the same, except that any string may instead be
+ * `{ file: path }` (read from a file next to the config), and that providers of plugins the file loads
+ * itself, which the schema cannot know, are allowed with the generic shape.
+ */
+export function editorConfigSchema(plugins: readonly AnyPlugin[]): JsonSchema {
+  const schema = withFileStrings(configSchema(plugins)) as JsonSchema & { properties: Record<string, JsonSchema> };
+  const providers = schema.properties.providers as JsonSchema & { additionalProperties: unknown };
+  providers.additionalProperties = {
+    type: 'object',
+    description: 'A provider from one of `plugins`.',
+    properties: { enabled: { type: 'boolean' }, options: { type: 'object' }, fixtures: { type: 'object' } },
+    additionalProperties: false,
+  };
+  schema.$defs = {
+    fromFile: {
+      type: 'object',
+      required: ['file'],
+      additionalProperties: false,
+      properties: { file: { type: 'string', description: 'A UTF-8 file, relative to the config file.' } },
+      description: 'The contents of a file (a key, a secret kept out of the config).',
+    },
+  };
+  return schema;
+}
+
+/** Every `type: 'string'` schema becomes "that, or `{ file }`". */
+function withFileStrings(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(withFileStrings);
+  if (schema === null || typeof schema !== 'object') return schema;
+  const copy: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) {
+    copy[key] = ['enum', 'const', 'default', 'required', 'examples'].includes(key) ? value : withFileStrings(value);
+  }
+  if (copy.type === 'string') {
+    const { description, ...rest } = copy;
+    return {
+      ...(description !== undefined ? { description } : {}),
+      anyOf: [rest, { $ref: '#/$defs/fromFile' }],
+    };
+  }
+  return copy;
+}
