@@ -8,7 +8,9 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { lint, loadConfig, type Config, type NormalizedProblem } from '@redocly/openapi-core';
 import openapiTS, { astToString } from 'openapi-typescript';
+import * as prettier from 'prettier';
 import { builtinPlugins } from '../mocks/index.ts';
+import { editorConfigSchema } from '../src/config/config-schema.ts';
 import type { AnyPlugin } from '../src/plugin.ts';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -63,4 +65,10 @@ export function describeProblem(problem: NormalizedProblem): string {
     ? `${path.relative(repoRoot, location.source.absoluteRef)}${location.pointer ?? ''}`
     : '(no location)';
   return `[${problem.severity}] ${problem.ruleId}: ${problem.message} at ${where}`;
+}
+
+/** `config.schema.json`: the schema editors check `partnermock.config.yaml` with, for the built-in providers. */
+export async function renderConfigSchema(): Promise<string> {
+  const schema = editorConfigSchema(builtinPlugins);
+  return prettier.format(JSON.stringify(schema), { ...(await prettier.resolveConfig(repoRoot)), parser: 'json' });
 }

@@ -67,6 +67,9 @@ export const SERVER_SETTINGS = {
 
 export type ServerSetting = keyof typeof SERVER_SETTINGS;
 
+/** A JSON config's `"$schema"`, for editors. */
+const SCHEMA_KEY: JsonSchema = { type: 'string', description: 'The schema this file is written against, for editors.' };
+
 /** Fixture sections are merged with the built-in defaults unless they say `mode: replace`. */
 export const FIXTURE_MODES = ['merge', 'replace'] as const;
 
@@ -118,7 +121,7 @@ export function configSchema(plugins: readonly AnyPlugin[]): JsonSchema {
     type: 'object',
     additionalProperties: false,
     properties: {
-      $schema: { type: 'string', description: 'The schema this file is written against, for editors.' },
+      $schema: SCHEMA_KEY,
       ...Object.fromEntries(Object.entries(SERVER_SETTINGS).map(([name, setting]) => [name, setting.schema])),
       providers: {
         type: 'object',
@@ -142,6 +145,7 @@ export function configSchema(plugins: readonly AnyPlugin[]): JsonSchema {
  */
 export function editorConfigSchema(plugins: readonly AnyPlugin[]): JsonSchema {
   const schema = withFileStrings(configSchema(plugins)) as JsonSchema & { properties: Record<string, JsonSchema> };
+  schema.properties.$schema = SCHEMA_KEY; // a URL, never read from a file
   const providers = schema.properties.providers as JsonSchema & { additionalProperties: unknown };
   providers.additionalProperties = {
     type: 'object',

@@ -8,6 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Request, type Response } from 'express';
 import { applyConfig, type AppliedConfig } from '../config/apply-config.ts';
+import type { ServerSetting } from '../config/config-schema.ts';
 import { loadConfigFile, loadConfigObject, type ConfigData } from '../config/load-config.ts';
 import { controlApi } from '../control/control-api.ts';
 import { MockError } from '../errors.ts';
@@ -72,6 +73,12 @@ export interface MockApp {
   errorAnswer(path: string, error: MockError): MockResponse;
   /** The config the app was built from, if any: its file and what it set (port and host are startMockServer's). */
   config?: { file?: string; settings: AppliedConfig['settings'] };
+  /**
+   * A changed config (`--watch` reloads the file): checked whole first (a ConfigError leaves everything as
+   * it was), then each provider's options and fixtures replaced for sessions made or reset from now on.
+   * What only a restart can change (port, seed, which providers are served, ...) is named, not applied.
+   */
+  reconfigure(config: string | ConfigData): Promise<{ restartNeeded: string[] }>;
   /** Per provider: base URLs and default credentials, as the startup banner prints them. */
   describe(): { name: string; title: string; baseUrls: string[]; credentials: string[] }[];
 }
@@ -85,7 +92,7 @@ export async function createMockApp(given: MockServerOptions = {}): Promise<Mock
       : typeof given.config === 'string'
         ? await loadConfigFile(given.config)
         : await loadConfigObject(given.config);
-  const config = loaded && applyConfig(loaded);
+  let config = loaded && applyConfig(loaded);
   // What the caller passed wins over the file; an option given as undefined leaves the file's.
   const options: MockServerOptions = {
     ...(config?.settings as MockServerOptions | undefined),
@@ -193,6 +200,28 @@ export async function createMockApp(given: MockServerOptions = {}): Promise<Mock
       urlFor = urlBuilder(publicUrl);
     },
     ...(config ? { config: { ...(loaded?.file ? { file: loaded.file } : {}), settings: config.settings } } : {}),
+    reconfigure: async (next) => {
+      const reloaded = typeof next === 'string' ? await loadConfigFile(next) : await loadConfigObject(next);
+      const applied = applyConfig(reloaded);
+      const restartNeeded = Object.keys({ ...config?.settings, ...applied.settings }).filter(
+        (key) =>
+          JSON.stringify(config?.settings[key as ServerSetting]) !==
+          JSON.stringify(applied.settings[key as ServerSetting]),
+      );
+      const served = new Set(runtimes.map((runtime) => runtime.name));
+      for (const plugin of applied.plugins)
+        if (!served.has(plugin.name)) restartNeeded.push(`providers.${plugin.name}`);
+      const switches = await Promise.all(
+        runtimes.flatMap((runtime) => {
+          const plugin = applied.plugins.find((candidate) => candidate.name === runtime.name);
+          if (!plugin) restartNeeded.push(`providers.${runtime.name}.enabled`);
+          return plugin ? [runtime.prepareReconfigure(plugin)] : [];
+        }),
+      );
+      for (const switchOver of switches) switchOver();
+      config = applied;
+      return { restartNeeded };
+    },
     describe: () => runtimes.map(summaryOf),
     errorAnswer: (path, error) => {
       const runtime = runtimes

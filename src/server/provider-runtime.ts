@@ -42,13 +42,18 @@ export class ProviderRuntime {
   /** When each session's state was last swept (keyed by the state, so a dropped session frees its entry). */
   readonly #sweptAtMs = new WeakMap<object, number>();
 
+  #plugin: AnyPlugin;
+  #services: unknown;
+
   private constructor(
-    readonly plugin: AnyPlugin,
+    plugin: AnyPlugin,
     readonly spec: LoadedSpec,
-    readonly services: unknown,
+    services: unknown,
     private readonly seed: number,
     private readonly compilers: SchemaCompilers,
   ) {
+    this.#plugin = plugin;
+    this.#services = services;
     this.operations = new Map(spec.operations.map((operation) => [operation.operationId, operation]));
   }
 
@@ -65,6 +70,31 @@ export class ProviderRuntime {
     checkAgainstSpec(plugin, spec);
     const services = plugin.setup ? await plugin.setup(plugin.options ?? {}) : undefined;
     return new ProviderRuntime(plugin, spec, services, seed, compilers);
+  }
+
+  /** The plugin as configured now (a config reload may replace its options and fixtures). */
+  get plugin(): AnyPlugin {
+    return this.#plugin;
+  }
+
+  /** What the plugin's `setup()` built from its current options. */
+  get services(): unknown {
+    return this.#services;
+  }
+
+  /**
+   * The same plugin with other options and fixtures (a reloaded config file): sessions made or reset from
+   * now on get them, while a running session keeps what it started with, so no flow changes under a test's
+   * feet. Its services are set up from the new options first; the returned function switches, so that
+   * several providers switch together or not at all.
+   */
+  async prepareReconfigure(plugin: AnyPlugin): Promise<() => void> {
+    if (plugin.name !== this.name) throw new Error(`${this.name} cannot be reconfigured as ${plugin.name}.`);
+    const services = plugin.setup ? await plugin.setup(plugin.options ?? {}) : undefined;
+    return () => {
+      this.#plugin = plugin;
+      this.#services = services;
+    };
   }
 
   /**
@@ -180,7 +210,7 @@ export class ProviderRuntime {
     const context = this.fixtureContext(publicUrl, onEvict);
     const fixtures = new FixtureStore(this.plugin.collections ?? {}, this.plugin.fixtures?.(context) ?? {});
     const state = this.plugin.createState ? this.plugin.createState(fixtures, context) : {};
-    return { fixtures, state };
+    return { fixtures, state, options: context.options, services: this.services };
   }
 }
 

@@ -14,6 +14,9 @@ const SESSION_ID = /^[A-Za-z0-9._~:-]{1,128}$/;
 export interface ProviderScope {
   fixtures: FixtureStore;
   state: unknown;
+  /** The plugin's options and services when the session began: a config reload reaches it at its reset. */
+  options: unknown;
+  services: unknown;
 }
 
 export interface SessionScope {

@@ -18,7 +18,7 @@ function registry(options: { maxSessions?: number } = {}) {
   const buildProvider = (provider: string) => (session: SessionScope) => {
     builds.push(`${session.id}/${provider}`);
     const state: TestState = { provider, session: session.id, build: builds.length };
-    return { fixtures: new FixtureStore({}, {}), state };
+    return { fixtures: new FixtureStore({}, {}), state, options: {}, services: undefined };
   };
   const sessions = new SessionRegistry(
     buildProvider,
