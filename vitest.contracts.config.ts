@@ -1,10 +1,11 @@
-// `npm run contracts`: the contract suites only (scripts/run-contracts.ts runs vitest with this config).
+// The contract suites alone, for vitest's own CLI: `vitest list --config vitest.contracts.config.ts` (the
+// drift guards read what each scenario covers from it) or a watch loop while writing a suite. `npm run
+// contracts` does not read it: `partnermock contracts` configures vitest itself (src/contracts/run-contracts.ts).
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    // scripts/run-contracts.ts names the suites (the registry's, or `--suite` files); alone, the built-in ones.
-    include: process.env.PARTNERMOCK_CONTRACT_SUITES?.split('\n') ?? ['contracts/*.contract.ts'],
+    include: ['contracts/*.contract.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

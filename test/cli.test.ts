@@ -122,10 +122,44 @@ describe('a CLI that helps', () => {
     [['--port', '70000'], /^--port must be 0 to 65535 \(0 picks a free port\), got 70000\.$/],
     [['--port', 'abc'], /^--port must be a whole number, got "abc"\.$/],
     [['--plugin', './no/such/plugin.ts'], /^--plugin \.\/no\/such\/plugin\.ts: no such file/],
+    [['contract'], /^Unknown command contract\. Did you mean partnermock contracts\? See partnermock --help\.$/],
+    [
+      ['contracts', '--provider', 'nope'],
+      /^Unknown provider nope; built-in providers: b2copy, just2trade, keeta\. See partnermock contracts --help\.$/,
+    ],
+    [['contracts', '--provider', 'keeta,nope', '--provider', 'gone'], /^Unknown provider nope, gone; built-in/],
+    [
+      ['contracts', '--provder', 'keeta'],
+      /^Unknown option --provder\. Did you mean --provider\? See partnermock contracts --help\.$/,
+    ],
+    [['contracts', '--provider', ','], /^--provider needs a provider name\.$/],
+    [['contracts', '--reporter', 'json'], /^--reporter must be default, verbose or junit, got "json"\.$/],
+    [['contracts', '--output-file', 'out.xml'], /^--output-file needs --reporter junit/],
+    [['contracts', '--reporter', 'verbose', '--output-file', 'out.xml'], /^--output-file needs --reporter junit/],
+    [
+      ['contracts', '--reporter'],
+      /^Option '--reporter <value>' argument missing\. See partnermock contracts --help\.$/,
+    ],
+    [['contracts', '--suite', './no/such.contract.ts'], /^--suite \.\/no\/such\.contract\.ts: no such file/],
   ])('%j is a usage error: %s', async (argv, message) => {
     const error = await cli(argv, {}, quiet).catch((thrown: unknown) => thrown);
     expect(error).toBeInstanceOf(UsageError);
     expect((error as Error).message).toMatch(message);
+  });
+
+  it('contracts --help describes the subcommand and names each provider with its variables, running nothing', async () => {
+    const printed: string[] = [];
+    expect(await cli(['contracts', '--help'], {}, (text) => printed.push(text))).toBeUndefined();
+    const help = printed.join('\n');
+    expect(help).toMatch(/^Usage: partnermock contracts \[options\]/);
+    for (const option of ['--provider', '--suite', '--reporter', '--output-file']) expect(help).toContain(option);
+    expect(help).toMatch(
+      /^ {2}keeta\n {4}PARTNERMOCK_KEETA_URL, PARTNERMOCK_KEETA_CLIENT_ID, PARTNERMOCK_KEETA_REDIRECT_URI$/m,
+    );
+    expect(help).toContain('PARTNERMOCK_JUST2TRADE_AUTH_URL, PARTNERMOCK_JUST2TRADE_API_URL');
+    expect(help).toContain('PARTNERMOCK_B2COPY_URL');
+    expect(help).not.toContain('PARTNERMOCK_CONTRACT_REPORT_DIR');
+    for (const line of help.split('\n')) expect(line.length, line).toBeLessThanOrEqual(100);
   });
 
   it('a busy port says so and suggests --port 0', async () => {
@@ -148,6 +182,20 @@ describe('a CLI that helps', () => {
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code).toBe(2);
     expect(stderr.trim().split('\n')).toEqual(['Unknown option --prot. Did you mean --port? See partnermock --help.']);
+  }, 20_000);
+
+  it('as a process, a contracts usage error is one line on stderr and exit code 2, before anything runs', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'contracts', '--provider', 'nope'], {
+      cwd: ROOT,
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(2);
+    expect(output.trim().split('\n')).toEqual([
+      'Unknown provider nope; built-in providers: b2copy, just2trade, keeta. See partnermock contracts --help.',
+    ]);
   }, 20_000);
 });
 

@@ -1,16 +1,19 @@
 /**
  * What a CRM project gets from `npm install partnermock`: the packed tarball installs in a fresh
  * project, `partnermock/client` type-checks under `strict` (the consumer's `@ts-expect-error` lines
- * prove the types refuse wrong calls), and the compiled consumer completes each flow against the
- * mock started from the installed package's own server entry.
+ * prove the types refuse wrong calls), the compiled consumer completes each flow against the
+ * mock started from the installed package's own server entry, and `npx partnermock contracts` runs the
+ * shipped contract suites against an in-process mock, a mock in another process, and a host that breaks
+ * the spec.
  */
-import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BROKEN_FIELD, startBrokenHost } from '../support/broken-host.ts';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -102,4 +105,112 @@ describe('the packed package', () => {
     const report = JSON.parse(stdout) as Record<string, unknown>;
     expect(report).toEqual({ b2copy: 'ok', keeta: 'ok', just2trade: 'ok', pluginOptions: 'ok' });
   }, 120_000);
+});
+
+describe('npx partnermock contracts, from the install', () => {
+  const cleanups: (() => unknown)[] = [];
+  afterAll(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  });
+
+  /** The installed bin, as `npx partnermock ...` runs it, with only `env`'s contract variables set. */
+  function partnermock(args: string[], env: Record<string, string> = {}): Promise<{ code: number; output: string }> {
+    const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('PARTNERMOCK_')));
+    return new Promise((resolve) => {
+      execFile(
+        join(project, 'node_modules/.bin/partnermock'),
+        args,
+        { cwd: project, env: { ...base, ...env }, timeout: 100_000, maxBuffer: 32 * 1024 * 1024 },
+        (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, output: `${stdout}${stderr}` }),
+      );
+    });
+  }
+
+  /** A mock served by the installed package's CLI in its own process; resolves with its base URL. */
+  async function startInstalledMock(): Promise<string> {
+    const child = spawn(join(project, 'node_modules/.bin/partnermock'), ['--port', '0', '--quiet'], {
+      cwd: project,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    cleanups.push(
+      () =>
+        new Promise((resolve) =>
+          child.exitCode === null ? (child.once('exit', resolve), child.kill('SIGTERM')) : resolve(undefined),
+        ),
+    );
+    return new Promise<string>((resolve, reject) => {
+      let seen = '';
+      const timer = setTimeout(() => reject(new Error(`no banner within 30 s: ${seen}`)), 30_000);
+      child.stdout.on('data', (chunk: Buffer) => {
+        seen += chunk.toString();
+        const match = /listening on (http:\/\/(?:localhost|127\.0\.0\.1):\d+)/.exec(seen);
+        if (match) {
+          clearTimeout(timer);
+          resolve(match[1]!);
+        }
+      });
+      child.once('exit', (code) => reject(new Error(`the installed CLI exited with ${code}: ${seen}`)));
+    });
+  }
+
+  it('ships the built-in suites as JavaScript', () => {
+    const shipped = readdirSync(join(project, 'node_modules/partnermock/dist/contracts'));
+    expect(shipped).toEqual(
+      expect.arrayContaining(['b2copy.contract.js', 'just2trade.contract.js', 'keeta.contract.js', 'support']),
+    );
+  });
+
+  it('with no PARTNERMOCK_* variables, runs every shipped suite against an in-process mock and passes', async () => {
+    const { code, output } = await partnermock(['contracts']);
+    expect(code, output).toBe(0);
+    // The suites that ran are the package's own, compiled.
+    for (const provider of ['b2copy', 'just2trade', 'keeta']) {
+      expect(output).toContain(`dist/contracts/${provider}.contract.js`);
+      expect(output).toContain(`${provider} — in-process mock`);
+    }
+    expect(output).toContain('Contract coverage');
+    expect(output).toMatch(/^ +signIn +200 +yes$/m);
+    expect(output).not.toMatch(/ NO$|^FAIL /m);
+  }, 120_000);
+
+  it("against the installed CLI's mock, for one provider, writes JUnit XML with a testcase per scenario", async () => {
+    const url = await startInstalledMock();
+    const junit = join(project, 'reports/contracts.xml');
+    const { code, output } = await partnermock(
+      ['contracts', '--provider', 'just2trade', '--reporter', 'junit', '--output-file', 'reports/contracts.xml'],
+      {
+        PARTNERMOCK_JUST2TRADE_AUTH_URL: `${url}/just2trade/auth`,
+        PARTNERMOCK_JUST2TRADE_API_URL: `${url}/just2trade/api`,
+      },
+    );
+    expect(code, output).toBe(0);
+    expect(output).toContain(`just2trade — mock at ${url}`);
+    expect(output).not.toMatch(/b2copy —|keeta —| NO$/m);
+    expect(existsSync(junit), output).toBe(true);
+    const xml = readFileSync(junit, 'utf8');
+    expect(xml).toMatch(/<testsuites [^>]*failures="0"/);
+    expect(xml.match(/<testcase /g)?.length).toBeGreaterThanOrEqual(5);
+    expect(xml).toContain('[getProfile 200, getProfile 401] each use renews the 24 h token');
+  }, 120_000);
+
+  it('against a host that breaks the spec, fails naming the operation, status and field', async () => {
+    const host = await startBrokenHost(await startInstalledMock());
+    cleanups.push(host.close);
+    const { code, output } = await partnermock(['contracts', '--provider', 'b2copy'], {
+      PARTNERMOCK_B2COPY_URL: `${host.url}/b2copy`,
+      PARTNERMOCK_B2COPY_EMAIL: 'username@example.com',
+      PARTNERMOCK_B2COPY_PASSWORD: 'Secret123',
+    });
+    expect(code, output).toBe(1);
+    expect(output).toContain(`b2copy — real host at ${host.url}`);
+    expect(output).toContain(`signIn 200 (POST /b2copy/api/v2/signin) breaks the spec: ${BROKEN_FIELD}`);
+  }, 120_000);
+
+  it('refuses an unknown provider in one line, naming the known ones, with exit code 2', async () => {
+    const { code, output } = await partnermock(['contracts', '--provider', 'b2copy,nope']);
+    expect(code).toBe(2);
+    expect(output.trim().split('\n')).toEqual([
+      'Unknown provider nope; built-in providers: b2copy, just2trade, keeta. See partnermock contracts --help.',
+    ]);
+  }, 60_000);
 });

@@ -72,7 +72,7 @@ describe('a fourth provider through the same machinery', () => {
   it('contract: the runner runs its suite and reports full coverage', async () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ['--import', 'tsx', 'scripts/run-contracts.ts', '--suite', tollgate.contract],
+      ['--import', 'tsx', 'src/cli.ts', 'contracts', '--suite', tollgate.contract],
       { cwd: repoRoot, env: { ...process.env, CI: '' }, maxBuffer: 8 * 1024 * 1024 },
     );
     expect(stdout).toContain('tollgate — in-process mock');
