@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { CollectionDefinition, FixtureContext, FixtureStore } from '../../src/index.ts';
 import { DEV_KEY_ID, DEV_PRIVATE_KEY_URL, devPublicKeyPem } from './dev-keys/dev-key.ts';
 import type { B2Copy } from './index.ts';
+import { allowedIpSchema } from './ip-address.ts';
 
 /** Where B2COPY is served: the path of the spec's `http://localhost:4010/b2copy` server. */
 export const MOUNT = '/b2copy';
@@ -24,6 +25,7 @@ export interface ServiceAdmin extends Record<string, unknown> {
 export interface Integration extends Record<string, unknown> {
   keyId: string;
   publicKeyPem: string;
+  /** Single addresses (`127.0.0.1`, `::1`) or CIDR ranges (`10.0.0.0/8`, `fd00::/8`). */
   allowedIps: string[];
 }
 export interface Account extends Record<string, unknown> {
@@ -36,8 +38,6 @@ export interface SideAuthSettings extends Record<string, unknown> {
   secretKey: string;
   redirectUrl: string;
 }
-
-const ip = { type: 'string', anyOf: [{ format: 'ipv4' }, { format: 'ipv6' }] };
 
 export const collections: Record<string, CollectionDefinition> = {
   users: {
@@ -79,7 +79,8 @@ export const collections: Record<string, CollectionDefinition> = {
           pattern: '^\\s*-----BEGIN PUBLIC KEY-----[A-Za-z0-9+/=\\s]+-----END PUBLIC KEY-----\\s*$',
           maxLength: 4096,
         },
-        allowedIps: { type: 'array', items: ip, minItems: 1 },
+        // Addresses or CIDR ranges (`10.0.0.0/8`, `fd00::/8`); see allowedIpSchema for what each error means.
+        allowedIps: { type: 'array', items: allowedIpSchema, minItems: 1 },
       },
       additionalProperties: false,
     },
