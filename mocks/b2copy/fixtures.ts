@@ -9,6 +9,7 @@ import type { CollectionDefinition, FixtureContext, FixtureStore } from '../../s
 import { DEV_KEY_ID, DEV_PRIVATE_KEY_URL, devPublicKeyPem } from './dev-keys/dev-key.ts';
 import type { B2Copy } from './index.ts';
 import { allowedIpSchema } from './ip-address.ts';
+import { publicKeyProblem } from './keys.ts';
 
 /** Where B2COPY is served: the path of the spec's `http://localhost:4010/b2copy` server. */
 export const MOUNT = '/b2copy';
@@ -67,13 +68,18 @@ export const collections: Record<string, CollectionDefinition> = {
   integrations: {
     description: 'External CRM integrations: the public key registered under a key id, and the IPs allowed to use it.',
     idField: 'keyId',
+    // The schema reads a PEM's shape; what key it holds is read here, so a wrong one is refused when added.
+    check: (item) => {
+      const problem = publicKeyProblem(String(item.publicKeyPem));
+      return problem ? { path: ['publicKeyPem'], message: problem } : undefined;
+    },
     schema: {
       type: 'object',
       required: ['keyId', 'publicKeyPem', 'allowedIps'],
       properties: {
         keyId: { type: 'string', minLength: 1 },
-        // An SPKI PEM as `openssl pkey -pubout` writes it (docs: b2copy-external-crm.md); whether it is an EC P-256 key
-        // is checked when a token is verified with it, and a wrong key type is named in that answer.
+        // An SPKI PEM as `openssl pkey -pubout` writes it (docs: b2copy-external-crm.md); that it is an EC P-256 key is
+        // checked by `check` above, for the control API and the config file alike.
         publicKeyPem: {
           type: 'string',
           pattern: '^\\s*-----BEGIN PUBLIC KEY-----[A-Za-z0-9+/=\\s]+-----END PUBLIC KEY-----\\s*$',

@@ -331,19 +331,19 @@ describe('integrations and admins registered through the control API', () => {
     expect(await issuedTokens(http, session)).toEqual([]);
   });
 
-  it('says so when the registered key is not an EC P-256 key', async () => {
+  it('refuses, when it is registered, a key that is not an EC P-256 public key', async () => {
     const session = newSession();
-    await http
-      .post('/__mock/b2copy/integrations')
-      .set('X-Mock-Session', session)
-      .send({ keyId: 'rsa', publicKeyPem: rsaPublicPem, allowedIps: ['127.0.0.1'] })
-      .expect(201);
-    expectB2CopyError(
-      await exchange(await signExternal(externalClaims({ key_id: 'rsa' })), session),
-      401,
-      'invalid_integration_key',
-      /key_id 'rsa' is not an EC P-256 public key/,
-    );
+    const add = (publicKeyPem: string) =>
+      http
+        .post('/__mock/b2copy/integrations')
+        .set('X-Mock-Session', session)
+        .send({ keyId: 'wrong-key', publicKeyPem, allowedIps: ['127.0.0.1'] });
+    const rsa = await add(rsaPublicPem);
+    expect(rsa.status).toBe(400);
+    expect(rsa.body.error.message).toMatch(/\/body\/publicKeyPem must be an EC P-256 key, not RSA/);
+    expect(rsa.body.error.details).toEqual([{ location: '/body/publicKeyPem', message: expect.any(String) }]);
+    // Nothing was registered: a token under that key id is refused as unknown.
+    await http.get('/__mock/b2copy/integrations/wrong-key').set('X-Mock-Session', session).expect(404);
   });
 
   it('refuses an admin deleted through the control API', async () => {
