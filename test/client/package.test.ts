@@ -56,6 +56,11 @@ beforeAll(async () => {
   writeFileSync(join(project, 'acme/index.ts'), example);
   cpSync(join(root, 'test/client/consumer-plugin/acme.yaml'), join(project, 'acme/acme.yaml'));
   cpSync(join(root, 'test/client/consumer-plugin/call-acme.mjs'), join(project, 'call-acme.mjs'));
+  // The README's whole flow from another project's tests, verbatim: type-checked with the consumer, run with tsx.
+  const testsSection = readme.slice(readme.indexOf("## Use it from another project's tests"));
+  const flow = /```ts\n([\s\S]*?)```/.exec(testsSection)?.[1];
+  if (!flow) throw new Error("README.md has no ts example under 'Use it from another project's tests'");
+  writeFileSync(join(project, 'readme-flow.ts'), flow);
   // @types/node for the consumer's own Node code, from the same registry `npm ci` used.
   await run(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', '@types/node@20'], {
     cwd: project,
@@ -74,7 +79,7 @@ afterAll(() => {
 describe('the packed package', () => {
   it('holds the built entries and no sources, tests or dev keys outside dist', () => {
     const installed = join(project, 'node_modules/partnermock');
-    expect(readdirSync(installed).sort()).toEqual(['README.md', 'dist', 'package.json']);
+    expect(readdirSync(installed).sort()).toEqual(['README.md', 'config.schema.json', 'dist', 'package.json']);
     // Each spec, and its prepared form (validated and dereferenced at build) that a start reads instead.
     expect(readdirSync(join(installed, 'dist/openapi')).sort()).toEqual([
       'b2copy.prepared.json',
@@ -98,6 +103,15 @@ describe('the packed package', () => {
       'api nobody': { status: 404, body: { message: 'No such user.', code: 'not_found' } },
       'cli demo': { status: 200, body: { login: 'demo' } },
     });
+  }, 120_000);
+
+  it("runs the README's flow from another project's tests as written (partnermock/testing, typed controls)", async () => {
+    // `npx tsx readme-flow.ts`, as the README says; tsx is installed with partnermock.
+    const result = await run(process.execPath, ['--import', 'tsx', 'readme-flow.ts'], {
+      cwd: project,
+      timeout: 60_000,
+    });
+    expect(result.stderr).toBe('');
   }, 120_000);
 
   it('completes each flow against the mock started from the installed package', async () => {
