@@ -2,13 +2,15 @@
  * Steps of the Just2Trade flow for the tests in this folder: each step is what a browser or a CRM
  * backend does, nothing reaches into state. The steps are written once (the authorize parameters, what
  * a browser reads off the login page, what it posts) and sent two ways: `Flow` through supertest
- * against an in-process app, `ServerFlow` with `fetch` against a listening server (for the tests that
- * need a real socket, or hand the URL to a client library).
+ * against an in-process app (field by field, for the tests of the form itself), `ServerFlow` with `fetch`
+ * against a listening server (for the tests that need a real socket, or hand the URL to a client library),
+ * whose sign-in is partnermock/testing's.
  */
 import type { Response } from 'supertest';
 import request from 'supertest';
 import { expect } from 'vitest';
 import { createMockApp, type AnyPlugin } from '../../src/index.ts';
+import { completeJust2TradeLogin } from '../../testing/index.ts';
 import { newSession } from '../helpers.ts';
 
 export const AUTHORIZE = '/just2trade/auth/connect/authorize';
@@ -212,23 +214,13 @@ export class ServerFlow {
     return `${this.baseUrl}${AUTHORIZE}?${authorizeParameters(await this.secret(), overrides)}`;
   }
 
-  /**
-   * The browser's part: open an authorize URL (built here or by a client library), submit the login form
-   * it shows, with its cookie, as the given user; the redirect back to the client.
-   */
-  async signIn(authorizeUrl: string | URL, login = 'login', password = 'password'): Promise<URL> {
-    const page = await fetch(authorizeUrl, { headers: this.headers(), redirect: 'manual' });
-    const html = await page.text();
-    expect(page.status, html).toBe(200);
-    const form = formOnPage(html, page.headers.getSetCookie());
-    const response = await fetch(new URL(form.action, authorizeUrl), {
-      method: 'POST',
-      redirect: 'manual',
-      headers: this.headers({ Cookie: form.cookie, 'Content-Type': 'application/x-www-form-urlencoded' }),
-      body: new URLSearchParams(loginFields(form, login, password)),
+  /** The browser's part, as partnermock/testing does it: sign in on the login form; the redirect back. */
+  signIn(authorizeUrl: string | URL, login = 'login', password = 'password'): Promise<URL> {
+    return completeJust2TradeLogin(authorizeUrl, {
+      login,
+      password,
+      ...(this.session !== undefined ? { session: this.session } : {}),
     });
-    expect(response.status, await response.text()).toBe(302);
-    return new URL(response.headers.get('location')!);
   }
 
   /** Authorize and sign in as the default user; the code from the redirect. */
