@@ -4,9 +4,9 @@
  * (`openapi/<name>.yaml`), one folder here and one contract suite (`contracts/<name>.contract.ts`);
  * adding one is adding it to this list, and nothing in `src/` changes.
  */
-import b2copy, { type B2CopyControls } from './b2copy/index.ts';
-import just2trade, { type Just2TradeControls } from './just2trade/index.ts';
-import keeta, { type KeetaControls } from './keeta/index.ts';
+import b2copy, { type B2CopyControls, type B2CopyEvents } from './b2copy/index.ts';
+import just2trade, { type Just2TradeControls, type Just2TradeEvents } from './just2trade/index.ts';
+import keeta, { type KeetaControls, type KeetaEvents } from './keeta/index.ts';
 
 export const builtinPlugins = [b2copy, just2trade, keeta] as const;
 
@@ -18,4 +18,10 @@ export interface BuiltinControls {
   b2copy: B2CopyControls;
   just2trade: Just2TradeControls;
   keeta: KeetaControls;
+  /** Each built-in plugin's `events`: the partner-side events a test can trigger. */
+  events: {
+    b2copy: B2CopyEvents;
+    just2trade: Just2TradeEvents;
+    keeta: KeetaEvents;
+  };
 }

@@ -266,6 +266,12 @@ export interface ProviderPlugin<T extends ProviderTypes = UntypedProvider> {
    * session, they call it over HTTP, so they work in-process and against a mock elsewhere alike.
    */
   controls?(api: ControlRequester): object;
+  /**
+   * Typed triggers for the partner-side events the plugin emulates (a key rotated, a token revoked on the
+   * partner's side), under `mock.events.<name>` on the same handles; like `controls`, each calls one of the
+   * plugin's control routes in the handle's session.
+   */
+  events?(api: ControlRequester): object;
   collections?: Record<string, CollectionDefinition>;
   /** The default fixtures, per collection. Must be deterministic for a given seed. */
   fixtures?(ctx: FixtureContext<T>): Record<string, Record<string, unknown>[]>;

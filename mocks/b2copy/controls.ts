@@ -29,3 +29,11 @@ export function b2copyControls(api: ControlRequester) {
 }
 
 export type B2CopyControls = ReturnType<typeof b2copyControls>;
+
+/** What a test suite gets as `mock.events.b2copy`: the partner-side events, in the handle's session. */
+export function b2copyEvents(api: ControlRequester) {
+  void api;
+  return {};
+}
+
+export type B2CopyEvents = ReturnType<typeof b2copyEvents>;

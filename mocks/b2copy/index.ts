@@ -7,7 +7,7 @@
 import type { operations } from '../../src/generated/b2copy.ts';
 import { configurePlugin, definePlugin, type ProviderTypes } from '../../src/index.ts';
 import { controlRoutes } from './control-routes.ts';
-import { b2copyControls } from './controls.ts';
+import { b2copyControls, b2copyEvents } from './controls.ts';
 import { devPublicKeyPem } from './dev-keys/dev-key.ts';
 import { formatB2CopyError } from './errors.ts';
 import { MOUNT, collections, defaultFixtures, describeFixtures } from './fixtures.ts';
@@ -21,7 +21,7 @@ import { webUiLandingPage } from './pages/web-ui.ts';
 import { createB2CopyState, sweepB2CopyState, type B2CopyState } from './state.ts';
 
 export type { B2CopyOptions } from './options.ts';
-export type { B2CopyControls, IssuedToken } from './controls.ts';
+export type { B2CopyControls, IssuedToken, B2CopyEvents } from './controls.ts';
 
 /**
  * The development key of the default external-CRM integration (key id `dev-key`). TEST ONLY: its
@@ -57,6 +57,7 @@ export const b2copyPlugin = definePlugin<B2Copy>({
   sensitive: ['signIn', 'authExternalCrm', 'refreshToken', 'getAuthUrl', webUiLandingPage.name],
   controlRoutes,
   controls: b2copyControls,
+  events: b2copyEvents,
   formatError: formatB2CopyError,
   describe: describeFixtures,
 });

@@ -24,3 +24,11 @@ export function just2tradeControls(api: ControlRequester) {
 }
 
 export type Just2TradeControls = ReturnType<typeof just2tradeControls>;
+
+/** What a test suite gets as `mock.events.just2trade`: the partner-side events, in the handle's session. */
+export function just2tradeEvents(api: ControlRequester) {
+  void api;
+  return {};
+}
+
+export type Just2TradeEvents = ReturnType<typeof just2tradeEvents>;

@@ -6,7 +6,7 @@
 import { configurePlugin, definePlugin, type ProviderTypes } from '../../src/index.ts';
 import type { operations } from '../../src/generated/just2trade.ts';
 import { controlRoutes } from './control-routes.ts';
-import { just2tradeControls } from './controls.ts';
+import { just2tradeControls, just2tradeEvents } from './controls.ts';
 import { formatError } from './errors.ts';
 import { API_MOUNT, AUTH_MOUNT, collections, defaultFixtures, describeFixtures } from './fixtures.ts';
 import { authorize } from './handlers/authorize.ts';
@@ -17,7 +17,7 @@ import { loginPages } from './pages/login.ts';
 import { createState, sweepJust2TradeState, type Just2TradeState } from './state.ts';
 
 export type { Just2TradeOptions } from './options.ts';
-export type { Just2TradeControls } from './controls.ts';
+export type { Just2TradeControls, Just2TradeEvents } from './controls.ts';
 
 /** The types the Just2Trade plugin is written against. Nothing is built at startup, so no services. */
 export interface Just2Trade extends ProviderTypes {
@@ -44,6 +44,7 @@ export const just2tradePlugin = definePlugin<Just2Trade>({
   pages: loginPages,
   controlRoutes,
   controls: just2tradeControls,
+  events: just2tradeEvents,
   // The login form (one-time, CSRF-bound), the code it redirects with, and the token answer.
   sensitive: ['authorize', 'requestToken', ...loginPages.map((page) => page.name)],
   formatError,

@@ -19,3 +19,11 @@ export function keetaControls(api: ControlRequester) {
 }
 
 export type KeetaControls = ReturnType<typeof keetaControls>;
+
+/** What a test suite gets as `mock.events.keeta`: the partner-side events, in the handle's session. */
+export function keetaEvents(api: ControlRequester) {
+  void api;
+  return {};
+}
+
+export type KeetaEvents = ReturnType<typeof keetaEvents>;

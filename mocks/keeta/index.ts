@@ -13,7 +13,7 @@
 import { configurePlugin, definePlugin, type ProviderTypes } from '../../src/index.ts';
 import type { operations } from '../../src/generated/keeta.ts';
 import { controlRoutes, merchantAuthorizationOrConsent } from './auto-consent.ts';
-import { keetaControls } from './controls.ts';
+import { keetaControls, keetaEvents } from './controls.ts';
 import { formatError } from './errors.ts';
 import { collections, defaultFixtures, describeFixtures } from './fixtures.ts';
 import { getAuthorizationUrl } from './handlers/get-authorization-url.ts';
@@ -22,7 +22,7 @@ import { DEFAULT_OPTIONS, optionsSchema, type KeetaOptions } from './options.ts'
 import { merchantAuthorizationSubmit } from './pages/merchant-authorization-submit.ts';
 import { createState, type KeetaState } from './state.ts';
 
-export type { KeetaControls } from './controls.ts';
+export type { KeetaControls, KeetaEvents } from './controls.ts';
 
 /** The types Keeta's handlers and pages are written against. */
 export interface Keeta extends ProviderTypes {
@@ -63,6 +63,7 @@ const keetaPlugin = definePlugin<Keeta>({
   ],
   controlRoutes,
   controls: keetaControls,
+  events: keetaEvents,
   formatError,
   describe: describeFixtures,
 });

@@ -34,15 +34,23 @@ export async function connectMockServer(
   return controlsFor(base, await builtinPlugins(), baseFetch);
 }
 
-/** The handle for `plugins` (each with `controls` adds its helpers under its name) at `url`. */
+/**
+ * The handle for `plugins` at `url`: each plugin's `controls` under its name, its `events` under
+ * `events.<name>`.
+ */
 export function controlsFor(
   url: string,
   plugins: readonly AnyPlugin[],
   baseFetch: typeof globalThis.fetch = globalThis.fetch,
 ): MockControls<BuiltinControls> {
   const providers = (api: ControlRequester) =>
-    Object.fromEntries(
-      plugins.flatMap((plugin) => (plugin.controls ? [[plugin.name, plugin.controls(api)] as const] : [])),
-    ) as unknown as BuiltinControls;
+    ({
+      ...Object.fromEntries(
+        plugins.flatMap((plugin) => (plugin.controls ? [[plugin.name, plugin.controls(api)] as const] : [])),
+      ),
+      events: Object.fromEntries(
+        plugins.flatMap((plugin) => (plugin.events ? [[plugin.name, plugin.events(api)] as const] : [])),
+      ),
+    }) as unknown as BuiltinControls;
   return createControls(url, providers, baseFetch);
 }

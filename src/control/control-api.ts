@@ -190,45 +190,86 @@ export function controlApi(deps: AppContext): express.Router {
     res.json(fixtures.list(name));
   });
 
-  router.post('/:provider/:collection', (req, res) => {
-    const { runtime, name, definition, fixtures } = collectionOf(req);
-    if (definition.readOnly) {
+  /** The collection a POST, PATCH or DELETE names, unless the mock fills it itself. */
+  const writableCollectionOf = (req: Request) => {
+    const collection = collectionOf(req);
+    if (collection.definition.readOnly) {
+      const { runtime, name } = collection;
       throw new MockError(
         405,
         'method_not_allowed',
         `${runtime.name}/${name} is read-only: the mock fills it itself.`,
-        { headers: { Allow: 'GET' } },
+        {
+          headers: { Allow: 'GET' },
+        },
       );
     }
+    return collection;
+  };
+
+  /** An item as it will be stored, checked as its collection checks one (schema, then `check`), else a 400. */
+  const checkedItem = (
+    { runtime, name, definition }: ReturnType<typeof collectionOf>,
+    item: unknown,
+  ): Record<string, unknown> => {
     const validate = runtime.collectionValidator(name);
-    const item = req.body as unknown;
-    if (!validate(item)) {
-      const issues = toIssues(validate.errors, '/body');
+    const issues = validate(item) ? [] : toIssues(validate.errors, '/body');
+    const trouble = issues.length ? undefined : definition.check?.(item as Record<string, unknown>);
+    if (trouble) issues.push({ location: ['/body', ...trouble.path].join('/'), message: trouble.message });
+    if (issues.length) {
       throw new MockError(
         400,
         'invalid_request',
         `Not a valid ${runtime.name} ${name} item: ${describeIssues(issues)}.`,
-        { details: issues },
-      );
-    }
-    const trouble = definition.check?.(item as Record<string, unknown>);
-    if (trouble) {
-      const location = ['/body', ...trouble.path].join('/');
-      throw new MockError(
-        400,
-        'invalid_request',
-        `Not a valid ${runtime.name} ${name} item: ${location} ${trouble.message}.`,
         {
-          details: [{ location, message: trouble.message }],
+          details: issues,
         },
       );
     }
+    return item as Record<string, unknown>;
+  };
+
+  router.post('/:provider/:collection', (req, res) => {
+    const collection = writableCollectionOf(req);
+    const item = checkedItem(collection, req.body);
+    const { name, fixtures } = collection;
     try {
-      res.status(201).json(fixtures.add(name, structuredClone(item as Record<string, unknown>)));
+      res.status(201).json(fixtures.add(name, structuredClone(item)));
     } catch (error) {
       if (error instanceof DuplicateFixtureError) throw new MockError(409, 'conflict', error.message);
       throw error;
     }
+  });
+
+  // A partner-side change to one item (a user's two-factor turned on, a key disabled): the fields sent
+  // replace the item's (JSON merge patch, RFC 7396: null removes a field); the result is checked as a POST.
+  router.patch('/:provider/:collection/:id', (req, res) => {
+    const collection = writableCollectionOf(req);
+    const { runtime, name, definition, fixtures } = collection;
+    const changes = req.body as unknown;
+    if (changes === null || typeof changes !== 'object' || Array.isArray(changes)) {
+      throw new MockError(400, 'invalid_request', 'Send the fields to change as a JSON object.');
+    }
+    const id = req.params.id as string;
+    const current = fixtures.get(name, id);
+    if (!current) {
+      throw new MockError(404, 'not_found', `${runtime.name}/${name} has no item "${id}".`, {
+        details: [{ location: '/path/id', message: 'names no item of the collection' }],
+      });
+    }
+    const merged: Record<string, unknown> = structuredClone(current);
+    for (const [field, value] of Object.entries(changes)) {
+      if (value === null) delete merged[field];
+      else merged[field] = value;
+    }
+    if (String(merged[definition.idField]) !== String(current[definition.idField])) {
+      throw new MockError(400, 'invalid_request', `${definition.idField} identifies the item and cannot change.`, {
+        details: [{ location: `/body/${definition.idField}`, message: 'cannot change' }],
+      });
+    }
+    const item = checkedItem(collection, merged);
+    fixtures.collection(name).set(id, item);
+    res.json(item);
   });
 
   router.get('/:provider/:collection/:id', (req, res) => {
@@ -244,12 +285,7 @@ export function controlApi(deps: AppContext): express.Router {
   });
 
   router.delete('/:provider/:collection/:id', (req, res) => {
-    const { runtime, name, definition, fixtures } = collectionOf(req);
-    if (definition.readOnly) {
-      throw new MockError(405, 'method_not_allowed', `${runtime.name}/${name} is read-only.`, {
-        headers: { Allow: 'GET' },
-      });
-    }
+    const { runtime, name, fixtures } = writableCollectionOf(req);
     if (!fixtures.delete(name, req.params.id as string)) {
       throw new MockError(404, 'not_found', `${runtime.name}/${name} has no item "${req.params.id}".`);
     }
@@ -265,7 +301,7 @@ export function controlApi(deps: AppContext): express.Router {
     ['/clock', 'GET, POST'],
     ['/journal', 'GET'],
     ['/:provider/:collection', 'GET, POST'],
-    ['/:provider/:collection/:id', 'GET, DELETE'],
+    ['/:provider/:collection/:id', 'GET, PATCH, DELETE'],
   ];
   for (const [path, methods] of allowed) {
     router.all(path, (req) => {

@@ -32,7 +32,7 @@ export interface ControlRequester {
   /** `fetch` that adds this session's `X-Mock-Session` header. */
   readonly fetch: typeof globalThis.fetch;
   /** One control call: `path` below `/__mock`, e.g. `/clock`; a JSON body when given; the JSON answer. */
-  call<T = unknown>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T>;
+  call<T = unknown>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T>;
 }
 
 export interface JournalQuery {
@@ -63,6 +63,8 @@ export interface CoreControls {
     get<T = Item>(provider: string, collection: string, id: string): Promise<T | undefined>;
     /** Adds an item (checked against the collection's schema); the stored item. */
     add<T = Item>(provider: string, collection: string, item: Item): Promise<T>;
+    /** Changes some fields of an item (null removes one), as a partner-side change would; the updated item. */
+    update<T = Item>(provider: string, collection: string, id: string, changes: Item): Promise<T>;
     remove(provider: string, collection: string, id: string): Promise<void>;
   };
   /** The session's journal, newest first. */
@@ -123,6 +125,8 @@ function sessionControls<P extends object>(
         }
       },
       add: (provider, name, item) => api.call('POST', collection(provider, name), item),
+      update: (provider, name, id, changes) =>
+        api.call('PATCH', `${collection(provider, name)}/${encodeURIComponent(id)}`, changes),
       remove: async (provider, name, id) => {
         await api.call('DELETE', `${collection(provider, name)}/${encodeURIComponent(id)}`);
       },

@@ -193,7 +193,7 @@ describe('fixture collections', () => {
       ['post', '/__mock/health', 'GET'],
       ['put', '/__mock/b2copy/users', 'GET, POST'],
       ['get', '/__mock/reset', 'POST'],
-      ['patch', '/__mock/b2copy/users/x', 'GET, DELETE'],
+      ['put', '/__mock/b2copy/users/x', 'GET, PATCH, DELETE'],
     ] as const) {
       const response = await http[method](path);
       expect(response.status, `${method} ${path}`).toBe(405);

@@ -52,6 +52,33 @@ describe('fixtures', () => {
     expect(await session.fixtures.get('b2copy', 'users', user.email)).toBeUndefined();
   });
 
+  it('updates an item as a partner-side change: merged, checked like an addition, null removing a field', async () => {
+    const session = mock.session('fixtures-update');
+    const email = 'username@example.com';
+    const updated = await session.fixtures.update('b2copy', 'users', email, { twoFactor: true });
+    expect(updated).toEqual({ email, password: 'Secret123', twoFactor: true });
+    const b2copy = createB2CopyClient({ baseUrl: `${mock.url}/b2copy`, fetch: session.fetch });
+    expect(await b2copy.signIn(B2COPY_USER)).toEqual({ '2faRequired': true });
+    // Still the default session's own user.
+    expect(await mock.fixtures.get('b2copy', 'users', email)).toMatchObject({ twoFactor: false });
+    await expect(session.fixtures.update('b2copy', 'users', email, { password: '' })).rejects.toMatchObject({
+      status: 400,
+      details: [expect.objectContaining({ location: '/body/password' })],
+    });
+    await expect(
+      session.fixtures.update('b2copy', 'users', email, { email: 'other@example.com' }),
+    ).rejects.toMatchObject({ status: 400, details: [{ location: '/body/email', message: 'cannot change' }] });
+    await expect(session.fixtures.update('b2copy', 'users', email, { password: null })).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringContaining('/body/password is required'),
+    });
+    await expect(session.fixtures.update('b2copy', 'users', 'nobody@example.com', {})).rejects.toMatchObject({
+      status: 404,
+    });
+    await expect(session.fixtures.update('keeta', 'authorizations', 'x', {})).rejects.toMatchObject({ status: 405 });
+    expect(await session.fixtures.get('b2copy', 'users', email)).toEqual(updated);
+  });
+
   it('throws, naming the problem, for an unknown collection or provider and an invalid item', async () => {
     await expect(mock.fixtures.get('b2copy', 'nothing', 'x')).rejects.toMatchObject({
       status: 404,
