@@ -7,21 +7,29 @@
 import type { AnyPlugin } from '../plugin.ts';
 import type { JsonSchema } from '../spec/openapi-types.ts';
 
-/** The top-level settings a config file may give, with the command-line flag and environment variable of each. */
+/**
+ * The top-level settings a config file may give, with the command-line flag and environment variable of each,
+ * and the built-in default (what the server uses when neither flag, variable nor file sets it; `undefined`
+ * where it is derived).
+ */
 export const SERVER_SETTINGS = {
   port: {
     flag: '--port',
     env: 'PORT',
+    default: 4010,
     schema: { type: 'integer', minimum: 0, maximum: 65535, description: 'Port to listen on; 0 picks a free one.' },
   },
   host: {
     flag: '--host',
     env: 'PARTNERMOCK_HOST',
+    default: '127.0.0.1',
     schema: { type: 'string', minLength: 1, description: 'Address to bind (default 127.0.0.1: loopback only).' },
   },
   publicUrl: {
     flag: '--public-url',
     env: 'PARTNERMOCK_PUBLIC_URL',
+    // Derived: http://localhost:<port>, with the port the server listens on.
+    default: undefined,
     schema: {
       type: 'string',
       pattern: '^https?://[^/?#]+(/[^?#]*)?$',
@@ -31,16 +39,19 @@ export const SERVER_SETTINGS = {
   seed: {
     flag: '--seed',
     env: 'PARTNERMOCK_SEED',
+    default: 1,
     schema: { type: 'integer', description: 'Fixture and example seed: the same seed gives the same data.' },
   },
   validateResponses: {
     flag: '--no-validate-responses',
     env: 'PARTNERMOCK_VALIDATE_RESPONSES',
+    default: true,
     schema: { type: 'boolean', description: 'Hold every answer to the spec (a violation is a loud 500).' },
   },
   bodyLimit: {
     flag: undefined,
     env: 'PARTNERMOCK_BODY_LIMIT',
+    default: '1mb',
     schema: {
       description: 'Largest accepted request body: bytes, or a size like "1mb".',
       anyOf: [
@@ -52,18 +63,20 @@ export const SERVER_SETTINGS = {
   journalSize: {
     flag: undefined,
     env: 'PARTNERMOCK_JOURNAL_SIZE',
+    default: 500,
     schema: { type: 'integer', minimum: 1, description: 'Recent requests kept for /__mock/journal.' },
   },
   maxSessions: {
     flag: undefined,
     env: 'PARTNERMOCK_MAX_SESSIONS',
+    default: 1000,
     schema: {
       type: 'integer',
       minimum: 1,
       description: 'Named sessions kept before the least recently used is dropped (default is never dropped).',
     },
   },
-} as const satisfies Record<string, { flag: string | undefined; env: string; schema: JsonSchema }>;
+} as const satisfies Record<string, { flag: string | undefined; env: string; default: unknown; schema: JsonSchema }>;
 
 export type ServerSetting = keyof typeof SERVER_SETTINGS;
 

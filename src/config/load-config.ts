@@ -107,7 +107,7 @@ export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv = proc
     throw new ConfigError(
       document.errors.map((error) => ({
         file,
-        ...(error.linePos ? { line: error.linePos[0].line, column: error.linePos[0].col } : {}),
+        ...positionAt(lineCounter, error.pos[0]),
         path: [],
         message: `not valid YAML: ${error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`,
       })),
@@ -155,6 +155,11 @@ async function checkConfig(raw: unknown, context: CheckContext): Promise<LoadedC
   if (Array.isArray(data.plugins)) {
     for (const [index, specifier] of data.plugins.entries()) {
       if (typeof specifier !== 'string') continue; // the schema reports it
+      const target = resolve(baseDir, specifier);
+      if (!specifier.startsWith('file:') && !existsSync(target)) {
+        problem(['plugins', index], `cannot be loaded: no such file ${target}`);
+        continue;
+      }
       try {
         plugins.push(await loadPluginModule(specifier, baseDir));
       } catch (error) {
@@ -180,7 +185,12 @@ async function checkConfig(raw: unknown, context: CheckContext): Promise<LoadedC
     }
   }
 
-  checkCollections(data, allPlugins, problem);
+  // An item's own check reads the item as resolved; a value already reported (an unread file) is not checked.
+  const reported = new Set(problems.map((known) => formatPath(known.path)));
+  checkCollections(data, allPlugins, (path, message) => {
+    const at = formatPath(path);
+    if (![...reported].some((known) => known === at || known.startsWith(`${at}.`))) problem(path, message);
+  });
   if (problems.length) throw new ConfigError(problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)));
   return { ...(context.file ? { file: context.file } : {}), data, plugins, allPlugins, readFiles };
 }
@@ -282,6 +292,8 @@ function describeErrors(errors: ErrorObject[]): [ConfigPath, string][] {
       continue;
     }
     switch (error.keyword) {
+      case 'if':
+        break; // "must match "then" schema": the `then` branch's own error says what
       case 'additionalProperties': {
         const key = (error.params as { additionalProperty: string }).additionalProperty;
         const known = Object.keys((error.parentSchema as { properties?: object } | undefined)?.properties ?? {});
@@ -304,7 +316,8 @@ function describeErrors(errors: ErrorObject[]): [ConfigPath, string][] {
       case 'enum':
         result.push([
           path,
-          `must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`,
+          `must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}` +
+            (scalar(error.data) ? `, not ${shown(error.data)}` : ''),
         ]);
         break;
       case 'type': {
@@ -317,13 +330,20 @@ function describeErrors(errors: ErrorObject[]): [ConfigPath, string][] {
               : typeof data === 'object'
                 ? 'a mapping'
                 : typeof data;
-        result.push([path, `${error.message ?? 'has the wrong type'}, not ${got}`]);
+        result.push([
+          path,
+          `${error.message ?? 'has the wrong type'}, not ${got}${scalar(data) ? ` ${shown(data)}` : ''}`,
+        ]);
         break;
       }
       case 'anyOf':
         break; // after the loop, with its branches' words
       default:
-        result.push([path, error.message ?? 'is not valid']);
+        // What was given, beside what is allowed: `must match format "uri", not "not a uri"`.
+        result.push([
+          path,
+          `${error.message ?? 'is not valid'}${scalar(error.data) ? `, not ${shown(error.data)}` : ''}`,
+        ]);
     }
   }
   for (const pointer of anyOfAt) {
@@ -331,6 +351,21 @@ function describeErrors(errors: ErrorObject[]): [ConfigPath, string][] {
     result.push([toPath(pointer), messages.length ? messages.join(', or ') : 'is not valid']);
   }
   return result;
+}
+
+function positionAt(lineCounter: LineCounter, offset: number): Pick<ConfigProblem, 'line' | 'column'> {
+  const { line, col } = lineCounter.linePos(offset);
+  return { line, column: col };
+}
+
+function scalar(value: unknown): value is string | number | boolean {
+  return ['string', 'number', 'boolean'].includes(typeof value);
+}
+
+/** A value as the message quotes it: JSON, long strings cut. */
+function shown(value: string | number | boolean): string {
+  const text = JSON.stringify(value);
+  return text.length > 60 ? `${text.slice(0, 50)}…" (${String(value).length} characters)` : text;
 }
 
 /** The line and column of the node at `path` (or of the key itself, for an unknown key), if the file has it. */
