@@ -171,7 +171,8 @@ export interface PageRoute<T extends ProviderTypes = UntypedProvider> {
 
 /** What a plugin's control route sees: the plugin context of the caller's session, and the JSON body sent. */
 export interface ControlContext<T extends ProviderTypes = UntypedProvider> extends PluginContext<T> {
-  request: { method: string; body: unknown };
+  /** `params`: the route path's `:name` segments, decoded (`/clients/:clientId/rotate-secret`). */
+  request: { method: string; params: Record<string, string>; body: unknown };
 }
 
 /**
@@ -181,6 +182,7 @@ export interface ControlContext<T extends ProviderTypes = UntypedProvider> exten
  */
 export interface ControlRoute<T extends ProviderTypes = UntypedProvider> {
   method: 'GET' | 'POST' | 'DELETE';
+  /** Below `/__mock/{provider}`, e.g. `/jwks.json`; a `:name` segment is a parameter. */
   path: string;
   handler(ctx: ControlContext<T>): MockResponse | Promise<MockResponse>;
 }

@@ -133,11 +133,15 @@ export function controlApi(deps: AppContext): express.Router {
   // before its collections. One that changes the session (POST, DELETE) is journaled under its name.
   router.all('/:provider/*rest', async (req, res, next) => {
     const runtime = runtimeNamed(req.params.provider as string);
-    const path = `/${(req.params as { rest: string[] }).rest.join('/')}`;
-    const routes = runtime.plugin.controlRoutes?.filter((candidate) => candidate.path === path) ?? [];
+    const segments = (req.params as { rest: string[] }).rest;
+    const matches = (runtime.plugin.controlRoutes ?? []).flatMap((candidate) => {
+      const params = matchPath(candidate.path, segments);
+      return params ? [{ route: candidate, params }] : [];
+    });
+    const routes = matches.map((match) => match.route);
     if (!routes.length) return next();
-    const route = routes.find((candidate) => candidate.method === req.method);
-    if (!route) {
+    const { route, params } = matches.find((match) => match.route.method === req.method) ?? {};
+    if (!route || !params) {
       const methods = routes.map((candidate) => candidate.method).join(', ');
       throw new MockError(
         405,
@@ -151,7 +155,7 @@ export function controlApi(deps: AppContext): express.Router {
     const session = sessionOf(req);
     const answer = await route.handler({
       ...pluginContext(runtime, deps, session),
-      request: { method: req.method, body: req.body as unknown },
+      request: { method: req.method, params, body: req.body as unknown },
     });
     sendMockResponse(res, answer);
     if (route.method !== 'GET') {
@@ -159,7 +163,7 @@ export function controlApi(deps: AppContext): express.Router {
         atMs: Date.now(),
         session,
         provider: runtime.name,
-        control: path.slice(1),
+        control: route.path.slice(1),
         method: req.method,
         path: `/__mock${req.path}`,
         status: answer.status,
@@ -317,4 +321,22 @@ export function controlApi(deps: AppContext): express.Router {
     throw new MockError(404, 'not_found', `No control route ${req.method} /__mock${req.path}.`);
   });
   return router;
+}
+
+/**
+ * A plugin control route's parameters when its path (`/clients/:clientId/rotate-secret`) matches the
+ * request's segments (already decoded by the router), else undefined.
+ */
+function matchPath(template: string, segments: string[]): Record<string, string> | undefined {
+  const parts = template.split('/').slice(1);
+  if (parts.length !== segments.length) return undefined;
+  const params: Record<string, string> = {};
+  for (const [index, part] of parts.entries()) {
+    const segment = segments[index]!;
+    if (part.startsWith(':')) {
+      if (segment === '') return undefined;
+      params[part.slice(1)] = segment;
+    } else if (part !== segment) return undefined;
+  }
+  return params;
 }
