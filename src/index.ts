@@ -36,6 +36,8 @@ export {
   type SessionControls,
 } from './control/mock-controls.ts';
 export type { JournalEntry } from './state/journal.ts';
+export type { Delay, FaultAction, FaultRule, FaultRuleInput } from './faults/fault-rules.ts';
+export type { FaultHandle } from './control/mock-controls.ts';
 export { MockError, type CoreErrorCode, type ValidationIssue } from './errors.ts';
 export type { Clock } from './state/clock.ts';
 export type { FixtureStore } from './state/fixture-store.ts';

@@ -12,6 +12,8 @@ import { specForClients } from '../spec/spec-for-clients.ts';
 import { DuplicateFixtureError } from '../state/fixture-store.ts';
 import { SESSION_HEADER, SessionRegistry } from '../state/sessions.ts';
 import { toIssues } from '../validation/ajv.ts';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import { FAULT_RULE_SCHEMA, ruleProblems, SessionFaults, type FaultRuleInput } from '../faults/fault-rules.ts';
 import type { AppContext } from '../server/app-context.ts';
 import { pluginContext } from '../server/plugin-context.ts';
 import { urlBuilder } from '../server/provider-runtime.ts';
@@ -127,6 +129,46 @@ export function controlApi(deps: AppContext): express.Router {
         limit: Number.isInteger(limit) && limit > 0 ? Math.min(limit, 1000) : 100,
       }),
     );
+  });
+
+  // Fault rules (README, "Simulate failures"): per session, checked in the order added.
+  let validateRule: ValidateFunction | undefined;
+  const faultsOf = (req: Request) => {
+    const session = deps.sessions.session(sessionOf(req));
+    return (session.faults ??= new SessionFaults(deps.seed, session.id));
+  };
+  router.get('/faults', (req, res) => {
+    res.json(deps.sessions.session(sessionOf(req)).faults?.rules ?? []);
+  });
+  router.post('/faults', (req, res) => {
+    // Compiled on first use, once per app.
+    validateRule ??= new Ajv2020({ allErrors: true, strict: false }).compile(FAULT_RULE_SCHEMA);
+    const rule = req.body as unknown;
+    const issues = validateRule(rule) ? [] : toIssues(validateRule.errors, '/body');
+    if (!issues.length) {
+      const providers = deps.runtimes.map((runtime) => ({
+        name: runtime.name,
+        operations: [...runtime.operations.keys()],
+        pages: (runtime.plugin.pages ?? []).map((page) => page.name),
+      }));
+      issues.push(...ruleProblems(rule as FaultRuleInput, providers));
+    }
+    if (issues.length) {
+      throw new MockError(400, 'invalid_request', `Not a valid fault rule: ${describeIssues(issues)}.`, {
+        details: issues,
+      });
+    }
+    res.status(201).json(faultsOf(req).add(rule as FaultRuleInput));
+  });
+  router.delete('/faults', (req, res) => {
+    deps.sessions.session(sessionOf(req)).faults?.clear();
+    res.status(204).end();
+  });
+  router.delete('/faults/:id', (req, res) => {
+    if (!deps.sessions.session(sessionOf(req)).faults?.remove(req.params.id as string)) {
+      throw new MockError(404, 'not_found', `This session has no fault rule "${req.params.id}".`);
+    }
+    res.status(204).end();
   });
 
   // A plugin's own control routes (e.g. /__mock/b2copy/jwks.json, /__mock/just2trade/auto-login) come
@@ -304,6 +346,8 @@ export function controlApi(deps: AppContext): express.Router {
     ['/reset', 'POST'],
     ['/clock', 'GET, POST'],
     ['/journal', 'GET'],
+    ['/faults', 'GET, POST, DELETE'],
+    ['/faults/:id', 'DELETE'],
     ['/:provider/:collection', 'GET, POST'],
     ['/:provider/:collection/:id', 'GET, PATCH, DELETE'],
   ];

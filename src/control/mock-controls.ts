@@ -7,6 +7,7 @@
  * own, and its `fetch` sends `X-Mock-Session` so the provider calls of a client built with it land in
  * that session too. Each provider adds its own helpers (the plugin's `controls`) under its name.
  */
+import type { FaultRule, FaultRuleInput } from '../faults/fault-rules.ts';
 import type { JournalEntry } from '../state/journal.ts';
 import { DEFAULT_SESSION, SESSION_HEADER } from '../state/sessions.ts';
 
@@ -67,10 +68,27 @@ export interface CoreControls {
     update<T = Item>(provider: string, collection: string, id: string, changes: Item): Promise<T>;
     remove(provider: string, collection: string, id: string): Promise<void>;
   };
+  /** The session's fault rules (README, "Simulate failures"). */
+  faults: {
+    /** Adds a rule; the handle reads its hits and removes it. */
+    add(rule: FaultRuleInput): Promise<FaultHandle>;
+    /** The session's rules, in the order they are checked, with their hits. */
+    list(): Promise<FaultRule[]>;
+    clear(): Promise<void>;
+  };
   /** The session's journal, newest first. */
   journal(query?: JournalQuery): Promise<JournalEntry[]>;
   /** Back to the fixtures and the real clock, for this session only. */
   reset(): Promise<void>;
+}
+
+/** A fault rule added through the typed handle. */
+export interface FaultHandle {
+  readonly id: string;
+  readonly rule: FaultRule;
+  /** How many requests it has answered so far. */
+  hits(): Promise<number>;
+  remove(): Promise<void>;
 }
 
 /** Builds the providers' helpers for a session (from the plugins' `controls`). */
@@ -129,6 +147,27 @@ function sessionControls<P extends object>(
         api.call('PATCH', `${collection(provider, name)}/${encodeURIComponent(id)}`, changes),
       remove: async (provider, name, id) => {
         await api.call('DELETE', `${collection(provider, name)}/${encodeURIComponent(id)}`);
+      },
+    },
+    faults: {
+      add: async (input) => {
+        const rule = await api.call<FaultRule>('POST', '/faults', input);
+        return {
+          id: rule.id,
+          rule,
+          hits: async () => {
+            const current = (await api.call<FaultRule[]>('GET', '/faults')).find((each) => each.id === rule.id);
+            if (!current) throw new MockControlError(404, 'not_found', `The fault rule ${rule.id} is gone.`);
+            return current.hits;
+          },
+          remove: async () => {
+            await api.call('DELETE', `/faults/${encodeURIComponent(rule.id)}`);
+          },
+        };
+      },
+      list: () => api.call('GET', '/faults'),
+      clear: async () => {
+        await api.call('DELETE', '/faults');
       },
     },
     journal: (query = {}) => {

@@ -28,6 +28,8 @@ export interface AnswerSite {
   query?: Record<string, unknown>;
   /** The plugin's own answer or error (handler or precheck), held to the spec; not the core's. */
   fromHandler: boolean;
+  /** A fault rule's answer: off the spec on purpose, so never checked against it. */
+  fault?: boolean;
 }
 
 const INTERNAL_MESSAGE = 'The mock server hit an unexpected error.';
@@ -135,6 +137,7 @@ export function sendAnswer(app: AppContext, res: Response, response: MockRespons
     runtime &&
     operation &&
     app.validateResponses &&
+    !site.fault &&
     (site.fromHandler || operation.response.isDeclared(answer.status))
   ) {
     const issues = operation.response.check({ ...answer, headers: answer.headers ?? {} });

@@ -1,4 +1,6 @@
 /** What every part of one mock app shares: made once in create-app.ts and passed down, never module-level. */
+import type { Response } from 'express';
+import type { Delay } from '../faults/fault-rules.ts';
 import type { Logger } from '../logger.ts';
 import type { Journal } from '../state/journal.ts';
 import type { SessionRegistry } from '../state/sessions.ts';
@@ -13,7 +15,13 @@ export interface AppContext {
   /** An absolute URL on this mock (follows the public URL). */
   urlFor(mount: string, path?: string): string;
   bodyLimit: string | number;
+  /** The server's seed: fixtures, spec answers, and each session's fault-rule draws start from it. */
+  seed: number;
   /** Hold every operation's answer to the spec (a violation is a loud 500). */
   validateResponses: boolean;
   log: Logger;
+  /** The delay every answer of a provider waits (`--latency`, a provider's `latency`), if any. */
+  latency(provider: string): Delay | undefined;
+  /** Requests a `hang` fault holds unanswered: released (their sockets closed) when the server stops. */
+  held: Set<Response>;
 }

@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Request, type Response } from 'express';
 import { applyConfig, type AppliedConfig } from '../config/apply-config.ts';
 import type { ServerSetting } from '../config/config-schema.ts';
+import type { Delay } from '../faults/fault-rules.ts';
 import { loadConfigFile, loadConfigObject, type ConfigData } from '../config/load-config.ts';
 import { controlApi } from '../control/control-api.ts';
 import { MockError } from '../errors.ts';
@@ -53,6 +54,10 @@ export interface MockServerOptions {
   journalSize?: number;
   /** Named sessions kept before the least recently used is dropped (default 1000; `default` is never dropped). */
   maxSessions?: number;
+  /** Delay every provider answer: milliseconds, or `{ min, max }` drawn per request (`--latency`). */
+  latency?: Delay;
+  /** Per provider, a delay that replaces `latency` for it. */
+  providerLatency?: Record<string, Delay>;
 }
 
 export interface MockApp {
@@ -64,6 +69,8 @@ export interface MockApp {
   journal: Journal;
   /** Back to the fixtures: one session, or all of them. */
   reset(session?: string): void;
+  /** Closes the connections `hang` fault rules hold, so the server can stop. */
+  releaseHeld(): void;
   publicUrl(): string;
   setPublicUrl(url: string): void;
   /**
@@ -122,8 +129,11 @@ export async function createMockApp(given: MockServerOptions = {}): Promise<Mock
     publicUrl: () => publicUrl,
     urlFor: (mount, path) => urlFor(mount, path),
     bodyLimit: options.bodyLimit ?? '1mb',
+    seed,
     validateResponses: options.validateResponses ?? true,
     log,
+    latency: (provider) => options.providerLatency?.[provider] ?? options.latency,
+    held: new Set(),
   };
 
   const app = express();
@@ -194,6 +204,9 @@ export async function createMockApp(given: MockServerOptions = {}): Promise<Mock
     sessions,
     journal: context.journal,
     reset: (session) => sessions.reset(session),
+    releaseHeld: () => {
+      for (const res of context.held) res.socket?.destroy();
+    },
     publicUrl: () => publicUrl,
     setPublicUrl: (url) => {
       publicUrl = url.replace(/\/+$/, '');

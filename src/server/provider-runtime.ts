@@ -31,7 +31,15 @@ export interface CompiledOperation {
 const SWEEP_EVERY_MS = 60_000;
 
 /** Control API routes that a provider name would shadow at `/__mock/{name}/...`. */
-const RESERVED_NAMES: ReadonlySet<string> = new Set(['health', 'providers', 'openapi', 'reset', 'clock', 'journal']);
+const RESERVED_NAMES: ReadonlySet<string> = new Set([
+  'health',
+  'providers',
+  'openapi',
+  'reset',
+  'clock',
+  'journal',
+  'faults',
+]);
 
 export class ProviderRuntime {
   /** The spec's operations by operationId, as loaded (not compiled). */

@@ -31,6 +31,7 @@ export function journalAnswer(journal: Journal, req: Request, res: Response, sta
     status,
     durationMs: elapsedMs(res, 100),
     ...(notes.issues?.length ? { validationErrors: notes.issues } : {}),
+    ...(notes.fault ? { fault: notes.fault } : {}),
   });
 }
 
@@ -41,17 +42,19 @@ export function requestLog(log: Logger) {
     if (notesOf(res).logged) return next();
     notesOf(res).logged = true;
     markStart(res);
-    res.on('finish', () => {
+    // On close, not finish: a request a fault rule reset or held never finishes, and is logged with status 0.
+    res.on('close', () => {
       const notes = notesOf(res);
       log('info', 'request', {
         method: req.method,
         path: pathOf(req),
-        status: res.statusCode,
+        status: res.writableFinished ? res.statusCode : 0,
         ms: elapsedMs(res, 10),
         ...(notes.provider ? { provider: notes.provider } : {}),
         ...(notes.operationId ? { operationId: notes.operationId } : {}),
         ...(notes.page ? { page: notes.page } : {}),
         ...(notes.session ? { session: notes.session } : {}),
+        ...(notes.fault ? { fault: notes.fault } : {}),
       });
     });
     next();

@@ -14,6 +14,8 @@ export interface RequestNotes {
   page?: string;
   session?: string;
   issues?: ValidationIssue[];
+  /** The id of the fault rule that answered the request. */
+  fault?: string;
   /** The plugin marks the operation or page sensitive: every answer is no-store. */
   sensitive?: boolean;
   /** `performance.now()` when the app took the request. */

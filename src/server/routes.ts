@@ -9,6 +9,7 @@
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { MockError } from '../errors.ts';
+import { applyFaults, hasFaultWork } from '../faults/apply-faults.ts';
 import { readBody } from '../http/read-body.ts';
 import type { PageRoute } from '../plugin.ts';
 import type { AppContext } from './app-context.ts';
@@ -82,9 +83,15 @@ async function dispatch(app: AppContext, table: MountTable, path: string, req: R
   if (table.sensitive.has(operationId ?? page?.name ?? '')) notesOf(res).sensitive = true;
   if (operationId) {
     if (!runtime.isReady) await runtime.ready();
+    if (hasFaultWork(app, runtime, req, res) && (await applyFaults(app, runtime, { operationId }, req, res))) return;
     return serveOperation(app, runtime, runtime.compiled(operationId), path, req, res);
   }
-  if (page) return servePage(app, runtime, page, path, req, res);
+  if (page) {
+    if (hasFaultWork(app, runtime, req, res) && (await applyFaults(app, runtime, { page: page.name }, req, res))) {
+      return;
+    }
+    return servePage(app, runtime, page, path, req, res);
+  }
   // A wrong method is answered in the voice of what lives at this path, so a provider that answers its
   // pages' errors in HTML does so here too.
   const [firstOperation] = route.operations.values();

@@ -83,6 +83,7 @@ export async function startMockServer(options: StartOptions = {}): Promise<Runni
       (closing ??= new Promise<void>((resolve, reject) => {
         stopping = true;
         for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
+        mock.releaseHeld();
         server.close((error) => (error ? reject(error) : resolve()));
         // Keep-alive connections with no request in flight would hold close() open.
         server.closeIdleConnections();

@@ -12,7 +12,10 @@ export interface JournalEntry {
   control?: string;
   method: string;
   path: string;
+  /** 0 when no answer was sent (a fault rule reset the connection or holds it). */
   status: number;
+  /** The id of the fault rule that answered (`/__mock/faults`). */
+  fault?: string;
   durationMs: number;
   /** Request violations (4xx) or response violations (the mock's own 500). */
   validationErrors?: ValidationIssue[];

@@ -4,6 +4,7 @@
  * the plugin's defaults on first use. Nothing is shared between sessions or between servers.
  */
 import { MockError } from '../errors.ts';
+import type { SessionFaults } from '../faults/fault-rules.ts';
 import type { FixtureStore } from './fixture-store.ts';
 import { MockClock, type TimeSource } from './clock.ts';
 
@@ -23,6 +24,8 @@ export interface SessionScope {
   id: string;
   clock: MockClock;
   providers: Map<string, ProviderScope & { clock: MockClock }>;
+  /** The session's fault rules, made when the first is added (`POST /__mock/faults`); a reset drops them. */
+  faults?: SessionFaults;
 }
 
 export type ProviderScopeFactory = (session: SessionScope) => ProviderScope;

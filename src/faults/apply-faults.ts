@@ -1,0 +1,199 @@
+/**
+ * The pipelines' first step on a provider route: latency and the session's fault rules. With neither (the
+ * usual case) it costs one lookup and returns at once. Otherwise it waits the latency, finds the first rule
+ * that applies (fault-rules.ts) and answers as the rule says — before any of the provider's code runs, so a
+ * faulted request changes no state (no code consumed, no token rotated); a rule with only `delayMs` lets the
+ * real answer through, late.
+ */
+import { STATUS_CODES } from 'node:http';
+import type { Request, Response } from 'express';
+import { MockError } from '../errors.ts';
+import { parseJson } from '../http/parse-body.ts';
+import { rawQuery, queryObject } from '../http/request-parts.ts';
+import type { MockResponse } from '../plugin.ts';
+import type { AppContext } from '../server/app-context.ts';
+import { sendAnswer, sendError, type AnswerSite } from '../server/answer.ts';
+import { sessionOf } from '../server/plugin-context.ts';
+import type { ProviderRuntime } from '../server/provider-runtime.ts';
+import { notesOf } from '../server/request-notes.ts';
+import { journalAnswer } from '../server/request-log.ts';
+import { drawDelay, type FaultRule, type SessionFaults } from './fault-rules.ts';
+
+/** The longest a `hang` holds a connection; the client usually gives up first. */
+const HANG_MS = 5 * 60_000;
+
+export interface FaultTarget {
+  operationId?: string;
+  page?: string;
+}
+
+/**
+ * Whether this step has anything to do for the request: latency, or rules in its session. Synchronous, so
+ * the usual request (neither) does not wait a turn for the step.
+ */
+export function hasFaultWork(app: AppContext, runtime: ProviderRuntime, req: Request, res: Response): boolean {
+  return (
+    app.latency(runtime.name) !== undefined || Boolean(app.sessions.session(sessionOf(req, res)).faults?.rules.length)
+  );
+}
+
+/** True when a rule answered the request (or holds it): the pipeline must not run. */
+export async function applyFaults(
+  app: AppContext,
+  runtime: ProviderRuntime,
+  target: FaultTarget,
+  req: Request,
+  res: Response,
+): Promise<boolean> {
+  const latency = app.latency(runtime.name);
+  const faults = app.sessions.session(sessionOf(req, res)).faults;
+  if (latency !== undefined) await sleep(drawDelay(latency, faults ? () => faults.random() : Math.random));
+  const rule = faults && ruleFor(faults, runtime.name, target, req);
+  if (!rule || !faults) return false;
+  notesOf(res).fault = rule.id;
+  if (rule.delayMs !== undefined) await sleep(faults.delayOf(rule.delayMs));
+  // The client may have given up during the delay: nothing left to answer.
+  if (res.destroyed || res.writableEnded) return true;
+  const site: AnswerSite = {
+    runtime,
+    ...(target.operationId ? { operation: runtime.compiled(target.operationId) } : {}),
+    ...(target.page ? { page: target.page } : {}),
+    query: queryObject(rawQuery(req)),
+    fromHandler: false,
+    fault: true,
+  };
+  switch (rule.action) {
+    case 'reset':
+      journalAnswer(app.journal, req, res, 0);
+      req.socket.destroy();
+      return true;
+    case 'hang':
+      journalAnswer(app.journal, req, res, 0);
+      hold(app, res);
+      return true;
+    case 'malformed':
+    case 'empty': {
+      const text = rule.action === 'empty' ? '' : cutInHalf(site, target);
+      journalAnswer(app.journal, req, res, 200);
+      res.writeHead(200, {
+        'Content-Type': target.page ? 'text/html; charset=utf-8' : 'application/json',
+        'Content-Length': String(Buffer.byteLength(text)),
+      });
+      res.end(text);
+      return true;
+    }
+    default:
+  }
+  if (rule.body !== undefined) {
+    sendAnswer(app, res, customAnswer(rule), site);
+    return true;
+  }
+  if (rule.status !== undefined) {
+    sendError(app, res, faultError(rule, rule.status), site);
+    return true;
+  }
+  return false; // only a delay: the real answer, late
+}
+
+/** The first of the session's rules that applies to this request, counted. */
+function ruleFor(faults: SessionFaults, provider: string, target: FaultTarget, req: Request): FaultRule | undefined {
+  for (const rule of faults.rules) {
+    if (rule.provider !== provider) continue;
+    if (rule.operationId !== undefined && rule.operationId !== target.operationId) continue;
+    if (rule.page !== undefined && rule.page !== target.page) continue;
+    if (rule.times !== undefined && rule.hits >= rule.times) continue;
+    if (rule.match && !matches(rule.match, req)) continue;
+    rule.seen += 1;
+    if (rule.after !== undefined && rule.seen <= rule.after) continue;
+    if (rule.probability !== undefined && faults.random() >= rule.probability) continue;
+    rule.hits += 1;
+    return rule;
+  }
+  return undefined;
+}
+
+/** Each name the rule lists has exactly that value in the request (bodies read as JSON or a form). */
+function matches(match: NonNullable<FaultRule['match']>, req: Request): boolean {
+  if (match.headers) {
+    for (const [name, value] of Object.entries(match.headers))
+      if (req.headers[name.toLowerCase()] !== value) return false;
+  }
+  if (match.query) {
+    const query = rawQuery(req);
+    for (const [name, value] of Object.entries(match.query)) if (query.get(name) !== String(value)) return false;
+  }
+  if (match.body) {
+    const body = bodyValues(req);
+    if (!body) return false;
+    for (const [name, value] of Object.entries(match.body)) {
+      if (JSON.stringify(body[name]) !== JSON.stringify(value)) return false;
+    }
+  }
+  return true;
+}
+
+function bodyValues(req: Request): Record<string, unknown> | undefined {
+  const text = typeof req.body === 'string' ? req.body : '';
+  if (!text) return undefined;
+  try {
+    if (/json/i.test(req.headers['content-type'] ?? '')) {
+      const value: unknown = parseJson(text);
+      return value && typeof value === 'object' && !Array.isArray(value)
+        ? (value as Record<string, unknown>)
+        : undefined;
+    }
+    return Object.fromEntries(new URLSearchParams(text));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The provider's own error for the rule's status, exposed (a fault's message is the point of it). */
+function faultError(rule: FaultRule, status: number): MockError {
+  const code =
+    status === 503
+      ? 'temporarily_unavailable'
+      : status >= 500
+        ? 'server_error'
+        : (STATUS_CODES[status] ?? 'error').toLowerCase().replace(/[^a-z]+/g, '_');
+  return new MockError(status, code, `${STATUS_CODES[status] ?? 'Error'} (partnermock fault rule ${rule.id}).`, {
+    expose: true,
+    ...(rule.headers ? { headers: rule.headers } : {}),
+  });
+}
+
+function customAnswer(rule: FaultRule): MockResponse {
+  return {
+    status: rule.status ?? 200,
+    contentType: typeof rule.body === 'string' ? 'text/plain; charset=utf-8' : 'application/json',
+    body: rule.body,
+    ...(rule.headers ? { headers: rule.headers } : {}),
+  };
+}
+
+/** What the real answer would start with, cut in the middle: a 200 a client cannot parse. */
+function cutInHalf(site: AnswerSite, target: FaultTarget): string {
+  let text = '<!doctype html>\n<html lang="en"><head><title>';
+  if (target.operationId && site.operation) {
+    const success = site.operation.operation.responses;
+    const status = Object.keys(success).find((code) => code.startsWith('2'));
+    const answer = site.operation.answers.answer(status ? { status: Number(status) } : {});
+    text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body ?? { partial: true });
+  }
+  return text.slice(0, Math.max(1, Math.floor(text.length / 2)));
+}
+
+/** Never answers; the socket is closed after HANG_MS, when the client gives up, or when the server stops. */
+function hold(app: AppContext, res: Response): void {
+  const timer = setTimeout(() => res.socket?.destroy(), HANG_MS);
+  timer.unref();
+  app.held.add(res);
+  res.once('close', () => {
+    clearTimeout(timer);
+    app.held.delete(res);
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
+}
