@@ -24,6 +24,8 @@ export interface Scenario {
   body?: string;
   /** Signs JWTs: no p99 ceiling (the targets set one for every non-signing operation). */
   signing: boolean;
+  /** Run once against partnermock before its first run (the bound has no control API). */
+  prepare?: (port: number) => Promise<void>;
 }
 
 export const scenarios: Scenario[] = [
@@ -40,6 +42,24 @@ export const scenarios: Scenario[] = [
     method: 'GET',
     path: `/keeta/oauth/authorization/url?${new URLSearchParams({ clientId: 'keeta-demo', redirectUri: 'https://crm.example.com/keeta/callback', state: 'af0ifjsldkj' })}`,
     signing: false,
+  },
+  {
+    // The same request, while other sessions hold fault rules: a session without rules pays nothing for them.
+    name: 'Keeta getAuthorizationUrl, rules in other sessions',
+    method: 'GET',
+    path: `/keeta/oauth/authorization/url?${new URLSearchParams({ clientId: 'keeta-demo', redirectUri: 'https://crm.example.com/keeta/callback', state: 'af0ifjsldkj' })}`,
+    signing: false,
+    prepare: async (port) => {
+      for (const session of ['faulted-1', 'faulted-2']) {
+        const response = await fetch(`http://127.0.0.1:${port}/__mock/faults`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-mock-session': session },
+          body: JSON.stringify({ provider: 'keeta', operationId: 'getAuthorizationUrl', status: 503 }),
+          signal: AbortSignal.timeout(10_000),
+        });
+        if (response.status !== 201) throw new Error(`adding a fault rule answered ${response.status}`);
+      }
+    },
   },
   {
     name: 'Just2Trade GET /auth (profile, live token)',
@@ -98,6 +118,7 @@ export async function compare(
   warmUpSeconds: number,
 ): Promise<Comparison[]> {
   for (const scenario of scenarios) {
+    await scenario.prepare?.(partnermock.port);
     await run(scenario, partnermock, warmUpSeconds);
     await run(scenario, bound, warmUpSeconds);
   }
