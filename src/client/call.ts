@@ -1,6 +1,10 @@
-/** Turns an openapi-fetch result into its data, or a ProviderError naming the operation. */
+/**
+ * Where every client call ends: the one place that turns openapi-fetch's outcome into data, a ProviderError
+ * (the partner answered with an error) or a ProviderUnavailableError (no usable answer).
+ */
 import { CallbackError } from './callback-error.ts';
 import { ProviderError } from './provider-error.ts';
+import { ProviderUnavailableError, unavailableReason } from './provider-unavailable-error.ts';
 
 export interface FetchResult<Data, ErrorBody> {
   data?: Data;
@@ -8,15 +12,31 @@ export interface FetchResult<Data, ErrorBody> {
   response: Response;
 }
 
+/**
+ * The data of a call, or: ProviderError for a non-2xx answer (with its normalized code and Retry-After);
+ * ProviderUnavailableError for a network failure, a timeout or abort, a body that is not JSON, and a 2xx
+ * with no data; any other error (a bug) as it is.
+ */
 export async function expectData<Data, ErrorBody>(
   provider: string,
   operationId: string,
   pending: Promise<FetchResult<Data, ErrorBody>>,
 ): Promise<Data> {
-  const { data, error, response } = await pending;
-  if (!response.ok || data === undefined) {
-    throw new ProviderError(provider, operationId, response.status, error);
+  let result: FetchResult<Data, ErrorBody>;
+  try {
+    result = await pending;
+  } catch (error) {
+    const reason = unavailableReason(error);
+    if (reason) throw new ProviderUnavailableError(provider, operationId, reason, error);
+    throw error;
   }
+  const { data, error, response } = result;
+  if (!response.ok) {
+    throw new ProviderError(provider, operationId, response.status, error, { headers: response.headers });
+  }
+  // openapi-fetch gives `undefined` for an empty body (no Content-Length or `0`, or a 204).
+  if (data === undefined) throw new ProviderUnavailableError(provider, operationId, 'empty');
+  if (data === null) throw new ProviderUnavailableError(provider, operationId, 'malformed');
   return data;
 }
 

@@ -38,4 +38,7 @@ export type {
   Just2TradeToken,
 } from './just2trade.ts';
 export { ProviderError } from './provider-error.ts';
+export type { ProviderErrorDetails } from './provider-error.ts';
+export { ProviderUnavailableError } from './provider-unavailable-error.ts';
+export type { ProviderUnavailableReason } from './provider-unavailable-error.ts';
 export { CallbackError } from './callback-error.ts';
