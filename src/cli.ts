@@ -45,14 +45,14 @@ import { closest } from './text/closest.ts';
 
 const USAGE = `Usage: partnermock [options]                serve the mocks
        partnermock config check [path]      check a config file, starting nothing
-       partnermock config show [options]    the configuration in effect, and where each value comes from
+       partnermock config show [options]    the configuration in effect, each value with its source
        partnermock init [path]              write a commented partnermock.config.yaml
-       partnermock contracts [options]      run the contract suites (see partnermock contracts --help)
+       partnermock contracts [options]      run the contract suites (partnermock contracts --help)
 
   --config <path>     config file (default: $PARTNERMOCK_CONFIG, else partnermock.config.yaml, .yml
                       or .json in the working directory, if there is one)
-  --watch             reload the config file (and the files it reads) when it changes: new sessions and
-                      sessions reset afterwards get its fixtures and options
+  --watch             reload the config file (and the files it reads) when it changes: new
+                      sessions and sessions reset afterwards get its fixtures and options
   --port <n>          port to listen on (default: $PORT, the file's, or 4010; 0 picks a free one)
   --host <addr>       address to bind (default: $PARTNERMOCK_HOST, the file's, or 127.0.0.1)
   --public-url <url>  base URL used in links and redirects the mock hands out
@@ -89,12 +89,13 @@ const OPTIONS = {
 const CONFIG_USAGE = `Usage: partnermock config check [path] [--config <path>]
        partnermock config show [--config <path>] [options]
 
-  check   reads the config file (path, else --config, $PARTNERMOCK_CONFIG or partnermock.config.yaml in
-          the working directory) and checks it whole, starting nothing: exit code 0 and one line naming
-          the file and its providers, or exit code 2 and every problem (file:line:column key.path: what).
-  show    prints the configuration partnermock would start with, each value with where it comes from
-          (flag, env VARIABLE, file or default), secrets masked, fixtures one item a line. It takes the
-          same options as partnermock itself (--port, --seed, --provider, ...).`;
+  check   reads the config file (path, else --config, $PARTNERMOCK_CONFIG or
+          partnermock.config.yaml in the working directory) and checks it whole, starting
+          nothing: exit code 0 and one line naming the file and its providers, or exit code 2
+          and every problem (file:line:column key.path: what is wrong; what is allowed).
+  show    prints the configuration partnermock would start with, each value with where it
+          comes from (flag, env VARIABLE, file or default), secrets masked, fixtures one item
+          a line. It takes the same options as partnermock itself (--port, --seed, ...).`;
 
 const CHECK_OPTIONS = {
   config: { type: 'string' },
@@ -385,7 +386,9 @@ function reloadLine(shown: string, changed: string[], restartNeeded: string[], s
   const ignored = changed.filter((key) => overridden(key));
   if (ignored.length) {
     parts.push(
-      `${ignored.map((key) => `${key} (${formatSource(overridden(key)!.source)} wins)`).join(', ')} changed in the file`,
+      ignored
+        .map((key) => `${key} changed in the file, but ${formatSource(overridden(key)!.source)} sets it`)
+        .join('; '),
     );
   }
   return `config ${shown} reloaded: ${parts.join('; ')}.`;
@@ -514,7 +517,7 @@ async function showConfig(argv: string[], env: NodeJS.ProcessEnv, print: (text: 
   });
   const sections = setup.loaded?.data.providers ?? {};
   const known = [
-    ...(setup.loaded?.allPlugins ?? []).map((plugin) => plugin.name),
+    ...(setup.loaded?.allPlugins ?? (await builtinPlugins())).map((plugin) => plugin.name),
     ...mock.providers.map((runtime) => runtime.name),
   ];
   const providers: ShownProvider[] = [...new Set(known)].map((name) => {

@@ -244,3 +244,75 @@ describe('the CLI as a process', () => {
     });
   });
 });
+
+describe('the config commands in the CLI (issue 15)', () => {
+  it('--help names the config file, its precedence and the config commands, in lines of at most 100 characters', async () => {
+    const printed: string[] = [];
+    await cli(['--help'], {}, (text) => printed.push(text));
+    const help = printed.join('\n');
+    for (const text of [
+      'partnermock config check [path]',
+      'partnermock config show [options]',
+      'partnermock init [path]',
+      '--config <path>',
+      '$PARTNERMOCK_CONFIG',
+      '--watch',
+      'Precedence: flags, then environment variables (PORT, PARTNERMOCK_HOST,',
+    ]) {
+      expect(help).toContain(text);
+    }
+    for (const line of help.split('\n')) expect(line.length, line).toBeLessThanOrEqual(100);
+    const config: string[] = [];
+    await cli(['config', '--help'], {}, (text) => config.push(text));
+    for (const line of config.join('\n').split('\n')) expect(line.length, line).toBeLessThanOrEqual(100);
+    expect(config.join('\n')).toMatch(
+      /^Usage: partnermock config check \[path\] \[--config <path>\]\n {7}partnermock config show/,
+    );
+    const init: string[] = [];
+    await cli(['init', '--help'], {}, (text) => init.push(text));
+    expect(init.join('\n')).toMatch(/^Usage: partnermock init \[path\]\n\nWrites a commented config file/);
+  });
+
+  it.each([
+    [['confg'], /^Unknown command confg\. Did you mean partnermock config\? See partnermock --help\.$/],
+    [['int'], /^Unknown command int\. Did you mean partnermock init\? See partnermock --help\.$/],
+    [['--confg', 'x.yaml'], /^Unknown option --confg\. Did you mean --config\? See partnermock --help\.$/],
+    [['config', 'show', '--wach'], /^Unknown option --wach\. Did you mean --watch\?|^Unknown option --wach\./],
+    [
+      ['init', 'a.yaml', 'b.yaml'],
+      /^partnermock init takes one path, got a\.yaml b\.yaml\. See partnermock init --help\.$/,
+    ],
+    [['--config', 'no/such/partnermock.yaml'], /^--config no\/such\/partnermock\.yaml: no such file \(from /],
+  ])('%j is a usage error: %s', async (argv, message) => {
+    const error = await cli(argv, {}, () => {}).catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toMatch(message);
+  });
+
+  it('as a process, config check exits 0 with one line for a good file, and 2 for a missing one', async () => {
+    const good = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli.ts', 'config', 'check', 'examples/minimal.yaml'],
+      {
+        cwd: ROOT,
+      },
+    );
+    let stdout = '';
+    good.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    expect(await new Promise<number | null>((resolve) => good.on('exit', resolve))).toBe(0);
+    expect(stdout).toBe('OK examples/minimal.yaml: valid; providers just2trade (disabled: b2copy, keeta).\n');
+    const missing = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli.ts', 'config', 'check', 'examples/none.yaml'],
+      {
+        cwd: ROOT,
+      },
+    );
+    let stderr = '';
+    missing.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    expect(await new Promise<number | null>((resolve) => missing.on('exit', resolve))).toBe(2);
+    expect(stderr.trim().split('\n')).toEqual([
+      `partnermock config check examples/none.yaml: no such file (from ${ROOT.replace(/\/$/, '')}).`,
+    ]);
+  }, 20_000);
+});
