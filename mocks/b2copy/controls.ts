@@ -17,6 +17,28 @@ export interface IssuedToken {
   expiresAt: string;
   usedAt?: string;
   revokedAt?: string;
+  /** Why it was revoked: a used refresh token presented again, or a partner-side revocation. */
+  revokedBy?: 'reuse_detection' | 'partner';
+}
+
+/** What rotating or retiring signing keys answers: the session's key ids. */
+export interface SigningKeyIds {
+  /** The `kid` the session's new tokens are signed under. */
+  current: string;
+  /** Every `kid` the session's JWKS serves (and refresh accepts), oldest first; `current` is the last. */
+  published: string[];
+}
+
+/** What `tokens/revoke` is given: one token (its whole sign-in), or a user (every sign-in of theirs). */
+export type RevokeTokensTarget =
+  | { token: string }
+  /** A Back Office user's email, or a service admin's id. */
+  | { user: string | number };
+
+/** What `tokens/revoke` answers: the sign-ins it revoked and the live tokens they held (0 for none). */
+export interface RevokedTokens {
+  families: number;
+  tokens: number;
 }
 
 export function b2copyControls(api: ControlRequester) {
@@ -32,8 +54,20 @@ export type B2CopyControls = ReturnType<typeof b2copyControls>;
 
 /** What a test suite gets as `mock.events.b2copy`: the partner-side events, in the handle's session. */
 export function b2copyEvents(api: ControlRequester) {
-  void api;
-  return {};
+  return {
+    /**
+     * A new RS256 key signs the session's new tokens under a new `kid`; the JWKS serves it beside the old
+     * ones, which still verify until `retireSigningKeys()`.
+     */
+    rotateSigningKey: () => api.call<SigningKeyIds>('POST', '/b2copy/signing-keys/rotate'),
+    /** The old keys leave the session's JWKS, and tokens signed with them are refused; `retired`: their kids. */
+    retireSigningKeys: () => api.call<SigningKeyIds & { retired: string[] }>('POST', '/b2copy/signing-keys/retire'),
+    /**
+     * Revokes on B2COPY's side `{ token }`'s whole sign-in, or every sign-in of `{ user }` (an email or an
+     * admin id); their tokens are refused from then on (`refresh_token_revoked`).
+     */
+    revokeTokens: (target: RevokeTokensTarget) => api.call<RevokedTokens>('POST', '/b2copy/tokens/revoke', target),
+  };
 }
 
 export type B2CopyEvents = ReturnType<typeof b2copyEvents>;

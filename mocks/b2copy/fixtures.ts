@@ -28,6 +28,11 @@ export interface Integration extends Record<string, unknown> {
   publicKeyPem: string;
   /** Single addresses (`127.0.0.1`, `::1`) or CIDR ranges (`10.0.0.0/8`, `fd00::/8`). */
   allowedIps: string[];
+  /**
+   * A disabled key signs in nothing (`403 integration_disabled`) until enabled again; left out, false.
+   * A partner-side change: `PATCH /__mock/b2copy/integrations/{keyId} {"disabled": true}`.
+   */
+  disabled?: boolean;
 }
 export interface Account extends Record<string, unknown> {
   accountId: string;
@@ -87,6 +92,11 @@ export const collections: Record<string, CollectionDefinition> = {
         },
         // Addresses or CIDR ranges (`10.0.0.0/8`, `fd00::/8`); see allowedIpSchema for what each error means.
         allowedIps: { type: 'array', items: allowedIpSchema, minItems: 1 },
+        // No schema `default`: an item given without it (a config file's) is kept as written; absent is false.
+        disabled: {
+          type: 'boolean',
+          description: 'A disabled key signs in nothing until enabled again (default false).',
+        },
       },
       additionalProperties: false,
     },
@@ -125,7 +135,12 @@ export function defaultFixtures({ urlFor }: FixtureContext<B2Copy>) {
     users: [{ email: 'username@example.com', password: 'Secret123', twoFactor: false } satisfies BackOfficeUser],
     admins: [{ id: 1 } satisfies ServiceAdmin],
     integrations: [
-      { keyId: DEV_KEY_ID, publicKeyPem: devPublicKeyPem(), allowedIps: ['127.0.0.1', '::1'] } satisfies Integration,
+      {
+        keyId: DEV_KEY_ID,
+        publicKeyPem: devPublicKeyPem(),
+        allowedIps: ['127.0.0.1', '::1'],
+        disabled: false,
+      } satisfies Integration,
     ],
     accounts: [{ accountId: '77632289', investmentPlatformId: '1' } satisfies Account],
     settings: [

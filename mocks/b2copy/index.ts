@@ -21,7 +21,14 @@ import { webUiLandingPage } from './pages/web-ui.ts';
 import { createB2CopyState, sweepB2CopyState, type B2CopyState } from './state.ts';
 
 export type { B2CopyOptions } from './options.ts';
-export type { B2CopyControls, IssuedToken, B2CopyEvents } from './controls.ts';
+export type {
+  B2CopyControls,
+  IssuedToken,
+  B2CopyEvents,
+  RevokeTokensTarget,
+  RevokedTokens,
+  SigningKeyIds,
+} from './controls.ts';
 
 /**
  * The development key of the default external-CRM integration (key id `dev-key`). TEST ONLY: its

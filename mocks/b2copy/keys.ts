@@ -2,6 +2,11 @@
  * The keys the B2COPY mock holds for the life of a server, built once in `setup()`: the RS256 key pair
  * its tokens are signed with (and the JWKS that publishes it), and the external CRMs' ES256 public keys,
  * each registered PEM imported once rather than on every sign-in.
+ *
+ * A session signs with the server's key until it rotates its own (`POST /__mock/b2copy/signing-keys/rotate`,
+ * a partner-side event): from then on the session's state holds its keys (`SessionSigningKeys`), the
+ * newest signing and every published one verifying, until `.../signing-keys/retire` drops the old ones.
+ * A session that never rotates holds nothing and reads the server's key, as before.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importSPKI, type CryptoKey, type JWK } from 'jose';
@@ -52,11 +57,60 @@ export function createKeys(preloadPems: string[]): B2CopyKeys {
   return { signing: () => signing, externalKey };
 }
 
-async function generateSigningKey(): Promise<SigningKey> {
+/** A new RS256 key pair with its JWK thumbprint (RFC 7638) as `kid`; tens of milliseconds. */
+export async function generateSigningKey(): Promise<SigningKey> {
   const { privateKey, publicKey } = await generateKeyPair('RS256');
   const jwk = await exportJWK(publicKey);
   const kid = await calculateJwkThumbprint(jwk);
   return { kid, privateKey, publicKey, publicJwk: { ...jwk, kid, alg: 'RS256', use: 'sig' } };
+}
+
+/** A session's signing keys once it has rotated; until then the session has none and uses the server's. */
+export interface SessionSigningKeys {
+  /** Signs the session's new tokens. */
+  current: SigningKey;
+  /** Served in the session's JWKS and accepted on refresh, oldest first; `current` is the last. */
+  published: SigningKey[];
+  /** Keys retired from the JWKS: kid → when (session clock, seconds), so a refusal can say why. */
+  retired: Map<string, number>;
+}
+
+/** The keys a session publishes at once: past this, rotating is refused until the old ones are retired. */
+export const MAX_PUBLISHED_KEYS = 10;
+/** Retired kids a session remembers (for the refusal's message); the oldest are forgotten past it. */
+const MAX_REMEMBERED_RETIRED = 100;
+
+/** What the session's JWKS publishes: its own keys once it rotated, else the server's one key. */
+export async function publishedKeys(keys: SessionSigningKeys | undefined, services: B2CopyKeys): Promise<SigningKey[]> {
+  return keys ? keys.published : [await services.signing()];
+}
+
+/**
+ * Adds `next` as the session's signing key, the keys published so far kept in its JWKS. Synchronous, so
+ * two rotations at once both land (the caller generates `next` before, outside the state).
+ */
+export function addSigningKey(
+  keys: SessionSigningKeys | undefined,
+  server: SigningKey,
+  next: SigningKey,
+): SessionSigningKeys {
+  const session = keys ?? { current: server, published: [server], retired: new Map<string, number>() };
+  session.published.push(next);
+  session.current = next;
+  return session;
+}
+
+/** Drops every published key but the current one from the session's JWKS; the kids retired. */
+export function retireOldKeys(keys: SessionSigningKeys | undefined, nowSeconds: number): string[] {
+  if (!keys) return [];
+  const retired = keys.published.filter((key) => key !== keys.current).map((key) => key.kid);
+  keys.published = [keys.current];
+  for (const kid of retired) {
+    keys.retired.delete(kid);
+    keys.retired.set(kid, nowSeconds);
+  }
+  while (keys.retired.size > MAX_REMEMBERED_RETIRED) keys.retired.delete(keys.retired.keys().next().value!);
+  return retired;
 }
 
 /**

@@ -1,10 +1,12 @@
 /**
  * What the B2COPY mock remembers per session (X-Mock-Session): the tokens it issued, grouped into
  * families (one per sign-in, followed through every refresh), the one-time seamless-login tokens of
- * getAuthUrl, and the Web UI sessions those opened. Times are the session clock's.
+ * getAuthUrl, the Web UI sessions those opened, and the session's own signing keys once it rotated
+ * them. Times are the session clock's.
  */
 import { ExpiringMap, type FixtureContext, type FixtureStore } from '../../src/index.ts';
 import type { B2Copy } from './index.ts';
+import type { SessionSigningKeys } from './keys.ts';
 
 /** Whose tokens these are: a Back Office user (signIn) or a service admin (authExternalCrm). */
 export type SubjectType = 'back_office_user' | 'service_admin';
@@ -14,8 +16,12 @@ export interface TokenFamily {
   id: string;
   sub: string;
   subType: SubjectType;
-  /** Set when a used refresh token of this family was presented again: every member is dead. */
+  /**
+   * Set when the family was revoked, every member dead: a used refresh token of it was presented again
+   * (`revokedBy: 'reuse_detection'`), or the partner revoked it (`POST /__mock/b2copy/tokens/revoke`).
+   */
   revokedAtSeconds?: number;
+  revokedBy?: 'reuse_detection' | 'partner';
   /**
    * Set when the session forgot one of its tokens to make room (maxIssuedTokens): a forgotten used
    * refresh token's replay could no longer be detected, so the whole sign-in is dead instead.
@@ -55,6 +61,11 @@ export interface B2CopyState {
   /** By the 32-hex token in the Web UI URL. */
   authUrlTokens: ExpiringMap<string, AuthUrlToken>;
   webUiSessions: ExpiringMap<string, WebUiSession>;
+  /**
+   * The session's own signing keys, from its first `POST /__mock/b2copy/signing-keys/rotate` on; until
+   * then undefined, and the session signs with the server's key (`services.signing()`).
+   */
+  signingKeys: SessionSigningKeys | undefined;
 }
 
 /**
@@ -101,6 +112,7 @@ export function createB2CopyState(_fixtures: FixtureStore, { options, onEvict }:
       expiresAtMs: (session) => session.createdAtMs + WEB_UI_SESSION_MS,
       onEvict,
     }),
+    signingKeys: undefined,
   };
 }
 

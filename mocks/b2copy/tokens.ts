@@ -1,6 +1,7 @@
 /**
- * The tokens B2COPY hands out: RS256 JWTs signed with the server's key (see keys.ts), recorded
- * in the session's state so that refresh rotation and reuse detection can follow them.
+ * The tokens B2COPY hands out: RS256 JWTs signed with the session's key (the server's, until the session
+ * rotates its own; see keys.ts), recorded in the session's state so that refresh rotation, reuse
+ * detection and partner-side revocation can follow them.
  *
  * Claims: `sub`, `iat`, `exp`, `iss` (this mock's B2COPY base URL), a unique `jti` (documented: the
  * docs' example tokens carry `sub`, `iat`, `exp`, `iss`), and ours: `token_use` (`access` or `refresh`,
@@ -66,7 +67,8 @@ export async function signTokenPair(
   ctx: B2CopyContext,
   { family, access, refresh }: PendingTokenPair,
 ): Promise<TokenPairBody> {
-  const signing = await ctx.services.signing();
+  // The session's own key once it rotated one (a partner-side event), else the server's.
+  const signing = ctx.state.signingKeys?.current ?? (await ctx.services.signing());
   const sign = (issued: IssuedToken) =>
     new SignJWT({ token_use: issued.use, family_id: family.id, sub_type: family.subType })
       .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: signing.kid })
@@ -140,8 +142,41 @@ export function isoWithOffset(seconds: number): string {
   return new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, '+00:00');
 }
 
-/** Whether the family of a token is dead (reuse detected). */
+/** Whether the family of a token is dead (reuse detected, revoked by the partner, or forgotten). */
 export function isRevoked(state: B2CopyState, token: IssuedToken): boolean {
   const family = state.families.get(token.familyId);
   return family === undefined || family.revokedAtSeconds !== undefined || family.forgotten === true;
+}
+
+/** What a partner-side revocation did: the sign-ins it revoked and the live tokens they held. */
+export interface Revocation {
+  families: number;
+  tokens: number;
+}
+
+/**
+ * Revokes on the partner's side every family `select` picks that is still alive: each of its tokens is
+ * refused from now on (`refresh_token_revoked`). Answers how many families, and how many of their tokens
+ * were live (neither used nor expired: what `GET /__mock/b2copy/tokens` listed as active).
+ */
+export function revokeFamilies(
+  state: B2CopyState,
+  select: (family: TokenFamily) => boolean,
+  nowSeconds: number,
+): Revocation {
+  const revoked = new Set<string>();
+  for (const family of state.families.values()) {
+    if (!select(family) || family.revokedAtSeconds !== undefined || family.forgotten) continue;
+    family.revokedAtSeconds = nowSeconds;
+    family.revokedBy = 'partner';
+    revoked.add(family.id);
+  }
+  let tokens = 0;
+  if (revoked.size) {
+    for (const token of state.tokens.values()) {
+      const live = token.usedAtSeconds === undefined && nowSeconds < token.expiresAtSeconds;
+      if (live && revoked.has(token.familyId)) tokens++;
+    }
+  }
+  return { families: revoked.size, tokens };
 }

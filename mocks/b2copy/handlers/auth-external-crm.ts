@@ -12,6 +12,16 @@ import { issueTokenPair } from '../tokens.ts';
 export async function authExternalCrm(ctx: HandlerContext<B2Copy, 'authExternalCrm'>) {
   const { adminId, deviceIp, integration } = await verifyExternalToken(ctx.request.body.external_token, ctx);
 
+  // Known and verified, but switched off on B2COPY's side (a partner-side change): refused until enabled.
+  if (integration.disabled === true) {
+    throw new B2CopyError(
+      403,
+      'integration_disabled',
+      `key_id ${integration.keyId} is disabled: B2COPY accepts no external_token signed for this integration until it is enabled again.`,
+      '/external_token',
+    );
+  }
+
   // Admin ids are compared as strings: the claim may be 1 or "1", a fixture { id: 1 } or { id: "1" }.
   if (!ctx.fixtures.get('admins', adminId)) {
     throw new B2CopyError(403, 'admin_not_found', `admin_id ${adminId} is not a service admin.`, '/external_token');

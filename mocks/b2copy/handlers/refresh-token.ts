@@ -4,10 +4,11 @@
  * once, and presenting a used one again revokes its whole family (RFC 9700 §4.14.2), since either the
  * client or an attacker holds a stolen copy.
  */
-import { errors, jwtVerify, type JWTPayload } from 'jose';
+import { errors, jwtVerify, type JWTHeaderParameters, type JWTPayload } from 'jose';
 import type { HandlerContext } from '../../../src/index.ts';
 import { B2CopyError } from '../errors.ts';
 import type { B2Copy } from '../index.ts';
+import type { SessionSigningKeys } from '../keys.ts';
 import { isoWithOffset, issuerOf, recordTokenPair, signTokenPair, type B2CopyContext } from '../tokens.ts';
 
 const FIELD = '/refresh_token';
@@ -29,7 +30,10 @@ export async function refreshToken(ctx: HandlerContext<B2Copy, 'refreshToken'>) 
     );
   }
   if (used.usedAtSeconds !== undefined) {
-    family.revokedAtSeconds ??= now;
+    if (family.revokedAtSeconds === undefined) {
+      family.revokedAtSeconds = now;
+      family.revokedBy = 'reuse_detection';
+    }
     throw refused(
       'refresh_token_reused',
       `refresh_token was already used at ${isoWithOffset(used.usedAtSeconds)}; presenting it again revoked every token of this sign-in (refresh-token reuse detection). Sign in again.`,
@@ -42,9 +46,13 @@ export async function refreshToken(ctx: HandlerContext<B2Copy, 'refreshToken'>) 
     );
   }
   if (family.revokedAtSeconds !== undefined) {
+    const why =
+      family.revokedBy === 'partner'
+        ? 'by B2COPY (a partner-side revocation, POST /__mock/b2copy/tokens/revoke)'
+        : 'when a used refresh token of the same sign-in was presented again';
     throw refused(
       'refresh_token_revoked',
-      `refresh_token was revoked at ${isoWithOffset(family.revokedAtSeconds)}, when a used refresh token of the same sign-in was presented again. Sign in again.`,
+      `refresh_token was revoked at ${isoWithOffset(family.revokedAtSeconds)}, ${why}. Sign in again.`,
     );
   }
   const pending = recordTokenPair(ctx, family);
@@ -54,20 +62,25 @@ export async function refreshToken(ctx: HandlerContext<B2Copy, 'refreshToken'>) 
 }
 
 /**
- * Signature (this server's key), issuer, expiry against the session clock, and that it is a refresh
- * token. Answers its `jti`, the key of the token in the session's state.
+ * Signature (the session's keys: the server's, or those the session rotated to and still publishes),
+ * issuer, expiry against the session clock, and that it is a refresh token. Answers its `jti`, the key
+ * of the token in the session's state.
  */
 async function verifyOwnRefreshToken(token: string, ctx: B2CopyContext): Promise<{ jti: string }> {
   const now = ctx.clock.now();
+  const keys = ctx.state.signingKeys;
   let payload: JWTPayload;
   try {
-    ({ payload } = await jwtVerify(token, (await ctx.services.signing()).publicKey, {
+    // A session that never rotated has one key, the server's; one that did picks by the token's `kid`.
+    const key = keys ? publishedKeyFor(keys) : (await ctx.services.signing()).publicKey;
+    ({ payload } = await jwtVerify(token, key, {
       algorithms: ['RS256'],
       issuer: issuerOf(ctx),
       currentDate: now,
       requiredClaims: ['jti', 'sub', 'iat', 'exp'],
     }));
   } catch (error) {
+    if (error instanceof B2CopyError) throw error; // a retired key, named by publishedKeyFor
     // The signature is good by now (jose checks claims after it): an expired access token is still an
     // access token, and that is what the client needs to hear.
     if (error instanceof errors.JWTExpired && error.payload.token_use !== 'refresh') throw notARefreshToken();
@@ -80,7 +93,7 @@ async function verifyOwnRefreshToken(token: string, ctx: B2CopyContext): Promise
     if (error instanceof errors.JWSSignatureVerificationFailed) {
       throw refused(
         'invalid_refresh_token',
-        'refresh_token signature is invalid: it was not issued by this mock server (a restarted or another server signs with another key) or it was altered.',
+        'refresh_token signature is invalid: it was not issued by this mock server (a restarted or another server signs with another key; a session that rotated its key signs with its own) or it was altered.',
       );
     }
     if (error instanceof errors.JWTClaimValidationFailed) {
@@ -99,6 +112,25 @@ async function verifyOwnRefreshToken(token: string, ctx: B2CopyContext): Promise
   if (typeof payload.jti !== 'string')
     throw refused('invalid_refresh_token', 'refresh_token jti claim is not a string.');
   return { jti: payload.jti };
+}
+
+/**
+ * The key a token's `kid` names among those the session publishes. A retired one is refused by name; an
+ * unknown kid gets the current key, and so the signature check's answer (another server, or altered).
+ */
+function publishedKeyFor(keys: SessionSigningKeys) {
+  return ({ kid }: JWTHeaderParameters) => {
+    const published = keys.published.find((key) => key.kid === kid);
+    if (published) return published.publicKey;
+    const retiredAt = kid === undefined ? undefined : keys.retired.get(kid);
+    if (retiredAt !== undefined) {
+      throw refused(
+        'invalid_refresh_token',
+        `refresh_token is signed with key ${kid}, which B2COPY retired at ${isoWithOffset(retiredAt)} (POST /__mock/b2copy/signing-keys/retire): tokens signed with it are refused. Sign in again.`,
+      );
+    }
+    return keys.current.publicKey;
+  };
 }
 
 const notARefreshToken = () =>
