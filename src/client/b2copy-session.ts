@@ -4,6 +4,8 @@
  * callers must share one refresh instead of each spending the same refresh token.
  */
 import type { components } from '../generated/b2copy.ts';
+import { ProviderError } from './provider-error.ts';
+import { ProviderUnavailableError } from './provider-unavailable-error.ts';
 
 type TokenPair = components['schemas']['TokenPair'];
 
@@ -15,6 +17,14 @@ export interface B2CopySessionOptions {
   /** Called with each new pair, e.g. to persist the new refresh token. If it throws, the waiting calls reject with
    * its error; the session keeps the new pair. */
   onRefresh?: (tokens: TokenPair) => void;
+  /**
+   * Refreshes retried after the partner said it failed before it could rotate anything (a 5xx or a 429)
+   * or could not be reached at all; default 2. Never after an answer that may have spent the refresh token
+   * (a timeout, a connection lost mid-answer): retrying that would look like token theft to B2COPY.
+   */
+  retries?: number;
+  /** The wait before retry `attempt` (1, 2, ...), in ms; default 250 × 2^(attempt-1), or the answer's Retry-After. */
+  retryDelayMs?: (attempt: number, error: unknown) => number;
 }
 
 export interface B2CopySession {
@@ -36,11 +46,24 @@ export function createTokenSession(
   const marginFor = (pair: TokenPair) =>
     Math.min(requestedMarginMs, (Date.parse(pair.accessToken.expiresAt) - Date.parse(pair.accessToken.createdAt)) / 2);
   const now = options.now ?? Date.now;
+  const retries = options.retries ?? 2;
+  const delayFor = options.retryDelayMs ?? defaultRetryDelay;
   let tokens = initial;
   let inFlight: Promise<TokenPair> | undefined;
 
+  const attempt = async (refreshToken: string): Promise<TokenPair> => {
+    for (let tries = 1; ; tries++) {
+      try {
+        return await refreshWith(refreshToken);
+      } catch (error) {
+        if (tries > retries || !spentNothing(error)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, delayFor(tries, error)));
+      }
+    }
+  };
+
   const refresh = (): Promise<TokenPair> => {
-    inFlight ??= refreshWith(tokens.refreshToken.token)
+    inFlight ??= attempt(tokens.refreshToken.token)
       .then((next) => {
         // The session holds the new pair before onRefresh runs: if persisting it fails, the callers see
         // that error (the old refresh token is spent), and the next call still has a working pair.
@@ -66,4 +89,16 @@ export function createTokenSession(
     },
     refresh,
   };
+}
+
+/** Whether a failed refresh certainly left the refresh token unspent: the partner said so, or was never reached. */
+function spentNothing(error: unknown): boolean {
+  if (error instanceof ProviderError) return error.status >= 500 || error.status === 429;
+  return error instanceof ProviderUnavailableError && error.reason === 'network';
+}
+
+function defaultRetryDelay(attempt: number, error: unknown): number {
+  const retryAfter = error instanceof ProviderError ? error.retryAfter : undefined;
+  // A partner's Retry-After is honoured up to 30 s; longer than that, the caller had better decide.
+  return retryAfter !== undefined ? Math.min(retryAfter, 30) * 1000 : 250 * 2 ** (attempt - 1);
 }

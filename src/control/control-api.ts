@@ -171,6 +171,19 @@ export function controlApi(deps: AppContext): express.Router {
     res.status(204).end();
   });
 
+  // Before the plugins' routes below, which would read "faults" as a provider's name.
+  router.all(['/faults', '/faults/:id'], (req) => {
+    const methods = req.path === '/faults' ? 'GET, POST, DELETE' : 'DELETE';
+    throw new MockError(
+      405,
+      'method_not_allowed',
+      `${req.method} is not allowed on /__mock${req.path}; use ${methods}.`,
+      {
+        headers: { Allow: methods },
+      },
+    );
+  });
+
   // A plugin's own control routes (e.g. /__mock/b2copy/jwks.json, /__mock/just2trade/auto-login) come
   // before its collections. One that changes the session (POST, DELETE) is journaled under its name.
   router.all('/:provider/*rest', async (req, res, next) => {
@@ -346,8 +359,6 @@ export function controlApi(deps: AppContext): express.Router {
     ['/reset', 'POST'],
     ['/clock', 'GET, POST'],
     ['/journal', 'GET'],
-    ['/faults', 'GET, POST, DELETE'],
-    ['/faults/:id', 'DELETE'],
     ['/:provider/:collection', 'GET, POST'],
     ['/:provider/:collection/:id', 'GET, PATCH, DELETE'],
   ];

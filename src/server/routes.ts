@@ -81,6 +81,9 @@ async function dispatch(app: AppContext, table: MountTable, path: string, req: R
   const page = req.method === 'HEAD' ? undefined : route.pages.get(req.method);
   // Noted first, so the answer carries no-store whatever it turns out to be, an error included.
   if (table.sensitive.has(operationId ?? page?.name ?? '')) notesOf(res).sensitive = true;
+  // Noted before the fault step, so a request a fault rule answers is journaled under its operation or page.
+  if (operationId) notesOf(res).operationId = operationId;
+  else if (page) notesOf(res).page = page.name;
   if (operationId) {
     if (!runtime.isReady) await runtime.ready();
     if (hasFaultWork(app, runtime, req, res) && (await applyFaults(app, runtime, { operationId }, req, res))) return;

@@ -73,33 +73,48 @@ describe('the typed clients', () => {
     expect(error).toMatchObject({ status: 429, retryAfter: 12, body: { status: 429, title: 'Too Many Requests' } });
   });
 
-  it('the B2COPY session helper recovers once a one-shot 503 on refresh is spent', async () => {
+  it('the B2COPY session helper retries a refresh the partner failed, and recovers when the rule is spent', async () => {
     const session = newSession(server);
     const { counter, fetch } = counting(session, '/refreshtoken');
     const b2copy = b2copyClient(server, session, fetch);
     const pair = await signedIn(b2copy);
     const refreshed: B2CopyTokenPair[] = [];
-    // The access token is due: every accessToken() call refreshes until one succeeds.
+    // The access token is due: accessToken() refreshes.
     const tokens = b2copy.session(pair, {
       now: () => Date.parse(pair.accessToken.expiresAt),
       onRefresh: (next) => refreshed.push(next),
+      retryDelayMs: () => 10,
     });
-    const rule = await session.faults.add({ provider: 'b2copy', operationId: 'refreshToken', status: 503, times: 1 });
+    const rule = await session.faults.add({ provider: 'b2copy', operationId: 'refreshToken', status: 503, times: 2 });
 
-    // The helper does not retry by itself (reported): the first call may surface the 503, as a ProviderError.
-    const first = await tokens.accessToken().catch((error: unknown) => error);
-    if (typeof first !== 'string') expect(first).toMatchObject({ name: 'ProviderError', status: 503 });
-    const token = typeof first === 'string' ? first : await tokens.accessToken();
-
+    // Two 503s, then the real refresh: one call, retried within the helper's two retries.
+    const token = await tokens.accessToken();
     expect(token).not.toBe(pair.accessToken.token);
-    expect(await rule.hits()).toBe(1);
-    expect(counter.calls).toBe(2); // the faulted refresh and the one that worked
+    expect(await rule.hits()).toBe(2);
+    expect(counter.calls).toBe(3);
     expect(refreshed).toHaveLength(1);
     expect(tokens.tokens.accessToken.token).toBe(token);
-    // The faulted refresh spent nothing; the real one rotated the pair, and the new refresh token works.
+    // The faulted refreshes spent nothing; the real one rotated the pair, and the new refresh token works.
     await expect(b2copy.refresh(tokens.tokens.refreshToken.token)).resolves.toMatchObject({
       accessToken: { token: expect.any(String) },
     });
+  });
+
+  it('the session helper gives up after its retries, and never retries what may have spent the token', async () => {
+    const session = newSession(server);
+    const { counter, fetch } = counting(session, '/refreshtoken');
+    const b2copy = b2copyClient(server, session, fetch);
+    const pair = await signedIn(b2copy);
+    const due = { now: () => Date.parse(pair.accessToken.expiresAt), retryDelayMs: () => 10 };
+    const always = await session.faults.add({ provider: 'b2copy', operationId: 'refreshToken', status: 503 });
+    await expect(b2copy.session(pair, { ...due, retries: 1 }).accessToken()).rejects.toMatchObject({ status: 503 });
+    expect(counter.calls).toBe(2);
+    await always.remove();
+
+    // A body cut off: the partner may have rotated the pair, so a retry would look like token theft.
+    await session.faults.add({ provider: 'b2copy', operationId: 'refreshToken', action: 'malformed', times: 1 });
+    await expect(b2copy.session(pair, due).accessToken()).rejects.toMatchObject({ reason: 'malformed' });
+    expect(counter.calls).toBe(3);
   });
 
   it('an AbortSignal timeout fires on a delayMs rule: ProviderUnavailableError, reason timeout', async () => {
