@@ -35,7 +35,7 @@ export interface ShownConfig {
 /** Keys whose string values are never printed: passwords, client secrets, secret keys, tokens. */
 const SECRET_KEY = /secret|password|passwd|token|credential|api[-_]?key|private/i;
 /** Named like a secret but public by design. */
-const NOT_SECRET = new Set(['keyId', 'publicKeyPem']);
+const NOT_SECRET: ReadonlySet<string> = new Set(['keyId', 'publicKeyPem']);
 
 export function isSecretKey(key: string): boolean {
   return SECRET_KEY.test(key) && !NOT_SECRET.has(key);
