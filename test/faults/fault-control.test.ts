@@ -115,8 +115,12 @@ describe('the journal names the rule', () => {
     const rule = await session.faults.add({ ...KEETA_503, times: 1 });
     await keetaStatuses(server, session, 2);
     const [plain, faulted] = await session.journal({ provider: 'keeta' });
-    // (Not operationId: a faulted entry lacks it, reported separately.)
-    expect(faulted).toMatchObject({ provider: 'keeta', path: '/keeta/oauth/authorization/url', status: 503 });
+    expect(faulted).toMatchObject({
+      provider: 'keeta',
+      operationId: 'getAuthorizationUrl',
+      path: '/keeta/oauth/authorization/url',
+      status: 503,
+    });
     expect(faulted?.fault).toBe(rule.id);
     expect(plain).toMatchObject({ operationId: 'getAuthorizationUrl', status: 200 });
     expect(plain).not.toHaveProperty('fault');
@@ -247,5 +251,8 @@ describe('a bad rule is a 400 naming the field', () => {
     expect(answer.status).toBe(405);
     expect(answer.headers.get('allow')).toBe('GET, POST, DELETE');
     expect(answer.body).toMatchObject({ error: { code: 'method_not_allowed' } });
+    const one = await control(newSession(server), 'PUT', '/faults/some-id', {});
+    expect(one.status).toBe(405);
+    expect(one.headers.get('allow')).toBe('DELETE');
   });
 });
