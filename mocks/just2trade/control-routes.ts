@@ -5,10 +5,22 @@
  * requests redirect straight back with a code for that user, as if the login form had been submitted
  * (every other check of the authorize request still applies); `DELETE` turns it off, `GET` says which
  * login is set. A reset of the session turns it off too.
+ *
+ * The partner-side events (README, "Partner-side events"), each a POST the core journals:
+ * - `tokens/revoke` with `{"token": "…"}` (one access token) or `{"user": "<login>"}` (every token of that
+ *   user): `{ "revoked": n }`, how many tokens this call took from usable to revoked. Idempotent, as token
+ *   revocation is (RFC 7009 §2.2): a token already revoked or expired counts 0, a user without tokens is 0;
+ *   a token the session never issued (or forgot) is 404, since it names nothing to revoke. A revoked token
+ *   is kept, marked, so the profile answers 401 `invalid_token` "revoked" (handlers/get-profile.ts).
+ * - `clients/:clientId/rotate-secret`: a new random secret replaces the client's in the session's
+ *   `clients`; `{ clientId, clientSecret }`. The old one is refused from then on wherever a secret is
+ *   checked (authorize, the token endpoint), since both read the stored client. Issued tokens stay valid.
  */
+import { randomInt } from 'node:crypto';
 import { MockError, type ControlContext, type ControlRoute } from '../../src/index.ts';
-import type { Just2TradeUser } from './fixtures.ts';
+import type { OAuthClient, Just2TradeUser } from './fixtures.ts';
 import type { Just2Trade } from './index.ts';
+import type { AccessToken } from './state.ts';
 
 type Route = ControlRoute<Just2Trade>;
 
@@ -47,8 +59,120 @@ const stopAutoLogin: Route = {
   },
 };
 
+/** A 400 naming the field of the control body that is wrong (`location` is `/body` or `/body/<field>`). */
+function badBody(location: string, message: string, usage: string): MockError {
+  return new MockError(400, 'invalid_request', `${location}: ${message}. ${usage}`, {
+    details: [{ location, message }],
+  });
+}
+
+/** The control body as an object of fields; `allowed` are the only fields it may have. */
+function bodyFields(body: unknown, allowed: string[], usage: string): Record<string, unknown> {
+  if (body === undefined) return {};
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw badBody('/body', 'must be a JSON object', usage);
+  }
+  const fields = Object.fromEntries(Object.entries(body));
+  const unknown = Object.keys(fields).find((name) => !allowed.includes(name));
+  if (unknown !== undefined) throw badBody(`/body/${unknown}`, 'is not a field of this event', usage);
+  return fields;
+}
+
+const REVOKE_USAGE = 'Send { "token": "<an access token>" } or { "user": "<a login>" }.';
+
+/** What `tokens/revoke` is asked to revoke. */
+function revocationTarget(body: unknown): { token: string } | { user: string } {
+  const fields = bodyFields(body, ['token', 'user'], REVOKE_USAGE);
+  const given = (['token', 'user'] as const).filter((name) => fields[name] !== undefined);
+  if (given.length !== 1) {
+    throw badBody(
+      '/body',
+      given.length ? 'has both token and user; send one' : 'has neither token nor user',
+      REVOKE_USAGE,
+    );
+  }
+  const name = given[0]!;
+  const value = fields[name];
+  if (typeof value !== 'string' || value === '') {
+    throw badBody(`/body/${name}`, 'must be a non-empty string', REVOKE_USAGE);
+  }
+  return name === 'token' ? { token: value } : { user: value };
+}
+
+/** A value named in a message, cut short: a token could be anything a test sends. */
+const shown = (value: string) => JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+
+const revokeTokens: Route = {
+  method: 'POST',
+  path: '/tokens/revoke',
+  handler(ctx) {
+    const target = revocationTarget(ctx.request.body);
+    const { tokens } = ctx.state;
+    const nowMs = ctx.clock.nowMs();
+    let matching: AccessToken[];
+    if ('token' in target) {
+      const record = tokens.get(target.token);
+      if (!record) {
+        throw new MockError(
+          404,
+          'not_found',
+          `No access token ${shown(target.token)} in this session: never issued here, or no longer kept.`,
+          { details: [{ location: '/body/token', message: 'names no access token of this session' }] },
+        );
+      }
+      matching = [record];
+    } else {
+      matching = [...tokens.values()].filter((record) => record.login === target.user);
+      if (!matching.length && !ctx.fixtures.get<Just2TradeUser>('users', target.user)) {
+        const logins = ctx.fixtures.list<Just2TradeUser>('users').map((user) => user.login);
+        throw new MockError(
+          404,
+          'not_found',
+          `No user ${shown(target.user)} in this session; users: ${logins.join(', ') || 'none'}.`,
+          { details: [{ location: '/body/user', message: 'names no user of this session' }] },
+        );
+      }
+    }
+    // Only what could still be used is revoked (and counted): an expired or revoked token stays as it is.
+    const live = matching.filter((record) => record.revokedAtMs === undefined && record.expiresAtMs > nowMs);
+    for (const record of live) record.revokedAtMs = nowMs;
+    return ctx.respond.json(200, { revoked: live.length });
+  },
+};
+
+const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** A new client secret shaped like the generated default one: 32 random letters and digits. */
+function newClientSecret(): string {
+  return Array.from({ length: 32 }, () => ALPHANUMERIC[randomInt(ALPHANUMERIC.length)]).join('');
+}
+
+const rotateClientSecret: Route = {
+  method: 'POST',
+  path: '/clients/:clientId/rotate-secret',
+  handler(ctx) {
+    bodyFields(ctx.request.body, [], 'Send no body: the new secret is generated.');
+    const clientId = ctx.request.params.clientId!;
+    const client = ctx.fixtures.get<OAuthClient>('clients', clientId);
+    if (!client) {
+      const ids = ctx.fixtures.list<OAuthClient>('clients').map((candidate) => candidate.clientId);
+      throw new MockError(
+        404,
+        'not_found',
+        `No client ${shown(clientId)} in this session; clients: ${ids.join(', ') || 'none'}.`,
+        { details: [{ location: '/path/clientId', message: 'names no client of this session' }] },
+      );
+    }
+    const rotated: OAuthClient = { ...client, clientSecret: newClientSecret() };
+    ctx.fixtures.collection<OAuthClient>('clients').set(clientId, rotated);
+    return ctx.respond.json(200, { clientId, clientSecret: rotated.clientSecret });
+  },
+};
+
 export const controlRoutes: Route[] = [
   { method: 'GET', path: PATH, handler: autoLoginState },
   setAutoLogin,
   stopAutoLogin,
+  revokeTokens,
+  rotateClientSecret,
 ];

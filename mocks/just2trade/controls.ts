@@ -25,10 +25,25 @@ export function just2tradeControls(api: ControlRequester) {
 
 export type Just2TradeControls = ReturnType<typeof just2tradeControls>;
 
+/** What `revokeTokens` revokes: one access token, or every token of a user (a login). */
+export type Just2TradeRevocation = { token: string; user?: never } | { user: string; token?: never };
+
 /** What a test suite gets as `mock.events.just2trade`: the partner-side events, in the handle's session. */
 export function just2tradeEvents(api: ControlRequester) {
-  void api;
-  return {};
+  return {
+    /**
+     * Just2Trade revokes an access token, or every token of a user: their profile calls answer 401
+     * `invalid_token` from now on. `revoked` counts the tokens that were usable and no longer are.
+     */
+    async revokeTokens(target: Just2TradeRevocation): Promise<{ revoked: number }> {
+      return api.call<{ revoked: number }>('POST', '/just2trade/tokens/revoke', target);
+    },
+    /** Just2Trade gives the client a new secret, returned; the old one is refused from now on. */
+    async rotateClientSecret(clientId: string): Promise<string> {
+      const path = `/just2trade/clients/${encodeURIComponent(clientId)}/rotate-secret`;
+      return (await api.call<{ clientId: string; clientSecret: string }>('POST', path)).clientSecret;
+    },
+  };
 }
 
 export type Just2TradeEvents = ReturnType<typeof just2tradeEvents>;

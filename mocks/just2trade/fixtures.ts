@@ -30,6 +30,11 @@ export interface Just2TradeUser extends Record<string, unknown> {
   domestic: boolean;
   accounts: TradingAccount[];
   applicationStatus: string;
+  /**
+   * A user Just2Trade has disabled (a partner-side change: `PATCH /__mock/just2trade/users/{login}
+   * {"disabled": true}`) cannot sign in, and the tokens already issued to them are refused; absent is false.
+   */
+  disabled?: boolean;
 }
 
 export const collections: Record<string, CollectionDefinition> = {
@@ -75,6 +80,12 @@ export const collections: Record<string, CollectionDefinition> = {
           default: [],
         },
         applicationStatus: { type: 'string', minLength: 1, default: 'process' },
+        // Partner-side (README, "Partner-side events"): a fixture update, PATCH .../users/{login}.
+        disabled: {
+          type: 'boolean',
+          default: false,
+          description: 'A disabled user cannot sign in, and their tokens are refused, until enabled again.',
+        },
       },
       additionalProperties: false,
     },
@@ -105,6 +116,7 @@ export function defaultFixtures({ faker }: FixtureContext<Just2Trade>) {
           { account_number: '11111111@cor', trade_platform: 'ETNA' },
         ],
         applicationStatus: 'process',
+        disabled: false,
       } satisfies Just2TradeUser,
     ],
   };

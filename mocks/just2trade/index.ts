@@ -17,7 +17,7 @@ import { loginPages } from './pages/login.ts';
 import { createState, sweepJust2TradeState, type Just2TradeState } from './state.ts';
 
 export type { Just2TradeOptions } from './options.ts';
-export type { Just2TradeControls, Just2TradeEvents } from './controls.ts';
+export type { Just2TradeControls, Just2TradeEvents, Just2TradeRevocation } from './controls.ts';
 
 /** The types the Just2Trade plugin is written against. Nothing is built at startup, so no services. */
 export interface Just2Trade extends ProviderTypes {

@@ -47,6 +47,11 @@ export interface AccessToken {
   scope: string;
   /** Moves forward to now + lifetime on every successful use (sliding expiry). */
   expiresAtMs: number;
+  /**
+   * When Just2Trade revoked it on its side (`POST /__mock/just2trade/tokens/revoke`), on the session clock;
+   * kept rather than deleted, so the profile says "revoked" and revoking it again changes nothing.
+   */
+  revokedAtMs?: number;
 }
 
 export interface Just2TradeState {

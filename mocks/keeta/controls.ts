@@ -4,6 +4,7 @@
  */
 import type { ControlRequester } from '../../src/index.ts';
 import type { AutoConsent } from './auto-consent.ts';
+import type { KeetaAuthorization } from './fixtures.ts';
 
 export function keetaControls(api: ControlRequester) {
   return {
@@ -22,8 +23,15 @@ export type KeetaControls = ReturnType<typeof keetaControls>;
 
 /** What a test suite gets as `mock.events.keeta`: the partner-side events, in the handle's session. */
 export function keetaEvents(api: ControlRequester) {
-  void api;
-  return {};
+  return {
+    /**
+     * The merchant revokes an authorization on Keeta's side: the recorded item gets `revokedAt`, returned.
+     * Revoking it again returns it unchanged; a denied decision cannot be revoked (MockControlError 409).
+     */
+    async revokeAuthorization(authId: string): Promise<KeetaAuthorization> {
+      return api.call<KeetaAuthorization>('POST', `/keeta/authorizations/${encodeURIComponent(authId)}/revoke`);
+    },
+  };
 }
 
 export type KeetaEvents = ReturnType<typeof keetaEvents>;

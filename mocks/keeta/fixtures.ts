@@ -16,6 +16,11 @@ export interface KeetaApp extends Record<string, unknown> {
   region: string;
   cityId: string;
   locale: string;
+  /**
+   * An app Keeta has disabled (a partner-side change: `PATCH /__mock/keeta/apps/{clientId}
+   * {"disabled": true}`) gets no authorization link, and its merchant page refuses; absent is false.
+   */
+  disabled?: boolean;
 }
 
 export interface Merchant extends Record<string, unknown> {
@@ -47,6 +52,11 @@ export interface KeetaAuthorization extends Record<string, unknown> {
   /** Epoch milliseconds on the session clock: the redirect's `timestamp`. */
   timestamp: number;
   createdAt: string;
+  /**
+   * When the authorization was revoked on Keeta's side (`POST /__mock/keeta/authorizations/{authId}/revoke`),
+   * ISO 8601 on the session clock; absent while it stands.
+   */
+  revokedAt?: string;
 }
 
 export const DEFAULT_CLIENT_ID = 'keeta-demo';
@@ -66,6 +76,12 @@ export const collections: Record<string, CollectionDefinition> = {
         region: { type: 'string', default: 'BR' },
         cityId: { type: 'string', default: '110200008' },
         locale: { type: 'string', default: 'en' },
+        // Partner-side (README, "Partner-side events"): a fixture update, PATCH .../apps/{clientId}.
+        disabled: {
+          type: 'boolean',
+          default: false,
+          description: 'A disabled app gets no authorization link, and its merchant page refuses, until enabled again.',
+        },
       },
       additionalProperties: false,
     },
@@ -85,7 +101,8 @@ export const collections: Record<string, CollectionDefinition> = {
     },
   },
   authorizations: {
-    description: 'Completed merchant decisions (authorized or denied), filled by the merchant page.',
+    description:
+      'Completed merchant decisions (authorized or denied), filled by the merchant page; revokedAt once revoked.',
     idField: 'authId',
     readOnly: true,
     // Read-only: nothing is ever validated against this; it documents what the page stores.
@@ -105,6 +122,8 @@ export const collections: Record<string, CollectionDefinition> = {
         code: { type: 'string' },
         timestamp: { type: 'integer' },
         createdAt: { type: 'string', format: 'date-time' },
+        // Set by POST /__mock/keeta/authorizations/{authId}/revoke.
+        revokedAt: { type: 'string', format: 'date-time' },
       },
     },
   },
@@ -120,6 +139,7 @@ export function defaultFixtures({ faker }: FixtureContext<Keeta>) {
         region: 'BR',
         cityId: '110200008',
         locale: 'en',
+        disabled: false,
       } satisfies KeetaApp,
     ],
     merchants: Array.from({ length: 3 }, (): Merchant => ({

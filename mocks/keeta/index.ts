@@ -9,6 +9,7 @@
  *                                              (pages/merchant-authorization-submit.ts)
  *   GET  /__mock/keeta/authorizations        → every decision made on the page
  *   POST /__mock/keeta/auto-consent           → the page decides at once, without HTML (auto-consent.ts)
+ *   POST /__mock/keeta/authorizations/{authId}/revoke → a partner-side revocation (partner-events.ts)
  */
 import { configurePlugin, definePlugin, type ProviderTypes } from '../../src/index.ts';
 import type { operations } from '../../src/generated/keeta.ts';
@@ -19,6 +20,7 @@ import { collections, defaultFixtures, describeFixtures } from './fixtures.ts';
 import { getAuthorizationUrl } from './handlers/get-authorization-url.ts';
 import { MERCHANT_PAGE_PATH, MOUNT } from './merchant-link.ts';
 import { DEFAULT_OPTIONS, optionsSchema, type KeetaOptions } from './options.ts';
+import { eventRoutes } from './partner-events.ts';
 import { merchantAuthorizationSubmit } from './pages/merchant-authorization-submit.ts';
 import { createState, type KeetaState } from './state.ts';
 
@@ -61,7 +63,7 @@ const keetaPlugin = definePlugin<Keeta>({
       handler: merchantAuthorizationSubmit,
     },
   ],
-  controlRoutes,
+  controlRoutes: [...controlRoutes, ...eventRoutes],
   controls: keetaControls,
   events: keetaEvents,
   formatError,

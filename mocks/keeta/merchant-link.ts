@@ -69,6 +69,21 @@ export interface MerchantLink {
 
 const refuse = (message: string) => new MockError(400, 'invalid_authorization_link', message);
 
+/**
+ * A disabled app (`disabled: true` in `apps`, a partner-side change) cannot be authorized: 403, since the
+ * link is well formed and names a real app that Keeta refuses to serve. Checked when the page is shown and
+ * again when its form comes back.
+ */
+export function assertEnabled(app: KeetaApp): void {
+  if (app.disabled === true) {
+    throw new MockError(
+      403,
+      'app_disabled',
+      `Keeta application ${app.appId} is disabled: merchants cannot authorize it. Ask the application's developer.`,
+    );
+  }
+}
+
 /** One query parameter as a string; a parameter sent twice is ambiguous and refused. */
 function single(query: Record<string, unknown>, name: string): string | undefined {
   const value = query[name];
@@ -82,6 +97,7 @@ export function readMerchantLink(fixtures: FixtureStore, query: Record<string, u
   if (!appId) throw refuse('The authorization link has no appId. Ask the application for a new link.');
   const app = fixtures.list<KeetaApp>('apps').find((candidate) => candidate.appId === appId);
   if (!app) throw refuse(`No Keeta application has appId ${appId}.`);
+  assertEnabled(app);
 
   // The page works from the app's registered mode; a link that claims another one was altered.
   const responseType = single(query, 'responseType');

@@ -38,6 +38,7 @@ describe('defaults', () => {
           { account_number: '11111111@cor', trade_platform: 'ETNA' },
         ],
         applicationStatus: 'process',
+        disabled: false,
       },
     ]);
   });

@@ -7,7 +7,8 @@
  *      than `code`, then the PKCE parameters (RFC 7636 §4.4.1, see pkce.ts);
  *   3. otherwise the login form (pages/login.ts), with the request (and its PKCE challenge) kept on the
  *      server under a random id; or, when the session has auto-login on (`POST /__mock/just2trade/auto-login`),
- *      straight back with a code for that user, as if the form had been submitted.
+ *      straight back with a code for that user, as if the form had been submitted (a user who is gone or
+ *      disabled: a 400 error page instead, no redirect).
  * The spec has already checked the query: the required parameters are there, each a single string.
  */
 import {
@@ -66,6 +67,15 @@ export function authorize(ctx: HandlerContext<Just2Trade, 'authorize'>): MockRes
         400,
         'invalid_request',
         `Auto-login is on for "${state.autoLogin}", who is no longer a user in this session.`,
+      );
+    }
+    // The form would refuse a disabled user (pages/login.ts); without a form to show again, the error page.
+    // 400 is the spec's only error status here, and the page never redirects: the client hears nothing.
+    if (user.disabled === true) {
+      throw new MockError(
+        400,
+        'access_denied',
+        `Auto-login is on for "${user.login}", whose account is disabled: they cannot sign in.`,
       );
     }
     const request = { clientId: client.clientId, redirectUri, state: clientState, codeChallenge: pkce.challenge };

@@ -1,7 +1,10 @@
 /**
  * `GET /auth` on the API host: the signed-in user's profile. Steps:
- *   bearer token (header only; also in the query: 400) → live token (else 401 invalid_token) →
- *   renew it for the full lifetime (documented: "renewed with every usage") → the profile.
+ *   bearer token (header only; also in the query: 400) → a known token, not revoked on Just2Trade's side,
+ *   unexpired, of a user who still exists and is not disabled (else 401 invalid_token) → renew it for the
+ *   full lifetime (documented: "renewed with every usage") → the profile.
+ * A disabled user's tokens are refused while the user is disabled, and work again (if still unexpired)
+ * once the user is enabled: the user's state is checked on every use, as IdentityServer's `IsActive`.
  * The core has already answered a request with no `Authorization: Bearer …` at all (401 without an
  * error attribute, RFC 6750 §3.1).
  */
@@ -49,10 +52,12 @@ export function getProfile(ctx: HandlerContext<Just2Trade, 'getProfile'>): MockR
   const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
   const record = token === undefined ? undefined : state.tokens.get(token);
   if (!record) throw invalidToken('The access token is invalid or was revoked.');
+  if (record.revokedAtMs !== undefined) throw invalidToken('The access token was revoked.');
   const nowMs = clock.nowMs();
   if (record.expiresAtMs <= nowMs) throw invalidToken('The access token expired.');
   const user = fixtures.get<Just2TradeUser>('users', record.login);
   if (!user) throw invalidToken('The user this access token was issued for no longer exists.');
+  if (user.disabled === true) throw invalidToken('The user this access token was issued for is disabled.');
 
   // Sliding expiry: every successful use gives the token its full lifetime again.
   record.expiresAtMs = nowMs + options.accessTokenTtlSeconds * 1000;

@@ -12,7 +12,8 @@
  *      or `code_verifier`, ...) → `invalid_request`;
  *   4. the grant → `invalid_grant`: the code exists, was issued to this client, is not yet spent (a
  *      replay also revokes what the code gave), is unexpired, the same `redirect_uri` (a mismatch uses
- *      nothing up), and the PKCE verifier matches the code's challenge (a failure spends the code).
+ *      nothing up), the PKCE verifier matches the code's challenge (a failure spends the code), and the
+ *      user it was issued for has not been disabled since (a failure spends the code too).
  * Steps 1 and 2 are `requestTokenPrecheck`, which the core runs before it validates the body against
  * the spec (step 3); the handler reads the authenticated client back and does step 4. From reading the
  * code to marking it spent nothing awaits, so of simultaneous redemptions exactly one wins.
@@ -25,6 +26,7 @@ import {
   type PrecheckContext,
 } from '../../../src/index.ts';
 import { authenticateClient } from '../client-auth.ts';
+import type { Just2TradeUser } from '../fixtures.ts';
 import type { Just2Trade } from '../index.ts';
 import { PKCE_VALUE, verifierProblem } from '../pkce.ts';
 
@@ -95,6 +97,11 @@ export function requestToken(ctx: HandlerContext<Just2Trade, 'requestToken'>): M
   }
 
   record.spent = true;
+  // Disabled on Just2Trade's side between sign-in and exchange: no token for them (IdentityServer checks
+  // that the user is active when it issues one).
+  if (fixtures.get<Just2TradeUser>('users', record.login)?.disabled === true) {
+    throw invalidGrant('The user this authorization code was issued for is disabled.');
+  }
   const token = randomId(32);
   state.tokens.set(token, {
     token,

@@ -9,8 +9,16 @@
  * The POST, step by step:
  *   form fields → pending authorization (unknown, expired or used: error page) → CSRF token (form,
  *   cookie and pending must agree: error page) → client and redirect URI still registered →
- *   credentials (wrong: the form again, nothing consumed) → consume the pending authorization and
- *   redirect with a one-time code.
+ *   credentials (wrong: the form again, nothing consumed) → the user is not disabled (else the form
+ *   again, saying so, nothing consumed) → consume the pending authorization and redirect with a one-time
+ *   code.
+ *
+ * A disabled user is kept on the form, as Keycloak's login page does, rather than sent back to
+ * the client with `error=access_denied`: the refusal is about the account, not the client's request, so
+ * the person may still sign in with another account, and the client hears nothing it could act on. The
+ * form says the account is disabled only after the right password, so it tells nothing to whoever does
+ * not know it (a wrong password gets the usual message).
+ *
  * Nothing here awaits, so the pending authorization is checked and consumed in one synchronous block.
  * No failure redirects: only a verified request reaches the redirect URI.
  */
@@ -40,6 +48,8 @@ const LOGIN_PATH = '/connect/authorize/login';
 const PENDING_ID = /^[A-Za-z0-9_-]{22}$/;
 
 const WRONG_CREDENTIALS = 'The login or password is incorrect.';
+
+const ACCOUNT_DISABLED = 'This account is disabled. Contact Just2Trade support to enable it.';
 
 /** The absolute path of the login POST on this mock (the public URL may carry a path prefix). */
 function loginAction(ctx: Pick<PluginContext, 'urlFor'>): string {
@@ -115,6 +125,12 @@ function formFields(body: unknown): LoginFields | undefined {
   return { pending, csrfToken, login, password };
 }
 
+/** Why these credentials do not sign in (the form's message), or undefined when they do. */
+function signInProblem(user: Just2TradeUser | undefined, password: string): string | undefined {
+  if (!user || !sameSecret(password, user.password)) return WRONG_CREDENTIALS;
+  return user.disabled === true ? ACCOUNT_DISABLED : undefined;
+}
+
 function submitLogin(ctx: Context): MockResponse {
   const { request, state, clock, fixtures } = ctx;
   const form = formFields(request.body);
@@ -152,7 +168,8 @@ function submitLogin(ctx: Context): MockResponse {
   }
 
   const user = fixtures.get<Just2TradeUser>('users', form.login);
-  if (!user || !sameSecret(form.password, user.password)) {
+  const problem = signInProblem(user, form.password);
+  if (!user || problem !== undefined) {
     return pageAnswer(
       200,
       loginFormPage(ctx, {
@@ -160,7 +177,7 @@ function submitLogin(ctx: Context): MockResponse {
         pendingId: pending.id,
         csrfToken: pending.csrfToken,
         login: form.login,
-        message: WRONG_CREDENTIALS,
+        message: problem ?? WRONG_CREDENTIALS,
       }),
     );
   }

@@ -3,9 +3,9 @@
  * (docs/provider-docs/keeta-authorization-url.md).
  *
  * The core has already checked the query against the spec (clientId present, redirectUri shaped like
- * an http(s) URL, no parameter repeated). Here: the app must exist (else the docs' 401), the
- * redirectUri must meet the app's rules (else 400), and the link carries everything the merchant page
- * needs in its query, in the docs' form.
+ * an http(s) URL, no parameter repeated). Here: the app must exist and not be disabled (else the docs'
+ * 401), the redirectUri must meet the app's rules (else 400), and the link carries everything the
+ * merchant page needs in its query, in the docs' form.
  */
 import { MockError, type HandlerContext, type MockResponse } from '../../../src/index.ts';
 import type { KeetaApp } from '../fixtures.ts';
@@ -19,6 +19,11 @@ export function getAuthorizationUrl(ctx: HandlerContext<Keeta, 'getAuthorization
   const app = ctx.fixtures.get<KeetaApp>('apps', clientId);
   // The docs' 401 body is {title, status}; formatError adds the optional RFC 9457 members.
   if (!app) throw new MockError(401, 'unknown_client', 'Unknown clientId: no Keeta application is registered with it.');
+  // Disabled on Keeta's side: refused like an unknown app (401, the spec's only refusal of a client), with
+  // the reason in the detail.
+  if (app.disabled === true) {
+    throw new MockError(401, 'app_disabled', `Disabled clientId: the Keeta application ${app.appId} is disabled.`);
+  }
 
   // An empty redirectUri is what the docs' example URL carries when there is none.
   if (redirectUri !== '') {

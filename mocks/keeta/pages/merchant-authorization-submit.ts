@@ -4,8 +4,9 @@
  * had no redirectUri).
  *
  * Every refusal (400, 403, 409) happens before anything changes, so a bad submission leaves the form
- * usable. The whole handler is synchronous: reading `used` and setting it happen in one turn of the
- * event loop, so two simultaneous submissions of one form give one decision.
+ * usable (403 also when the app was disabled since the page was shown). The whole handler is
+ * synchronous: reading `used` and setting it happen in one turn of the event loop, so two simultaneous
+ * submissions of one form give one decision.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
@@ -19,6 +20,7 @@ import {
 } from '../../../src/index.ts';
 import type { KeetaApp, KeetaAuthorization, Merchant } from '../fixtures.ts';
 import type { Keeta } from '../index.ts';
+import { assertEnabled } from '../merchant-link.ts';
 import { redirectUriProblem } from '../redirect-uri.ts';
 import type { PendingForm } from '../state.ts';
 import { BROWSER_COOKIE, details, keetaPage } from './merchant-authorization.ts';
@@ -95,6 +97,7 @@ export function decide(
   if (!app || app.appId !== form.appId) {
     throw new MockError(400, 'unknown_app', `Application ${form.appId} is no longer registered with Keeta.`);
   }
+  assertEnabled(app);
   const problem = form.redirectUri === undefined ? undefined : redirectUriProblem(app, form.redirectUri);
   if (problem) throw new MockError(400, 'invalid_redirect_uri', problem);
 

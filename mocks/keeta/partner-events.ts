@@ -1,0 +1,65 @@
+/**
+ * Keeta's partner-side events under `/__mock/keeta` (README, "Partner-side events"), each a POST the core
+ * journals:
+ * - `authorizations/:authId/revoke`: the merchant (or Keeta) revokes an authorization. The item in the
+ *   session's read-only `authorizations` gets `revokedAt` (ISO 8601, session clock); the answer is the item.
+ *   Idempotent: revoking a revoked authorization answers it as it is, `revokedAt` unchanged (the first
+ *   revocation is when access ended; a retried call must not move it, as RFC 7009 §2.2 treats a revoked
+ *   token). A denied decision granted nothing, so there is nothing to revoke: 409.
+ *
+ * Disabling an app is no route of its own: it is a fixture update (`PATCH /__mock/keeta/apps/{clientId}
+ * {"disabled": true}`), which the URL endpoint and the merchant page read on every request.
+ */
+import { MockError, type ControlRoute } from '../../src/index.ts';
+import type { KeetaAuthorization } from './fixtures.ts';
+import type { Keeta } from './index.ts';
+
+type Route = ControlRoute<Keeta>;
+
+/** The route takes no body: a field sent is a mistake worth naming (a test that meant another event). */
+function refuseBody(body: unknown): void {
+  if (body === undefined) return;
+  const usage = 'Send no body: the authorization is named in the path.';
+  const isObject = body !== null && typeof body === 'object' && !Array.isArray(body);
+  const [field] = isObject ? Object.keys(body) : [];
+  if (isObject && field === undefined) return;
+  const location = field === undefined ? '/body' : `/body/${field}`;
+  const message = field === undefined ? 'must be a JSON object, or left out' : 'is not a field of this event';
+  throw new MockError(400, 'invalid_request', `${location}: ${message}. ${usage}`, {
+    details: [{ location, message }],
+  });
+}
+
+const revokeAuthorization: Route = {
+  method: 'POST',
+  path: '/authorizations/:authId/revoke',
+  handler(ctx) {
+    refuseBody(ctx.request.body);
+    const authId = ctx.request.params.authId!;
+    // A plugin writes its read-only collections directly (as the merchant page records decisions).
+    const stored = ctx.fixtures.collection<KeetaAuthorization>('authorizations');
+    const authorization = stored.get(authId);
+    if (!authorization) {
+      throw new MockError(
+        404,
+        'not_found',
+        `No authorization ${JSON.stringify(authId)} in this session (GET /__mock/keeta/authorizations lists them).`,
+        { details: [{ location: '/path/authId', message: 'names no authorization of this session' }] },
+      );
+    }
+    if (authorization.decision === 'denied') {
+      throw new MockError(
+        409,
+        'conflict',
+        `Authorization ${authId} was denied by the merchant: it granted nothing, so there is nothing to revoke.`,
+      );
+    }
+    if (authorization.revokedAt !== undefined) return ctx.respond.json(200, authorization);
+    const revoked: KeetaAuthorization = { ...authorization, revokedAt: new Date(ctx.clock.nowMs()).toISOString() };
+    // Same key: the item keeps its place in the collection's order (the oldest make room first).
+    stored.set(authId, revoked);
+    return ctx.respond.json(200, revoked);
+  },
+};
+
+export const eventRoutes: Route[] = [revokeAuthorization];
