@@ -48,7 +48,8 @@ export function errorPage(
 export function formatError(error: MockError, context: ErrorContext): MockResponse {
   const code = OAUTH_CODES[error.code] ?? error.code;
   const operationId = context.operation?.operationId;
-  if ((operationId === 'authorize' || context.page !== undefined) && error.status < 500) {
+  // A page is HTML whatever went wrong (a browser is reading it); authorize's 5xx is the spec's JSON.
+  if (context.page !== undefined || (operationId === 'authorize' && error.status < 500)) {
     return errorPage(error.status, code, error.message);
   }
   // Its OAuth server sends every JSON error no-store, not only the token endpoint's (which `sensitive` covers).

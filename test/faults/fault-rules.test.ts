@@ -88,7 +88,7 @@ describe('status: the provider’s own error shape', () => {
     });
   });
 
-  it('a page answers HTML: Keeta’s merchant page (503), Just2Trade’s login page (429)', async () => {
+  it('a page answers HTML: Keeta’s merchant page (503), Just2Trade’s login page (503)', async () => {
     const session = newSession(server);
     await session.faults.add({ provider: 'keeta', page: 'merchant-authorization', status: 503 });
     const keeta = await session.fetch(`${server.url}${PATHS.keetaMerchantPage}?clientId=keeta-demo`);
@@ -96,9 +96,9 @@ describe('status: the provider’s own error shape', () => {
     expect(keeta.headers.get('content-type')).toMatch(/^text\/html/);
     expect(await keeta.text()).toMatch(/<!doctype html>[\s\S]*Service Unavailable/i);
 
-    await session.faults.add({ provider: 'just2trade', page: 'login', status: 429 });
+    await session.faults.add({ provider: 'just2trade', page: 'login', status: 503 });
     const login = await postForm(session, PATHS.just2tradeLogin, { login: 'login', password: 'password' });
-    expect(login.status).toBe(429);
+    expect(login.status).toBe(503);
     expect(login.headers.get('content-type')).toMatch(/^text\/html/);
     expect(await login.text()).toMatch(/<!doctype html>[\s\S]*Sign-in error - Just2Trade/i);
   });
