@@ -42,6 +42,7 @@ import { builtinPlugins } from './server/resolve-plugins.ts';
 import { startMockServer, type RunningMockServer } from './server/start-server.ts';
 import { DEFAULT_SESSION } from './state/sessions.ts';
 import { closest } from './text/closest.ts';
+import { toDelay } from './faults/fault-rules.ts';
 
 const USAGE = `Usage: partnermock [options]                serve the mocks
        partnermock config check [path]      check a config file, starting nothing
@@ -58,6 +59,9 @@ const USAGE = `Usage: partnermock [options]                serve the mocks
   --public-url <url>  base URL used in links and redirects the mock hands out
                       (default: $PARTNERMOCK_PUBLIC_URL, the file's, or http://localhost:<port>)
   --seed <n>          fixture and example seed (default: $PARTNERMOCK_SEED, the file's, or 1)
+  --latency <ms|min-max>
+                      delay every provider answer, e.g. 200 or 50-400
+                      (default: $PARTNERMOCK_LATENCY, the file's, or none)
   --provider <name>   serve only this built-in provider (repeatable)
   --plugin <path>     load another provider plugin from a module (repeatable)
   --no-validate-responses
@@ -68,8 +72,8 @@ const USAGE = `Usage: partnermock [options]                serve the mocks
 
 Precedence: flags, then environment variables (PORT, PARTNERMOCK_HOST, PARTNERMOCK_PUBLIC_URL,
 PARTNERMOCK_SEED, PARTNERMOCK_VALIDATE_RESPONSES, PARTNERMOCK_BODY_LIMIT, PARTNERMOCK_JOURNAL_SIZE,
-PARTNERMOCK_MAX_SESSIONS), then the config file, then the defaults. An invalid config file stops the
-start (exit code 2) with every problem listed.`;
+PARTNERMOCK_MAX_SESSIONS, PARTNERMOCK_LATENCY), then the config file, then the defaults. An invalid
+config file stops the start (exit code 2) with every problem listed.`;
 
 const OPTIONS = {
   config: { type: 'string' },
@@ -78,6 +82,7 @@ const OPTIONS = {
   host: { type: 'string' },
   'public-url': { type: 'string' },
   seed: { type: 'string' },
+  latency: { type: 'string' },
   provider: { type: 'string', multiple: true },
   plugin: { type: 'string', multiple: true },
   'no-validate-responses': { type: 'boolean' },
@@ -414,12 +419,20 @@ function flagSettings(
   for (const [name, flag] of [
     ['host', 'host'],
     ['publicUrl', 'public-url'],
+    ['latency', 'latency'],
   ] as const) {
     const text = values[flag];
     if (text === undefined) continue;
     const parsed = parseSetting(name, text, validators);
     if ('problem' in parsed) throw new UsageError(`--${flag} ${parsed.problem}.`);
     flags[name] = parsed.value;
+  }
+  if (flags.latency !== undefined) {
+    try {
+      toDelay(flags.latency as string);
+    } catch (error) {
+      throw new UsageError(`--latency: ${(error as Error).message}`);
+    }
   }
   if (values['no-validate-responses']) flags.validateResponses = false;
   return flags;

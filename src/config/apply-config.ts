@@ -6,6 +6,7 @@
  */
 import { configurePlugin } from '../plugin-kit/options.ts';
 import type { AnyPlugin, FixtureContext } from '../plugin.ts';
+import type { Delay, FaultRuleInput } from '../faults/fault-rules.ts';
 import type { ServerSetting } from './config-schema.ts';
 import type { LoadedConfig, ProviderSection } from './load-config.ts';
 
@@ -15,14 +16,23 @@ export interface AppliedConfig {
   /** The enabled providers' plugins, with the file's options and fixtures. */
   plugins: AnyPlugin[];
   settings: Partial<Record<ServerSetting, unknown>>;
+  /** Per provider, the latency that replaces the top-level one. */
+  providerLatency: Record<string, Delay | string>;
+  /** The fault rules every session starts with. */
+  faults: FaultRuleInput[];
 }
 
 export function applyConfig(config: LoadedConfig): AppliedConfig {
-  const { providers = {}, plugins: _plugins, ...settings } = config.data;
+  const { providers = {}, plugins: _plugins, faults = [], ...settings } = config.data;
   const plugins = config.allPlugins
     .filter((plugin) => providers[plugin.name]?.enabled !== false)
     .map((plugin) => configured(plugin, providers[plugin.name]));
-  return { plugins, settings: withoutSchemaKey(settings) };
+  const providerLatency = Object.fromEntries(
+    Object.entries(providers).flatMap(([name, section]) =>
+      section?.latency !== undefined ? [[name, section.latency] as const] : [],
+    ),
+  );
+  return { plugins, settings: withoutSchemaKey(settings), providerLatency, faults };
 }
 
 function withoutSchemaKey(settings: Record<string, unknown>): AppliedConfig['settings'] {

@@ -4,8 +4,23 @@
  * provider's section is made from its plugin: `options` from the plugin's `optionsSchema`, each fixture
  * collection from the collection's schema, exactly as the control API checks an item.
  */
+import { FAULT_RULE_SCHEMA } from '../faults/fault-rules.ts';
 import type { AnyPlugin } from '../plugin.ts';
 import type { JsonSchema } from '../spec/openapi-types.ts';
+
+/** A delay: milliseconds, `"min-max"`, or `{ min, max }` (parseDelay reads each). */
+const LATENCY_SCHEMA = {
+  anyOf: [
+    { type: 'integer', minimum: 0, maximum: 600_000 },
+    { type: 'string', pattern: '^\\s*\\d+\\s*-\\s*\\d+\\s*$' },
+    {
+      type: 'object',
+      required: ['min', 'max'],
+      additionalProperties: false,
+      properties: { min: { type: 'integer', minimum: 0 }, max: { type: 'integer', minimum: 0, maximum: 600_000 } },
+    },
+  ],
+} as const;
 
 /**
  * The top-level settings a config file may give, with the command-line flag and environment variable of each,
@@ -73,7 +88,16 @@ export const SERVER_SETTINGS = {
     schema: {
       type: 'integer',
       minimum: 1,
-      description: 'Named sessions kept before the least recently used is dropped (default is never dropped).',
+      description: 'Named sessions kept before the least recently used is dropped (the `default` session never is).',
+    },
+  },
+  latency: {
+    flag: '--latency',
+    env: 'PARTNERMOCK_LATENCY',
+    default: undefined,
+    schema: {
+      description: 'Delay every provider answer: milliseconds, "min-max", or { min, max } drawn per request.',
+      ...LATENCY_SCHEMA,
     },
   },
 } as const satisfies Record<string, { flag: string | undefined; env: string; default: unknown; schema: JsonSchema }>;
@@ -95,6 +119,10 @@ function providerSchema(plugin: AnyPlugin): JsonSchema {
     description: `${plugin.title ?? plugin.name}: whether it is served, its options and its fixtures.`,
     properties: {
       enabled: { type: 'boolean', description: 'Serve this provider (default true).' },
+      latency: {
+        ...LATENCY_SCHEMA,
+        description: 'Delay every answer of this provider (instead of the top-level latency).',
+      },
       options: {
         ...(plugin.optionsSchema ?? { type: 'object', additionalProperties: false }),
         description: `${plugin.name}'s options, as its plugin factory takes them in code.`,
@@ -141,6 +169,11 @@ export function configSchema(plugins: readonly AnyPlugin[]): JsonSchema {
         additionalProperties: false,
         description: 'Per provider: enabled, options and fixtures.',
         properties: Object.fromEntries(plugins.map((plugin) => [plugin.name, providerSchema(plugin)])),
+      },
+      faults: {
+        type: 'array',
+        items: FAULT_RULE_SCHEMA,
+        description: 'Fault rules every session starts with (README, "Simulate failures"); a reset restores them.',
       },
       plugins: {
         type: 'array',

@@ -87,10 +87,16 @@ export function initConfigText(plugins: readonly AnyPlugin[]): string {
     out.push(
       ...comment(`${setting.schema.description} Env ${setting.env}${setting.flag ? `, flag ${setting.flag}` : ''}.`),
     );
-    const value = name === 'publicUrl' ? 'http://localhost:4010' : yamlScalar(setting.default);
+    // Settings without a fixed default get an example value (commented out, as they are not active).
+    const value =
+      name === 'publicUrl' ? 'http://localhost:4010' : name === 'latency' ? '50-400' : yamlScalar(setting.default);
     out.push(`${ACTIVE_SETTINGS.includes(name) ? '' : '# '}${name}: ${value}`);
   }
   out.push(
+    '',
+    '# Fault rules every session starts with (a reset restores them); see README, "Simulate failures":',
+    '# faults:',
+    '#   - { provider: b2copy, operationId: refreshToken, status: 503, headers: { Retry-After: "2" }, probability: 0.1 }',
     '',
     '# More providers come from plugin modules (.js, .mjs or .ts) listed under the key `plugins`, with paths',
     '# relative to this file, e.g. [./mocks/acme/index.ts]; configure them under providers like the built-ins.',

@@ -13,6 +13,9 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import { ruleProblems, toDelay, type Delay, type FaultRuleInput } from '../faults/fault-rules.ts';
+import { normaliseMount } from '../server/provider-runtime.ts';
+import { loadSpec } from '../spec/load-spec.ts';
 import type { AnyPlugin } from '../plugin.ts';
 import { loadPluginModule } from '../plugins/load-plugins.ts';
 import { builtinPlugins } from '../server/resolve-plugins.ts';
@@ -29,6 +32,7 @@ export type ConfigPath = (string | number)[];
 
 export interface ProviderSection {
   enabled?: boolean;
+  latency?: Delay | string;
   options?: Record<string, unknown>;
   fixtures?: { mode?: 'merge' | 'replace' } & Record<string, unknown>;
 }
@@ -36,6 +40,7 @@ export interface ProviderSection {
 /** A config file's content once valid: `{ file }` and `${ENV}` resolved, item defaults filled in. */
 export type ConfigData = Partial<Record<ServerSetting, unknown>> & {
   providers?: Record<string, ProviderSection>;
+  faults?: FaultRuleInput[];
   plugins?: string[];
 };
 
@@ -191,6 +196,39 @@ async function checkConfig(raw: unknown, context: CheckContext): Promise<LoadedC
     const at = formatPath(path);
     if (![...reported].some((known) => known === at || known.startsWith(`${at}.`))) problem(path, message);
   });
+  // What the schema cannot say of a latency range: its min must not exceed its max.
+  const latencies: [ConfigPath, unknown][] = [
+    [['latency'], data.latency],
+    ...Object.entries(data.providers ?? {}).map(([name, section]): [ConfigPath, unknown] => [
+      ['providers', name, 'latency'],
+      section?.latency,
+    ]),
+  ];
+  for (const [path, value] of latencies) {
+    if (value === undefined || reported.has(formatPath(path))) continue;
+    try {
+      toDelay(value as Delay | string);
+    } catch (error) {
+      problem(path, (error as Error).message);
+    }
+  }
+  // Preset fault rules name operations and pages: those of the plugins' specs, read only when there are rules.
+  if (Array.isArray(data.faults) && data.faults.length && !problems.some((known) => known.path[0] === 'faults')) {
+    const providers = await Promise.all(
+      allPlugins.map(async (plugin) => ({
+        name: plugin.name,
+        operations: (await loadSpec(plugin.spec, plugin.mounts.map(normaliseMount))).operations.map(
+          (operation) => operation.operationId,
+        ),
+        pages: (plugin.pages ?? []).map((page) => page.name),
+      })),
+    );
+    data.faults.forEach((rule, index) => {
+      for (const issue of ruleProblems(rule, providers)) {
+        problem(['faults', index, ...issue.location.split('/').slice(2).filter(Boolean)], issue.message);
+      }
+    });
+  }
   if (problems.length) throw new ConfigError(problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)));
   return { ...(context.file ? { file: context.file } : {}), data, plugins, allPlugins, readFiles };
 }

@@ -56,6 +56,8 @@ export function expectedValue(name: ServerSetting): string {
     case 'journalSize':
     case 'maxSessions':
       return 'a whole number of at least 1';
+    case 'latency':
+      return 'milliseconds (0 to 600000) or a range min-max, like 50-400';
   }
 }
 
@@ -165,6 +167,8 @@ export interface SettingValues {
   bodyLimit?: string | number;
   journalSize?: number;
   maxSessions?: number;
+  /** Milliseconds, `"min-max"` or `{ min, max }`. */
+  latency?: number | string | { min: number; max: number };
 }
 
 /** The settings given by a flag or a variable: what the server is started with beside the file (which it reads). */

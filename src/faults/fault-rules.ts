@@ -181,3 +181,16 @@ export class SessionFaults {
 export function drawDelay(delay: Delay, random: () => number): number {
   return typeof delay === 'number' ? delay : delay.min + Math.floor(random() * (delay.max - delay.min + 1));
 }
+
+/**
+ * A delay as the config file, a flag or an option may write it (milliseconds, `"min-max"`, `{ min, max }`),
+ * as the server uses it; a range whose min exceeds its max is refused.
+ */
+export function toDelay(value: Delay | string): Delay {
+  const range = typeof value === 'string' ? /^\s*(\d+)\s*-\s*(\d+)\s*$/.exec(value) : undefined;
+  const delay: Delay = range ? { min: Number(range[1]), max: Number(range[2]) } : (value as Delay);
+  if (typeof delay === 'object' && delay.min > delay.max) {
+    throw new RangeError(`A latency range's min (${delay.min}) must not exceed its max (${delay.max}).`);
+  }
+  return delay;
+}

@@ -9,8 +9,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Request, type Response } from 'express';
 import { applyConfig, type AppliedConfig } from '../config/apply-config.ts';
 import type { ServerSetting } from '../config/config-schema.ts';
-import type { Delay } from '../faults/fault-rules.ts';
-import { loadConfigFile, loadConfigObject, type ConfigData } from '../config/load-config.ts';
+import { ruleProblems, SessionFaults, toDelay, type Delay, type FaultRuleInput } from '../faults/fault-rules.ts';
+import { ConfigError, loadConfigFile, loadConfigObject, type ConfigData } from '../config/load-config.ts';
 import { controlApi } from '../control/control-api.ts';
 import { MockError } from '../errors.ts';
 import { jsonLineLogger, silentLogger, type Logger } from '../logger.ts';
@@ -54,10 +54,12 @@ export interface MockServerOptions {
   journalSize?: number;
   /** Named sessions kept before the least recently used is dropped (default 1000; `default` is never dropped). */
   maxSessions?: number;
-  /** Delay every provider answer: milliseconds, or `{ min, max }` drawn per request (`--latency`). */
-  latency?: Delay;
+  /** Delay every provider answer: milliseconds, `"min-max"` or `{ min, max }`, drawn per request (`--latency`). */
+  latency?: Delay | string;
   /** Per provider, a delay that replaces `latency` for it. */
-  providerLatency?: Record<string, Delay>;
+  providerLatency?: Record<string, Delay | string>;
+  /** Fault rules every session starts with (a reset restores them): README, "Simulate failures". */
+  faults?: FaultRuleInput[];
 }
 
 export interface MockApp {
@@ -103,8 +105,14 @@ export async function createMockApp(given: MockServerOptions = {}): Promise<Mock
   // What the caller passed wins over the file; an option given as undefined leaves the file's.
   const options: MockServerOptions = {
     ...(config?.settings as MockServerOptions | undefined),
+    ...(config?.faults.length ? { faults: config.faults } : {}),
     ...Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)),
+    providerLatency: { ...config?.providerLatency, ...given.providerLatency },
   };
+  const latency = options.latency === undefined ? undefined : toDelay(options.latency);
+  const providerLatency = Object.fromEntries(
+    Object.entries(options.providerLatency ?? {}).map(([name, delay]) => [name, toDelay(delay)]),
+  );
   const seed = options.seed ?? 1;
   const log: Logger = options.log === true ? jsonLineLogger() : options.log ? options.log : silentLogger;
   let publicUrl = (options.publicUrl ?? `http://localhost:${DEFAULT_PORT}`).replace(/\/+$/, '');
@@ -114,6 +122,7 @@ export async function createMockApp(given: MockServerOptions = {}): Promise<Mock
   const plugins = await resolvePlugins({ ...options, ...(config ? { base: config.plugins } : {}) });
   const runtimes = await Promise.all(plugins.map((plugin) => ProviderRuntime.create(plugin, seed, compilers)));
   assertDistinct(runtimes);
+  const presetFaults = checkedPresets(options.faults ?? [], runtimes, loaded?.file);
   const byName = new Map(runtimes.map((runtime) => [runtime.name, runtime]));
   const sessions = new SessionRegistry(
     (provider) => (session) => byName.get(provider)!.createScope(publicUrl, evictionLog(log, session.id, provider)),
@@ -121,6 +130,13 @@ export async function createMockApp(given: MockServerOptions = {}): Promise<Mock
     options.maxSessions,
     (session) =>
       log('warn', 'session evicted: more sessions than maxSessions, least recently used dropped', { session }),
+    // Every session starts with the preset rules (a reset makes a new session, so it restores them).
+    presetFaults.length
+      ? (session) => {
+          session.faults = new SessionFaults(seed, session.id);
+          for (const rule of presetFaults) session.faults.add(rule);
+        }
+      : undefined,
   );
   const context: AppContext = {
     runtimes,
@@ -132,7 +148,7 @@ export async function createMockApp(given: MockServerOptions = {}): Promise<Mock
     seed,
     validateResponses: options.validateResponses ?? true,
     log,
-    latency: (provider) => options.providerLatency?.[provider] ?? options.latency,
+    latency: (provider) => providerLatency[provider] ?? latency,
     held: new Set(),
   };
 
@@ -244,6 +260,24 @@ export async function createMockApp(given: MockServerOptions = {}): Promise<Mock
       return renderError(context, error, { ...(runtime ? { runtime } : {}), fromHandler: false });
     },
   };
+}
+
+/** Preset fault rules (options or the config file's `faults`), checked against the providers served. */
+function checkedPresets(rules: FaultRuleInput[], runtimes: ProviderRuntime[], file: string | undefined) {
+  const providers = runtimes.map((runtime) => ({
+    name: runtime.name,
+    operations: [...runtime.operations.keys()],
+    pages: (runtime.plugin.pages ?? []).map((page) => page.name),
+  }));
+  const problems = rules.flatMap((rule, index) =>
+    ruleProblems(rule, providers).map((issue) => ({
+      ...(file ? { file } : {}),
+      path: ['faults', index, ...issue.location.split('/').slice(2).filter(Boolean)],
+      message: issue.message,
+    })),
+  );
+  if (problems.length) throw new ConfigError(problems);
+  return rules;
 }
 
 /**

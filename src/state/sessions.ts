@@ -43,6 +43,8 @@ export class SessionRegistry {
      */
     private readonly maxSessions = 1000,
     private readonly onEvict: (id: string) => void = () => {},
+    /** Called with each session as it is made (the preset fault rules). */
+    private readonly onCreate?: (session: SessionScope) => void,
   ) {}
 
   /** The session id a request names, checked. */
@@ -72,6 +74,7 @@ export class SessionRegistry {
       this.#sessions.delete(id);
     } else {
       scope = { id, clock: new MockClock(this.timeSource), providers: new Map() };
+      this.onCreate?.(scope);
     }
     this.#sessions.set(id, scope);
     for (const candidate of this.#sessions.keys()) {

@@ -47,9 +47,9 @@ describe('an invalid config file: each problem with its place and what is allowe
     const { lines } = await problemsOf('prot: 4010\nproviders:\n  b2copy:\n    optons: {}\n');
     expect(lines).toEqual([
       expect.stringMatching(
-        /^F:1:1 prot: unknown key "prot" \(did you mean "port"\?\); allowed: \$schema, port, host, publicUrl, seed, .*providers, plugins$/,
+        /^F:1:1 prot: unknown key "prot" \(did you mean "port"\?\); allowed: \$schema, port, host, publicUrl, seed, .*providers, faults, plugins$/,
       ),
-      'F:4:5 providers.b2copy.optons: unknown key "optons" (did you mean "options"?); allowed: enabled, options, fixtures',
+      'F:4:5 providers.b2copy.optons: unknown key "optons" (did you mean "options"?); allowed: enabled, latency, options, fixtures',
     ]);
   });
 
