@@ -42,7 +42,6 @@ import { builtinPlugins } from './server/resolve-plugins.ts';
 import { startMockServer, type RunningMockServer } from './server/start-server.ts';
 import { DEFAULT_SESSION } from './state/sessions.ts';
 import { closest } from './text/closest.ts';
-import { toDelay } from './faults/fault-rules.ts';
 
 const USAGE = `Usage: partnermock [options]                serve the mocks
        partnermock config check [path]      check a config file, starting nothing
@@ -126,7 +125,7 @@ and the credentials its scenarios need: a scenario without them, or that needs t
 is skipped with the reason), or against an in-process mock when none of them is set.
 
   --provider <name>     run only this provider's suite (repeatable, or comma-separated:
-                        --provider b2copy,keeta; default: every built-in provider)
+                        --provider <a>,<b>; default: every built-in provider)
   --suite <file>        run this contract suite file too (repeatable; without --provider, instead
                         of the built-in suites)
   --reporter <name>     default, verbose or junit (default: default). junit writes JUnit XML to
@@ -354,7 +353,8 @@ function watchConfig(
           out.print(`config ${shown}: reloaded, nothing in it changed.`);
           return;
         }
-        const { restartNeeded } = await running.mock.reconfigure(file);
+        // The config just read, not the file again: its plugins are loaded once per change.
+        const { restartNeeded } = await running.mock.reconfigure(next);
         current = next.data;
         out.print(reloadLine(shown, changed, restartNeeded, settings));
       } catch (error) {
@@ -427,13 +427,7 @@ function flagSettings(
     if ('problem' in parsed) throw new UsageError(`--${flag} ${parsed.problem}.`);
     flags[name] = parsed.value;
   }
-  if (flags.latency !== undefined) {
-    try {
-      toDelay(flags.latency as string);
-    } catch (error) {
-      throw new UsageError(`--latency: ${(error as Error).message}`);
-    }
-  }
+
   if (values['no-validate-responses']) flags.validateResponses = false;
   return flags;
 }

@@ -298,6 +298,11 @@ export interface ProviderPlugin<T extends ProviderTypes = UntypedProvider> {
   setup?(options: T['options']): T['services'] | Promise<T['services']>;
   /** Writes any error in the provider's own shape. */
   formatError(error: MockError, ctx: ErrorContext): MockResponse;
+  /**
+   * What `partnermock init` writes, commented out, under this provider's `fixtures:` in a new config file:
+   * YAML lines (relative to `fixtures:`) a team would adapt, and notes shown above them.
+   */
+  configExample?: { fixtures: string[]; notes?: string[] };
   /** Lines for the startup banner and the index page: default credentials and the like. */
   describe?(fixtures: FixtureStore, ctx: FixtureContext<T>): string[];
 }

@@ -162,3 +162,26 @@ export function describeFixtures(fixtures: FixtureStore, { publicUrl }: FixtureC
     `token JWKS             ${publicUrl}/__mock/b2copy/jwks.json`,
   ];
 }
+
+/** What `partnermock init` suggests for this provider in a new config file (commented out there). */
+export const configExample = {
+  notes: [
+    'The integration key: an EC P-256 public key (ES256), e.g. made with',
+    '  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out crm-staging.pem',
+    '  openssl pkey -in crm-staging.pem -pubout -out crm-staging.pub.pem',
+    'allowedIps take single addresses and CIDR ranges (10.0.0.0/8, fd00::/8).',
+  ],
+  fixtures: [
+    'users:',
+    '  - { email: qa@crm.example, password: Qa-Secret-1 }',
+    '  - { email: qa-2fa@crm.example, password: Qa-Secret-2, twoFactor: true }',
+    'admins:',
+    '  - { id: 42 }',
+    'integrations:',
+    '  - keyId: crm-staging',
+    '    publicKeyPem: { file: ./keys/crm-staging.pub.pem }',
+    "    allowedIps: [127.0.0.1, '::1', 10.0.0.0/8, 'fd00::/8']",
+    'accounts:',
+    "  - { accountId: '10000001', investmentPlatformId: '1' }",
+  ],
+};

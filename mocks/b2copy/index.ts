@@ -10,7 +10,7 @@ import { controlRoutes } from './control-routes.ts';
 import { b2copyControls, b2copyEvents } from './controls.ts';
 import { devPublicKeyPem } from './dev-keys/dev-key.ts';
 import { formatB2CopyError } from './errors.ts';
-import { MOUNT, collections, defaultFixtures, describeFixtures } from './fixtures.ts';
+import { MOUNT, collections, defaultFixtures, describeFixtures, configExample } from './fixtures.ts';
 import { authExternalCrm } from './handlers/auth-external-crm.ts';
 import { getAuthUrl } from './handlers/get-auth-url.ts';
 import { refreshToken } from './handlers/refresh-token.ts';
@@ -65,6 +65,7 @@ export const b2copyPlugin = definePlugin<B2Copy>({
   controlRoutes,
   controls: b2copyControls,
   events: b2copyEvents,
+  configExample,
   formatError: formatB2CopyError,
   describe: describeFixtures,
 });

@@ -135,3 +135,21 @@ export function describeFixtures(fixtures: FixtureStore): string[] {
     ...(user ? [`user                   ${user.login} / ${user.password}`] : []),
   ];
 }
+
+/** What `partnermock init` suggests for this provider in a new config file (commented out there). */
+export const configExample = {
+  notes: ['A redirect_uri must equal one of redirectUris exactly.'],
+  fixtures: [
+    'clients:',
+    '  - clientId: my-crm',
+    '    clientSecret: ${J2T_CLIENT_SECRET:-change-me}',
+    '    redirectUris:',
+    '      - http://localhost:3000/callback',
+    '      - http://localhost:3000/auth/just2trade/callback',
+    'users:',
+    '  - login: qa-trader',
+    '    password: Qa-Trader-1',
+    '    email: qa-trader@crm.example',
+    "    accounts: [{ account_number: '20000001@vision', trade_platform: ETNA }]",
+  ],
+};

@@ -8,7 +8,7 @@ import type { operations } from '../../src/generated/just2trade.ts';
 import { controlRoutes } from './control-routes.ts';
 import { just2tradeControls, just2tradeEvents } from './controls.ts';
 import { formatError } from './errors.ts';
-import { API_MOUNT, AUTH_MOUNT, collections, defaultFixtures, describeFixtures } from './fixtures.ts';
+import { API_MOUNT, AUTH_MOUNT, collections, defaultFixtures, describeFixtures, configExample } from './fixtures.ts';
 import { authorize } from './handlers/authorize.ts';
 import { getProfile } from './handlers/get-profile.ts';
 import { requestToken, requestTokenPrecheck } from './handlers/request-token.ts';
@@ -47,6 +47,7 @@ export const just2tradePlugin = definePlugin<Just2Trade>({
   events: just2tradeEvents,
   // The login form (one-time, CSRF-bound), the code it redirects with, and the token answer.
   sensitive: ['authorize', 'requestToken', ...loginPages.map((page) => page.name)],
+  configExample,
   formatError,
   describe: describeFixtures,
 });

@@ -160,3 +160,17 @@ export function describeFixtures(fixtures: FixtureStore): string[] {
       ]
     : [];
 }
+
+/** What `partnermock init` suggests for this provider in a new config file (commented out there). */
+export const configExample = {
+  notes: ['A shop-level app gets keetaMerchantId and a one-time code on the redirect back.'],
+  fixtures: [
+    'apps:',
+    '  - clientId: my-shop-app',
+    "    appId: '9000000001'",
+    '    mode: shop_level_authorization_code',
+    '    redirectUris: [http://localhost:3000/keeta/callback]',
+    'merchants:',
+    "  - { id: '300000001', name: Test Burgers, city: Sao Paulo }",
+  ],
+};

@@ -16,7 +16,7 @@ import type { operations } from '../../src/generated/keeta.ts';
 import { controlRoutes, merchantAuthorizationOrConsent } from './auto-consent.ts';
 import { keetaControls, keetaEvents } from './controls.ts';
 import { formatError } from './errors.ts';
-import { collections, defaultFixtures, describeFixtures } from './fixtures.ts';
+import { collections, defaultFixtures, describeFixtures, configExample } from './fixtures.ts';
 import { getAuthorizationUrl } from './handlers/get-authorization-url.ts';
 import { MERCHANT_PAGE_PATH, MOUNT } from './merchant-link.ts';
 import { DEFAULT_OPTIONS, optionsSchema, type KeetaOptions } from './options.ts';
@@ -66,6 +66,7 @@ const keetaPlugin = definePlugin<Keeta>({
   controlRoutes: [...controlRoutes, ...eventRoutes],
   controls: keetaControls,
   events: keetaEvents,
+  configExample,
   formatError,
   describe: describeFixtures,
 });

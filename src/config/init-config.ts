@@ -1,7 +1,8 @@
 /**
  * `partnermock init`: a commented `partnermock.config.yaml` to start from. The server settings and every
  * provider's options are written from their definitions (SERVER_SETTINGS, each plugin's `options`), so the
- * defaults shown are the ones in force; each provider gets commented example fixtures.
+ * defaults shown are the ones in force; each provider gets commented example fixtures (its plugin's
+ * `configExample`).
  *
  * Convention, which a test relies on: a commented-out line of configuration is `# ` followed by the YAML
  * (`# options:`, `#   - { id: 42 }`), and prose never begins with `word:` or `- `; uncommenting every such
@@ -17,55 +18,6 @@ const ACTIVE_SETTINGS: ServerSetting[] = ['port', 'host', 'seed', 'validateRespo
  * Example fixtures for the built-in providers, as YAML lines under `fixtures:` (indented two spaces). A
  * provider not listed here gets a line per collection pointing at the control API.
  */
-const EXAMPLE_FIXTURES: Record<string, string[]> = {
-  b2copy: [
-    'users:',
-    '  - { email: qa@crm.example, password: Qa-Secret-1 }',
-    '  - { email: qa-2fa@crm.example, password: Qa-Secret-2, twoFactor: true }',
-    'admins:',
-    '  - { id: 42 }',
-    'integrations:',
-    '  - keyId: crm-staging',
-    '    publicKeyPem: { file: ./keys/crm-staging.pub.pem }',
-    "    allowedIps: [127.0.0.1, '::1', 10.0.0.0/8, 'fd00::/8']",
-    'accounts:',
-    "  - { accountId: '10000001', investmentPlatformId: '1' }",
-  ],
-  just2trade: [
-    'clients:',
-    '  - clientId: my-crm',
-    '    clientSecret: ${J2T_CLIENT_SECRET:-change-me}',
-    '    redirectUris:',
-    '      - http://localhost:3000/callback',
-    '      - http://localhost:3000/auth/just2trade/callback',
-    'users:',
-    '  - login: qa-trader',
-    '    password: Qa-Trader-1',
-    '    email: qa-trader@crm.example',
-    "    accounts: [{ account_number: '20000001@vision', trade_platform: ETNA }]",
-  ],
-  keeta: [
-    'apps:',
-    '  - clientId: my-shop-app',
-    "    appId: '9000000001'",
-    '    mode: shop_level_authorization_code',
-    '    redirectUris: [http://localhost:3000/keeta/callback]',
-    'merchants:',
-    "  - { id: '300000001', name: Test Burgers, city: Sao Paulo }",
-  ],
-};
-
-const EXAMPLE_NOTES: Record<string, string[]> = {
-  b2copy: [
-    'The integration key: an EC P-256 public key (ES256), e.g. made with',
-    '  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out crm-staging.pem',
-    '  openssl pkey -in crm-staging.pem -pubout -out crm-staging.pub.pem',
-    'allowedIps take single addresses and CIDR ranges (10.0.0.0/8, fd00::/8).',
-  ],
-  just2trade: ['A redirect_uri must equal one of redirectUris exactly.'],
-  keeta: ['A shop-level app gets keetaMerchantId and a one-time code on the redirect back.'],
-};
-
 export function initConfigText(plugins: readonly AnyPlugin[]): string {
   const out: string[] = [
     '# yaml-language-server: $schema=./node_modules/partnermock/config.schema.json',
@@ -96,7 +48,7 @@ export function initConfigText(plugins: readonly AnyPlugin[]): string {
     '',
     '# Fault rules every session starts with (a reset restores them); see README, "Simulate failures":',
     '# faults:',
-    '#   - { provider: b2copy, operationId: refreshToken, status: 503, headers: { Retry-After: "2" }, probability: 0.1 }',
+    `#   - { provider: ${plugins[0]?.name ?? 'acme'}, status: 503, headers: { Retry-After: "2" }, probability: 0.05 }`,
     '',
     '# More providers come from plugin modules (.js, .mjs or .ts) listed under the key `plugins`, with paths',
     '# relative to this file, e.g. [./mocks/acme/index.ts]; configure them under providers like the built-ins.',
@@ -116,9 +68,10 @@ export function initConfigText(plugins: readonly AnyPlugin[]): string {
     }
     const collections = Object.entries(plugin.collections ?? {}).filter(([, definition]) => !definition.readOnly);
     if (!collections.length) continue;
-    for (const note of EXAMPLE_NOTES[plugin.name] ?? []) out.push(`    # ${note}`);
+    // Each plugin says what a team would write for it (`configExample`); otherwise, its collections, empty.
+    for (const note of plugin.configExample?.notes ?? []) out.push(`    # ${note}`);
     out.push('    # fixtures:', '    #   mode: merge');
-    const examples = EXAMPLE_FIXTURES[plugin.name];
+    const examples = plugin.configExample?.fixtures;
     if (examples) for (const line of examples) out.push(`    #   ${line}`);
     else for (const [collection] of collections) out.push(`    #   ${collection}: []`);
   }

@@ -5,6 +5,7 @@
  */
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import type { JsonSchema } from '../spec/openapi-types.ts';
+import { toDelay } from '../faults/fault-rules.ts';
 import { SERVER_SETTINGS, type ServerSetting } from './config-schema.ts';
 
 /** Where a value came from. */
@@ -84,6 +85,14 @@ export function parseSetting(
   }
   if (!validators.validate(name, value))
     return { problem: `must be ${expectedValue(name)}, got ${JSON.stringify(text)}` };
+  if (name === 'latency') {
+    // What the schema cannot say: a range's min must not exceed its max, nor either the cap.
+    try {
+      toDelay(value as string | number);
+    } catch (error) {
+      return { problem: `must be ${expectedValue(name)}: ${(error as Error).message}` };
+    }
+  }
   return { value: name === 'publicUrl' ? (value as string).replace(/\/+$/, '') : value };
 }
 

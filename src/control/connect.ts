@@ -21,13 +21,16 @@ export async function connectMockServer(
 ): Promise<MockControls<BuiltinControls>> {
   const base = url.replace(/\/+$/, '');
   const baseFetch = options.fetch ?? globalThis.fetch;
-  let health: { providers?: unknown } | undefined;
+  let response: Response;
   try {
-    const response = await baseFetch(`${base}/__mock/health`, { signal: AbortSignal.timeout(10_000) });
-    health = response.ok ? ((await response.json()) as { providers?: unknown }) : undefined;
+    response = await baseFetch(`${base}/__mock/health`, { signal: AbortSignal.timeout(10_000) });
   } catch (error) {
     throw new MockControlError(0, 'unreachable', `No mock answers at ${base}: ${(error as Error).message}`);
   }
+  // Something answers: whatever it says that is not the control API's health, it is not a mock.
+  const health = response.ok
+    ? ((await response.json().catch(() => undefined)) as { providers?: unknown } | undefined)
+    : undefined;
   if (!Array.isArray(health?.providers)) {
     throw new MockControlError(0, 'not_a_mock', `${base} does not serve the partnermock control API (/__mock/health).`);
   }

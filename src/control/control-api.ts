@@ -4,7 +4,8 @@
  * `X-Mock-Session` scopes reset, clock, fixtures and journal to one session.
  */
 import express, { type Request } from 'express';
-import { MockError, describeIssues } from '../errors.ts';
+import { MockError, describeIssues, toMockError } from '../errors.ts';
+import type { MockResponse } from '../plugin.ts';
 import { parseJson } from '../http/parse-body.ts';
 import { readBody } from '../http/read-body.ts';
 import { NO_STORE, sendMockResponse } from '../http/respond.ts';
@@ -208,12 +209,10 @@ export function controlApi(deps: AppContext): express.Router {
       );
     }
     const session = sessionOf(req);
-    const answer = await route.handler({
-      ...pluginContext(runtime, deps, session),
-      request: { method: req.method, params, body: req.body as unknown },
-    });
-    sendMockResponse(res, answer);
-    if (route.method !== 'GET') {
+    const started = performance.now();
+    // A switch or partner-side event (POST, DELETE) is journaled whatever came of it, a refusal included.
+    const journal = (status: number) => {
+      if (route.method === 'GET') return;
       deps.journal.record({
         atMs: Date.now(),
         session,
@@ -221,10 +220,22 @@ export function controlApi(deps: AppContext): express.Router {
         control: route.path.slice(1),
         method: req.method,
         path: `/__mock${req.path}`,
-        status: answer.status,
-        durationMs: 0,
+        status,
+        durationMs: Math.round((performance.now() - started) * 100) / 100,
       });
+    };
+    let answer: MockResponse;
+    try {
+      answer = await route.handler({
+        ...pluginContext(runtime, deps, session),
+        request: { method: req.method, params, body: req.body as unknown },
+      });
+    } catch (error) {
+      journal(toMockError(error).status);
+      throw error;
     }
+    sendMockResponse(res, answer);
+    journal(answer.status);
   });
 
   const collectionOf = (req: Request) => {

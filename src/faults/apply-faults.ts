@@ -1,6 +1,6 @@
 /**
  * The pipelines' first step on a provider route: latency and the session's fault rules. With neither (the
- * usual case) it costs one lookup and returns at once. Otherwise it waits the latency, finds the first rule
+ * usual case) it is a synchronous check that creates nothing (`hasFaultWork`). Otherwise it waits the latency, finds the first rule
  * that applies (fault-rules.ts) and answers as the rule says — before any of the provider's code runs, so a
  * faulted request changes no state (no code consumed, no token rotated); a rule with only `delayMs` lets the
  * real answer through, late.
@@ -8,7 +8,8 @@
 import { STATUS_CODES } from 'node:http';
 import type { Request, Response } from 'express';
 import { MockError } from '../errors.ts';
-import { parseJson } from '../http/parse-body.ts';
+import { parseBody, parsePageBody } from '../http/parse-body.ts';
+import { NO_STORE } from '../http/respond.ts';
 import { rawQuery, queryObject } from '../http/request-parts.ts';
 import type { MockResponse } from '../plugin.ts';
 import type { AppContext } from '../server/app-context.ts';
@@ -32,9 +33,16 @@ export interface FaultTarget {
  * the usual request (neither) does not wait a turn for the step.
  */
 export function hasFaultWork(app: AppContext, runtime: ProviderRuntime, req: Request, res: Response): boolean {
-  return (
-    app.latency(runtime.name) !== undefined || Boolean(app.sessions.session(sessionOf(req, res)).faults?.rules.length)
-  );
+  return app.latency(runtime.name) !== undefined || Boolean(sessionFaults(app, req, res)?.rules.length);
+}
+
+/**
+ * The request's session's rules. With preset rules a session not yet made starts with them, so it is made
+ * now; otherwise only a session that exists can hold rules, and looking neither makes one nor counts as use.
+ */
+function sessionFaults(app: AppContext, req: Request, res: Response): SessionFaults | undefined {
+  const id = sessionOf(req, res);
+  return (app.hasPresetFaults() ? app.sessions.session(id) : app.sessions.peek(id))?.faults;
 }
 
 /** True when a rule answered the request (or holds it): the pipeline must not run. */
@@ -46,14 +54,12 @@ export async function applyFaults(
   res: Response,
 ): Promise<boolean> {
   const latency = app.latency(runtime.name);
-  const faults = app.sessions.session(sessionOf(req, res)).faults;
-  if (latency !== undefined) await sleep(drawDelay(latency, faults ? () => faults.random() : Math.random));
-  const rule = faults && ruleFor(faults, runtime.name, target, req);
-  if (!rule || !faults) return false;
-  notesOf(res).fault = rule.id;
-  if (rule.delayMs !== undefined) await sleep(faults.delayOf(rule.delayMs));
-  // The client may have given up during the delay: nothing left to answer.
-  if (res.destroyed || res.writableEnded) return true;
+  const faults = sessionFaults(app, req, res);
+  if (latency !== undefined) {
+    await sleep(drawDelay(latency, faults ? () => faults.random() : Math.random), app.stopping);
+    // Given up during the wait (or the server is stopping): nothing runs, as after a rule's delay.
+    if (gone(app, req, res)) return true;
+  }
   const site: AnswerSite = {
     runtime,
     ...(target.operationId ? { operation: runtime.compiled(target.operationId) } : {}),
@@ -62,6 +68,13 @@ export async function applyFaults(
     fromHandler: false,
     fault: true,
   };
+  const rule = faults && ruleFor(faults, runtime.name, target, req, site);
+  if (!rule || !faults) return false;
+  notesOf(res).fault = rule.id;
+  if (rule.delayMs !== undefined) {
+    await sleep(faults.delayOf(rule.delayMs), app.stopping);
+    if (gone(app, req, res)) return true;
+  }
   switch (rule.action) {
     case 'reset':
       journalAnswer(app.journal, req, res, 0);
@@ -76,6 +89,9 @@ export async function applyFaults(
       const text = rule.action === 'empty' ? '' : cutInHalf(site, target);
       journalAnswer(app.journal, req, res, 200);
       res.writeHead(200, {
+        // Half a token is still a token: no cache keeps it (the operation's `sensitive` no-store).
+        ...(notesOf(res).sensitive ? NO_STORE : {}),
+        ...rule.headers,
         'Content-Type': target.page ? 'text/html; charset=utf-8' : 'application/json',
         'Content-Length': String(Buffer.byteLength(text)),
       });
@@ -96,13 +112,19 @@ export async function applyFaults(
 }
 
 /** The first of the session's rules that applies to this request, counted. */
-function ruleFor(faults: SessionFaults, provider: string, target: FaultTarget, req: Request): FaultRule | undefined {
+function ruleFor(
+  faults: SessionFaults,
+  provider: string,
+  target: FaultTarget,
+  req: Request,
+  site: AnswerSite,
+): FaultRule | undefined {
   for (const rule of faults.rules) {
     if (rule.provider !== provider) continue;
     if (rule.operationId !== undefined && rule.operationId !== target.operationId) continue;
     if (rule.page !== undefined && rule.page !== target.page) continue;
     if (rule.times !== undefined && rule.hits >= rule.times) continue;
-    if (rule.match && !matches(rule.match, req)) continue;
+    if (rule.match && !matches(rule.match, req, site)) continue;
     rule.seen += 1;
     if (rule.after !== undefined && rule.seen <= rule.after) continue;
     if (rule.probability !== undefined && faults.random() >= rule.probability) continue;
@@ -113,7 +135,7 @@ function ruleFor(faults: SessionFaults, provider: string, target: FaultTarget, r
 }
 
 /** Each name the rule lists has exactly that value in the request (bodies read as JSON or a form). */
-function matches(match: NonNullable<FaultRule['match']>, req: Request): boolean {
+function matches(match: NonNullable<FaultRule['match']>, req: Request, site: AnswerSite): boolean {
   if (match.headers) {
     for (const [name, value] of Object.entries(match.headers))
       if (req.headers[name.toLowerCase()] !== value) return false;
@@ -123,7 +145,7 @@ function matches(match: NonNullable<FaultRule['match']>, req: Request): boolean 
     for (const [name, value] of Object.entries(match.query)) if (query.get(name) !== String(value)) return false;
   }
   if (match.body) {
-    const body = bodyValues(req);
+    const body = bodyValues(req, site);
     if (!body) return false;
     for (const [name, value] of Object.entries(match.body)) {
       if (JSON.stringify(body[name]) !== JSON.stringify(value)) return false;
@@ -132,19 +154,21 @@ function matches(match: NonNullable<FaultRule['match']>, req: Request): boolean 
   return true;
 }
 
-function bodyValues(req: Request): Record<string, unknown> | undefined {
-  const text = typeof req.body === 'string' ? req.body : '';
-  if (!text) return undefined;
+/** The body as the operation (or page) reads it: JSON where it takes JSON whatever the Content-Type, else a form. */
+function bodyValues(req: Request, site: AnswerSite): Record<string, unknown> | undefined {
+  const text = typeof req.body === 'string' ? req.body : undefined;
   try {
-    if (/json/i.test(req.headers['content-type'] ?? '')) {
-      const value: unknown = parseJson(text);
-      return value && typeof value === 'object' && !Array.isArray(value)
-        ? (value as Record<string, unknown>)
-        : undefined;
-    }
-    return Object.fromEntries(new URLSearchParams(text));
+    const validator = site.operation?.request;
+    const value: unknown = validator
+      ? parseBody(text, req.headers['content-type'], {
+          declared: validator.bodyMediaTypes,
+          required: false,
+          jsonWithAnyContentType: validator.jsonWithAnyContentType,
+        }).value
+      : parsePageBody(text, req.headers['content-type']);
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
   } catch {
-    return undefined;
+    return undefined; // a body the operation cannot read matches nothing
   }
 }
 
@@ -194,6 +218,23 @@ function hold(app: AppContext, res: Response): void {
   });
 }
 
-function sleep(ms: number): Promise<void> {
-  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
+/** Waits `ms`, or less if the server stops meanwhile; never keeps the process alive by itself. */
+function sleep(ms: number, stopping: AbortSignal): Promise<void> {
+  if (ms <= 0 || stopping.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      stopping.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    timer.unref();
+    stopping.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** The client gave up, or the server is stopping: then the connection is closed, unanswered. */
+function gone(app: AppContext, req: Request, res: Response): boolean {
+  if (app.stopping.aborted) req.socket.destroy();
+  return app.stopping.aborted || res.destroyed || res.writableEnded || req.socket.destroyed;
 }

@@ -2,13 +2,17 @@
  * Fault rules: what `POST /__mock/faults` adds to a session, so the partner misbehaves on demand (a 503
  * on sign-in, a token endpoint that hangs, a reset mid-refresh, a 429 with Retry-After). A session's rules
  * live in its scope and die with it (a reset clears them); they are checked in the order they were added,
- * and the first one that applies to a request answers it (faults.ts).
+ * and the first one that applies to a request answers it (apply-faults.ts).
  */
 import { randomUUID } from 'node:crypto';
+import { validateHeaderName, validateHeaderValue } from 'node:http';
 import type { ValidationIssue } from '../errors.ts';
 import type { JsonSchema } from '../spec/openapi-types.ts';
 
 export type Delay = number | { min: number; max: number };
+
+/** The longest delay a rule or a latency may ask for: ten minutes. */
+export const MAX_DELAY_MS = 600_000;
 
 export const FAULT_ACTIONS = ['reset', 'hang', 'malformed', 'empty'] as const;
 export type FaultAction = (typeof FAULT_ACTIONS)[number];
@@ -61,6 +65,9 @@ const delaySchema: JsonSchema = {
   ],
 };
 
+/** Headers that decide how the answer is framed on the connection: a rule may not set them. */
+const FRAMING_HEADERS: ReadonlySet<string> = new Set(['content-length', 'transfer-encoding', 'connection', 'upgrade']);
+
 const valuesSchema: JsonSchema = { type: 'object', additionalProperties: true };
 
 /** The JSON Schema of a rule; the control API compiles it once, and the config file reuses it. */
@@ -81,7 +88,8 @@ export const FAULT_RULE_SCHEMA: JsonSchema = {
         headers: { type: 'object', additionalProperties: { type: 'string' } },
       },
     },
-    status: { type: 'integer', minimum: 100, maximum: 599 },
+    // No 1xx: an informational status is not an answer, and node would leave the client hanging on it.
+    status: { type: 'integer', minimum: 200, maximum: 599 },
     body: {},
     headers: { type: 'object', additionalProperties: { type: 'string' } },
     delayMs: delaySchema,
@@ -129,6 +137,22 @@ export function ruleProblems(
   }
   if (typeof rule.delayMs === 'object' && rule.delayMs.min > rule.delayMs.max) {
     problems.push({ location: '/body/delayMs', message: 'min must not be greater than max' });
+  }
+  for (const [name, value] of Object.entries(rule.headers ?? {})) {
+    const location = `/body/headers/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+    try {
+      validateHeaderName(name);
+      validateHeaderValue(name, value);
+    } catch {
+      problems.push({
+        location,
+        message: 'is not a valid HTTP header name and value (no spaces in names, no line breaks)',
+      });
+      continue;
+    }
+    if (FRAMING_HEADERS.has(name.toLowerCase())) {
+      problems.push({ location, message: 'frames the answer, which the mock does itself: it cannot be set' });
+    }
   }
   return problems;
 }
@@ -188,9 +212,20 @@ export function drawDelay(delay: Delay, random: () => number): number {
  */
 export function toDelay(value: Delay | string): Delay {
   const range = typeof value === 'string' ? /^\s*(\d+)\s*-\s*(\d+)\s*$/.exec(value) : undefined;
-  const delay: Delay = range ? { min: Number(range[1]), max: Number(range[2]) } : (value as Delay);
-  if (typeof delay === 'object' && delay.min > delay.max) {
-    throw new RangeError(`A latency range's min (${delay.min}) must not exceed its max (${delay.max}).`);
+  const delay: unknown = range ? { min: Number(range[1]), max: Number(range[2]) } : value;
+  const valid = (ms: unknown) => Number.isInteger(ms) && (ms as number) >= 0 && (ms as number) <= MAX_DELAY_MS;
+  if (typeof delay === 'number' && valid(delay)) return delay;
+  if (
+    delay &&
+    typeof delay === 'object' &&
+    valid((delay as Delay & object).min) &&
+    valid((delay as Delay & object).max)
+  ) {
+    const { min, max } = delay as { min: number; max: number };
+    if (min > max) throw new RangeError(`A latency range's min (${min}) must not exceed its max (${max}).`);
+    return { min, max };
   }
-  return delay;
+  throw new RangeError(
+    `A latency is milliseconds (0 to ${MAX_DELAY_MS}), "min-max" or { min, max }, not ${JSON.stringify(value)}.`,
+  );
 }

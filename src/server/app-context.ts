@@ -24,4 +24,8 @@ export interface AppContext {
   latency(provider: string): Delay | undefined;
   /** Requests a `hang` fault holds unanswered: released (their sockets closed) when the server stops. */
   held: Set<Response>;
+  /** Aborted when the server stops: latency and fault delays end at once, their connections closed. */
+  stopping: AbortSignal;
+  /** Whether every session starts with fault rules (the config's `faults`, the `faults` option). */
+  hasPresetFaults(): boolean;
 }

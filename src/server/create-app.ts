@@ -10,7 +10,13 @@ import express, { type Request, type Response } from 'express';
 import { applyConfig, type AppliedConfig } from '../config/apply-config.ts';
 import type { ServerSetting } from '../config/config-schema.ts';
 import { ruleProblems, SessionFaults, toDelay, type Delay, type FaultRuleInput } from '../faults/fault-rules.ts';
-import { ConfigError, loadConfigFile, loadConfigObject, type ConfigData } from '../config/load-config.ts';
+import {
+  ConfigError,
+  loadConfigFile,
+  loadConfigObject,
+  type ConfigData,
+  type LoadedConfig,
+} from '../config/load-config.ts';
 import { controlApi } from '../control/control-api.ts';
 import { MockError } from '../errors.ts';
 import { jsonLineLogger, silentLogger, type Logger } from '../logger.ts';
@@ -87,7 +93,7 @@ export interface MockApp {
    * it was), then each provider's options and fixtures replaced for sessions made or reset from now on.
    * What only a restart can change (port, seed, which providers are served, ...) is named, not applied.
    */
-  reconfigure(config: string | ConfigData): Promise<{ restartNeeded: string[] }>;
+  reconfigure(config: string | ConfigData | LoadedConfig): Promise<{ restartNeeded: string[] }>;
   /** Per provider: base URLs and default credentials, as the startup banner prints them. */
   describe(): { name: string; title: string; baseUrls: string[]; credentials: string[] }[];
 }
@@ -102,17 +108,9 @@ export async function createMockApp(given: MockServerOptions = {}): Promise<Mock
         ? await loadConfigFile(given.config)
         : await loadConfigObject(given.config);
   let config = loaded && applyConfig(loaded);
-  // What the caller passed wins over the file; an option given as undefined leaves the file's.
-  const options: MockServerOptions = {
-    ...(config?.settings as MockServerOptions | undefined),
-    ...(config?.faults.length ? { faults: config.faults } : {}),
-    ...Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)),
-    providerLatency: { ...config?.providerLatency, ...given.providerLatency },
-  };
-  const latency = options.latency === undefined ? undefined : toDelay(options.latency);
-  const providerLatency = Object.fromEntries(
-    Object.entries(options.providerLatency ?? {}).map(([name, delay]) => [name, toDelay(delay)]),
-  );
+  const options = withConfig(given, config);
+  // Latency and preset rules follow a config reload (reconfigure), so they are kept here, not in `options`.
+  let timing = timingOf(options);
   const seed = options.seed ?? 1;
   const log: Logger = options.log === true ? jsonLineLogger() : options.log ? options.log : silentLogger;
   let publicUrl = (options.publicUrl ?? `http://localhost:${DEFAULT_PORT}`).replace(/\/+$/, '');
@@ -122,7 +120,8 @@ export async function createMockApp(given: MockServerOptions = {}): Promise<Mock
   const plugins = await resolvePlugins({ ...options, ...(config ? { base: config.plugins } : {}) });
   const runtimes = await Promise.all(plugins.map((plugin) => ProviderRuntime.create(plugin, seed, compilers)));
   assertDistinct(runtimes);
-  const presetFaults = checkedPresets(options.faults ?? [], runtimes, loaded?.file);
+  let presetFaults = checkedPresets(options.faults ?? [], runtimes, loaded?.file);
+  const stop = new AbortController();
   const byName = new Map(runtimes.map((runtime) => [runtime.name, runtime]));
   const sessions = new SessionRegistry(
     (provider) => (session) => byName.get(provider)!.createScope(publicUrl, evictionLog(log, session.id, provider)),
@@ -131,12 +130,11 @@ export async function createMockApp(given: MockServerOptions = {}): Promise<Mock
     (session) =>
       log('warn', 'session evicted: more sessions than maxSessions, least recently used dropped', { session }),
     // Every session starts with the preset rules (a reset makes a new session, so it restores them).
-    presetFaults.length
-      ? (session) => {
-          session.faults = new SessionFaults(seed, session.id);
-          for (const rule of presetFaults) session.faults.add(rule);
-        }
-      : undefined,
+    (session) => {
+      if (!presetFaults.length) return;
+      session.faults = new SessionFaults(seed, session.id);
+      for (const rule of presetFaults) session.faults.add(rule);
+    },
   );
   const context: AppContext = {
     runtimes,
@@ -148,8 +146,10 @@ export async function createMockApp(given: MockServerOptions = {}): Promise<Mock
     seed,
     validateResponses: options.validateResponses ?? true,
     log,
-    latency: (provider) => providerLatency[provider] ?? latency,
+    latency: (provider) => timing.providerLatency[provider] ?? timing.latency,
     held: new Set(),
+    stopping: stop.signal,
+    hasPresetFaults: () => presetFaults.length > 0,
   };
 
   const app = express();
@@ -221,6 +221,7 @@ export async function createMockApp(given: MockServerOptions = {}): Promise<Mock
     journal: context.journal,
     reset: (session) => sessions.reset(session),
     releaseHeld: () => {
+      stop.abort();
       for (const res of context.held) res.socket?.destroy();
     },
     publicUrl: () => publicUrl,
@@ -230,12 +231,18 @@ export async function createMockApp(given: MockServerOptions = {}): Promise<Mock
     },
     ...(config ? { config: { ...(loaded?.file ? { file: loaded.file } : {}), settings: config.settings } } : {}),
     reconfigure: async (next) => {
-      const reloaded = typeof next === 'string' ? await loadConfigFile(next) : await loadConfigObject(next);
+      const reloaded =
+        typeof next === 'string' ? await loadConfigFile(next) : isLoaded(next) ? next : await loadConfigObject(next);
       const applied = applyConfig(reloaded);
+      const nextOptions = withConfig(given, applied);
+      const nextTiming = timingOf(nextOptions);
+      const nextPresets = checkedPresets(nextOptions.faults ?? [], runtimes, reloaded.file);
+      // Latency applies live, like fixtures and options; the other settings need a restart.
       const restartNeeded = Object.keys({ ...config?.settings, ...applied.settings }).filter(
         (key) =>
+          key !== 'latency' &&
           JSON.stringify(config?.settings[key as ServerSetting]) !==
-          JSON.stringify(applied.settings[key as ServerSetting]),
+            JSON.stringify(applied.settings[key as ServerSetting]),
       );
       const served = new Set(runtimes.map((runtime) => runtime.name));
       for (const plugin of applied.plugins)
@@ -249,6 +256,8 @@ export async function createMockApp(given: MockServerOptions = {}): Promise<Mock
       );
       for (const switchOver of switches) switchOver();
       config = applied;
+      timing = nextTiming;
+      presetFaults = nextPresets;
       return { restartNeeded };
     },
     describe: () => runtimes.map(summaryOf),
@@ -260,6 +269,31 @@ export async function createMockApp(given: MockServerOptions = {}): Promise<Mock
       return renderError(context, error, { ...(runtime ? { runtime } : {}), fromHandler: false });
     },
   };
+}
+
+/** The options as the server runs with them: the config's, overridden by what the caller passed. */
+function withConfig(given: MockServerOptions, config: AppliedConfig | undefined): MockServerOptions {
+  // An option given as undefined leaves the file's.
+  return {
+    ...(config?.settings as MockServerOptions | undefined),
+    ...(config?.faults.length ? { faults: config.faults } : {}),
+    ...Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)),
+    providerLatency: { ...config?.providerLatency, ...given.providerLatency },
+  };
+}
+
+/** The delays every answer waits, read (and checked) from the options. */
+function timingOf(options: MockServerOptions): { latency?: Delay; providerLatency: Record<string, Delay> } {
+  return {
+    ...(options.latency !== undefined ? { latency: toDelay(options.latency) } : {}),
+    providerLatency: Object.fromEntries(
+      Object.entries(options.providerLatency ?? {}).map(([name, delay]) => [name, toDelay(delay)]),
+    ),
+  };
+}
+
+function isLoaded(value: ConfigData | LoadedConfig): value is LoadedConfig {
+  return 'allPlugins' in value && Array.isArray((value as LoadedConfig).allPlugins);
 }
 
 /** Preset fault rules (options or the config file's `faults`), checked against the providers served. */

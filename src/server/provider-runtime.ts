@@ -30,7 +30,10 @@ export interface CompiledOperation {
 /** How much of a session's time passes between sweeps of its state. */
 const SWEEP_EVERY_MS = 60_000;
 
-/** Control API routes that a provider name would shadow at `/__mock/{name}/...`. */
+/**
+ * Names a provider cannot take: the control API's routes it would shadow at `/__mock/{name}/...`, and the
+ * members of a test's mock handle its typed helpers would overwrite (`mock.<name>`).
+ */
 const RESERVED_NAMES: ReadonlySet<string> = new Set([
   'health',
   'providers',
@@ -39,6 +42,15 @@ const RESERVED_NAMES: ReadonlySet<string> = new Set([
   'clock',
   'journal',
   'faults',
+  'fixtures',
+  'events',
+  'session',
+  'fetch',
+  'url',
+  'port',
+  'close',
+  'mock',
+  'server',
 ]);
 
 export class ProviderRuntime {

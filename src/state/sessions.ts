@@ -86,6 +86,11 @@ export class SessionRegistry {
     return scope;
   }
 
+  /** The session if it exists, without making it or counting this as its use. */
+  peek(id: string): SessionScope | undefined {
+    return this.#sessions.get(id);
+  }
+
   provider(id: string, provider: string): ProviderScope & { clock: MockClock } {
     const session = this.session(id);
     let scope = session.providers.get(provider);

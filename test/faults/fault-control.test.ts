@@ -225,7 +225,11 @@ describe('a bad rule is a 400 naming the field', () => {
     ['a probability > 1', { ...OK, probability: 1.5 }, '/body/probability', /<= 1/],
     ['an unknown key', { ...OK, statusCode: 500 }, '/body', /statusCode/],
     ['an unknown action', { provider: 'keeta', action: 'explode' }, '/body/action', /reset.*hang.*malformed.*empty/],
-    ['a status that is not HTTP', { provider: 'keeta', status: 42 }, '/body/status', />= 100/],
+    ['a status that is not HTTP', { provider: 'keeta', status: 42 }, '/body/status', />= 200/],
+    ['an informational status', { provider: 'keeta', status: 100 }, '/body/status', />= 200/],
+    ['a header with a line break', { ...OK, headers: { 'Retry-After': '5\n' } }, '/body/headers/Retry-After', /line/],
+    ['a header name with a space', { ...OK, headers: { 'Bad Name': 'x' } }, '/body/headers/Bad Name', /header/],
+    ['a framing header', { ...OK, headers: { 'Content-Length': '3' } }, '/body/headers/Content-Length', /frames/],
     ['times 0', { ...OK, times: 0 }, '/body/times', />= 1/],
     ['no provider', { status: 503 }, '/body/provider', /provider/],
   ])('%s', async (_title, rule, location, message) => {

@@ -66,6 +66,10 @@ describe('--latency', () => {
     }
     await expect(run('soon')).rejects.toThrow(UsageError);
     await expect(run('soon')).rejects.toThrow(/--latency must be milliseconds \(0 to 600000\) or a range min-max/);
-    await expect(run('400-100')).rejects.toThrow(/--latency: A latency range's min \(400\) must not exceed its max/);
+    await expect(run('400-100')).rejects.toThrow(/--latency must be .*: A latency range's min \(400\) must not exceed/);
+    await expect(run('1000-3000000')).rejects.toThrow(/--latency must be .*milliseconds \(0 to 600000\)/);
+    // The variable is checked the same way, and named.
+    const fromEnv = cli(['--port', '0', '--quiet'], { PARTNERMOCK_LATENCY: '100-50' }, () => {});
+    await expect(fromEnv).rejects.toThrow(/PARTNERMOCK_LATENCY must be .*min \(100\) must not exceed its max \(50\)/);
   });
 });

@@ -145,6 +145,17 @@ describe("the providers' helpers", () => {
     expect(tokens.every((token) => token.status === 'active')).toBe(true);
   });
 
+  it('journals a refused switch as well as an accepted one', async () => {
+    const session = mock.session('journal-refusal');
+    await expect(session.just2trade.autoLogin('nobody')).rejects.toMatchObject({ status: 404 });
+    await session.just2trade.autoLogin('login');
+    const entries = (await session.journal()).filter((entry) => entry.control === 'auto-login');
+    expect(entries.map((entry) => [entry.method, entry.status])).toEqual([
+      ['POST', 200],
+      ['POST', 404],
+    ]);
+  });
+
   it('just2trade.clientSecret() and autoLogin() make a whole flow without HTML', async () => {
     const session = mock.session('j2t-a');
     const just2trade = createJust2TradeClient({
@@ -173,6 +184,17 @@ describe('connectMockServer', () => {
     expect(ahead).toBeGreaterThan(3590_000);
     expect(ahead).toBeLessThan(3610_000);
     expect(await remote.just2trade.clientSecret('crm-demo')).toBe(await mock.just2trade.clientSecret('crm-demo'));
+  });
+
+  it('calls a server that answers /__mock/health with HTML not a mock', async () => {
+    const other: Server = createServer((_req, res) => res.writeHead(200, { 'Content-Type': 'text/html' }).end('<p>hi'));
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    const { port } = other.address() as AddressInfo;
+    try {
+      await expect(connectMockServer(`http://127.0.0.1:${port}`)).rejects.toMatchObject({ code: 'not_a_mock' });
+    } finally {
+      await new Promise((resolve) => other.close(resolve));
+    }
   });
 
   it('refuses a URL where no partnermock answers, saying so', async () => {
