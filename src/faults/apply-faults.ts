@@ -1,9 +1,9 @@
 /**
  * The pipelines' first step on a provider route: latency and the session's fault rules. With neither (the
- * usual case) it is a synchronous check that creates nothing (`hasFaultWork`). Otherwise it waits the latency, finds the first rule
- * that applies (fault-rules.ts) and answers as the rule says — before any of the provider's code runs, so a
- * faulted request changes no state (no code consumed, no token rotated); a rule with only `delayMs` lets the
- * real answer through, late.
+ * usual case) it is a synchronous check that creates nothing (`hasFaultWork`). Otherwise it waits the
+ * latency, finds the first rule that applies (fault-rules.ts) and answers as the rule says — before any of
+ * the provider's code runs, so a faulted request changes no state (no code consumed, no token rotated); a
+ * rule with only `delayMs` lets the real answer through, late.
  */
 import { STATUS_CODES } from 'node:http';
 import type { Request, Response } from 'express';
