@@ -184,6 +184,11 @@ export interface ControlRoute<T extends ProviderTypes = UntypedProvider> {
   method: 'GET' | 'POST' | 'DELETE';
   /** Below `/__mock/{provider}`, e.g. `/jwks.json`; a `:name` segment is a parameter. */
   path: string;
+  /**
+   * JSON Schema (2020-12) the body must meet (no body reads as `{}`): checked by the core before the
+   * handler, a refusal being the control API's 400 naming each field (`/body/login`), as for fixtures.
+   */
+  body?: JsonSchema;
   handler(ctx: ControlContext<T>): MockResponse | Promise<MockResponse>;
 }
 

@@ -5,7 +5,7 @@
  */
 import express, { type Request } from 'express';
 import { MockError, describeIssues, toMockError } from '../errors.ts';
-import type { MockResponse } from '../plugin.ts';
+import type { ControlRoute, MockResponse } from '../plugin.ts';
 import { parseJson } from '../http/parse-body.ts';
 import { readBody } from '../http/read-body.ts';
 import { NO_STORE, sendMockResponse } from '../http/respond.ts';
@@ -185,6 +185,20 @@ export function controlApi(deps: AppContext): express.Router {
     );
   });
 
+  // Each plugin control route's `body` schema, compiled on the route's first use (once per app).
+  const bodyValidators = new WeakMap<ControlRoute, ValidateFunction>();
+  const checkBody = (route: ControlRoute, body: unknown) => {
+    if (!route.body) return;
+    let validate = bodyValidators.get(route);
+    if (!validate) {
+      validate = new Ajv2020({ allErrors: true, strict: false }).compile(route.body);
+      bodyValidators.set(route, validate);
+    }
+    if (validate(body ?? {})) return;
+    const issues = toIssues(validate.errors, '/body');
+    throw new MockError(400, 'invalid_request', `Not a valid body: ${describeIssues(issues)}.`, { details: issues });
+  };
+
   // A plugin's own control routes (e.g. /__mock/b2copy/jwks.json, /__mock/just2trade/auto-login) come
   // before its collections. One that changes the session (POST, DELETE) is journaled under its name.
   router.all('/:provider/*rest', async (req, res, next) => {
@@ -226,6 +240,7 @@ export function controlApi(deps: AppContext): express.Router {
     };
     let answer: MockResponse;
     try {
+      checkBody(route, req.body as unknown);
       answer = await route.handler({
         ...pluginContext(runtime, deps, session),
         request: { method: req.method, params, body: req.body as unknown },
