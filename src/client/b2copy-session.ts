@@ -18,9 +18,10 @@ export interface B2CopySessionOptions {
    * its error; the session keeps the new pair. */
   onRefresh?: (tokens: TokenPair) => void;
   /**
-   * Refreshes retried after the partner said it failed before it could rotate anything (a 5xx or a 429)
-   * or could not be reached at all; default 2. Never after an answer that may have spent the refresh token
-   * (a timeout, a connection lost mid-answer): retrying that would look like token theft to B2COPY.
+   * Refreshes retried after the partner said it did not serve the request (429, 503, with a Retry-After of
+   * at most 30 s) or could not be reached at all; default 2. Never after what may have spent the refresh
+   * token (a 500, 502 or 504, a timeout, a connection lost mid-answer): retrying that would look like token
+   * theft to B2COPY. While it retries, `accessToken()` waits.
    */
   retries?: number;
   /** The wait before retry `attempt` (1, 2, ...), in ms; default 250 × 2^(attempt-1), or the answer's Retry-After. */
@@ -91,14 +92,23 @@ export function createTokenSession(
   };
 }
 
-/** Whether a failed refresh certainly left the refresh token unspent: the partner said so, or was never reached. */
+/** The longest Retry-After the session waits out by itself; longer, the error reaches the caller at once. */
+const MAX_RETRY_AFTER_SECONDS = 30;
+
+/**
+ * Whether a failed refresh certainly left the refresh token unspent: the partner said it did not serve the
+ * request (429 Too Many Requests, 503 Service Unavailable) or was never reached. Not a 500, 502 or 504: the
+ * partner (or a gateway in front of it) may have rotated the pair before failing, and a retry would then
+ * present a spent token.
+ */
 function spentNothing(error: unknown): boolean {
-  if (error instanceof ProviderError) return error.status >= 500 || error.status === 429;
+  if (error instanceof ProviderError) {
+    return (error.status === 429 || error.status === 503) && (error.retryAfter ?? 0) <= MAX_RETRY_AFTER_SECONDS;
+  }
   return error instanceof ProviderUnavailableError && error.reason === 'network';
 }
 
 function defaultRetryDelay(attempt: number, error: unknown): number {
   const retryAfter = error instanceof ProviderError ? error.retryAfter : undefined;
-  // A partner's Retry-After is honoured up to 30 s; longer than that, the caller had better decide.
-  return retryAfter !== undefined ? Math.min(retryAfter, 30) * 1000 : 250 * 2 ** (attempt - 1);
+  return retryAfter !== undefined ? retryAfter * 1000 : 250 * 2 ** (attempt - 1);
 }

@@ -15,14 +15,17 @@
  *   middle (fewer bytes than announced before the connection closed), or `null`. The partner answered,
  *   so it may well have acted (a refresh token may be spent).
  * - `empty`: a 2xx answer with no body where the client expects data. The partner may have acted.
- * - `network`: the partner could not be reached: connection refused, a DNS failure, an unreachable host,
- *   or another fetch failure (`TypeError('fetch failed')` in Node, `Failed to fetch` in browsers).
+ * - `network`: the partner could not be reached: connection refused, a DNS failure, an unreachable host
+ *   (the system codes below), or a fetch failure that carries no code (`Failed to fetch` in browsers).
+ * - `protocol`: something answered, but not in HTTP the client can read (`HPE_*` parser errors), or fetch
+ *   failed with a code not listed here. The partner may have acted on the request.
  *
  * `cause` holds the original error (fetch's `TypeError` with its own `cause` carrying the system code,
  * the `DOMException`, the `SyntaxError`); it is `undefined` for `empty` and a `null` body. Errors that
  * are none of these (a base URL that does not parse, a bug) are not wrapped: they reach the caller as they are.
  */
-export type ProviderUnavailableReason = 'reset' | 'timeout' | 'aborted' | 'malformed' | 'empty' | 'network';
+export type ProviderUnavailableReason =
+  'reset' | 'timeout' | 'aborted' | 'malformed' | 'empty' | 'network' | 'protocol';
 
 const WHAT: Record<ProviderUnavailableReason, string> = {
   reset: 'the connection was closed before an answer arrived',
@@ -31,6 +34,7 @@ const WHAT: Record<ProviderUnavailableReason, string> = {
   malformed: 'the answer is not the JSON expected',
   empty: 'the answer has no body',
   network: 'the partner could not be reached',
+  protocol: 'the answer could not be read as HTTP',
 };
 
 /**
@@ -121,6 +125,10 @@ export function unavailableReason(error: unknown): ProviderUnavailableReason | u
   if (code !== undefined && RESET.has(code)) return 'reset';
   if (code !== undefined && TIMEOUT.has(code)) return 'timeout';
   if (code !== undefined && NETWORK.has(code)) return 'network';
-  if (name === 'TypeError' && NETWORK_MESSAGE.test(message)) return 'network';
+  if (name === 'TypeError' && NETWORK_MESSAGE.test(message)) {
+    // A code this module does not know (an HTTP parser error, ...) means the request may have gone out: only a
+    // failure without any code (a browser's) is taken for "not reached".
+    return code === undefined ? 'network' : 'protocol';
+  }
   return undefined;
 }

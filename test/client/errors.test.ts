@@ -306,6 +306,13 @@ describe('ProviderUnavailableError: no usable answer, from every client', () => 
     });
   });
 
+  it('protocol: something answers, but not in HTTP (the request went out: not "network")', async () => {
+    const base = await rawServer((socket) => socket.end('HTTP/1.1 2OO Garbled\r\n\r\n'));
+    await expectReason(base, 'protocol', undefined, (error) => {
+      expect((error.cause as Error).cause).toMatchObject({ code: expect.stringMatching(/^HPE_/) });
+    });
+  });
+
   it('reset: the server answers a TCP RST (ECONNRESET)', async () => {
     const base = await rawServer((socket) => socket.resetAndDestroy());
     await expectReason(base, 'reset', undefined, (error) => {
