@@ -31,8 +31,9 @@ const jwks: Route = {
 
 /**
  * `GET /__mock/b2copy/tokens`: every access and refresh token issued in this session (newest first),
- * without the JWTs themselves: `jti`, use, subject, times and status (`active`, `used`, `revoked`,
- * `expired`), so a client developer can see what rotation and reuse detection did.
+ * without the JWTs themselves: `jti`, use, subject (and for an external CRM's sign-in the `keyId` it used),
+ * times and status (`active`, `used`, `revoked`, `expired`), so a client developer can see what rotation and
+ * reuse detection did.
  */
 const tokens: Route = {
   method: 'GET',
@@ -55,6 +56,7 @@ const tokens: Route = {
         status,
         sub: family?.sub,
         subType: family?.subType,
+        ...(family?.keyId !== undefined ? { keyId: family.keyId } : {}),
         familyId: token.familyId,
         issuedAt: iso(token.issuedAtSeconds),
         expiresAt: iso(token.expiresAtSeconds),
@@ -68,22 +70,8 @@ const tokens: Route = {
   },
 };
 
-/** A refusal of the control API naming the body member at fault (`/body/token`). */
-function badBody(location: string, message: string): MockError {
-  return new MockError(400, 'invalid_request', `${location.slice('/body'.length + 1) || 'body'} ${message}`, {
-    details: [{ location, message }],
-  });
-}
-
-/** The rotate and retire events take nothing: no body, or `{}`. */
-function expectNoBody(body: unknown, route: string): void {
-  if (body === undefined) return;
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw badBody('/body', `must be empty or {}: ${route} takes no parameters.`);
-  }
-  const [field] = Object.keys(body);
-  if (field !== undefined) throw badBody(`/body/${field}`, `is not a parameter: ${route} takes none.`);
-}
+/** The rotate and retire events take nothing: no body, or `{}` (the core checks it, naming a member sent). */
+const NO_PARAMETERS = { type: 'object', additionalProperties: false };
 
 /** What rotate and retire answer: the kid signing new tokens, and the kids the session's JWKS serves. */
 const keyIds = (current: SigningKey, published: SigningKey[]) => ({
@@ -100,8 +88,8 @@ const publishedCount = (keys: SessionSigningKeys | undefined) => keys?.published
 const rotateSigningKey: Route = {
   method: 'POST',
   path: '/signing-keys/rotate',
-  async handler({ state, services, request, respond }) {
-    expectNoBody(request.body, 'signing-keys/rotate');
+  body: NO_PARAMETERS,
+  async handler({ state, services, respond }) {
     const full = () =>
       new MockError(
         409,
@@ -125,8 +113,8 @@ const rotateSigningKey: Route = {
 const retireSigningKeys: Route = {
   method: 'POST',
   path: '/signing-keys/retire',
-  async handler({ state, services, clock, request, respond }) {
-    expectNoBody(request.body, 'signing-keys/retire');
+  body: NO_PARAMETERS,
+  async handler({ state, services, clock, respond }) {
     const retired = retireOldKeys(state.signingKeys, clock.nowSeconds());
     const keys = state.signingKeys;
     const server = await services.signing();
@@ -139,21 +127,35 @@ const retireSigningKeys: Route = {
  * sign-in) or `{ "user": "<email>" | <admin id> }` (every sign-in of that Back Office user or service
  * admin): B2COPY revokes them on its side, and each of their tokens is refused from then on. Answers how
  * many sign-ins (`families`) were revoked and how many live tokens they held (`tokens`); revoking again
- * what is already revoked counts 0.
+ * what is already revoked counts 0. The body's shape (one of the two, nothing else) is the route's schema,
+ * checked by the core; what it names (a token of this session, a known user) is checked here: 404.
  */
 const revokeTokens: Route = {
   method: 'POST',
   path: '/tokens/revoke',
+  body: {
+    type: 'object',
+    properties: {
+      // A compact JWS (three base64url parts); the handler reads its jti.
+      token: { type: 'string', pattern: '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$' },
+      // A Back Office user's email or a service admin's id, which may be an integer (as in admins).
+      user: { type: ['string', 'integer'], minLength: 1 },
+    },
+    additionalProperties: false,
+    oneOf: [{ required: ['token'] }, { required: ['user'] }],
+  },
   handler({ state, fixtures, clock, request, respond }) {
-    const target = revocationTarget(request.body);
+    const target = request.body as { token: string } | { user: string | number };
     const now = clock.nowSeconds();
     if ('token' in target) {
-      const issued = state.tokens.get(target.jti);
+      const jti = jtiOf(target.token);
+      const issued = jti === undefined ? undefined : state.tokens.get(jti);
       if (!issued) {
+        const which = jti === undefined ? 'has no jti claim: it' : `(jti ${jti})`;
         throw new MockError(
           404,
           'not_found',
-          `token (jti ${target.jti}) is not a token of this session: issued in another session (X-Mock-Session), before a reset, by another server, or forgotten to make room (maxIssuedTokens).`,
+          `token ${which} is not a token of this session: issued in another session (X-Mock-Session), before a reset, by another server, or forgotten to make room (maxIssuedTokens).`,
           { details: [{ location: '/body/token', message: 'names no token issued in this session' }] },
         );
       }
@@ -162,7 +164,8 @@ const revokeTokens: Route = {
         revokeFamilies(state, (family) => family.id === issued.familyId, now),
       );
     }
-    const { user } = target;
+    // A token's subject is the user's email or the admin's id as a string: 1 and "1" are the same admin.
+    const user = String(target.user);
     const known =
       fixtures.get<BackOfficeUser>('users', user) !== undefined ||
       fixtures.get<ServiceAdmin>('admins', user) !== undefined ||
@@ -175,7 +178,6 @@ const revokeTokens: Route = {
         { details: [{ location: '/body/user', message: 'names no user or admin of this session' }] },
       );
     }
-    // A token's subject is the user's email or the admin's id (as a string): whichever `user` is.
     return respond.json(
       200,
       revokeFamilies(state, (family) => family.sub === user, now),
@@ -183,37 +185,14 @@ const revokeTokens: Route = {
   },
 };
 
-/** `{ token }` (read for its `jti`) or `{ user }` (a string; an admin id may be an integer), else a 400. */
-function revocationTarget(body: unknown): { token: string; jti: string } | { user: string } {
-  const usage = 'send { "token": "<access or refresh token>" } or { "user": "<email or admin id>" }';
-  if (body === null || typeof body !== 'object' || Array.isArray(body))
-    throw badBody('/body', `must be an object: ${usage}.`);
-  const fields = body as Record<string, unknown>;
-  const unknown = Object.keys(fields).find((field) => field !== 'token' && field !== 'user');
-  if (unknown !== undefined) throw badBody(`/body/${unknown}`, `is not a parameter: ${usage}.`);
-  const { token, user } = fields;
-  if (token !== undefined && user !== undefined) throw badBody('/body/user', `cannot be sent with token: ${usage}.`);
-  if (token !== undefined) {
-    if (typeof token !== 'string' || token === '') throw badBody('/body/token', 'must be a non-empty string (a JWT).');
-    let jti: unknown;
-    try {
-      ({ jti } = decodeJwt(token));
-    } catch {
-      throw badBody(
-        '/body/token',
-        'is not a JWT: send the token of an accessToken or refreshToken as B2COPY issued it.',
-      );
-    }
-    if (typeof jti !== 'string') throw badBody('/body/token', 'has no jti claim: it is not a token this mock issued.');
-    return { token, jti };
+/** The `jti` of a token shaped like a JWT, if it decodes to one with a string `jti` (every token this mock issues). */
+function jtiOf(token: string): string | undefined {
+  try {
+    const { jti } = decodeJwt(token);
+    return typeof jti === 'string' ? jti : undefined;
+  } catch {
+    return undefined;
   }
-  if (user !== undefined) {
-    const valid = (typeof user === 'string' && user !== '') || (typeof user === 'number' && Number.isSafeInteger(user));
-    if (!valid)
-      throw badBody('/body/user', 'must be a non-empty string (an email or admin id) or an integer (an admin id).');
-    return { user: String(user) };
-  }
-  throw badBody('/body', `must have token or user: ${usage}.`);
 }
 
 export const controlRoutes: Route[] = [jwks, tokens, rotateSigningKey, retireSigningKeys, revokeTokens];

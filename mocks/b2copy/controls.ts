@@ -12,6 +12,8 @@ export interface IssuedToken {
   status: 'active' | 'used' | 'revoked' | 'expired';
   sub?: string;
   subType?: string;
+  /** The integration key (`key_id`) of an external CRM's sign-in; refresh refuses it while the key is disabled. */
+  keyId?: string;
   familyId: string;
   issuedAt: string;
   expiresAt: string;

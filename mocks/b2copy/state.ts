@@ -17,6 +17,11 @@ export interface TokenFamily {
   sub: string;
   subType: SubjectType;
   /**
+   * The integration key (`key_id`) an external-CRM sign-in (authExternalCrm) was made with; none for a
+   * Back Office user's. Refresh refuses the family while that key is disabled or removed.
+   */
+  keyId?: string;
+  /**
    * Set when the family was revoked, every member dead: a used refresh token of it was presented again
    * (`revokedBy: 'reuse_detection'`), or the partner revoked it (`POST /__mock/b2copy/tokens/revoke`).
    */

@@ -15,7 +15,7 @@ import type { PluginContext } from '../../src/index.ts';
 import { B2CopyError } from './errors.ts';
 import { MOUNT } from './fixtures.ts';
 import type { B2Copy } from './index.ts';
-import { type B2CopyState, type IssuedToken, type SubjectType, type TokenFamily } from './state.ts';
+import { type B2CopyState, type IssuedToken, type TokenFamily } from './state.ts';
 
 /**
  * What issuing and verifying tokens read of a handler's context. `respond` is left out: each handler's
@@ -31,8 +31,11 @@ export function issuerOf(ctx: Pick<B2CopyContext, 'urlFor'>): string {
   return ctx.urlFor(MOUNT);
 }
 
+/** A fresh sign-in: its subject, and for an external CRM's, the integration key (`key_id`) it signed in with. */
+export type NewSignIn = Pick<TokenFamily, 'sub' | 'subType' | 'keyId'>;
+
 /** Whose tokens to issue: a fresh sign-in (a new family), or a refresh in an existing family. */
-export type TokenOwner = TokenFamily | { sub: string; subType: SubjectType };
+export type TokenOwner = TokenFamily | NewSignIn;
 
 /** A pair recorded in the state, not yet signed. */
 export interface PendingTokenPair {
@@ -54,7 +57,7 @@ export function recordTokenPair(ctx: B2CopyContext, owner: TokenOwner): PendingT
   const refreshExp = iat + options.refreshTokenTtlSeconds;
   // Throws (changing nothing) if the clock is beyond what the answer can write.
   isoWithOffset(Math.max(accessExp, refreshExp));
-  const family = 'id' in owner ? owner : newFamily(ctx.state, owner.sub, owner.subType);
+  const family = 'id' in owner ? owner : newFamily(ctx.state, owner);
   return {
     family,
     access: record(ctx.state, family, 'access', iat, accessExp),
@@ -99,8 +102,8 @@ export function issueTokenPair(ctx: B2CopyContext, owner: TokenOwner): Promise<T
   return signTokenPair(ctx, recordTokenPair(ctx, owner));
 }
 
-function newFamily(state: B2CopyState, sub: string, subType: SubjectType): TokenFamily {
-  const family: TokenFamily = { id: randomUUID(), sub, subType };
+function newFamily(state: B2CopyState, { sub, subType, keyId }: NewSignIn): TokenFamily {
+  const family: TokenFamily = { id: randomUUID(), sub, subType, ...(keyId !== undefined ? { keyId } : {}) };
   state.families.set(family.id, family);
   return family;
 }

@@ -15,6 +15,10 @@
  * - `clients/:clientId/rotate-secret`: a new random secret replaces the client's in the session's
  *   `clients`; `{ clientId, clientSecret }`. The old one is refused from then on wherever a secret is
  *   checked (authorize, the token endpoint), since both read the stored client. Issued tokens stay valid.
+ *
+ * Each POST declares its body as a schema (`body`), which the core checks first: a 400 naming the field,
+ * an unknown field included. The handlers check only what a schema cannot: that the user, token or client
+ * named is in the session (else 404).
  */
 import { randomInt } from 'node:crypto';
 import { MockError, type ControlContext, type ControlRoute } from '../../src/index.ts';
@@ -32,11 +36,14 @@ const autoLoginState = ({ state, respond }: ControlContext<Just2Trade>) =>
 const setAutoLogin: Route = {
   method: 'POST',
   path: PATH,
+  body: {
+    type: 'object',
+    required: ['login'],
+    properties: { login: { type: 'string', minLength: 1 } },
+    additionalProperties: false,
+  },
   handler(ctx) {
-    const login: unknown = (ctx.request.body as { login?: unknown } | undefined)?.login;
-    if (typeof login !== 'string' || login === '') {
-      throw new MockError(400, 'invalid_request', 'Send { "login": "<a user\'s login>" } to turn auto-login on.');
-    }
+    const { login } = ctx.request.body as { login: string };
     if (!ctx.fixtures.get<Just2TradeUser>('users', login)) {
       const logins = ctx.fixtures.list<Just2TradeUser>('users').map((user) => user.login);
       throw new MockError(
@@ -59,54 +66,21 @@ const stopAutoLogin: Route = {
   },
 };
 
-/** A 400 naming the field of the control body that is wrong (`location` is `/body` or `/body/<field>`). */
-function badBody(location: string, message: string, usage: string): MockError {
-  return new MockError(400, 'invalid_request', `${location}: ${message}. ${usage}`, {
-    details: [{ location, message }],
-  });
-}
-
-/** The control body as an object of fields; `allowed` are the only fields it may have. */
-function bodyFields(body: unknown, allowed: string[], usage: string): Record<string, unknown> {
-  if (body === undefined) return {};
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw badBody('/body', 'must be a JSON object', usage);
-  }
-  const fields = Object.fromEntries(Object.entries(body));
-  const unknown = Object.keys(fields).find((name) => !allowed.includes(name));
-  if (unknown !== undefined) throw badBody(`/body/${unknown}`, 'is not a field of this event', usage);
-  return fields;
-}
-
-const REVOKE_USAGE = 'Send { "token": "<an access token>" } or { "user": "<a login>" }.';
-
-/** What `tokens/revoke` is asked to revoke. */
-function revocationTarget(body: unknown): { token: string } | { user: string } {
-  const fields = bodyFields(body, ['token', 'user'], REVOKE_USAGE);
-  const given = (['token', 'user'] as const).filter((name) => fields[name] !== undefined);
-  if (given.length !== 1) {
-    throw badBody(
-      '/body',
-      given.length ? 'has both token and user; send one' : 'has neither token nor user',
-      REVOKE_USAGE,
-    );
-  }
-  const name = given[0]!;
-  const value = fields[name];
-  if (typeof value !== 'string' || value === '') {
-    throw badBody(`/body/${name}`, 'must be a non-empty string', REVOKE_USAGE);
-  }
-  return name === 'token' ? { token: value } : { user: value };
-}
-
 /** A value named in a message, cut short: a token could be anything a test sends. */
 const shown = (value: string) => JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
 
 const revokeTokens: Route = {
   method: 'POST',
   path: '/tokens/revoke',
+  // One access token, or every token of a login: one of the two, nothing else.
+  body: {
+    type: 'object',
+    properties: { token: { type: 'string', minLength: 1 }, user: { type: 'string', minLength: 1 } },
+    additionalProperties: false,
+    oneOf: [{ required: ['token'] }, { required: ['user'] }],
+  },
   handler(ctx) {
-    const target = revocationTarget(ctx.request.body);
+    const target = ctx.request.body as { token: string } | { user: string };
     const { tokens } = ctx.state;
     const nowMs = ctx.clock.nowMs();
     let matching: AccessToken[];
@@ -150,8 +124,9 @@ function newClientSecret(): string {
 const rotateClientSecret: Route = {
   method: 'POST',
   path: '/clients/:clientId/rotate-secret',
+  // No body, or `{}`: the new secret is generated.
+  body: { type: 'object', additionalProperties: false },
   handler(ctx) {
-    bodyFields(ctx.request.body, [], 'Send no body: the new secret is generated.');
     const clientId = ctx.request.params.clientId!;
     const client = ctx.fixtures.get<OAuthClient>('clients', clientId);
     if (!client) {

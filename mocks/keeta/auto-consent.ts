@@ -17,19 +17,24 @@ import type { Keeta } from './index.ts';
 import { readMerchantLink } from './merchant-link.ts';
 import { decide } from './pages/merchant-authorization-submit.ts';
 import { merchantAuthorization } from './pages/merchant-authorization.ts';
-import { createPendingForm, randomToken } from './state.ts';
+import { newPendingForm, randomToken } from './state.ts';
 
 export interface AutoConsent {
   decision: 'authorize' | 'deny';
   merchantId?: string;
 }
 
-/** `GET` of the merchant page: the page, or with auto-consent on, the decision taken at once. */
+/**
+ * `GET` of the merchant page: the page, or with auto-consent on, the decision taken at once. That decision
+ * is taken on a form that is never stored: it is consumed here or refused, so it takes no slot among the
+ * session's pending forms (`maxPendingForms`) and makes none of them give way, and a refusal (a disabled
+ * app, an unknown merchant) leaves the state as it was.
+ */
 export function merchantAuthorizationOrConsent(ctx: PageContext<Keeta>): MockResponse {
   const auto = ctx.state.autoConsent;
   if (!auto) return merchantAuthorization(ctx);
   const { app, redirectUri, state } = readMerchantLink(ctx.fixtures, ctx.request.query);
-  const form = createPendingForm(ctx.state, ctx.clock, ctx.options, {
+  const form = newPendingForm(ctx.clock, ctx.options, {
     browserId: randomToken(),
     clientId: app.clientId,
     appId: app.appId,
@@ -49,20 +54,15 @@ const autoConsentState = ({ state, respond }: ControlContext<Keeta>) =>
 const setAutoConsent: Route = {
   method: 'POST',
   path: PATH,
+  // A field the page does not know (`merchantID`) is refused, not ignored: it would authorize the first merchant.
+  body: {
+    type: 'object',
+    required: ['decision'],
+    properties: { decision: { enum: ['authorize', 'deny'] }, merchantId: { type: 'string', minLength: 1 } },
+    additionalProperties: false,
+  },
   handler(ctx) {
-    const body = ctx.request.body as { decision?: unknown; merchantId?: unknown } | undefined;
-    const decision = body?.decision;
-    if (decision !== 'authorize' && decision !== 'deny') {
-      throw new MockError(
-        400,
-        'invalid_request',
-        'Send { "decision": "authorize" | "deny", "merchantId"?: "<id>" } to turn auto-consent on.',
-      );
-    }
-    const merchantId = body?.merchantId;
-    if (merchantId !== undefined && typeof merchantId !== 'string') {
-      throw new MockError(400, 'invalid_request', 'merchantId must be a merchant ID (a string).');
-    }
+    const { decision, merchantId } = ctx.request.body as AutoConsent;
     if (merchantId !== undefined && !ctx.fixtures.get<Merchant>('merchants', merchantId)) {
       const ids = ctx.fixtures.list<Merchant>('merchants').map((merchant) => merchant.id);
       throw new MockError(

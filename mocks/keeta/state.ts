@@ -1,6 +1,7 @@
 /**
- * Keeta's per-session state: the merchant page's pending forms. Every GET of the page creates one,
- * and the first valid POST of that form consumes it.
+ * Keeta's per-session state: the merchant page's pending forms. Every GET of the page that shows the
+ * form creates one, and the first valid POST of that form consumes it (auto-consent, which shows none,
+ * stores none).
  *
  * A pending form binds together
  * - a random id (hidden field `authorizationRequest`),
@@ -62,6 +63,24 @@ export function isToken(value: unknown): value is string {
   return typeof value === 'string' && /^[A-Za-z0-9_-]{43}$/.test(value);
 }
 
+/**
+ * A new form, not yet remembered: what the page shows once `createPendingForm` stores it, and what
+ * auto-consent decides from at once (it shows no page, so nothing could ever submit a stored one).
+ */
+export function newPendingForm(
+  clock: Clock,
+  options: KeetaOptions,
+  form: Pick<PendingForm, 'browserId' | 'clientId' | 'appId' | 'redirectUri' | 'state'>,
+): PendingForm {
+  return {
+    ...form,
+    id: randomToken(),
+    csrfToken: randomToken(),
+    expiresAtMs: clock.nowMs() + options.formLifetimeSeconds * 1000,
+    used: false,
+  };
+}
+
 /** Creates and remembers a form (the state's cap makes room, so reloading the page forever cannot grow memory). */
 export function createPendingForm(
   state: KeetaState,
@@ -69,14 +88,7 @@ export function createPendingForm(
   options: KeetaOptions,
   form: Pick<PendingForm, 'browserId' | 'clientId' | 'appId' | 'redirectUri' | 'state'>,
 ): PendingForm {
-  const now = clock.nowMs();
-  const pending: PendingForm = {
-    ...form,
-    id: randomToken(),
-    csrfToken: randomToken(),
-    expiresAtMs: now + options.formLifetimeSeconds * 1000,
-    used: false,
-  };
+  const pending = newPendingForm(clock, options, form);
   state.pendingForms.set(pending.id, pending);
   return pending;
 }

@@ -1,8 +1,9 @@
 /**
  * B2COPY's partner-side events (issue 16, item 3) over a real socket: the signing key rotated and the old
- * one retired, tokens revoked by token and by user, an integration key disabled and Side Auth's secret key
- * emptied by fixture updates. A CRM's own code runs against them: the typed client with the session's
- * fetch, and a verifier using jose's remote JWKS. Every event stays in its session and is journaled.
+ * one retired, tokens revoked by token and by user, an integration key disabled (its sign-in and refresh
+ * refused) and Side Auth's secret key emptied by fixture updates. A CRM's own code runs against them: the
+ * typed client with the session's fetch, and a verifier using jose's remote JWKS. Every event stays in its
+ * session and is journaled.
  */
 import { createRemoteJWKSet, customFetch, decodeProtectedHeader, errors, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -152,11 +153,18 @@ describe('signing keys: rotate, then retire', () => {
     for (const path of ['/signing-keys/rotate', '/signing-keys/retire']) {
       const refused = await control(session, path, { kid: 'mine' });
       expect(refused.status).toBe(400);
-      expect(refused.body.error).toMatchObject({ code: 'invalid_request', details: [{ location: '/body/kid' }] });
-      expect(refused.body.error!.message).toMatch(/^kid is not a parameter/);
-      expect((await control(session, path, [])).body.error).toMatchObject({ details: [{ location: '/body' }] });
+      expect(refused.body.error).toMatchObject({
+        code: 'invalid_request',
+        details: [{ location: '/body', message: "must not have property 'kid'" }],
+      });
+      expect(refused.body.error!.message).toMatch(/Not a valid body: \/body must not have property 'kid'/);
+      expect((await control(session, path, [])).body.error).toMatchObject({
+        details: [{ location: '/body', message: 'must be object' }],
+      });
       expect((await control(session, path, {})).status).toBe(200);
     }
+    // None of that rotated anything beyond the two accepted calls: one rotation, then its retirement.
+    expect(await jwksKids(session)).toHaveLength(1);
   });
 });
 
@@ -250,27 +258,53 @@ describe('tokens/revoke', () => {
     expect(await session.events.b2copy.revokeTokens({ user: USER.email })).toEqual({ families: 1, tokens: 2 });
   });
 
-  it('a bad body is 400 naming the member', async () => {
+  it("a bad body is 400 naming each problem (the route's schema, checked by the core)", async () => {
     const { session, signIn } = crmIn();
     const token = (await signIn()).accessToken.token;
-    const cases: [unknown, string, RegExp][] = [
-      [undefined, '/body', /^body must be an object/],
-      ['token', '/body', /^body must be an object/],
-      [{}, '/body', /^body must have token or user/],
-      [{ token: 5 }, '/body/token', /^token must be a non-empty string/],
-      [{ token: '' }, '/body/token', /^token must be a non-empty string/],
-      [{ token: 'not-a-jwt' }, '/body/token', /^token is not a JWT/],
-      [{ token, user: USER.email }, '/body/user', /^user cannot be sent with token/],
-      [{ user: '' }, '/body/user', /^user must be a non-empty string/],
-      [{ user: 1.5 }, '/body/user', /^user must be a non-empty string/],
-      [{ user: { email: USER.email } }, '/body/user', /^user must be a non-empty string/],
-      [{ email: USER.email }, '/body/email', /^email is not a parameter/],
+    const neither = [
+      { location: '/body/token', message: 'is required' },
+      { location: '/body/user', message: 'is required' },
+      { location: '/body', message: 'must match exactly one schema in oneOf' },
     ];
-    for (const [body, location, message] of cases) {
+    const notObject = [
+      { location: '/body', message: 'must match exactly one schema in oneOf' },
+      { location: '/body', message: 'must be object' },
+    ];
+    const cases: [unknown, { location: string; message: string | RegExp }[]][] = [
+      [undefined, neither],
+      [{}, neither],
+      ['token', notObject],
+      [{ token: 5 }, [{ location: '/body/token', message: 'must be string' }]],
+      [{ token: '' }, [{ location: '/body/token', message: /^must match pattern/ }]],
+      [{ token: 'not-a-jwt' }, [{ location: '/body/token', message: /^must match pattern/ }]],
+      [{ token, user: USER.email }, [{ location: '/body', message: 'must match exactly one schema in oneOf' }]],
+      [{ user: '' }, [{ location: '/body/user', message: 'must NOT have fewer than 1 characters' }]],
+      [{ user: 1.5 }, [{ location: '/body/user', message: 'must be string,integer' }]],
+      [{ user: { email: USER.email } }, [{ location: '/body/user', message: 'must be string,integer' }]],
+      // An unknown member is refused, named, even beside a good one: it is never silently left out.
+      [{ token, reason: 'fraud' }, [{ location: '/body', message: "must not have property 'reason'" }]],
+      [{ user: USER.email, User: 'x' }, [{ location: '/body', message: "must not have property 'User'" }]],
+      [{ email: USER.email }, [...neither, { location: '/body', message: "must not have property 'email'" }]],
+    ];
+    for (const [body, details] of cases) {
       const refused = await control(session, '/tokens/revoke', body);
       expect(refused.status, JSON.stringify(body)).toBe(400);
-      expect(refused.body.error).toMatchObject({ code: 'invalid_request', details: [{ location }] });
-      expect(refused.body.error!.message).toMatch(message);
+      expect(refused.body.error, JSON.stringify(body)).toMatchObject({
+        code: 'invalid_request',
+        message: expect.stringMatching(/^Not a valid body: \/body/),
+        details: details.map(({ location, message }) => ({
+          location,
+          message: typeof message === 'string' ? message : expect.stringMatching(message),
+        })),
+      });
+    }
+    // A JWT-shaped token that is no token of this mock names nothing to revoke: 404, as another session's.
+    const part = (json: string) => Buffer.from(json).toString('base64url');
+    const forged = `${part('{"alg":"none"}')}.${part('{}')}.x`;
+    for (const unknown of ['a.b.c', forged]) {
+      const refused = await control(session, '/tokens/revoke', { token: unknown });
+      expect(refused.status, unknown).toBe(404);
+      expect(refused.body.error).toMatchObject({ code: 'not_found', details: [{ location: '/body/token' }] });
     }
     // None of that revoked anything.
     expect((await session.b2copy.tokens()).map((issued) => issued.status)).toEqual(['active', 'active']);
@@ -301,6 +335,44 @@ describe('fixture updates as partner-side changes', () => {
     await expect(
       session.fixtures.update('b2copy', 'integrations', DEV_KEY_ID, { disabled: 'yes' }),
     ).rejects.toMatchObject({ status: 400, details: [expect.objectContaining({ location: '/body/disabled' })] });
+  });
+
+  it("a disabled or removed integration key refuses its sign-ins' refresh (401), the token unspent", async () => {
+    const { session, b2copy, signIn, signInAsAdmin } = crmIn();
+    const admin = await signInAsAdmin();
+    const user = await signIn();
+    const adminRefresh = (await session.b2copy.tokens()).find((token) => token.sub === '1' && token.use === 'refresh');
+    expect(adminRefresh).toMatchObject({ keyId: DEV_KEY_ID, status: 'active' });
+
+    await session.fixtures.update('b2copy', 'integrations', DEV_KEY_ID, { disabled: true });
+    const refused = await providerError(b2copy.refresh(admin.refreshToken.token));
+    expect(refused).toMatchObject({ status: 401, code: 'integration_disabled' });
+    expect(refused.body.errors[0]).toMatchObject({
+      message: expect.stringMatching(/^key_id dev-key is disabled: B2COPY refreshes no token of an external CRM/),
+      field: '/refresh_token',
+    });
+    // Refused, not spent: the token is still active. A Back Office user's sign-in names no key and refreshes.
+    expect((await session.b2copy.tokens()).find((token) => token.jti === adminRefresh!.jti)).toMatchObject({
+      status: 'active',
+    });
+    const userNext = await b2copy.refresh(user.refreshToken.token);
+    // Only in this session.
+    const elsewhere = crmIn();
+    await elsewhere.b2copy.refresh((await elsewhere.signInAsAdmin()).refreshToken.token);
+
+    // Enabled again, the same refresh token refreshes (and the new pair stays in the key's sign-in).
+    await session.fixtures.update('b2copy', 'integrations', DEV_KEY_ID, { disabled: false });
+    const next = await b2copy.refresh(admin.refreshToken.token);
+
+    // Removed: refused too, naming the key; registered again, refreshed.
+    const integration = await session.fixtures.get('b2copy', 'integrations', DEV_KEY_ID);
+    await session.fixtures.remove('b2copy', 'integrations', DEV_KEY_ID);
+    const removed = await providerError(b2copy.refresh(next.refreshToken.token));
+    expect(removed).toMatchObject({ status: 401, code: 'unknown_key_id' });
+    expect(removed.body.errors[0]!.message).toMatch(/key_id dev-key, which B2COPY no longer has/);
+    await b2copy.refresh(userNext.refreshToken.token);
+    await session.fixtures.add('b2copy', 'integrations', integration!);
+    await b2copy.refresh(next.refreshToken.token);
   });
 
   it('an emptied Side Auth secret key fails every getAuthUrl (403 secret_key_not_set) until set again', async () => {

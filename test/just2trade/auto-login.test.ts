@@ -236,15 +236,46 @@ describe('turning it off', () => {
 });
 
 describe('refusals', () => {
-  it('a body without a string login is 400 naming what to send, and changes nothing', async () => {
+  it('a body without a string login is 400 naming the field, and changes nothing', async () => {
     const session = newSession();
     await mock.session(session).just2trade.autoLogin('login');
-    for (const body of [{}, { login: 42 }, { login: ['login'] }, { login: null }, { login: '' }, [], 'null']) {
-      await expectControlError(await autoLogin(session, 'POST', body), 400, 'invalid_request', /"login"/);
+    const bodies: [unknown, RegExp][] = [
+      [{}, /^Not a valid body: \/body\/login is required\.$/],
+      [{ login: 42 }, /\/body\/login must be string/],
+      [{ login: ['login'] }, /\/body\/login must be string/],
+      [{ login: null }, /\/body\/login must be string/],
+      [{ login: '' }, /\/body\/login must NOT have fewer than 1 characters/],
+      [[], /\/body must be object/],
+      ['null', /^Not a valid body: \/body\/login is required\.$/], // JSON null reads as no body
+    ];
+    for (const [body, message] of bodies) {
+      await expectControlError(await autoLogin(session, 'POST', body), 400, 'invalid_request', message);
     }
     const none = await autoLogin(session, 'POST');
-    await expectControlError(none, 400, 'invalid_request', /Send \{ "login"/);
+    await expectControlError(none, 400, 'invalid_request', /\/body\/login is required/);
     expect(await autoLoginState(session)).toEqual({ autoLogin: { login: 'login' } });
+  });
+
+  it('a field besides login is refused, named in details, and changes nothing', async () => {
+    const session = newSession();
+    for (const [body, field] of [
+      [{ login: 'login', extra: 1 }, 'extra'],
+      [{ Login: 'login' }, 'Login'],
+    ] as const) {
+      const response = await autoLogin(session, 'POST', body);
+      await expectControlError(
+        response.clone(),
+        400,
+        'invalid_request',
+        new RegExp(`must not have property '${field}'`),
+      );
+      const { error } = (await response.json()) as { error: { details: { location: string; message: string }[] } };
+      expect(error.details).toContainEqual(
+        expect.objectContaining({ location: '/body', message: `must not have property '${field}'` }),
+      );
+    }
+    expect(await autoLoginState(session)).toEqual({ autoLogin: null });
+    await expectLoginForm(session);
   });
 
   it('a body that is not JSON is 400 and changes nothing (off stays off)', async () => {

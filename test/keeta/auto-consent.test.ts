@@ -9,8 +9,9 @@ import { createKeetaClient, parseKeetaCallback } from '../../src/client/index.ts
 import { startMockServer, type RunningMockServer } from '../../src/index.ts';
 import { pageMessage } from '../../src/testing/form-browser.ts';
 import type { KeetaAuthorization, Merchant } from '../../mocks/keeta/fixtures.ts';
-import { newSession } from '../helpers.ts';
-import { SHOP_APP } from './keeta-helpers.ts';
+import { createKeetaPlugin } from '../../mocks/keeta/index.ts';
+import { mockApp, newSession } from '../helpers.ts';
+import { errorMessage, linkFor, openPage, requestTarget, SHOP_APP, submit } from './keeta-helpers.ts';
 
 let mock: RunningMockServer;
 beforeAll(async () => {
@@ -196,6 +197,45 @@ describe('auto-consent on', () => {
     expect(await authorizationsOf(session)).toEqual([]);
   });
 
+  it("takes no pending form's place, refused or decided: a page shown before stays submittable", async () => {
+    // One pending form per session: a form auto-consent stored would push the page's form out.
+    const { http } = await mockApp({
+      providers: [],
+      plugins: [createKeetaPlugin({ maxPendingForms: 1 })],
+      log: () => {},
+    });
+    const session = newSession();
+    const control = (method: 'post' | 'delete', path: string, body?: object) =>
+      http[method](`/__mock/keeta${path}`).set('X-Mock-Session', session).send(body);
+    const link = await linkFor(http, session, { clientId: 'keeta-demo', redirectUri: CALLBACK, state: 'shown' });
+    const openWithAutoConsent = () => http.get(requestTarget(link)).set('X-Mock-Session', session);
+    const submitShown = async (form: Awaited<ReturnType<typeof openPage>>['form']) => {
+      expect((await control('delete', '/auto-consent')).status).toBe(200);
+      const submitted = await submit(http, session, form, { decision: 'authorize' });
+      expect(submitted.status, submitted.text).toBe(302);
+      expect(new URL(submitted.headers.location!).searchParams.get('state')).toBe('shown');
+    };
+
+    // Refused by `decide` (the merchant auto-consent names is gone): no form is left behind.
+    const merchants = (await http.get('/__mock/keeta/merchants').set('X-Mock-Session', session)).body as Merchant[];
+    const named = merchants.at(-1)!.id;
+    const first = (await openPage(http, session, link)).form;
+    expect((await control('post', '/auto-consent', { decision: 'authorize', merchantId: named })).status).toBe(200);
+    expect((await control('delete', `/merchants/${named}`)).status).toBe(204);
+    for (let i = 0; i < 3; i += 1) {
+      const refused = await openWithAutoConsent();
+      expect(refused.status, refused.text).toBe(400);
+      expect(errorMessage(refused.text)).toMatch(new RegExp(`no merchant with ID ${named}`));
+    }
+    await submitShown(first);
+
+    // Decided at once: nor is one stored.
+    const second = (await openPage(http, session, link)).form;
+    expect((await control('post', '/auto-consent', { decision: 'deny' })).status).toBe(200);
+    expect((await openWithAutoConsent()).status).toBe(302);
+    await submitShown(second);
+  });
+
   it('is for its session only: another session (and the default one) shows the form', async () => {
     const session = newSession();
     await mock.session(session).keeta.autoConsent('authorize');
@@ -243,21 +283,49 @@ describe('refusals', () => {
   it('a missing or other decision, or a merchantId that is not a string, is 400 and changes nothing', async () => {
     const session = newSession();
     await mock.session(session).keeta.autoConsent('deny');
+    const oneOf = /\/body\/decision must be one of \["authorize","deny"\]/;
     const bodies: [unknown, RegExp][] = [
-      [{}, /"decision": "authorize" \| "deny"/],
-      [{ decision: 'maybe' }, /"decision": "authorize" \| "deny"/],
-      [{ decision: 'Authorize' }, /"decision": "authorize" \| "deny"/],
-      [{ decision: ['authorize'] }, /"decision": "authorize" \| "deny"/],
-      [[], /"decision": "authorize" \| "deny"/],
-      [{ decision: 'authorize', merchantId: 42 }, /merchantId must be .*a string/],
-      [{ decision: 'authorize', merchantId: null }, /merchantId must be .*a string/],
+      [{}, /^Not a valid body: \/body\/decision is required\.$/],
+      [{ decision: 'maybe' }, oneOf],
+      [{ decision: 'Authorize' }, oneOf],
+      [{ decision: ['authorize'] }, oneOf],
+      [[], /\/body must be object/],
+      [{ decision: 'authorize', merchantId: 42 }, /\/body\/merchantId must be string/],
+      [{ decision: 'authorize', merchantId: null }, /\/body\/merchantId must be string/],
+      [{ decision: 'authorize', merchantId: '' }, /\/body\/merchantId must NOT have fewer than 1 characters/],
     ];
     for (const [body, message] of bodies) {
       await expectControlError(await autoConsent(session, 'POST', body), 400, 'invalid_request', message);
     }
-    await expectControlError(await autoConsent(session, 'POST'), 400, 'invalid_request', /decision/);
+    await expectControlError(
+      await autoConsent(session, 'POST'),
+      400,
+      'invalid_request',
+      /\/body\/decision is required/,
+    );
     await expectControlError(await autoConsent(session, 'POST', '{"decision":'), 400, 'malformed_body', /JSON/);
     expect(await autoConsentState(session)).toEqual({ autoConsent: { decision: 'deny' } });
+  });
+
+  it('a misspelt or unknown field is refused, named in details: not ignored (the first merchant)', async () => {
+    const session = newSession();
+    const [, second] = await merchantsOf(session);
+    for (const [body, field] of [
+      [{ decision: 'authorize', merchantID: second!.id }, 'merchantID'],
+      [{ decision: 'deny', reason: 'test' }, 'reason'],
+    ] as const) {
+      const response = await autoConsent(session, 'POST', body);
+      await expectControlError(
+        response.clone(),
+        400,
+        'invalid_request',
+        new RegExp(`must not have property '${field}'`),
+      );
+      const { error } = (await response.json()) as { error: { details: { location: string; message: string }[] } };
+      expect(error.details).toMatchObject([{ location: '/body', message: `must not have property '${field}'` }]);
+    }
+    expect(await autoConsentState(session)).toEqual({ autoConsent: null });
+    await expectForm(session);
   });
 
   it('an unknown merchantId is 404 naming the merchants, and changes nothing', async () => {

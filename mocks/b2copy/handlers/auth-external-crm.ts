@@ -45,5 +45,7 @@ export async function authExternalCrm(ctx: HandlerContext<B2Copy, 'authExternalC
     );
   }
 
-  return ctx.respond.json(200, await issueTokenPair(ctx, { sub: adminId, subType: 'service_admin' }));
+  // The family remembers the key, so that refresh refuses it too while the key is disabled or removed.
+  const owner = { sub: adminId, subType: 'service_admin', keyId: integration.keyId } as const;
+  return ctx.respond.json(200, await issueTokenPair(ctx, owner));
 }

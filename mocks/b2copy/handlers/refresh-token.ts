@@ -2,11 +2,13 @@
  * `POST /api/admin/auth/v2/admin/adminservice/refreshtoken` (docs: b2copy-external-crm.md; the body
  * `{"refresh_token": "..."}` is ours): a refresh token for a new pair. Refresh tokens rotate: each works
  * once, and presenting a used one again revokes its whole family (RFC 9700 §4.14.2), since either the
- * client or an attacker holds a stolen copy.
+ * client or an attacker holds a stolen copy. An external CRM's sign-in is refused while the integration key
+ * it signed in with is disabled or removed (a partner-side change).
  */
 import { errors, jwtVerify, type JWTHeaderParameters, type JWTPayload } from 'jose';
 import type { HandlerContext } from '../../../src/index.ts';
 import { B2CopyError } from '../errors.ts';
+import type { Integration } from '../fixtures.ts';
 import type { B2Copy } from '../index.ts';
 import type { SessionSigningKeys } from '../keys.ts';
 import { isoWithOffset, issuerOf, recordTokenPair, signTokenPair, type B2CopyContext } from '../tokens.ts';
@@ -55,10 +57,30 @@ export async function refreshToken(ctx: HandlerContext<B2Copy, 'refreshToken'>) 
       `refresh_token was revoked at ${isoWithOffset(family.revokedAtSeconds)}, ${why}. Sign in again.`,
     );
   }
+  // An external CRM's sign-in lives only as long as its integration key: refused (the token unspent) while
+  // B2COPY has the key disabled or removed, refreshed again once it is back.
+  if (family.keyId !== undefined) assertIntegrationUsable(ctx, family.keyId);
   const pending = recordTokenPair(ctx, family);
   used.usedAtSeconds = now;
 
   return ctx.respond.json(200, await signTokenPair(ctx, pending));
+}
+
+/** The integration key an external-CRM sign-in was made with, as the session has it now: there and enabled. */
+function assertIntegrationUsable(ctx: B2CopyContext, keyId: string): void {
+  const integration = ctx.fixtures.get<Integration>('integrations', keyId);
+  if (!integration) {
+    throw refused(
+      'unknown_key_id',
+      `refresh_token belongs to an external CRM sign-in with key_id ${keyId}, which B2COPY no longer has (removed from integrations): refused until the key is registered again. The refresh token is not used up.`,
+    );
+  }
+  if (integration.disabled === true) {
+    throw refused(
+      'integration_disabled',
+      `key_id ${keyId} is disabled: B2COPY refreshes no token of an external CRM sign-in made with it until it is enabled again. The refresh token is not used up.`,
+    );
+  }
 }
 
 /**

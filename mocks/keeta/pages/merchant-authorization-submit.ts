@@ -3,10 +3,11 @@
  * it, records the decision and sends the browser back to the app (or shows the result when the link
  * had no redirectUri).
  *
- * Every refusal (400, 403, 409) happens before anything changes, so a bad submission leaves the form
- * usable (403 also when the app was disabled since the page was shown). The whole handler is
- * synchronous: reading `used` and setting it happen in one turn of the event loop, so two simultaneous
- * submissions of one form give one decision.
+ * Every refusal (400, 403, 409), here and in `decide`, happens before anything changes, so a bad
+ * submission leaves the form usable (403 also when the app was disabled since the page was shown).
+ * `decide` is shared with auto-consent (auto-consent.ts), whose form is never stored: a refusal there
+ * leaves no form behind either. The whole handler is synchronous: reading `used` and setting it happen in
+ * one turn of the event loop, so two simultaneous submissions of one form give one decision.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
@@ -82,9 +83,10 @@ export function merchantAuthorizationSubmit(ctx: PageContext<Keeta>): MockRespon
 
 /**
  * Applies a decision to a pending form: what the Authorize and Deny buttons do, and what the page does
- * itself when the session has auto-consent on (`POST /__mock/keeta/auto-consent`). Refuses before
- * anything changes; then consumes the form, records the decision and sends the browser back (or shows
- * the result when the link had no redirectUri). Synchronous, as the form's check-and-consume must be.
+ * itself when the session has auto-consent on (`POST /__mock/keeta/auto-consent`, on a form it never
+ * stores). Refuses before anything changes; then consumes the form, records the decision and sends the
+ * browser back (or shows the result when the link had no redirectUri). Synchronous, as the form's
+ * check-and-consume must be.
  */
 export function decide(
   ctx: PageContext<Keeta>,
