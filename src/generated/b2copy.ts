@@ -329,6 +329,7 @@ export interface components {
              * @example admin_not_found
              * @example ip_not_allowed
              * @example unknown_key_id
+             * @example integration_disabled
              * @example invalid_integration_key
              * @example external_token_expired
              * @example external_token_not_yet_valid
@@ -616,7 +617,9 @@ export interface operations {
              * @description The refresh token is not accepted (inferred): badly signed or not issued by this server, an
              *     access token, or unknown in this session (`invalid_refresh_token`); expired
              *     (`refresh_token_expired`); already used (`refresh_token_reused`), which also revokes every token
-             *     issued from the same sign-in (RFC 9700 §4.14.2); or revoked that way (`refresh_token_revoked`).
+             *     issued from the same sign-in (RFC 9700 §4.14.2); revoked that way or by B2COPY itself
+             *     (`refresh_token_revoked`); or from an external-CRM sign-in whose integration key has since been
+             *     disabled (`integration_disabled`) or removed (`unknown_key_id`).
              */
             401: {
                 headers: {
