@@ -8,6 +8,7 @@ export type {
   AnyPlugin,
   CollectionDefinition,
   ControlContext,
+  SessionItem,
   ControlRoute,
   ErrorContext,
   FixtureContext,

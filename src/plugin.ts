@@ -225,6 +225,19 @@ export interface FixtureContext<T extends ProviderTypes = UntypedProvider> {
   onEvict(name: string, count: number): void;
 }
 
+/** One thing a session holds, as the inspector lists it. */
+export interface SessionItem {
+  /** What it is, e.g. `access token`, `authorization code`, `sign-in link`. */
+  kind: string;
+  /** How to tell it apart: a jti, the first characters of a code. */
+  id: string;
+  status: 'active' | 'used' | 'revoked' | 'expired' | (string & {});
+  /** Whom it is for: a user, an admin, a client. */
+  subject?: string;
+  issuedAt?: string;
+  expiresAt?: string;
+}
+
 /** What a plugin's `formatError` is told about the failed request. */
 export interface ErrorContext {
   /** The operation, when the request matched one. */
@@ -303,6 +316,17 @@ export interface ProviderPlugin<T extends ProviderTypes = UntypedProvider> {
   setup?(options: T['options']): T['services'] | Promise<T['services']>;
   /** Writes any error in the provider's own shape. */
   formatError(error: MockError, ctx: ErrorContext): MockResponse;
+  /**
+   * For the inspector (`GET /__mock/journal/{id}`): whether a JWT found in one of the provider's exchanges
+   * verifies against the keys the provider signs or trusts in that session, and why; undefined when the token
+   * is not one the provider could check.
+   */
+  inspectToken?(token: string, ctx: PluginContext<T>): Promise<{ verified: boolean; detail: string } | undefined>;
+  /**
+   * For the inspector: the one-time and expiring things the session holds (tokens, codes, links, forms), each
+   * with its state on the session's clock, newest first. Secrets stay out; tokens may be shortened.
+   */
+  inspectSession?(ctx: PluginContext<T>): SessionItem[];
   /**
    * What `partnermock init` writes, commented out, under this provider's `fixtures:` in a new config file:
    * YAML lines (relative to `fixtures:`) a team would adapt, and notes shown above them.

@@ -8,6 +8,7 @@ import type { operations } from '../../src/generated/b2copy.ts';
 import { configurePlugin, definePlugin, type ProviderTypes } from '../../src/index.ts';
 import { controlRoutes } from './control-routes.ts';
 import { b2copyControls, b2copyEvents } from './controls.ts';
+import { inspectToken } from './inspect-token.ts';
 import { devPublicKeyPem } from './dev-keys/dev-key.ts';
 import { formatB2CopyError } from './errors.ts';
 import { MOUNT, collections, defaultFixtures, describeFixtures, configExample } from './fixtures.ts';
@@ -66,6 +67,7 @@ export const b2copyPlugin = definePlugin<B2Copy>({
   controls: b2copyControls,
   events: b2copyEvents,
   configExample,
+  inspectToken,
   formatError: formatB2CopyError,
   describe: describeFixtures,
 });

@@ -9,9 +9,11 @@ import type { ControlRoute, MockResponse } from '../plugin.ts';
 import { parseJson } from '../http/parse-body.ts';
 import { readBody } from '../http/read-body.ts';
 import { NO_STORE, sendMockResponse } from '../http/respond.ts';
+import { exchangeDetail } from '../inspector/exchange-detail.ts';
+import { streamJournal } from '../inspector/event-stream.ts';
 import { specForClients } from '../spec/spec-for-clients.ts';
 import { DuplicateFixtureError } from '../state/fixture-store.ts';
-import { SESSION_HEADER, SessionRegistry } from '../state/sessions.ts';
+import { DEFAULT_SESSION, SESSION_HEADER, SessionRegistry } from '../state/sessions.ts';
 import { toIssues } from '../validation/ajv.ts';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { FAULT_RULE_SCHEMA, ruleProblems, SessionFaults, type FaultRuleInput } from '../faults/fault-rules.ts';
@@ -60,6 +62,11 @@ export function controlApi(deps: AppContext): express.Router {
         baseUrls: runtime.baseUrls(publicUrl),
         specUrl: `${publicUrl}/__mock/openapi/${runtime.name}.json`,
         operations: runtime.operationList(publicUrl),
+        credentials:
+          runtime.plugin.describe?.(
+            deps.sessions.provider(DEFAULT_SESSION, runtime.name).fixtures,
+            runtime.fixtureContext(publicUrl),
+          ) ?? [],
         pages: (runtime.plugin.pages ?? []).map((page) => ({
           name: page.name,
           method: page.method,
@@ -130,6 +137,43 @@ export function controlApi(deps: AppContext): express.Router {
         limit: Number.isInteger(limit) && limit > 0 ? Math.min(limit, 1000) : 100,
       }),
     );
+  });
+
+  router.get('/journal/:id', async (req, res) => {
+    const detail = await exchangeDetail(deps, req.params.id as string);
+    if (!detail) {
+      throw new MockError(
+        404,
+        'not_found',
+        `No journal entry "${req.params.id}": unknown, or overwritten (the journal keeps the last entries only).`,
+      );
+    }
+    res.json(detail);
+  });
+
+  // What the session holds (tokens, codes, links) per provider, for the inspector.
+  router.get('/inspector/session', (req, res) => {
+    const session = SessionRegistry.idFrom((req.query.session as string | undefined) ?? req.headers[SESSION_HEADER]);
+    res.json({
+      session,
+      now: deps.sessions.session(session).clock.now().toISOString(),
+      providers: Object.fromEntries(
+        deps.runtimes.map((runtime) => [
+          runtime.name,
+          runtime.plugin.inspectSession?.(pluginContext(runtime, deps, session)) ?? [],
+        ]),
+      ),
+    });
+  });
+
+  // The journal live, as Server-Sent Events (the inspector's list): one entry per event.
+  router.get('/events', (req, res) => {
+    streamJournal(deps, req, res, {
+      ...(namesSession(req) || typeof req.query.session === 'string'
+        ? { session: SessionRegistry.idFrom((req.query.session as string | undefined) ?? req.headers[SESSION_HEADER]) }
+        : {}),
+      ...(typeof req.query.provider === 'string' ? { provider: req.query.provider } : {}),
+    });
   });
 
   // Fault rules (README, "Simulate failures"): per session, checked in the order added.

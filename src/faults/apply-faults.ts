@@ -87,14 +87,14 @@ export async function applyFaults(
     case 'malformed':
     case 'empty': {
       const text = rule.action === 'empty' ? '' : cutInHalf(site, target);
-      journalAnswer(app.journal, req, res, 200);
-      res.writeHead(200, {
+      const headers = {
         // Half a token is still a token: no cache keeps it (the operation's `sensitive` no-store).
         ...(notesOf(res).sensitive ? NO_STORE : {}),
         ...rule.headers,
         'Content-Type': target.page ? 'text/html; charset=utf-8' : 'application/json',
-        'Content-Length': String(Buffer.byteLength(text)),
-      });
+      };
+      journalAnswer(app.journal, req, res, 200, { status: 200, headers, body: text });
+      res.writeHead(200, { ...headers, 'Content-Length': String(Buffer.byteLength(text)) });
       res.end(text);
       return true;
     }

@@ -161,6 +161,6 @@ export function sendAnswer(app: AppContext, res: Response, response: MockRespons
       return;
     }
   }
-  journalAnswer(app.journal, res.req, res, answer.status);
+  journalAnswer(app.journal, res.req, res, answer.status, answer);
   sendMockResponse(res, answer);
 }

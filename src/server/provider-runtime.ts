@@ -44,6 +44,7 @@ const RESERVED_NAMES: ReadonlySet<string> = new Set([
   'faults',
   'fixtures',
   'events',
+  'inspector',
   'session',
   'fetch',
   'url',

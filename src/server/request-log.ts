@@ -7,6 +7,7 @@
  */
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../logger.ts';
+import type { MockResponse } from '../plugin.ts';
 import type { Journal } from '../state/journal.ts';
 import { DEFAULT_SESSION } from '../state/sessions.ts';
 import { notesOf } from './request-notes.ts';
@@ -16,11 +17,38 @@ export function markStart(res: Response): void {
   notesOf(res).startedAt ??= performance.now();
 }
 
-/** The journal entry of a provider request whose answer is being sent. */
-export function journalAnswer(journal: Journal, req: Request, res: Response, status: number): void {
+/**
+ * The journal entry of a provider request whose answer is being sent, with its exchange: references to what
+ * the request path already holds (its headers, its body text, the answer), nothing copied or formatted.
+ */
+export function journalAnswer(
+  journal: Journal,
+  req: Request,
+  res: Response,
+  status: number,
+  answer?: MockResponse,
+): void {
   const notes = notesOf(res);
   if (!notes.provider) return;
   journal.record({
+    exchange: {
+      request: {
+        method: req.method,
+        url: req.originalUrl,
+        headers: req.headers,
+        ...(typeof req.body === 'string' && req.body !== '' ? { body: req.body } : {}),
+      },
+      ...(answer
+        ? {
+            response: {
+              status: answer.status,
+              headers: answer.headers ?? {},
+              ...(answer.contentType ? { contentType: answer.contentType } : {}),
+              ...(answer.body !== undefined ? { body: answer.body } : {}),
+            },
+          }
+        : {}),
+    },
     atMs: Date.now(),
     session: notes.session ?? DEFAULT_SESSION,
     provider: notes.provider,

@@ -1,7 +1,14 @@
-/** The recent requests in a bounded ring: what `GET /__mock/journal` and the index page show. */
+/**
+ * The recent requests in a bounded ring: what `GET /__mock/journal`, `GET /__mock/journal/{id}`, the event
+ * stream (`GET /__mock/events`) and the inspector show. A provider request's record keeps its exchange
+ * (request and answer) by reference, as the request path had them: nothing is copied or formatted until
+ * someone reads it, and the ring's size bounds what is kept.
+ */
 import type { ValidationIssue } from '../errors.ts';
 
 export interface JournalEntry {
+  /** The entry's id, for `GET /__mock/journal/{id}`: increasing, unique for the server's life. */
+  id: string;
   /** When the answer was sent, ISO 8601. */
   time: string;
   session: string;
@@ -21,25 +28,60 @@ export interface JournalEntry {
   validationErrors?: ValidationIssue[];
 }
 
+/** The exchange behind an entry, as sent and answered (bodies as text or the answer's value). */
+export interface Exchange {
+  request: { method: string; url: string; headers: Record<string, string | string[] | undefined>; body?: string };
+  response?: { status: number; headers: Record<string, string>; contentType?: string; body?: unknown };
+}
+
 /** What the request path records: the entry, with its time as a number (formatted only when read). */
-export type JournalRecord = Omit<JournalEntry, 'time'> & ({ time: string } | { atMs: number });
+export type JournalRecord = Omit<JournalEntry, 'time' | 'id'> &
+  ({ time: string } | { atMs: number }) & {
+    exchange?: Exchange;
+  };
+
+/** A record as kept: with its id. */
+type Kept = JournalRecord & { id: string };
 
 export class Journal {
   /** A ring: `#next` is where the next entry goes, overwriting the oldest once full. */
-  readonly #entries: (JournalRecord | undefined)[];
+  readonly #entries: (Kept | undefined)[];
   #next = 0;
+  #lastId = 0;
+  /** Who watches the journal live (the event stream's clients); none, and recording costs nothing more. */
+  readonly #listeners = new Set<(entry: JournalEntry) => void>();
 
   constructor(private readonly capacity = 500) {
     if (!Number.isSafeInteger(capacity) || capacity < 1) {
       throw new RangeError(`journalSize must be an integer >= 1, got ${String(capacity)}.`);
     }
-    this.#entries = new Array<JournalRecord | undefined>(capacity);
+    this.#entries = new Array<Kept | undefined>(capacity);
   }
 
   /** Constant time: the request path writes here on every provider request. */
   record(entry: JournalRecord): void {
-    this.#entries[this.#next] = entry;
+    this.#lastId += 1;
+    const kept = Object.assign(entry, { id: String(this.#lastId) }) as Kept;
+    this.#entries[this.#next] = kept;
     this.#next = (this.#next + 1) % this.capacity;
+    if (this.#listeners.size) {
+      const formatted = entryOf(kept);
+      for (const listener of this.#listeners) listener(formatted);
+    }
+  }
+
+  /** Calls `listener` with each entry recorded from now on; the returned function stops it. */
+  subscribe(listener: (entry: JournalEntry) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** An entry still in the ring, with its exchange; undefined once it has been overwritten. */
+  get(id: string): { entry: JournalEntry; exchange?: Exchange } | undefined {
+    for (const kept of this.#entries) {
+      if (kept?.id === id) return { entry: entryOf(kept), ...(kept.exchange ? { exchange: kept.exchange } : {}) };
+    }
+    return undefined;
   }
 
   /** Newest first; `limit` (default 100) counts what matches the filter. */
@@ -51,12 +93,16 @@ export class Journal {
       if (!entry) break;
       if (filter.session && entry.session !== filter.session) continue;
       if (filter.provider && entry.provider !== filter.provider) continue;
-      if ('time' in entry) found.push(entry);
-      else {
-        const { atMs, ...rest } = entry;
-        found.push({ time: new Date(atMs).toISOString(), ...rest });
-      }
+      found.push(entryOf(entry));
     }
     return found;
   }
+}
+
+/** A record as readers see it: the time formatted, the exchange left out. */
+function entryOf(kept: Kept): JournalEntry {
+  const { exchange: _exchange, ...rest } = kept;
+  if ('time' in rest) return rest as JournalEntry;
+  const { atMs, ...others } = rest as typeof rest & { atMs: number };
+  return { time: new Date(atMs).toISOString(), ...others } as JournalEntry;
 }

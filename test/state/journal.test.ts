@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { Journal, type JournalEntry } from '../../src/state/journal.ts';
+import { Journal, type JournalEntry, type JournalRecord } from '../../src/state/journal.ts';
 
 /** Entry number `n`, told apart by its path; `provider: null` for an entry without one (a control or page request). */
-function entry(n: number, session = 'default', provider: string | null = 'keeta'): JournalEntry {
+function entry(n: number, session = 'default', provider: string | null = 'keeta'): JournalRecord {
   return {
     time: new Date(Date.UTC(2030, 0, 1, 0, 0, n)).toISOString(),
     session,
@@ -25,7 +25,7 @@ describe('Journal.recent order and bounds', () => {
     const journal = new Journal();
     [1, 2, 3].forEach((n) => journal.record(entry(n)));
     expect(paths(journal.recent())).toEqual(['/r/3', '/r/2', '/r/1']);
-    expect(journal.recent()[0]).toEqual(entry(3));
+    expect(journal.recent()[0]).toEqual({ ...entry(3), id: '3' });
   });
 
   it.each<[number, number, string[]]>([
@@ -90,5 +90,32 @@ describe('Journal.recent filters', () => {
     ['empty strings, as no filter', { session: '', provider: '' }, ['/r/6', '/r/5', '/r/4', '/r/3', '/r/2', '/r/1']],
   ])('by %s', (_title, filter, want) => {
     expect(paths(journal.recent(filter))).toEqual(want);
+  });
+});
+
+describe('ids, lookups and listeners', () => {
+  it('gives each entry an increasing id, finds it while it is in the ring, and forgets it after', () => {
+    const journal = new Journal(2);
+    journal.record({ ...entry(1), exchange: { request: { method: 'GET', url: '/r/1', headers: {} } } });
+    journal.record(entry(2));
+    expect(journal.recent().map((item) => item.id)).toEqual(['2', '1']);
+    expect(journal.get('1')).toMatchObject({
+      entry: { id: '1', path: '/r/1' },
+      exchange: { request: { url: '/r/1' } },
+    });
+    journal.record(entry(3));
+    expect(journal.get('1')).toBeUndefined();
+    expect(journal.get('3')?.entry.path).toBe('/r/3');
+  });
+
+  it('tells each listener of each entry recorded while it listens, without the exchange', () => {
+    const journal = new Journal(5);
+    const seen: JournalEntry[] = [];
+    const stop = journal.subscribe((item) => seen.push(item));
+    journal.record({ ...entry(1), exchange: { request: { method: 'GET', url: '/r/1', headers: {} } } });
+    stop();
+    journal.record(entry(2));
+    expect(seen.map((item) => [item.id, item.path])).toEqual([['1', '/r/1']]);
+    expect(seen[0]).not.toHaveProperty('exchange');
   });
 });
