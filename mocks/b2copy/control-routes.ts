@@ -17,6 +17,7 @@ import {
   type SessionSigningKeys,
   type SigningKey,
 } from './keys.ts';
+import type { B2CopyState, IssuedToken } from './state.ts';
 import { isRevoked, revokeFamilies } from './tokens.ts';
 
 type Route = ControlRoute<B2Copy>;
@@ -40,35 +41,43 @@ const tokens: Route = {
   path: '/tokens',
   handler({ state, clock, respond }) {
     const now = clock.nowSeconds();
-    const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
-    const list = [...state.tokens.values()].reverse().map((token) => {
-      const family = state.families.get(token.familyId);
-      const status = isRevoked(state, token)
-        ? 'revoked'
-        : token.usedAtSeconds !== undefined
-          ? 'used'
-          : now >= token.expiresAtSeconds
-            ? 'expired'
-            : 'active';
-      return {
-        jti: token.jti,
-        use: token.use,
-        status,
-        sub: family?.sub,
-        subType: family?.subType,
-        ...(family?.keyId !== undefined ? { keyId: family.keyId } : {}),
-        familyId: token.familyId,
-        issuedAt: iso(token.issuedAtSeconds),
-        expiresAt: iso(token.expiresAtSeconds),
-        ...(token.usedAtSeconds !== undefined ? { usedAt: iso(token.usedAtSeconds) } : {}),
-        ...(family?.revokedAtSeconds !== undefined
-          ? { revokedAt: iso(family.revokedAtSeconds), revokedBy: family.revokedBy ?? 'reuse_detection' }
-          : {}),
-      };
-    });
-    return respond.json(200, list);
+    return respond.json(
+      200,
+      [...state.tokens.values()].reverse().map((token) => issuedTokenView(state, token, now)),
+    );
   },
 };
+
+/**
+ * One issued token as `GET /__mock/b2copy/tokens` lists it (and the inspector, mocks/b2copy/inspect-session.ts):
+ * its `jti`, subject, times and status on the session's clock at `nowSeconds`, never the JWT itself.
+ */
+export function issuedTokenView(state: B2CopyState, token: IssuedToken, nowSeconds: number) {
+  const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
+  const family = state.families.get(token.familyId);
+  const status: 'active' | 'used' | 'revoked' | 'expired' = isRevoked(state, token)
+    ? 'revoked'
+    : token.usedAtSeconds !== undefined
+      ? 'used'
+      : nowSeconds >= token.expiresAtSeconds
+        ? 'expired'
+        : 'active';
+  return {
+    jti: token.jti,
+    use: token.use,
+    status,
+    sub: family?.sub,
+    subType: family?.subType,
+    ...(family?.keyId !== undefined ? { keyId: family.keyId } : {}),
+    familyId: token.familyId,
+    issuedAt: iso(token.issuedAtSeconds),
+    expiresAt: iso(token.expiresAtSeconds),
+    ...(token.usedAtSeconds !== undefined ? { usedAt: iso(token.usedAtSeconds) } : {}),
+    ...(family?.revokedAtSeconds !== undefined
+      ? { revokedAt: iso(family.revokedAtSeconds), revokedBy: family.revokedBy ?? 'reuse_detection' }
+      : {}),
+  };
+}
 
 /** The rotate and retire events take nothing: no body, or `{}` (the core checks it, naming a member sent). */
 const NO_PARAMETERS = { type: 'object', additionalProperties: false };

@@ -9,6 +9,7 @@ import { configurePlugin, definePlugin, type ProviderTypes } from '../../src/ind
 import { controlRoutes } from './control-routes.ts';
 import { b2copyControls, b2copyEvents } from './controls.ts';
 import { inspectToken } from './inspect-token.ts';
+import { inspectSession } from './inspect-session.ts';
 import { devPublicKeyPem } from './dev-keys/dev-key.ts';
 import { formatB2CopyError } from './errors.ts';
 import { MOUNT, collections, defaultFixtures, describeFixtures, configExample } from './fixtures.ts';
@@ -68,6 +69,7 @@ export const b2copyPlugin = definePlugin<B2Copy>({
   events: b2copyEvents,
   configExample,
   inspectToken,
+  inspectSession,
   formatError: formatB2CopyError,
   describe: describeFixtures,
 });

@@ -14,6 +14,7 @@ import { getProfile } from './handlers/get-profile.ts';
 import { requestToken, requestTokenPrecheck } from './handlers/request-token.ts';
 import { DEFAULT_OPTIONS, OPTIONS_SCHEMA, type Just2TradeOptions } from './options.ts';
 import { loginPages } from './pages/login.ts';
+import { inspectSession } from './inspect-session.ts';
 import { createState, sweepJust2TradeState, type Just2TradeState } from './state.ts';
 
 export type { Just2TradeOptions } from './options.ts';
@@ -48,6 +49,7 @@ export const just2tradePlugin = definePlugin<Just2Trade>({
   // The login form (one-time, CSRF-bound), the code it redirects with, and the token answer.
   sensitive: ['authorize', 'requestToken', ...loginPages.map((page) => page.name)],
   configExample,
+  inspectSession,
   formatError,
   describe: describeFixtures,
 });

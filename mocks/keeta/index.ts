@@ -22,6 +22,7 @@ import { MERCHANT_PAGE_PATH, MOUNT } from './merchant-link.ts';
 import { DEFAULT_OPTIONS, optionsSchema, type KeetaOptions } from './options.ts';
 import { eventRoutes } from './partner-events.ts';
 import { merchantAuthorizationSubmit } from './pages/merchant-authorization-submit.ts';
+import { inspectSession } from './inspect-session.ts';
 import { createState, type KeetaState } from './state.ts';
 
 export type { KeetaControls, KeetaEvents } from './controls.ts';
@@ -67,6 +68,7 @@ const keetaPlugin = definePlugin<Keeta>({
   controls: keetaControls,
   events: keetaEvents,
   configExample,
+  inspectSession,
   formatError,
   describe: describeFixtures,
 });

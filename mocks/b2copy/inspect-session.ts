@@ -1,0 +1,56 @@
+/**
+ * For the inspector (`GET /__mock/inspector/session`): what a B2COPY session holds, newest first. Its
+ * access and refresh tokens by `jti`, with the status `GET /__mock/b2copy/tokens` gives them (one function,
+ * control-routes.ts), and its seamless-login links (getAuthUrl) by the first characters of their token:
+ * the whole token would open the Web UI, so it never leaves the session.
+ */
+import type { PluginContext, SessionItem } from '../../src/index.ts';
+import { issuedTokenView } from './control-routes.ts';
+import type { B2Copy } from './index.ts';
+
+/** How much of a link's token is shown: enough to tell links apart, far too little to use one. */
+const SHOWN_CHARS = 8;
+
+export function inspectSession({ state, clock, options }: PluginContext<B2Copy>): SessionItem[] {
+  const nowSeconds = clock.nowSeconds();
+  const nowMs = clock.nowMs();
+  const items: { item: SessionItem; atMs: number }[] = [];
+  // Each map keeps insertion order, oldest first; sorting by time below keeps that order among equals.
+  for (const token of state.tokens.values()) {
+    const view = issuedTokenView(state, token, nowSeconds);
+    items.push({
+      atMs: token.issuedAtSeconds * 1000,
+      item: {
+        kind: `${token.use} token`,
+        id: view.jti,
+        status: view.status,
+        ...(view.sub !== undefined ? { subject: view.sub } : {}),
+        issuedAt: view.issuedAt,
+        expiresAt: view.expiresAt,
+      },
+    });
+  }
+  for (const [token, link] of state.authUrlTokens) {
+    const issuedAtMs = link.expiresAtMs - options.authUrlTtlSeconds * 1000;
+    items.push({
+      atMs: issuedAtMs,
+      item: {
+        kind: 'seamless-login link',
+        id: `${token.slice(0, SHOWN_CHARS)}…`,
+        status: link.usedAtMs !== undefined ? 'used' : nowMs >= link.expiresAtMs ? 'expired' : 'active',
+        subject: `account ${link.accountId} on investment platform ${link.investmentPlatformId}`,
+        issuedAt: new Date(issuedAtMs).toISOString(),
+        expiresAt: new Date(link.expiresAtMs).toISOString(),
+      },
+    });
+  }
+  return newestFirst(items);
+}
+
+/** Newest first; of things made at the same time, the one recorded last first. */
+function newestFirst(items: { item: SessionItem; atMs: number }[]): SessionItem[] {
+  return items
+    .map((entry, index) => ({ ...entry, index }))
+    .sort((a, b) => b.atMs - a.atMs || b.index - a.index)
+    .map(({ item }) => item);
+}

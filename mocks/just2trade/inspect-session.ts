@@ -1,0 +1,83 @@
+/**
+ * For the inspector (`GET /__mock/inspector/session`): what a Just2Trade session holds, newest first. Its
+ * login forms waiting for credentials, authorization codes and access tokens, each named by its first
+ * characters only (a code or token is a bearer secret; a form's id is half of what submits it), and the
+ * session's auto-login when it is on. A code is `used` once redeemed, `spent` when a token request
+ * burnt it without getting a token (a wrong PKCE verifier, a disabled user). An access token's expiry
+ * slides with each use, so its time here is when it was last used, and it has no `issuedAt`.
+ */
+import type { PluginContext, SessionItem } from '../../src/index.ts';
+import type { Just2Trade } from './index.ts';
+
+/** How much of a code, token or form id is shown: enough to tell them apart, far too little to use one. */
+const SHOWN_CHARS = 8;
+
+const shortened = (value: string) => `${value.slice(0, SHOWN_CHARS)}…`;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function inspectSession({ state, clock, options }: PluginContext<Just2Trade>): SessionItem[] {
+  const nowMs = clock.nowMs();
+  const items: { item: SessionItem; atMs: number }[] = [];
+  for (const pending of state.pending.values()) {
+    const issuedAtMs = pending.expiresAtMs - options.loginTtlSeconds * 1000;
+    items.push({
+      atMs: issuedAtMs,
+      item: {
+        kind: 'login form',
+        id: shortened(pending.id),
+        // A submitted form is gone from the state: what is left waits, or waited too long.
+        status: nowMs >= pending.expiresAtMs ? 'expired' : 'active',
+        subject: `client ${pending.clientId}`,
+        issuedAt: iso(issuedAtMs),
+        expiresAt: iso(pending.expiresAtMs),
+      },
+    });
+  }
+  for (const code of state.codes.values()) {
+    const issuedAtMs = code.expiresAtMs - options.codeTtlSeconds * 1000;
+    items.push({
+      atMs: issuedAtMs,
+      item: {
+        kind: 'authorization code',
+        id: shortened(code.code),
+        status: code.spent
+          ? code.accessTokens.length > 0
+            ? 'used'
+            : 'spent'
+          : nowMs >= code.expiresAtMs
+            ? 'expired'
+            : 'active',
+        subject: code.login,
+        issuedAt: iso(issuedAtMs),
+        expiresAt: iso(code.expiresAtMs),
+      },
+    });
+  }
+  for (const token of state.tokens.values()) {
+    items.push({
+      // Last used (or issued): its sliding expiry less one lifetime.
+      atMs: token.expiresAtMs - options.accessTokenTtlSeconds * 1000,
+      item: {
+        kind: 'access token',
+        id: shortened(token.token),
+        status: token.revokedAtMs !== undefined ? 'revoked' : nowMs >= token.expiresAtMs ? 'expired' : 'active',
+        subject: token.login,
+        expiresAt: iso(token.expiresAtMs),
+      },
+    });
+  }
+  const sorted = newestFirst(items);
+  if (state.autoLogin !== undefined) {
+    // A setting rather than a thing issued: it comes first, while it is on.
+    sorted.unshift({ kind: 'auto-login', id: state.autoLogin, status: 'active', subject: state.autoLogin });
+  }
+  return sorted;
+}
+
+/** Newest first; of things made at the same time, the one recorded last first. */
+function newestFirst(items: { item: SessionItem; atMs: number }[]): SessionItem[] {
+  return items
+    .map((entry, index) => ({ ...entry, index }))
+    .sort((a, b) => b.atMs - a.atMs || b.index - a.index)
+    .map(({ item }) => item);
+}

@@ -1,0 +1,55 @@
+/**
+ * For the inspector (`GET /__mock/inspector/session`): what a Keeta session holds, newest first. The
+ * merchant page's forms (named by the first characters of their id, which half-submits one; `used` once
+ * submitted) and the decisions recorded in `authorizations` by `authId`: `authorized`, `denied`, or
+ * `revoked` once Keeta revoked it. A decision's one-time `code` stays out.
+ */
+import type { PluginContext, SessionItem } from '../../src/index.ts';
+import type { KeetaAuthorization } from './fixtures.ts';
+import type { Keeta } from './index.ts';
+
+/** How much of a form's id is shown: enough to tell forms apart, far too little to submit one. */
+const SHOWN_CHARS = 8;
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function inspectSession({ state, fixtures, clock, options }: PluginContext<Keeta>): SessionItem[] {
+  const nowMs = clock.nowMs();
+  const items: { item: SessionItem; atMs: number }[] = [];
+  for (const form of state.pendingForms.values()) {
+    const issuedAtMs = form.expiresAtMs - options.formLifetimeSeconds * 1000;
+    items.push({
+      atMs: issuedAtMs,
+      item: {
+        kind: 'merchant form',
+        id: `${form.id.slice(0, SHOWN_CHARS)}…`,
+        status: form.used ? 'used' : nowMs >= form.expiresAtMs ? 'expired' : 'active',
+        subject: `app ${form.appId} (client ${form.clientId})`,
+        issuedAt: iso(issuedAtMs),
+        expiresAt: iso(form.expiresAtMs),
+      },
+    });
+  }
+  for (const authorization of fixtures.list<KeetaAuthorization>('authorizations')) {
+    const merchant = authorization.merchantId === undefined ? '' : `merchant ${authorization.merchantId} of `;
+    items.push({
+      atMs: authorization.timestamp,
+      item: {
+        kind: 'authorization',
+        id: authorization.authId,
+        status: authorization.revokedAt !== undefined ? 'revoked' : authorization.decision,
+        subject: `${merchant}app ${authorization.appId}`,
+        issuedAt: authorization.createdAt,
+      },
+    });
+  }
+  return newestFirst(items);
+}
+
+/** Newest first; of things made at the same time, the one recorded last first. */
+function newestFirst(items: { item: SessionItem; atMs: number }[]): SessionItem[] {
+  return items
+    .map((entry, index) => ({ ...entry, index }))
+    .sort((a, b) => b.atMs - a.atMs || b.index - a.index)
+    .map(({ item }) => item);
+}
