@@ -4,7 +4,7 @@
  * control-routes.ts), and its seamless-login links (getAuthUrl) by the first characters of their token:
  * the whole token would open the Web UI, so it never leaves the session.
  */
-import type { PluginContext, SessionItem } from '../../src/index.ts';
+import { newestFirst, type PluginContext, type SessionItem } from '../../src/index.ts';
 import { issuedTokenView } from './control-routes.ts';
 import type { B2Copy } from './index.ts';
 
@@ -45,12 +45,4 @@ export function inspectSession({ state, clock, options }: PluginContext<B2Copy>)
     });
   }
   return newestFirst(items);
-}
-
-/** Newest first; of things made at the same time, the one recorded last first. */
-function newestFirst(items: { item: SessionItem; atMs: number }[]): SessionItem[] {
-  return items
-    .map((entry, index) => ({ ...entry, index }))
-    .sort((a, b) => b.atMs - a.atMs || b.index - a.index)
-    .map(({ item }) => item);
 }

@@ -6,7 +6,7 @@
  * burnt it without getting a token (a wrong PKCE verifier, a disabled user). An access token's expiry
  * slides with each use, so its time here is when it was last used, and it has no `issuedAt`.
  */
-import type { PluginContext, SessionItem } from '../../src/index.ts';
+import { newestFirst, type PluginContext, type SessionItem } from '../../src/index.ts';
 import type { Just2Trade } from './index.ts';
 
 /** How much of a code, token or form id is shown: enough to tell them apart, far too little to use one. */
@@ -72,12 +72,4 @@ export function inspectSession({ state, clock, options }: PluginContext<Just2Tra
     sorted.unshift({ kind: 'auto-login', id: state.autoLogin, status: 'active', subject: state.autoLogin });
   }
   return sorted;
-}
-
-/** Newest first; of things made at the same time, the one recorded last first. */
-function newestFirst(items: { item: SessionItem; atMs: number }[]): SessionItem[] {
-  return items
-    .map((entry, index) => ({ ...entry, index }))
-    .sort((a, b) => b.atMs - a.atMs || b.index - a.index)
-    .map(({ item }) => item);
 }

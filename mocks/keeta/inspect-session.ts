@@ -4,7 +4,7 @@
  * submitted) and the decisions recorded in `authorizations` by `authId`: `authorized`, `denied`, or
  * `revoked` once Keeta revoked it. A decision's one-time `code` stays out.
  */
-import type { PluginContext, SessionItem } from '../../src/index.ts';
+import { newestFirst, type PluginContext, type SessionItem } from '../../src/index.ts';
 import type { KeetaAuthorization } from './fixtures.ts';
 import type { Keeta } from './index.ts';
 
@@ -44,12 +44,4 @@ export function inspectSession({ state, fixtures, clock, options }: PluginContex
     });
   }
   return newestFirst(items);
-}
-
-/** Newest first; of things made at the same time, the one recorded last first. */
-function newestFirst(items: { item: SessionItem; atMs: number }[]): SessionItem[] {
-  return items
-    .map((entry, index) => ({ ...entry, index }))
-    .sort((a, b) => b.atMs - a.atMs || b.index - a.index)
-    .map(({ item }) => item);
 }

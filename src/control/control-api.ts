@@ -154,13 +154,15 @@ export function controlApi(deps: AppContext): express.Router {
   // What the session holds (tokens, codes, links) per provider, for the inspector.
   router.get('/inspector/session', (req, res) => {
     const session = SessionRegistry.idFrom((req.query.session as string | undefined) ?? req.headers[SESSION_HEADER]);
+    // Looking makes no session: one that does not exist holds nothing.
+    const scope = deps.sessions.peek(session);
     res.json({
       session,
-      now: deps.sessions.session(session).clock.now().toISOString(),
+      now: (scope?.clock.now() ?? new Date()).toISOString(),
       providers: Object.fromEntries(
         deps.runtimes.map((runtime) => [
           runtime.name,
-          runtime.plugin.inspectSession?.(pluginContext(runtime, deps, session)) ?? [],
+          (scope && runtime.plugin.inspectSession?.(pluginContext(runtime, deps, session))) ?? [],
         ]),
       ),
     });

@@ -12,8 +12,8 @@ import type { Exchange, JournalEntry } from '../state/journal.ts';
 /** What a masked value reads as. */
 export const MASKED = '[masked]';
 
-/** Field and parameter names whose values are secrets (not tokens: those stay). */
-const SECRET_NAME = /pass(word)?|secret|private_?key|^pwd$|credential/i;
+/** Field and parameter names whose values are secrets (not tokens: those stay), and CSRF tokens with the cookies. */
+const SECRET_NAME = /pass(word)?|secret|private_?key|^pwd$|credential|csrf/i;
 
 /** Headers whose values are secrets wherever they appear. */
 const SECRET_HEADERS: ReadonlySet<string> = new Set(['cookie', 'set-cookie', 'proxy-authorization']);

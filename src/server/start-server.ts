@@ -41,7 +41,11 @@ export async function startMockServer(options: StartOptions = {}): Promise<Runni
   const server = createServer((req, res) => {
     if (stopping) res.setHeader('Connection', 'close');
     inFlight.add(res);
-    res.on('close', () => inFlight.delete(res));
+    res.on('close', () => {
+      inFlight.delete(res);
+      // The last answer is out: connections still open carry no request (a client's spare one), so they go.
+      if (stopping && !inFlight.size) server.closeAllConnections();
+    });
     mock.handle(req, res);
   });
   server.on('clientError', (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket) =>
@@ -85,8 +89,10 @@ export async function startMockServer(options: StartOptions = {}): Promise<Runni
         for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
         mock.releaseHeld();
         server.close((error) => (error ? reject(error) : resolve()));
-        // Keep-alive connections with no request in flight would hold close() open.
-        server.closeIdleConnections();
+        // Keep-alive connections with no request in flight would hold close() open, and so would a connection
+        // a client opened but never sent a request on (undici and browsers open spares).
+        if (inFlight.size) server.closeIdleConnections();
+        else server.closeAllConnections();
       })),
   });
 }

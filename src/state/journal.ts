@@ -70,6 +70,11 @@ export class Journal {
     }
   }
 
+  /** How many listen now (the event stream's readers). */
+  get listenerCount(): number {
+    return this.#listeners.size;
+  }
+
   /** Calls `listener` with each entry recorded from now on; the returned function stops it. */
   subscribe(listener: (entry: JournalEntry) => void): () => void {
     this.#listeners.add(listener);
