@@ -1,6 +1,7 @@
 // `npm run build` (also run by `prepare`, so git and tarball installs work): compiles src/ and mocks/
 // to dist/ with tsc, then copies what the compiled code reads at run time — the specs (plugins load
-// `../../openapi/<name>.yaml` relative to themselves) and the plugins' non-TypeScript files (dev keys).
+// `../../openapi/<name>.yaml` relative to themselves), the inspector page's files and the plugins'
+// non-TypeScript files (dev keys).
 import { execFileSync } from 'node:child_process';
 import { cpSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -19,6 +20,9 @@ execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '-
   cwd: root,
 });
 cpSync(join(root, 'openapi'), join(dist, 'openapi'), { recursive: true });
+// The inspector page's HTML, scripts and stylesheet: plain files, served beside the compiled module
+// that reads them (src/inspector/page/serve-page.ts).
+cpSync(join(root, 'src/inspector/page/assets'), join(dist, 'src/inspector/page/assets'), { recursive: true });
 cpSync(join(root, 'mocks'), join(dist, 'mocks'), {
   recursive: true,
   filter: (source) => !source.endsWith('.ts') || source.endsWith('.d.ts'),

@@ -1,7 +1,7 @@
 /**
  * Builds the whole mock as an express app (no port): every provider mounted, the control API, the
- * index page, request logging and the journal, and the one error handler. `startMockServer` listens on
- * it; tests drive it with supertest. The parts live beside this file, one job each: routes.ts (the
+ * inspector page, request logging and the journal, and the one error handler. `startMockServer` listens
+ * on it; tests drive it with supertest. The parts live beside this file, one job each: routes.ts (the
  * providers' route tables), operation-pipeline.ts and page-pipeline.ts (a request's way through),
  * answer.ts (every answer and error out), request-log.ts, resolve-plugins.ts.
  */
@@ -18,6 +18,7 @@ import {
   type LoadedConfig,
 } from '../config/load-config.ts';
 import { controlApi } from '../control/control-api.ts';
+import { INSPECTOR_ASSETS_PATH, inspectorPage } from '../inspector/page/serve-page.ts';
 import { MockError } from '../errors.ts';
 import { jsonLineLogger, silentLogger, type Logger } from '../logger.ts';
 import type { AnyPlugin, MockResponse } from '../plugin.ts';
@@ -27,7 +28,6 @@ import { DEFAULT_SESSION, SessionRegistry } from '../state/sessions.ts';
 import { createSchemaCompilers } from '../validation/ajv.ts';
 import { errorHandler, renderError } from './answer.ts';
 import type { AppContext } from './app-context.ts';
-import { renderIndexPage } from './index-page.ts';
 import { ProviderRuntime, urlBuilder } from './provider-runtime.ts';
 import { requestLog } from './request-log.ts';
 import { assertDistinct, resolvePlugins } from './resolve-plugins.ts';
@@ -159,6 +159,10 @@ export async function createMockApp(given: MockServerOptions = {}): Promise<Mock
   app.set('trust proxy', false);
   const logRequests = log === silentLogger ? undefined : requestLog(log);
   if (logRequests) app.use(logRequests);
+  // The inspector at `/` (README, "Inspector"): its assets come before the control API, which would
+  // read `inspector` as a provider's name.
+  const inspector = inspectorPage();
+  app.get(`${INSPECTOR_ASSETS_PATH}/:file`, inspector.asset);
   app.use('/__mock', controlApi(context));
 
   const providers = providerRoutes(context);
@@ -176,14 +180,7 @@ export async function createMockApp(given: MockServerOptions = {}): Promise<Mock
       ) ?? [],
   });
 
-  app.get('/', (_req, res) => {
-    const providers = runtimes.map((runtime) => ({
-      ...summaryOf(runtime),
-      specUrl: `/__mock/openapi/${runtime.name}.json`,
-      operations: runtime.operationList(publicUrl),
-    }));
-    res.type('html').send(renderIndexPage(providers, context.journal.recent({ limit: 20 })));
-  });
+  app.get('/', inspector.page);
 
   app.use((req) => {
     const mounts = runtimes.flatMap((runtime) => runtime.mounts).join(', ');

@@ -310,20 +310,44 @@ describe('clock, reset and journal', () => {
   });
 });
 
-describe('the index page', () => {
-  it('shows providers, base URLs, credentials and recent requests', async () => {
-    await http.get('/keeta/oauth/authorization/url').query({ clientId: 'keeta-demo' });
+describe('the inspector page at /', () => {
+  it('is a static shell with a strict Content-Security-Policy, loading only its own files', async () => {
     const page = await http.get('/').expect(200);
-    expect(page.headers['content-type']).toMatch(/^text\/html/);
-    for (const text of [
-      'B2COPY',
-      'Keeta',
-      'Just2Trade',
-      'http://mock.test:9999/just2trade/api',
-      'username@example.com / Secret123',
-      'getAuthorizationUrl',
-    ]) {
-      expect(page.text).toContain(text);
+    expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(page.headers['cache-control']).toBe('no-cache');
+    expect(page.headers['content-security-policy']).toBe(
+      "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; " +
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    );
+    // Nothing inline for the CSP to allow, and nothing from another origin.
+    expect(page.text).not.toMatch(/<style|style=|<script>|\son[a-z]+=/i);
+    expect(page.text).not.toMatch(/(src|href)="(https?:)?\/\//);
+    expect(page.text).toContain('src="__mock/inspector/assets/inspector.js"');
+    expect(page.text).toContain('href="__mock/inspector/assets/inspector.css"');
+  });
+
+  it('serves the scripts and stylesheet with their types, revalidated by ETag, and nothing else', async () => {
+    const script = await http.get('/__mock/inspector/assets/inspector.js').expect(200);
+    expect(script.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(script.headers['cache-control']).toBe('no-cache');
+    expect(script.headers['x-content-type-options']).toBe('nosniff');
+    // Every module the entry imports is served too.
+    const imports = [...script.text.matchAll(/from '\.\/([\w-]+\.js)'/g)].map((match) => match[1]);
+    expect(imports.length).toBeGreaterThan(3);
+    for (const file of imports) {
+      const module = await http.get(`/__mock/inspector/assets/${file}`).expect(200);
+      expect(module.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    }
+    const style = await http.get('/__mock/inspector/assets/inspector.css').expect(200);
+    expect(style.headers['content-type']).toBe('text/css; charset=utf-8');
+    await http
+      .get('/__mock/inspector/assets/inspector.css')
+      .set('If-None-Match', style.headers.etag as string)
+      .expect(304);
+
+    for (const file of ['serve-page.ts', 'index.html', '..%2Fserve-page.ts', 'nope.js']) {
+      const refused = await http.get(`/__mock/inspector/assets/${file}`).expect(404);
+      expect(refused.body.error.code).toBe('not_found');
     }
   });
 });

@@ -1,0 +1,114 @@
+/**
+ * The inspector page at `/` (issue 17): a static HTML shell, and its scripts and stylesheet as plain files
+ * under `/__mock/inspector/assets/<file>`. The browser code reads the control API (`/__mock/journal`,
+ * `/__mock/events`, ...) itself, so the server only hands out files: nothing from a CDN, no build step.
+ * The files sit in `assets/` beside this module; `npm run build` copies them next to the compiled module,
+ * so an installed package finds them the same way.
+ */
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import type { Request, RequestHandler, Response } from 'express';
+import { MockError } from '../../errors.ts';
+
+/** Where the page's scripts and stylesheet are served. */
+export const INSPECTOR_ASSETS_PATH = '/__mock/inspector/assets';
+
+/** The types of what the assets folder holds; a file of another kind there is not served. */
+const TYPES: ReadonlyMap<string, string> = new Map([
+  ['.html', 'text/html; charset=utf-8'],
+  ['.css', 'text/css; charset=utf-8'],
+  ['.js', 'text/javascript; charset=utf-8'],
+]);
+
+const ASSETS = new URL('./assets/', import.meta.url);
+
+/**
+ * The page may load its own scripts and styles and talk to its own origin, nothing else: no inline
+ * script or style (the page has none), no frames, no forms posted anywhere. `data:` images for the
+ * favicon, so the browser asks for no `/favicon.ico` (a 404 in the console).
+ */
+export const INSPECTOR_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "connect-src 'self'",
+  "img-src 'self' data:",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+interface Asset {
+  body: Buffer;
+  type: string;
+  etag: string;
+}
+
+/**
+ * The handlers for `/` and the assets route. Files are read on first request and kept for the app's
+ * life (they are part of the package, they do not change while it runs); each has an ETag so the
+ * browser's revalidation (`Cache-Control: no-cache`) costs a 304.
+ */
+export function inspectorPage(): { page: RequestHandler; asset: RequestHandler } {
+  // The folder's listing is the allowlist: a name is served only if it is one of its files, exactly
+  // (so `..%2Fserve-page.ts` and the like name nothing).
+  let listing: Promise<ReadonlySet<string>> | undefined;
+  const served = () => {
+    if (!listing) {
+      listing = readdir(ASSETS).then(
+        (names) => new Set(names.filter((name) => TYPES.has(extname(name)))) as ReadonlySet<string>,
+      );
+      listing.catch(() => (listing = undefined));
+    }
+    return listing;
+  };
+  const loaded = new Map<string, Promise<Asset>>();
+  const load = (file: string): Promise<Asset> => {
+    let asset = loaded.get(file);
+    if (!asset) {
+      asset = readFile(new URL(file, ASSETS)).then((body) => ({
+        body,
+        type: TYPES.get(extname(file))!,
+        etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`,
+      }));
+      // A failed read is not kept: the next request tries again.
+      asset.catch(() => loaded.delete(file));
+      loaded.set(file, asset);
+    }
+    return asset;
+  };
+
+  const send = async (req: Request, res: Response, file: string, headers: Record<string, string> = {}) => {
+    const asset = await load(file);
+    res.set({
+      'Content-Type': asset.type,
+      'Cache-Control': 'no-cache',
+      'X-Content-Type-Options': 'nosniff',
+      ETag: asset.etag,
+      ...headers,
+    });
+    if (req.headers['if-none-match'] === asset.etag) {
+      res.status(304).end();
+      return;
+    }
+    res.status(200).send(asset.body);
+  };
+
+  return {
+    page: async (req, res) => {
+      await send(req, res, 'index.html', {
+        'Content-Security-Policy': INSPECTOR_CSP,
+        'Referrer-Policy': 'no-referrer',
+      });
+    },
+    asset: async (req, res) => {
+      const file = req.params.file as string;
+      // The page itself is served at `/` only, with its CSP.
+      if (!(await served()).has(file) || file === 'index.html') {
+        throw new MockError(404, 'not_found', `The inspector has no asset "${file}".`);
+      }
+      await send(req, res, file);
+    },
+  };
+}
