@@ -2,9 +2,9 @@
  * What a CRM project gets from `npm install partnermock`: the packed tarball installs in a fresh
  * project, `partnermock/client` type-checks under `strict` (the consumer's `@ts-expect-error` lines
  * prove the types refuse wrong calls), the compiled consumer completes each flow against the
- * mock started from the installed package's own server entry, and `npx partnermock contracts` runs the
- * shipped contract suites against an in-process mock, a mock in another process, and a host that breaks
- * the spec.
+ * mock started from the installed package's own server entry, the installed CLI's mock serves the
+ * inspector page and its files, and `npx partnermock contracts` runs the shipped contract suites against
+ * an in-process mock, a mock in another process, and a host that breaks the spec.
  */
 import { execFile, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -166,6 +166,27 @@ describe('npx partnermock contracts, from the install', () => {
       child.once('exit', (code) => reject(new Error(`the installed CLI exited with ${code}: ${seen}`)));
     });
   }
+
+  it('serves the inspector page at / and every file it loads, from the install', async () => {
+    const url = await startInstalledMock();
+    const page = await fetch(`${url}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const html = await page.text();
+    expect(html).toContain('<title>partnermock inspector</title>');
+    const files = [...html.matchAll(/(?:src|href)="__mock\/inspector\/assets\/([\w.-]+)"/g)].map((match) => match[1]!);
+    expect(files.sort()).toEqual(['inspector.css', 'inspector.js']);
+    // The entry's own imports, which the browser asks for next.
+    const entry = await (await fetch(`${url}/__mock/inspector/assets/inspector.js`)).text();
+    files.push(...[...entry.matchAll(/from '\.\/([\w-]+\.js)'/g)].map((match) => match[1]!));
+    expect(files.length).toBeGreaterThan(5);
+    for (const file of files) {
+      const asset = await fetch(`${url}/__mock/inspector/assets/${file}`);
+      expect(asset.status, file).toBe(200);
+      expect(asset.headers.get('content-type'), file).toMatch(/^text\/(css|javascript); charset=utf-8$/);
+    }
+  }, 120_000);
 
   it('ships the built-in suites as JavaScript', () => {
     const shipped = readdirSync(join(project, 'node_modules/partnermock/dist/contracts'));
