@@ -65,6 +65,14 @@ describe.skipIf(skipWithoutChromium)('the inspector page in a browser', () => {
     return fresh;
   }
 
+  /** The flow view redraws its diagrams to the page's width shortly after a resize. */
+  const diagramsFit = () =>
+    page.waitForFunction(() =>
+      Array.from(document.querySelectorAll<SVGSVGElement>('svg.sequence')).every(
+        (diagram) => diagram.getBoundingClientRect().width <= diagram.parentElement!.clientWidth,
+      ),
+    );
+
   const openView = async (view: string) => {
     await page.locator(`nav a[data-view="${view}"]`).click();
     await page.locator(`section[data-view="${view}"]`).waitFor();
@@ -217,10 +225,12 @@ describe.skipIf(skipWithoutChromium)('the inspector page in a browser', () => {
     await signInFlow.locator('g.step.failing[data-step="refreshToken"] text.reason').first().waitFor();
     await page.screenshot({ path: `${SHOTS}/inspector-flows.png`, fullPage: true });
     if (process.env.INSPECTOR_DOCS_SCREENSHOT) {
-      // The README's picture: the Just2Trade flows, at a size that reads on GitHub.
-      await page.setViewportSize({ width: 1000, height: 760 });
-      await whole.scrollIntoViewIfNeeded();
+      // The README's picture: the two Just2Trade flows, the whole one and the refused one, as GitHub shows it.
+      await page.setViewportSize({ width: 1000, height: 870 });
+      await page.locator('#filter-provider').selectOption('just2trade');
+      await diagramsFit();
       await page.screenshot({ path: 'docs/inspector.png' });
+      await page.locator('#filter-provider').selectOption('');
       await page.setViewportSize({ width: 1280, height: 900 });
     }
   }, 60_000);
@@ -269,7 +279,7 @@ describe.skipIf(skipWithoutChromium)('the inspector page in a browser', () => {
     await page.setViewportSize({ width: 360, height: 800 });
     for (const view of ['exchanges', 'flows', 'session', 'providers']) {
       await openView(view);
-      await page.waitForTimeout(250); // the flows redraw to the new width after a resize
+      if (view === 'flows') await diagramsFit();
       const width = await page.evaluate(() => document.scrollingElement!.scrollWidth);
       expect(width, view).toBeLessThanOrEqual(360);
     }

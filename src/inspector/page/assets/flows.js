@@ -23,22 +23,38 @@ const BROWSER_OPERATIONS = { just2trade: ['authorize'] };
 
 const IDLE_GAP_MS = 5 * 60_000;
 
-/** Flows, newest first, from journal entries (any order); control switches are not steps of a flow. */
-export function groupFlows(entries) {
+/** Values this long (tokens, codes, ids) tie a request to the exchange that handed them out. */
+const MIN_LINK_LENGTH = 16;
+
+/**
+ * Flows, newest first, from journal entries (any order); control switches are not steps of a flow.
+ * A request that presents a value an earlier exchange handed out (a code from a redirect, a refresh or
+ * access token from an answer) joins that exchange's flow: a code redeemed twice belongs to the flow that
+ * got it, not to a newer one. Without `details` (or a match), a step joins the newest flow of its
+ * session and provider.
+ */
+export function groupFlows(entries, details = new Map()) {
   const flows = [];
-  const open = new Map();
+  const bySessionAndProvider = new Map();
   const oldestFirst = [...entries].sort((a, b) => Number(a.id) - Number(b.id));
   for (const entry of oldestFirst) {
     if (!entry.provider || entry.control) continue;
     const key = `${entry.session}\n${entry.provider}`;
-    const current = open.get(key);
-    if (current && !startsFlow(entry, current)) {
-      current.steps.push(entry);
-      continue;
+    const earlier = bySessionAndProvider.get(key) ?? [];
+    const detail = details.get(entry.id);
+    let flow;
+    if (earlier.length && !startsFlow(entry, earlier.at(-1))) {
+      const presented = valuesPresented(detail);
+      flow =
+        earlier.findLast((candidate) => presented.some((value) => candidate.handedOut.has(value))) ?? earlier.at(-1);
     }
-    const flow = { id: entry.id, session: entry.session, provider: entry.provider, steps: [entry] };
-    flows.push(flow);
-    open.set(key, flow);
+    if (!flow) {
+      flow = { id: entry.id, session: entry.session, provider: entry.provider, steps: [], handedOut: new Set() };
+      flows.push(flow);
+      bySessionAndProvider.set(key, [...earlier, flow]);
+    }
+    flow.steps.push(entry);
+    for (const value of valuesHandedOut(detail)) flow.handedOut.add(value);
   }
   return flows.reverse();
 }
@@ -47,6 +63,39 @@ function startsFlow(entry, current) {
   const starts = FLOW_STARTS[entry.provider];
   if (starts) return starts.includes(entry.operationId);
   return Date.parse(entry.time) - Date.parse(current.steps.at(-1).time) > IDLE_GAP_MS;
+}
+
+/** What an answer handed out: long strings in its JSON body and in its redirect's query. */
+function valuesHandedOut(detail) {
+  const values = [];
+  const body = detail?.response?.body;
+  if (body && typeof body === 'object') collectStrings(body, values);
+  const location = locationOf(detail);
+  if (location) values.push(...new URL(location, 'http://location.invalid').searchParams.values());
+  return values.filter(isLinkable);
+}
+
+/** What a request presented: long strings in its body and query, and a bearer token. */
+function valuesPresented(detail) {
+  const request = detail?.request;
+  if (!request) return [];
+  const values = [];
+  if (request.body && typeof request.body === 'object') collectStrings(request.body, values);
+  values.push(...new URL(request.url, 'http://request.invalid').searchParams.values());
+  const bearer = /^bearer\s+(\S+)/i.exec(request.headers?.authorization ?? '');
+  if (bearer) values.push(bearer[1]);
+  return values.filter(isLinkable);
+}
+
+function collectStrings(value, into, depth = 0) {
+  if (depth > 8) return;
+  if (typeof value === 'string') into.push(value);
+  else if (value && typeof value === 'object')
+    for (const item of Object.values(value)) collectStrings(item, into, depth + 1);
+}
+
+function isLinkable(value) {
+  return value.length >= MIN_LINK_LENGTH && value !== '[masked]';
 }
 
 /** Who sent a request: `browser` or `crm`. */

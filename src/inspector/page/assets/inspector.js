@@ -98,7 +98,8 @@ async function drawDetail(id) {
 function drawFlows() {
   const container = byId('flows');
   const { session, provider } = state.filters;
-  const flows = groupFlows([...state.entries.values()].filter((entry) => matches(entry, { session, provider })));
+  const entries = [...state.entries.values()].filter((entry) => matches(entry, { session, provider }));
+  const flows = groupFlows(entries, state.details);
   const shown = flows.slice(0, MAX_FLOWS);
   const context = {
     details: state.details,
