@@ -340,6 +340,13 @@ describe('the inspector page at /', () => {
     }
     const style = await http.get('/__mock/inspector/assets/inspector.css').expect(200);
     expect(style.headers['content-type']).toBe('text/css; charset=utf-8');
+    // Gzipped for a client that takes it (a browser does), as it is for one that does not.
+    expect(style.headers['content-encoding']).toBe('gzip');
+    expect(style.headers.vary).toBe('Accept-Encoding');
+    const plain = await http.get('/__mock/inspector/assets/inspector.css').set('Accept-Encoding', 'identity');
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.text).toBe(style.text);
+    expect(plain.headers.etag).not.toBe(style.headers.etag);
     await http
       .get('/__mock/inspector/assets/inspector.css')
       .set('If-None-Match', style.headers.etag as string)

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import type { Request, RequestHandler, Response } from 'express';
 import { MockError } from '../../errors.ts';
 
@@ -39,16 +40,17 @@ export const INSPECTOR_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/** A file as served: as it is, and gzipped (most of the page's weight is text that packs to a third). */
 interface Asset {
-  body: Buffer;
   type: string;
-  etag: string;
+  plain: { body: Buffer; etag: string };
+  gzip: { body: Buffer; etag: string };
 }
 
 /**
- * The handlers for `/` and the assets route. Files are read on first request and kept for the app's
- * life (they are part of the package, they do not change while it runs); each has an ETag so the
- * browser's revalidation (`Cache-Control: no-cache`) costs a 304.
+ * The handlers for `/` and the assets route. Files are read (and gzipped) on first request and kept for
+ * the app's life (they are part of the package, they do not change while it runs); each has an ETag so
+ * the browser's revalidation (`Cache-Control: no-cache`) costs a 304.
  */
 export function inspectorPage(): { page: RequestHandler; asset: RequestHandler } {
   // The folder's listing is the allowlist: a name is served only if it is one of its files, exactly
@@ -67,11 +69,14 @@ export function inspectorPage(): { page: RequestHandler; asset: RequestHandler }
   const load = (file: string): Promise<Asset> => {
     let asset = loaded.get(file);
     if (!asset) {
-      asset = readFile(new URL(file, ASSETS)).then((body) => ({
-        body,
-        type: TYPES.get(extname(file))!,
-        etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`,
-      }));
+      asset = readFile(new URL(file, ASSETS)).then((body) => {
+        const hash = createHash('sha256').update(body).digest('base64url').slice(0, 27);
+        return {
+          type: TYPES.get(extname(file))!,
+          plain: { body, etag: `"${hash}"` },
+          gzip: { body: gzipSync(body), etag: `"${hash}-gz"` },
+        };
+      });
       // A failed read is not kept: the next request tries again.
       asset.catch(() => loaded.delete(file));
       loaded.set(file, asset);
@@ -81,18 +86,22 @@ export function inspectorPage(): { page: RequestHandler; asset: RequestHandler }
 
   const send = async (req: Request, res: Response, file: string, headers: Record<string, string> = {}) => {
     const asset = await load(file);
+    const gzip = /\bgzip\b/.test(req.headers['accept-encoding'] ?? '');
+    const chosen = gzip ? asset.gzip : asset.plain;
     res.set({
       'Content-Type': asset.type,
       'Cache-Control': 'no-cache',
       'X-Content-Type-Options': 'nosniff',
-      ETag: asset.etag,
+      Vary: 'Accept-Encoding',
+      ETag: chosen.etag,
+      ...(gzip ? { 'Content-Encoding': 'gzip' } : {}),
       ...headers,
     });
-    if (req.headers['if-none-match'] === asset.etag) {
+    if (req.headers['if-none-match'] === chosen.etag) {
       res.status(304).end();
       return;
     }
-    res.status(200).send(asset.body);
+    res.status(200).send(chosen.body);
   };
 
   return {
