@@ -323,6 +323,11 @@ export interface ProviderPlugin<T extends ProviderTypes = UntypedProvider> {
    */
   inspectToken?(token: string, ctx: PluginContext<T>): Promise<{ verified: boolean; detail: string } | undefined>;
   /**
+   * For the inspector's flow view (served in `/__mock/providers`): the operationIds an auth flow begins with
+   * (`starts`), and those the user's browser sends rather than the CRM (`browser`, e.g. an authorize URL).
+   */
+  flows?: { starts: string[]; browser?: string[] };
+  /**
    * For the inspector: the one-time and expiring things the session holds (tokens, codes, links, forms), each
    * with its state on the session's clock, newest first. Secrets stay out; tokens may be shortened.
    */

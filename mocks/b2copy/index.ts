@@ -68,6 +68,8 @@ export const b2copyPlugin = definePlugin<B2Copy>({
   controls: b2copyControls,
   events: b2copyEvents,
   configExample,
+  // The inspector's flow view: where an auth flow begins.
+  flows: { starts: ['signIn', 'authExternalCrm', 'getAuthUrl'] },
   inspectToken,
   inspectSession,
   formatError: formatB2CopyError,

@@ -49,6 +49,8 @@ export const just2tradePlugin = definePlugin<Just2Trade>({
   // The login form (one-time, CSRF-bound), the code it redirects with, and the token answer.
   sensitive: ['authorize', 'requestToken', ...loginPages.map((page) => page.name)],
   configExample,
+  // The inspector's flow view: where an auth flow begins, and what the browser sends.
+  flows: { starts: ['authorize'], browser: ['authorize'] },
   inspectSession,
   formatError,
   describe: describeFixtures,

@@ -68,6 +68,8 @@ const keetaPlugin = definePlugin<Keeta>({
   controls: keetaControls,
   events: keetaEvents,
   configExample,
+  // The inspector's flow view: where an auth flow begins.
+  flows: { starts: ['getAuthorizationUrl'] },
   inspectSession,
   formatError,
   describe: describeFixtures,

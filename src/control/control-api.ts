@@ -62,6 +62,7 @@ export function controlApi(deps: AppContext): express.Router {
         baseUrls: runtime.baseUrls(publicUrl),
         specUrl: `${publicUrl}/__mock/openapi/${runtime.name}.json`,
         operations: runtime.operationList(publicUrl),
+        ...(runtime.plugin.flows ? { flows: runtime.plugin.flows } : {}),
         credentials:
           runtime.plugin.describe?.(
             deps.sessions.provider(DEFAULT_SESSION, runtime.name).fixtures,

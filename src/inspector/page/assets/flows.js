@@ -4,22 +4,20 @@ import { h, svg } from './dom.js';
 import { clockTime, entryName, failureOf, locationOf } from './format.js';
 
 /**
- * The operations a flow begins with, per provider. The journal does not mark flows: an auth flow is
- * what follows one of these in the same session and provider (a refresh belongs to the sign-in before
- * it, a login page to the authorize before it). A provider not listed here (a plugin of your own) gets
- * a new flow after a pause of IDLE_GAP_MS instead.
+ * Each provider's flow hints, from `/__mock/providers` (its plugin's `flows`): `starts`, the operations a
+ * flow begins with (the journal does not mark flows: an auth flow is what follows one of these in the same
+ * session and provider, a refresh belonging to the sign-in before it), and `browser`, the operations the
+ * user's browser sends rather than the CRM (an authorize URL the CRM hands it). A provider without hints
+ * gets a new flow after a pause of IDLE_GAP_MS; pages are always the browser's, and so is any GET the
+ * provider answers with HTML.
  */
-const FLOW_STARTS = {
-  b2copy: ['signIn', 'authExternalCrm', 'getAuthUrl'],
-  just2trade: ['authorize'],
-  keeta: ['getAuthorizationUrl'],
-};
+const hints = new Map();
 
-/**
- * Operations the user's browser sends rather than the CRM: the CRM hands it the authorize URL. Pages are
- * always the browser's, and so is any GET that the provider answers with HTML.
- */
-const BROWSER_OPERATIONS = { just2trade: ['authorize'] };
+/** Takes the providers' hints (call with `/__mock/providers` before grouping). */
+export function useFlowHints(providers) {
+  hints.clear();
+  for (const provider of providers) if (provider.flows) hints.set(provider.name, provider.flows);
+}
 
 const IDLE_GAP_MS = 5 * 60_000;
 
@@ -60,7 +58,7 @@ export function groupFlows(entries, details = new Map()) {
 }
 
 function startsFlow(entry, current) {
-  const starts = FLOW_STARTS[entry.provider];
+  const starts = hints.get(entry.provider)?.starts;
   if (starts) return starts.includes(entry.operationId);
   return Date.parse(entry.time) - Date.parse(current.steps.at(-1).time) > IDLE_GAP_MS;
 }
@@ -100,7 +98,7 @@ function isLinkable(value) {
 
 /** Who sent a request: `browser` or `crm`. */
 function senderOf(entry, detail) {
-  if (entry.page || BROWSER_OPERATIONS[entry.provider]?.includes(entry.operationId)) return 'browser';
+  if (entry.page || hints.get(entry.provider)?.browser?.includes(entry.operationId)) return 'browser';
   const html = /html/.test(detail?.response?.contentType ?? '');
   return entry.method === 'GET' && html ? 'browser' : 'crm';
 }

@@ -6,7 +6,7 @@ import { apiUrl, call } from './api.js';
 import { announce, h, show } from './dom.js';
 import { exchangeDetail } from './detail.js';
 import { exchangeRow, matches } from './exchanges.js';
-import { flowCard, groupFlows } from './flows.js';
+import { flowCard, groupFlows, useFlowHints } from './flows.js';
 import { providerCards } from './providers.js';
 import { sessionPanel } from './session.js';
 
@@ -99,6 +99,7 @@ function drawFlows() {
   const container = byId('flows');
   const { session, provider } = state.filters;
   const entries = [...state.entries.values()].filter((entry) => matches(entry, { session, provider }));
+  useFlowHints(state.providers);
   const flows = groupFlows(entries, state.details);
   const shown = flows.slice(0, MAX_FLOWS);
   const context = {
