@@ -728,7 +728,7 @@ function banner(running: RunningMockServer, configFile?: string): string {
     for (const credential of provider.credentials) lines.push(`    ${credential}`);
     lines.push('');
   }
-  lines.push(`  control API  ${running.url}/__mock/providers    index page  ${running.url}/`);
+  lines.push(`  control API  ${running.url}/__mock/providers    inspector  ${running.url}/`);
   return lines.join('\n');
 }
 

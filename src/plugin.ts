@@ -337,7 +337,7 @@ export interface ProviderPlugin<T extends ProviderTypes = UntypedProvider> {
    * YAML lines (relative to `fixtures:`) a team would adapt, and notes shown above them.
    */
   configExample?: { fixtures: string[]; notes?: string[] };
-  /** Lines for the startup banner and the index page: default credentials and the like. */
+  /** Lines for the startup banner and the inspector: default credentials and the like. */
   describe?(fixtures: FixtureStore, ctx: FixtureContext<T>): string[];
 }
 

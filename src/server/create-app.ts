@@ -168,7 +168,7 @@ export async function createMockApp(given: MockServerOptions = {}): Promise<Mock
   const providers = providerRoutes(context);
   app.use(providers);
 
-  /** What the startup banner and the index page say of a provider: base URLs and default credentials. */
+  /** What the startup banner and the inspector say of a provider: base URLs and default credentials. */
   const summaryOf = (runtime: ProviderRuntime) => ({
     name: runtime.name,
     title: runtime.title,

@@ -1,6 +1,6 @@
 /**
  * What the app remembers of a request: a journal entry for each provider request (for
- * `GET /__mock/journal` and the index page), written as its answer goes out, and one structured log line
+ * `GET /__mock/journal` and the inspector), written as its answer goes out, and one structured log line
  * per request when logging is on. Nothing here runs per request when there is nothing to do: the journal
  * is written from the one place provider answers leave (answer.ts), and the log middleware is installed
  * only with a logger.
