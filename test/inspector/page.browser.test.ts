@@ -12,6 +12,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createB2CopyClient, createJust2TradeClient, type B2CopySignInResult } from '../../src/client/index.ts';
 import { startMockServer, type JournalEntry, type RunningMockServer } from '../../src/index.ts';
+import { exportPKCS8, generateKeyPair } from 'jose';
+import { DEV_KEY_ID } from '../../mocks/b2copy/index.ts';
 import { completeJust2TradeLogin } from '../../testing/index.ts';
 import { launchChromium, skipWithoutChromium } from '../support/browser.ts';
 
@@ -273,6 +275,75 @@ describe.skipIf(skipWithoutChromium)('the inspector page in a browser', () => {
     await openView('exchanges');
     const [faulted] = await expectListedWithinASecond();
     expect(await page.locator(`#exchange-list [data-id="${faulted!.id}"] .badge.fault`).count()).toBe(1);
+  }, 60_000);
+
+  it("shows, from the page alone, why each provider's main refusals failed", async () => {
+    const session = mock.session('inspector-refusals');
+    const just2trade = createJust2TradeClient({
+      authBaseUrl: `${mock.url}/just2trade/auth`,
+      apiBaseUrl: `${mock.url}/just2trade/api`,
+      clientId: 'crm-demo',
+      clientSecret: await session.just2trade.clientSecret('crm-demo'),
+      redirectUri: REDIRECT_URI,
+      fetch: session.fetch,
+    });
+    // A redirect URI that is not registered: the authorize page refuses, and never redirects.
+    const wrongRedirect = new URL((await just2trade.startAuthorization({ state: 'r-1' })).url);
+    wrongRedirect.searchParams.set('redirect_uri', 'http://localhost:3000/elsewhere');
+    expect((await session.fetch(wrongRedirect, { redirect: 'manual' })).status).toBe(400);
+    // A code redeemed twice, then an access token used after it expired.
+    const start = await just2trade.startAuthorization({ state: 'r-2' });
+    const back = await completeJust2TradeLogin(start.url, {
+      login: 'login',
+      password: 'password',
+      fetch: session.fetch,
+    });
+    const { code } = just2trade.parseCallback(back, 'r-2');
+    const token = await just2trade.exchangeCode(code, { codeVerifier: start.codeVerifier });
+    await just2trade.exchangeCode(code, { codeVerifier: start.codeVerifier }).catch(() => undefined);
+    const second = await just2trade.startAuthorization({ state: 'r-3' });
+    const again = await completeJust2TradeLogin(second.url, {
+      login: 'login',
+      password: 'password',
+      fetch: session.fetch,
+    });
+    const live = await just2trade.exchangeCode(just2trade.parseCallback(again, 'r-3').code, {
+      codeVerifier: second.codeVerifier,
+    });
+    await session.clock.advance(2 * 24 * 3600);
+    await just2trade.getProfile(live.access_token).catch(() => undefined);
+    // An external CRM's JWT signed with a key that is not the one registered for its key_id.
+    const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+    const b2copy = createB2CopyClient({ baseUrl: `${mock.url}/b2copy`, fetch: session.fetch });
+    await b2copy
+      .signInExternalCrm({
+        privateKeyPem: await exportPKCS8(privateKey),
+        keyId: DEV_KEY_ID,
+        adminId: 1,
+        deviceIp: '127.0.0.1',
+      })
+      .catch(() => undefined);
+    expect(token.access_token).not.toBe(live.access_token);
+
+    await openView('flows');
+    await page.locator('#filter-session').waitFor({ state: 'visible' });
+    await page.locator('#filter-session').selectOption('inspector-refusals');
+    // A step is drawn failing at once, with its status; the provider's reason follows with the exchange's detail.
+    const reasons = (provider: string, step: string) =>
+      page
+        .locator(`#flows article.flow[data-provider="${provider}"] g.step.failing[data-step="${step}"] text.reason`)
+        .allTextContents()
+        .then((texts) => texts.join(' '));
+    try {
+      const poll = { timeout: 5000 };
+      await expect.poll(() => reasons('just2trade', 'authorize'), poll).toMatch(/redirect_uri is not registered/);
+      await expect.poll(() => reasons('just2trade', 'requestToken'), poll).toMatch(/invalid_grant/);
+      await expect.poll(() => reasons('just2trade', 'getProfile'), poll).toMatch(/invalid_token/);
+      await expect.poll(() => reasons('b2copy', 'authExternalCrm'), poll).toMatch(/invalid_external_token|signature/);
+      await page.screenshot({ path: `${SHOTS}/inspector-refusals.png`, fullPage: true });
+    } finally {
+      await page.locator('#filter-session').selectOption(SESSION);
+    }
   }, 60_000);
 
   it('fits 360 px without horizontal overflow in every view', async () => {
