@@ -163,7 +163,10 @@ export function controlApi(deps: AppContext): express.Router {
       providers: Object.fromEntries(
         deps.runtimes.map((runtime) => [
           runtime.name,
-          (scope && runtime.plugin.inspectSession?.(pluginContext(runtime, deps, session))) ?? [],
+          // Only providers the session has used: looking creates no provider state either.
+          (scope?.providers.has(runtime.name) &&
+            runtime.plugin.inspectSession?.(pluginContext(runtime, deps, session))) ||
+            [],
         ]),
       ),
     });

@@ -21,12 +21,17 @@ export function streamJournal(
   filter: { session?: string; provider?: string },
 ): void {
   // A test may ask for a quicker heartbeat (at least 50 ms).
+  // A stream opened while the server stops would hold close() open: refused, and the connection closed.
+  if (app.stopping.aborted) {
+    res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
+    res.end('The mock is stopping.');
+    return;
+  }
   const asked = Number(req.query.heartbeatMs);
   const heartbeatMs = Number.isInteger(asked) && asked >= 50 ? asked : HEARTBEAT_MS;
   res.writeHead(200, {
     'Content-Type': 'text/event-stream; charset=utf-8',
     'Cache-Control': 'no-store',
-    Connection: 'keep-alive',
     // Not buffered by a proxy in front (nginx): events must arrive as they happen.
     'X-Accel-Buffering': 'no',
   });
@@ -39,10 +44,10 @@ export function streamJournal(
     }
     res.write(text);
   };
-  const unsubscribe = app.journal.subscribe((entry) => {
+  const unsubscribe = app.journal.subscribe((entry, json) => {
     if (filter.session !== undefined && entry.session !== filter.session) return;
     if (filter.provider !== undefined && entry.provider !== filter.provider) return;
-    send(`id: ${entry.id}\nevent: exchange\ndata: ${JSON.stringify(entry)}\n\n`);
+    send(`id: ${entry.id}\nevent: exchange\ndata: ${json}\n\n`);
   });
   const heartbeat = setInterval(() => send(': heartbeat\n\n'), heartbeatMs);
   heartbeat.unref();

@@ -7,6 +7,7 @@
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import type { AppContext } from '../server/app-context.ts';
 import { pluginContext } from '../server/plugin-context.ts';
+import { KEPT_BODY_CHARS } from '../server/request-log.ts';
 import type { Exchange, JournalEntry } from '../state/journal.ts';
 
 /** What a masked value reads as. */
@@ -15,11 +16,14 @@ export const MASKED = '[masked]';
 /** Field and parameter names whose values are secrets (not tokens: those stay), and CSRF tokens with the cookies. */
 const SECRET_NAME = /pass(word)?|secret|private_?key|^pwd$|credential|csrf/i;
 
-/** Headers whose values are secrets wherever they appear. */
-const SECRET_HEADERS: ReadonlySet<string> = new Set(['cookie', 'set-cookie', 'proxy-authorization']);
+/** Headers whose values are secrets wherever they appear (cookie values; the names stay). */
+const COOKIE_HEADERS: ReadonlySet<string> = new Set(['cookie', 'set-cookie']);
 
-/** Bodies are shown up to this many characters. */
-const MAX_BODY_CHARS = 64 * 1024;
+/** Headers that carry URLs, whose secret-named query parameters are masked like the request's. */
+const URL_HEADERS: ReadonlySet<string> = new Set(['referer', 'location', 'content-location']);
+
+/** Bodies are shown up to this many characters (the journal keeps no more of a request's). */
+const MAX_BODY_CHARS = KEPT_BODY_CHARS;
 
 const JWT = /^[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*$/;
 
@@ -65,14 +69,38 @@ export async function exchangeDetail(app: AppContext, id: string): Promise<Excha
 }
 
 function maskedRequest(request: Exchange['request']): NonNullable<ExchangeDetail['request']> {
-  const url = new URL(request.url, 'http://mock.invalid');
-  for (const name of [...url.searchParams.keys()]) if (SECRET_NAME.test(name)) url.searchParams.set(name, MASKED);
   return {
     method: request.method,
-    url: `${url.pathname}${url.search}`,
+    url: maskedQuery(request.url),
     headers: maskedHeaders(request.headers),
     ...(request.body !== undefined ? { body: maskedBody(parsedText(request.body)) } : {}),
   };
+}
+
+/**
+ * A URL (or a path with a query) with the values of secret-named parameters masked, the rest exactly as
+ * sent: a redirect URI compared character for character must show as it was.
+ */
+function maskedQuery(url: string): string {
+  const start = url.indexOf('?');
+  if (start === -1) return url;
+  const end = url.indexOf('#', start);
+  const query = url.slice(start + 1, end === -1 ? undefined : end);
+  const masked = query
+    .split('&')
+    .map((pair) => {
+      const equals = pair.indexOf('=');
+      const name = equals === -1 ? pair : pair.slice(0, equals);
+      let decoded = name;
+      try {
+        decoded = decodeURIComponent(name.replace(/\+/g, ' '));
+      } catch {
+        // a malformed name is judged as written
+      }
+      return equals !== -1 && SECRET_NAME.test(decoded) ? `${name}=${MASKED}` : pair;
+    })
+    .join('&');
+  return `${url.slice(0, start + 1)}${masked}${end === -1 ? '' : url.slice(end)}`;
 }
 
 function maskedResponse(response: NonNullable<Exchange['response']>): NonNullable<ExchangeDetail['response']> {
@@ -92,9 +120,11 @@ function maskedHeaders(headers: Record<string, string | string[] | undefined>): 
     if (value === undefined) continue;
     const lower = name.toLowerCase();
     const text = Array.isArray(value) ? value.join(', ') : String(value);
-    if (SECRET_HEADERS.has(lower)) result[lower] = maskCookies(text);
+    if (COOKIE_HEADERS.has(lower)) result[lower] = maskCookies(text);
     // Basic credentials are a client id and its secret; a Bearer token is a token, and stays.
-    else if (lower === 'authorization' && /^basic\s/i.test(text)) result[lower] = `Basic ${MASKED}`;
+    else if (lower === 'authorization' || lower === 'proxy-authorization') {
+      result[lower] = /^bearer\s/i.test(text) ? text : `${text.split(/\s/, 1)[0]} ${MASKED}`;
+    } else if (URL_HEADERS.has(lower)) result[lower] = maskedQuery(text);
     else result[lower] = text;
   }
   return result;
@@ -107,28 +137,48 @@ function maskCookies(text: string): string {
   );
 }
 
-/** A body's text as JSON or a form when it is one (shown structured), else the text, cut to size. */
+/**
+ * A body's text as JSON or a form when it is one (shown structured), else the text with the values of
+ * secret-named fields masked where they can be seen (JSON members, form pairs, HTML inputs).
+ */
 function parsedText(text: string): unknown {
-  const cut = text.length > MAX_BODY_CHARS ? `${text.slice(0, MAX_BODY_CHARS)}…` : text;
-  const trimmed = cut.trim();
+  const trimmed = text.trim();
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
     try {
       return JSON.parse(trimmed) as unknown;
     } catch {
-      return cut;
+      return maskedText(text);
     }
   }
-  if (/^[^=&\s<]+=[^&]*(&[^=&]+=[^&]*)*$/.test(trimmed)) return Object.fromEntries(new URLSearchParams(trimmed));
-  return cut;
+  if (!/[\s<>{}]/.test(trimmed) && trimmed.includes('=')) return maskedBody(formObject(trimmed));
+  return maskedText(text);
 }
 
+/** A form body as an object (a repeated field keeps its last value), every pair kept, however written. */
+function formObject(text: string): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [name, value] of new URLSearchParams(text)) result[name] = value;
+  return result;
+}
+
+/** Text that did not parse: secret-named JSON members, form pairs and HTML inputs masked in place. */
+function maskedText(text: string): string {
+  const secret = SECRET_NAME.source;
+  return text
+    .replace(new RegExp(`("[^"]*(?:${secret})[^"]*"\\s*:\\s*)("(?:[^"\\\\]|\\\\.)*"|[^,}\\s]+)`, 'gi'), `$1"${MASKED}"`)
+    .replace(new RegExp(`((?:^|[&?\\s])[^=&\\s]*(?:${secret})[^=&\\s]*=)[^&\\s]*`, 'gi'), `$1${MASKED}`)
+    .replace(new RegExp(`(<input\\b[^>]*\\bname="[^"]*(?:${secret})[^"]*"[^>]*\\bvalue=")[^"]*`, 'gi'), `$1${MASKED}`)
+    .slice(0, MAX_BODY_CHARS);
+}
+
+/** Values under a secret-named field are masked whatever they are (a string, a list, an object). */
 function maskedBody(value: unknown, depth = 0): unknown {
   if (depth > 20 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((item) => maskedBody(item, depth + 1));
   return Object.fromEntries(
     Object.entries(value).map(([name, item]) => [
       name,
-      SECRET_NAME.test(name) && item !== null && typeof item !== 'object' ? MASKED : maskedBody(item, depth + 1),
+      SECRET_NAME.test(name) && item !== null && item !== undefined ? MASKED : maskedBody(item, depth + 1),
     ]),
   );
 }
@@ -168,8 +218,12 @@ async function decodedTokens(
       continue; // three dotted parts, but not a JWT
     }
     let verified: boolean | undefined;
-    let verification = 'not checked: the provider has no way to verify it';
-    if (runtime?.plugin.inspectToken && app.sessions.peek(entry.session)) {
+    // Checked with the session's keys as they are now; a session since reset or dropped has none to ask.
+    const scoped = app.sessions.peek(entry.session)?.providers.has(runtime?.name ?? '');
+    let verification = !runtime?.plugin.inspectToken
+      ? 'not checked: the provider has no way to verify it'
+      : 'not checked: the session was reset or dropped since, and its keys with it';
+    if (runtime?.plugin.inspectToken && scoped) {
       try {
         const result = await runtime.plugin.inspectToken(token, pluginContext(runtime, app, entry.session));
         if (result) ({ verified, verification } = { verified: result.verified, verification: result.detail });
@@ -191,15 +245,16 @@ async function decodedTokens(
 }
 
 function timesOf(claims: Record<string, unknown>, nowMs: number): DecodedToken['times'] {
+  // A claim far outside what a date can hold (a crafted exp of 1e300) is shown raw in the claims, not here.
   const iso = (seconds: unknown) =>
-    typeof seconds === 'number' && Number.isFinite(seconds) ? new Date(seconds * 1000).toISOString() : undefined;
+    typeof seconds === 'number' && Math.abs(seconds) <= 8.64e12 ? new Date(seconds * 1000).toISOString() : undefined;
   const times: DecodedToken['times'] = {};
   const issuedAt = iso(claims.iat);
   const notBefore = iso(claims.nbf);
   const expiresAt = iso(claims.exp);
   if (issuedAt) times.issuedAt = issuedAt;
   if (notBefore) times.notBefore = notBefore;
-  if (expiresAt) {
+  if (expiresAt !== undefined) {
     times.expiresAt = expiresAt;
     times.expiresInSeconds = Math.round((claims.exp as number) - nowMs / 1000);
   }

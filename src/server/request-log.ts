@@ -36,7 +36,7 @@ export function journalAnswer(
         method: req.method,
         url: req.originalUrl,
         headers: req.headers,
-        ...(typeof req.body === 'string' && req.body !== '' ? { body: req.body } : {}),
+        ...(typeof req.body === 'string' && req.body !== '' ? { body: keptBody(req.body) } : {}),
       },
       ...(answer
         ? {
@@ -61,6 +61,17 @@ export function journalAnswer(
     ...(notes.issues?.length ? { validationErrors: notes.issues } : {}),
     ...(notes.fault ? { fault: notes.fault } : {}),
   });
+}
+
+/** The journal keeps this much of a request body: what the inspector shows, however large the body. */
+export const KEPT_BODY_CHARS = 64 * 1024;
+
+/**
+ * A body as the journal keeps it: whole up to KEPT_BODY_CHARS, else its beginning copied out (a slice would
+ * keep the whole string alive), so 500 entries of large bodies cannot hold hundreds of megabytes.
+ */
+function keptBody(body: string): string {
+  return body.length <= KEPT_BODY_CHARS ? body : `${Buffer.from(body.slice(0, KEPT_BODY_CHARS)).toString()}…`;
 }
 
 /** One log line per request, once its answer has gone out. */

@@ -49,7 +49,7 @@ export class Journal {
   #next = 0;
   #lastId = 0;
   /** Who watches the journal live (the event stream's clients); none, and recording costs nothing more. */
-  readonly #listeners = new Set<(entry: JournalEntry) => void>();
+  readonly #listeners = new Set<(entry: JournalEntry, json: string) => void>();
 
   constructor(private readonly capacity = 500) {
     if (!Number.isSafeInteger(capacity) || capacity < 1) {
@@ -65,8 +65,10 @@ export class Journal {
     this.#entries[this.#next] = kept;
     this.#next = (this.#next + 1) % this.capacity;
     if (this.#listeners.size) {
+      // Formatted and serialised once, however many listen.
       const formatted = entryOf(kept);
-      for (const listener of this.#listeners) listener(formatted);
+      const json = JSON.stringify(formatted);
+      for (const listener of this.#listeners) listener(formatted, json);
     }
   }
 
@@ -76,7 +78,7 @@ export class Journal {
   }
 
   /** Calls `listener` with each entry recorded from now on; the returned function stops it. */
-  subscribe(listener: (entry: JournalEntry) => void): () => void {
+  subscribe(listener: (entry: JournalEntry, json: string) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }

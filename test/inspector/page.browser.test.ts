@@ -78,6 +78,9 @@ describe.skipIf(skipWithoutChromium)('the inspector page in a browser', () => {
   const openView = async (view: string) => {
     await page.locator(`nav a[data-view="${view}"]`).click();
     await page.locator(`section[data-view="${view}"]`).waitFor();
+    // The view is drawn (and its filters shown) once the link is marked current.
+    await page.locator(`nav a[data-view="${view}"][aria-current="page"]`).waitFor();
+    if (view !== 'providers') await page.locator('#filters').waitFor({ state: 'visible' });
   };
 
   it('is served with a strict CSP, under 150 KB, and lists the providers with copyable credentials', async () => {

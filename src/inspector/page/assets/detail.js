@@ -172,5 +172,6 @@ function claimTable(values) {
 }
 
 function isDateClaim(name, value) {
-  return ['iat', 'nbf', 'exp', 'auth_time'].includes(name) && typeof value === 'number' && Number.isFinite(value);
+  // Within what a Date can hold: a crafted exp of 1e300 is shown as the number it is.
+  return ['iat', 'nbf', 'exp', 'auth_time'].includes(name) && typeof value === 'number' && Math.abs(value) <= 8.64e12;
 }
