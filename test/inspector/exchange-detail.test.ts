@@ -359,3 +359,60 @@ describe('entries', () => {
     }
   });
 });
+
+describe('secrets in odd places', () => {
+  it('are masked however the request is written, and the query is shown as sent', async () => {
+    const session = newSession();
+    const post = (path: string, body: string, headers: Record<string, string>) =>
+      get(`${mock.url}${path}`, { method: 'POST', headers: { 'X-Mock-Session': session, ...headers }, body });
+    const json = { 'Content-Type': 'application/json' };
+    // Larger than the journal keeps (cut, so no longer JSON), broken JSON, secrets that are lists or objects.
+    await post('/b2copy/api/v2/signin', JSON.stringify({ ...USER, pad: 'x'.repeat(70_000) }), json);
+    await post('/b2copy/api/v2/signin', '{"password":"Secret123", broken', json);
+    await post(
+      '/b2copy/api/v2/signin',
+      JSON.stringify({ email: 'a@b.c', password: ['Secret123'], secret: { v: 'S' } }),
+      json,
+    );
+    // A form with a stray & and a bare name; Basic credentials in Proxy-Authorization; a secret in the Referer.
+    await post('/just2trade/auth/connect/token', 'grant_type=authorization_code&flag&client_secret=TOPSECRET&', {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      'Proxy-Authorization': 'Basic dXNlcjpwYXNz',
+      Referer: 'http://crm.example/?client_secret=REFSECRET&x=1',
+    });
+    // A query whose other parameters must read exactly as sent.
+    const secret = await mock.session(session).just2trade.clientSecret(CLIENT_ID);
+    const query = `response_type=code&client_id=crm-demo&client_secret=${secret}&redirect_uri=http://localhost:3000/callback&state=a~b%2f`;
+    await get(`${mock.url}/just2trade/auth/connect/authorize?${query}`, { headers: { 'X-Mock-Session': session } });
+
+    const entries = (await control(session, 'GET', '/journal?limit=10')) as JournalEntry[];
+    expect(entries).toHaveLength(5);
+    for (const entry of entries) {
+      const { text } = await detailOf(entry.id);
+      expect(text).not.toMatch(/Secret123|TOPSECRET|REFSECRET|dXNlcjpwYXNz|"v":"S"/);
+      expect(text).not.toContain(secret);
+    }
+    const authorize = await detailOf(entries[0]!.id);
+    expect(authorize.detail.request?.url).toBe(
+      '/just2trade/auth/connect/authorize?response_type=code&client_id=crm-demo&client_secret=[masked]&redirect_uri=http://localhost:3000/callback&state=a~b%2f',
+    );
+    // The login form's CSRF field is masked in the page's HTML too.
+    expect(String(authorize.detail.response?.body)).toMatch(/name="csrf_token" value="\[masked\]"/);
+    const token = await detailOf(entries[1]!.id);
+    expect(token.detail.request?.headers['proxy-authorization']).toBe(`Basic ${MASKED}`);
+    expect(token.detail.request?.headers.referer).toBe(`http://crm.example/?client_secret=${MASKED}&x=1`);
+  });
+
+  it('a crafted exp far beyond any date is shown raw, never a 500', async () => {
+    const session = newSession();
+    const jwt = await new SignJWT({ exp: 1e300 })
+      .setProtectedHeader({ alg: 'HS256' })
+      .sign(new TextEncoder().encode('k'.repeat(32)));
+    await get(`${mock.url}/just2trade/api/auth`, {
+      headers: { 'X-Mock-Session': session, Authorization: `Bearer ${jwt}` },
+    });
+    const [entry] = (await control(session, 'GET', '/journal?limit=1')) as JournalEntry[];
+    const { detail } = await detailOf(entry!.id);
+    expect(detail.tokens[0]).toMatchObject({ claims: { exp: 1e300 }, times: {} });
+  });
+});
