@@ -50,4 +50,4 @@ export { withQueryParameters } from './plugin-kit/redirect.ts';
 export { configurePlugin, integerOptionsSchema } from './plugin-kit/options.ts';
 export { pageAnswer, pageHeaders, renderPage, type PageOptions } from './plugin-kit/page.ts';
 export { ExpiringMap, type ExpiringMapOptions } from './plugin-kit/expiring-map.ts';
-export { newestFirst } from './plugin-kit/session-items.ts';
+export { isoTime, newestFirst, shortId } from './plugin-kit/session-items.ts';

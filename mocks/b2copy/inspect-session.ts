@@ -4,12 +4,9 @@
  * control-routes.ts), and its seamless-login links (getAuthUrl) by the first characters of their token:
  * the whole token would open the Web UI, so it never leaves the session.
  */
-import { newestFirst, type PluginContext, type SessionItem } from '../../src/index.ts';
+import { newestFirst, shortId, type PluginContext, type SessionItem } from '../../src/index.ts';
 import { issuedTokenView } from './control-routes.ts';
 import type { B2Copy } from './index.ts';
-
-/** How much of a link's token is shown: enough to tell links apart, far too little to use one. */
-const SHOWN_CHARS = 8;
 
 export function inspectSession({ state, clock, options }: PluginContext<B2Copy>): SessionItem[] {
   const nowSeconds = clock.nowSeconds();
@@ -36,7 +33,7 @@ export function inspectSession({ state, clock, options }: PluginContext<B2Copy>)
       atMs: issuedAtMs,
       item: {
         kind: 'seamless-login link',
-        id: `${token.slice(0, SHOWN_CHARS)}…`,
+        id: shortId(token),
         status: link.usedAtMs !== undefined ? 'used' : nowMs >= link.expiresAtMs ? 'expired' : 'active',
         subject: `account ${link.accountId} on investment platform ${link.investmentPlatformId}`,
         issuedAt: new Date(issuedAtMs).toISOString(),

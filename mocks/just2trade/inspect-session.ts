@@ -6,14 +6,8 @@
  * burnt it without getting a token (a wrong PKCE verifier, a disabled user). An access token's expiry
  * slides with each use, so its time here is when it was last used, and it has no `issuedAt`.
  */
-import { newestFirst, type PluginContext, type SessionItem } from '../../src/index.ts';
+import { isoTime, newestFirst, shortId, type PluginContext, type SessionItem } from '../../src/index.ts';
 import type { Just2Trade } from './index.ts';
-
-/** How much of a code, token or form id is shown: enough to tell them apart, far too little to use one. */
-const SHOWN_CHARS = 8;
-
-const shortened = (value: string) => `${value.slice(0, SHOWN_CHARS)}…`;
-const iso = (ms: number) => new Date(ms).toISOString();
 
 export function inspectSession({ state, clock, options }: PluginContext<Just2Trade>): SessionItem[] {
   const nowMs = clock.nowMs();
@@ -24,12 +18,12 @@ export function inspectSession({ state, clock, options }: PluginContext<Just2Tra
       atMs: issuedAtMs,
       item: {
         kind: 'login form',
-        id: shortened(pending.id),
+        id: shortId(pending.id),
         // A submitted form is gone from the state: what is left waits, or waited too long.
         status: nowMs >= pending.expiresAtMs ? 'expired' : 'active',
         subject: `client ${pending.clientId}`,
-        issuedAt: iso(issuedAtMs),
-        expiresAt: iso(pending.expiresAtMs),
+        issuedAt: isoTime(issuedAtMs),
+        expiresAt: isoTime(pending.expiresAtMs),
       },
     });
   }
@@ -39,7 +33,7 @@ export function inspectSession({ state, clock, options }: PluginContext<Just2Tra
       atMs: issuedAtMs,
       item: {
         kind: 'authorization code',
-        id: shortened(code.code),
+        id: shortId(code.code),
         status: code.spent
           ? code.accessTokens.length > 0
             ? 'used'
@@ -48,8 +42,8 @@ export function inspectSession({ state, clock, options }: PluginContext<Just2Tra
             ? 'expired'
             : 'active',
         subject: code.login,
-        issuedAt: iso(issuedAtMs),
-        expiresAt: iso(code.expiresAtMs),
+        issuedAt: isoTime(issuedAtMs),
+        expiresAt: isoTime(code.expiresAtMs),
       },
     });
   }
@@ -59,10 +53,10 @@ export function inspectSession({ state, clock, options }: PluginContext<Just2Tra
       atMs: token.expiresAtMs - options.accessTokenTtlSeconds * 1000,
       item: {
         kind: 'access token',
-        id: shortened(token.token),
+        id: shortId(token.token),
         status: token.revokedAtMs !== undefined ? 'revoked' : nowMs >= token.expiresAtMs ? 'expired' : 'active',
         subject: token.login,
-        expiresAt: iso(token.expiresAtMs),
+        expiresAt: isoTime(token.expiresAtMs),
       },
     });
   }

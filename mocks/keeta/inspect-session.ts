@@ -4,14 +4,9 @@
  * submitted) and the decisions recorded in `authorizations` by `authId`: `authorized`, `denied`, or
  * `revoked` once Keeta revoked it. A decision's one-time `code` stays out.
  */
-import { newestFirst, type PluginContext, type SessionItem } from '../../src/index.ts';
+import { isoTime, newestFirst, shortId, type PluginContext, type SessionItem } from '../../src/index.ts';
 import type { KeetaAuthorization } from './fixtures.ts';
 import type { Keeta } from './index.ts';
-
-/** How much of a form's id is shown: enough to tell forms apart, far too little to submit one. */
-const SHOWN_CHARS = 8;
-
-const iso = (ms: number) => new Date(ms).toISOString();
 
 export function inspectSession({ state, fixtures, clock, options }: PluginContext<Keeta>): SessionItem[] {
   const nowMs = clock.nowMs();
@@ -22,11 +17,11 @@ export function inspectSession({ state, fixtures, clock, options }: PluginContex
       atMs: issuedAtMs,
       item: {
         kind: 'merchant form',
-        id: `${form.id.slice(0, SHOWN_CHARS)}…`,
+        id: shortId(form.id),
         status: form.used ? 'used' : nowMs >= form.expiresAtMs ? 'expired' : 'active',
         subject: `app ${form.appId} (client ${form.clientId})`,
-        issuedAt: iso(issuedAtMs),
-        expiresAt: iso(form.expiresAtMs),
+        issuedAt: isoTime(issuedAtMs),
+        expiresAt: isoTime(form.expiresAtMs),
       },
     });
   }

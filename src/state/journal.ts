@@ -40,6 +40,9 @@ export type JournalRecord = Omit<JournalEntry, 'time' | 'id'> &
     exchange?: Exchange;
   };
 
+/** How many of the newest entries keep their whole exchange (the rest keep the entry alone). */
+export const EXCHANGES_KEPT = 100;
+
 /** A record as kept: with its id. */
 type Kept = JournalRecord & { id: string };
 
@@ -63,6 +66,11 @@ export class Journal {
     this.#lastId += 1;
     const kept = Object.assign(entry, { id: String(this.#lastId) }) as Kept;
     this.#entries[this.#next] = kept;
+    // Only the newest entries keep their exchange: under load an exchange then dies young, instead of
+    // piling up in the old generation until a full collection (the soak's RSS sawtooth).
+    if (this.capacity > EXCHANGES_KEPT) {
+      delete this.#entries[(this.#next - EXCHANGES_KEPT + this.capacity) % this.capacity]?.exchange;
+    }
     this.#next = (this.#next + 1) % this.capacity;
     if (this.#listeners.size) {
       // Formatted and serialised once, however many listen.

@@ -225,7 +225,7 @@ function report(
         ],
         [
           `RSS growth in the soak (${WORKERS} workers, mixed flows)`,
-          `${Number.isFinite(growth) ? growth.toFixed(3) : 'n/a'} MB per 1,000 flows  [${soakResult.flows} flows in ${soakResult.seconds.toFixed(0)} s after ${soakResult.warmUpFlows} warm-up; RSS ${soakResult.rssAfterWarmUpMb.toFixed(1)} → ${soakResult.rssAtEndMb.toFixed(1)} MB]`,
+          `${Number.isFinite(growth) ? growth.toFixed(3) : 'n/a'} MB per 1,000 flows  [${soakResult.flows} flows in ${soakResult.seconds.toFixed(0)} s after ${soakResult.warmUpFlows} warm-up; RSS floor ${soakResult.rssAfterWarmUpMb.toFixed(1)} → ${soakResult.rssAtEndMb.toFixed(1)} MB]`,
           `≤ ${TARGETS.soakGrowthPerThousandMb} MB per 1,000 flows`,
           verdict(soakProblems.length === 0, soakProblems.join(', ')),
         ],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Journal, type JournalEntry, type JournalRecord } from '../../src/state/journal.ts';
+import { EXCHANGES_KEPT, Journal, type JournalEntry, type JournalRecord } from '../../src/state/journal.ts';
 
 /** Entry number `n`, told apart by its path; `provider: null` for an entry without one (a control or page request). */
 function entry(n: number, session = 'default', provider: string | null = 'keeta'): JournalRecord {
@@ -117,5 +117,17 @@ describe('ids, lookups and listeners', () => {
     journal.record(entry(2));
     expect(seen.map((item) => [item.id, item.path])).toEqual([['1', '/r/1']]);
     expect(seen[0]).not.toHaveProperty('exchange');
+  });
+});
+
+describe('exchanges kept', () => {
+  it('keeps the whole exchange of the newest EXCHANGES_KEPT entries only, the entries themselves for longer', () => {
+    const journal = new Journal(EXCHANGES_KEPT + 10);
+    for (let n = 1; n <= EXCHANGES_KEPT + 5; n += 1) {
+      journal.record({ ...entry(n), exchange: { request: { method: 'GET', url: `/r/${n}`, headers: {} } } });
+    }
+    expect(journal.get('5')).toEqual({ entry: expect.objectContaining({ id: '5' }) });
+    expect(journal.get('6')?.exchange?.request.url).toBe('/r/6');
+    expect(journal.get(String(EXCHANGES_KEPT + 5))?.exchange).toBeDefined();
   });
 });
