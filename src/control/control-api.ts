@@ -47,6 +47,11 @@ export function controlApi(deps: AppContext): express.Router {
   };
   const sessionOf = (req: Request) => SessionRegistry.idFrom(req.headers[SESSION_HEADER]);
   const namesSession = (req: Request) => req.headers[SESSION_HEADER] !== undefined;
+  /** The session a journal read keeps to: `?session=` (what a browser can send) or the header; none: all. */
+  const sessionFilter = (req: Request): string | undefined =>
+    typeof req.query.session === 'string' || namesSession(req)
+      ? SessionRegistry.idFrom((req.query.session as string | undefined) ?? req.headers[SESSION_HEADER])
+      : undefined;
 
   router.get('/health', (_req, res) => {
     res.json({ status: 'ok', providers: deps.runtimes.map((runtime) => runtime.name) });
@@ -131,9 +136,10 @@ export function controlApi(deps: AppContext): express.Router {
 
   router.get('/journal', (req, res) => {
     const limit = Number(req.query.limit ?? 100);
+    const session = sessionFilter(req);
     res.json(
       deps.journal.recent({
-        ...(namesSession(req) ? { session: sessionOf(req) } : {}),
+        ...(session !== undefined ? { session } : {}),
         ...(typeof req.query.provider === 'string' ? { provider: req.query.provider } : {}),
         limit: Number.isInteger(limit) && limit > 0 ? Math.min(limit, 1000) : 100,
       }),
@@ -174,10 +180,9 @@ export function controlApi(deps: AppContext): express.Router {
 
   // The journal live, as Server-Sent Events (the inspector's list): one entry per event.
   router.get('/events', (req, res) => {
+    const session = sessionFilter(req);
     streamJournal(deps, req, res, {
-      ...(namesSession(req) || typeof req.query.session === 'string'
-        ? { session: SessionRegistry.idFrom((req.query.session as string | undefined) ?? req.headers[SESSION_HEADER]) }
-        : {}),
+      ...(session !== undefined ? { session } : {}),
       ...(typeof req.query.provider === 'string' ? { provider: req.query.provider } : {}),
     });
   });

@@ -93,10 +93,12 @@ export class Journal {
 
   /** An entry still in the ring, with its exchange; undefined once it has been overwritten. */
   get(id: string): { entry: JournalEntry; exchange?: Exchange } | undefined {
-    for (const kept of this.#entries) {
-      if (kept?.id === id) return { entry: entryOf(kept), ...(kept.exchange ? { exchange: kept.exchange } : {}) };
-    }
-    return undefined;
+    // Entry n went to slot (n - 1) mod capacity: one look, no scan.
+    const n = Number(id);
+    if (!Number.isSafeInteger(n) || n < 1) return undefined;
+    const kept = this.#entries[(n - 1) % this.capacity];
+    if (kept?.id !== id) return undefined;
+    return { entry: entryOf(kept), ...(kept.exchange ? { exchange: kept.exchange } : {}) };
   }
 
   /** Newest first; `limit` (default 100) counts what matches the filter. */

@@ -8,7 +8,13 @@ import type { AddressInfo } from 'node:net';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createB2CopyClient, createJust2TradeClient } from '../../src/client/index.ts';
-import { connectMockServer, MockControlError, startMockServer, type RunningMockServer } from '../../src/index.ts';
+import {
+  connectMockServer,
+  MockControlError,
+  startMockServer,
+  type JournalEntry,
+  type RunningMockServer,
+} from '../../src/index.ts';
 import { completeJust2TradeLogin } from '../../testing/index.ts';
 
 let mock: RunningMockServer;
@@ -110,6 +116,18 @@ describe('a session handle', () => {
       ['signIn', 200, 'journal-a'],
     ]);
     expect((await mock.journal()).some((entry) => entry.session === 'journal-a')).toBe(false);
+  });
+
+  it('GET /__mock/journal?session= keeps to one session, as the header does (what a browser can send)', async () => {
+    const session = mock.session('journal-query');
+    await session.clock.now();
+    await session.fetch(`${mock.url}/keeta/oauth/authorization/url?clientId=keeta-demo`);
+    await mock.fetch(`${mock.url}/keeta/oauth/authorization/url?clientId=keeta-demo`);
+    const viaQuery = (await (await fetch(`${mock.url}/__mock/journal?session=journal-query`)).json()) as JournalEntry[];
+    expect(viaQuery.length).toBeGreaterThan(0);
+    expect(viaQuery.every((entry) => entry.session === 'journal-query')).toBe(true);
+    expect(viaQuery).toEqual(await session.journal());
+    expect((await fetch(`${mock.url}/__mock/journal?session=bad%20id`)).status).toBe(400);
   });
 
   it('resets only its own session; resetAll resets every one', async () => {
