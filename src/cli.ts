@@ -773,8 +773,14 @@ if (isMainModule()) {
 function isMainModule(): boolean {
   const script = process.argv[1];
   if (!script) return false;
+  // A TypeScript plugin loaded through tsx's API imports partnermock in a namespace of its own, which loads
+  // this module a second time: only the first copy may run as the command, or the process serves twice.
+  const ran = Symbol.for('partnermock.cli.main');
+  if ((globalThis as Record<symbol, unknown>)[ran]) return false;
   try {
-    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+    const main = realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+    if (main) (globalThis as Record<symbol, unknown>)[ran] = true;
+    return main;
   } catch {
     return false;
   }

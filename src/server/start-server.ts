@@ -1,5 +1,5 @@
 /** Listens on a port with the mock app; the API other projects' test suites use. */
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { createServer, STATUS_CODES, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { BuiltinControls } from '../../mocks/index.ts';
@@ -38,28 +38,11 @@ export async function startMockServer(options: StartOptions = {}): Promise<Runni
   // before the app sees the request: the app may answer it synchronously.
   let stopping = false;
   const inFlight = new Set<ServerResponse>();
-  const sockets = new Set<Socket>();
-  /**
-   * While stopping: keep-alive connections with no request in flight go, and so do connections a client
-   * opened but never sent a byte on (undici and browsers open spares), which node counts as neither idle nor
-   * busy; a connection whose request is on its way stays, and is answered with `Connection: close`.
-   */
-  const closeUnused = () => {
-    server.closeIdleConnections();
-    for (const socket of sockets) if (socket.bytesRead === 0) socket.destroy();
-  };
   const server = createServer((req, res) => {
     if (stopping) res.setHeader('Connection', 'close');
     inFlight.add(res);
-    res.on('close', () => {
-      inFlight.delete(res);
-      if (stopping) closeUnused();
-    });
+    res.on('close', () => inFlight.delete(res));
     mock.handle(req, res);
-  });
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
   });
   server.on('clientError', (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket) =>
     answerUnparsable(mock, error, socket),
@@ -102,9 +85,8 @@ export async function startMockServer(options: StartOptions = {}): Promise<Runni
         for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
         mock.releaseHeld();
         server.close((error) => (error ? reject(error) : resolve()));
-        // Keep-alive connections with no request in flight would hold close() open, and so would a connection
-        // a client opened but never sent a request on (undici and browsers open spares).
-        closeUnused();
+        // Keep-alive connections with no request in flight would hold close() open.
+        server.closeIdleConnections();
       })),
   });
 }
