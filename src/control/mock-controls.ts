@@ -183,19 +183,22 @@ function sessionControls<P extends object>(
   return Object.assign(core, providers(api));
 }
 
-function requester(url: string, sessionId: string, baseFetch: typeof globalThis.fetch): ControlRequester {
-  const header = { [SESSION_HEADER]: sessionId };
-  const sessionFetch: typeof globalThis.fetch = (input, init) => {
-    // The caller's headers win, except that the session is this handle's.
+/** `fetch` that sends `X-Mock-Session: <sessionId>`: the caller's headers win, except the session's. */
+export function withSessionHeader(baseFetch: typeof globalThis.fetch, sessionId: string): typeof globalThis.fetch {
+  return (input, init) => {
     const headers = new Headers(input instanceof Request ? input.headers : undefined);
     new Headers(init?.headers).forEach((value, name) => headers.set(name, value));
     headers.set(SESSION_HEADER, sessionId);
     return baseFetch(input, { ...init, headers });
   };
+}
+
+function requester(url: string, sessionId: string, baseFetch: typeof globalThis.fetch): ControlRequester {
+  const header = { [SESSION_HEADER]: sessionId };
   return {
     url,
     sessionId,
-    fetch: sessionFetch,
+    fetch: withSessionHeader(baseFetch, sessionId),
     call: (method, path, body) => send(baseFetch, url, header, method, path, body),
   };
 }

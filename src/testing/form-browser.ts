@@ -6,7 +6,7 @@
  * contract suites and the repo's tests share.
  */
 import * as cheerio from 'cheerio';
-import { SESSION_HEADER } from '../state/sessions.ts';
+import { withSessionHeader } from '../control/mock-controls.ts';
 
 /** What every browser step takes: the mock session to work in, and the fetch to use. */
 export interface BrowserStepOptions {
@@ -32,13 +32,7 @@ export class PageError extends Error {
 /** The fetch of a step: `options.fetch` (or the global one), with the session header when a session is named. */
 export function stepFetch(options: BrowserStepOptions): typeof globalThis.fetch {
   const base = options.fetch ?? globalThis.fetch;
-  const session = options.session;
-  if (session === undefined) return base;
-  return (input, init) => {
-    const headers = new Headers(init?.headers);
-    headers.set(SESSION_HEADER, session);
-    return base(input, { ...init, headers });
-  };
+  return options.session === undefined ? base : withSessionHeader(base, options.session);
 }
 
 /**
