@@ -40,7 +40,6 @@ import { changedKeys, watchConfigFiles } from './config/watch-config.ts';
 import { createMockApp } from './server/create-app.ts';
 import { builtinPlugins } from './server/resolve-plugins.ts';
 import { startMockServer, type RunningMockServer } from './server/start-server.ts';
-import { DEFAULT_SESSION } from './state/sessions.ts';
 import { closest } from './text/closest.ts';
 
 const USAGE = `Usage: partnermock [options]                serve the mocks
@@ -61,6 +60,12 @@ const USAGE = `Usage: partnermock [options]                serve the mocks
   --latency <ms|min-max>
                       delay every provider answer, e.g. 200 or 50-400
                       (default: $PARTNERMOCK_LATENCY, the file's, or none)
+  --store <memory|redis://host:6379/0>
+                      where sessions keep their state: memory (this process), or a Redis that
+                      several replicas share and that survives restarts
+                      (default: $PARTNERMOCK_STORE, the file's, or memory)
+  --store-prefix <p>  prefix of every Redis key, so several mocks share one Redis
+                      (default: $PARTNERMOCK_STORE_PREFIX, the file's, or partnermock:)
   --provider <name>   serve only this built-in provider (repeatable)
   --plugin <path>     load another provider plugin from a module (repeatable)
   --no-validate-responses
@@ -71,8 +76,9 @@ const USAGE = `Usage: partnermock [options]                serve the mocks
 
 Precedence: flags, then environment variables (PORT, PARTNERMOCK_HOST, PARTNERMOCK_PUBLIC_URL,
 PARTNERMOCK_SEED, PARTNERMOCK_VALIDATE_RESPONSES, PARTNERMOCK_BODY_LIMIT, PARTNERMOCK_JOURNAL_SIZE,
-PARTNERMOCK_MAX_SESSIONS, PARTNERMOCK_LATENCY), then the config file, then the defaults. An invalid
-config file stops the start (exit code 2) with every problem listed.`;
+PARTNERMOCK_MAX_SESSIONS, PARTNERMOCK_LATENCY, PARTNERMOCK_STORE, PARTNERMOCK_STORE_PREFIX),
+then the config file, then the defaults. An invalid config file stops the start (exit code 2) with
+every problem listed.`;
 
 const OPTIONS = {
   config: { type: 'string' },
@@ -82,6 +88,8 @@ const OPTIONS = {
   'public-url': { type: 'string' },
   seed: { type: 'string' },
   latency: { type: 'string' },
+  store: { type: 'string' },
+  'store-prefix': { type: 'string' },
   provider: { type: 'string', multiple: true },
   plugin: { type: 'string', multiple: true },
   'no-validate-responses': { type: 'boolean' },
@@ -420,6 +428,8 @@ function flagSettings(
     ['host', 'host'],
     ['publicUrl', 'public-url'],
     ['latency', 'latency'],
+    ['store', 'store'],
+    ['storePrefix', 'store-prefix'],
   ] as const) {
     const text = values[flag];
     if (text === undefined) continue;
@@ -516,6 +526,8 @@ async function showConfig(argv: string[], env: NodeJS.ProcessEnv, print: (text: 
     ...(setup.file ? { config: setup.file } : {}),
     ...explicitSettings(setup.settings),
     ...(setup.settings.publicUrl.value === undefined ? { publicUrl: `http://localhost:${port}` } : {}),
+    // Showing the configuration reads no state: it never connects to a Redis the settings name.
+    store: 'memory',
     ...(setup.providers ? { providers: setup.providers } : {}),
     ...(setup.plugins ? { plugins: setup.plugins } : {}),
   }).catch((error: unknown) => {
@@ -532,7 +544,7 @@ async function showConfig(argv: string[], env: NodeJS.ProcessEnv, print: (text: 
     const runtime = mock.providers.find((candidate) => candidate.name === name);
     const enabledSource = section?.enabled !== undefined ? 'file' : setup.providers ? 'flag --provider' : 'default';
     if (!runtime) return { name, enabled: false, enabledSource, options: [], collections: [] };
-    const fixtures = mock.sessions.provider(DEFAULT_SESSION, name).fixtures;
+    const fixtures = runtime.defaults(mock.publicUrl());
     const { mode, ...fileCollections } = section?.fixtures ?? {};
     return {
       name,
@@ -556,7 +568,7 @@ async function showConfig(argv: string[], env: NodeJS.ProcessEnv, print: (text: 
             name: collection,
             items: fixtures.list(collection).map((item) => ({
               item,
-              source: fromFile.has(fixtures.idOf(collection, item)) ? 'file' : 'default',
+              source: fromFile.has(String(item[definition.idField])) ? 'file' : 'default',
             })),
           };
         }),
@@ -721,7 +733,14 @@ function packageVersion(): string {
 
 function banner(running: RunningMockServer, configFile?: string): string {
   const lines = [`partnermock listening on ${running.url}`, ''];
-  if (configFile) lines.push(`  config file  ${configFile}`, '');
+  if (configFile) lines.push(`  config file  ${configFile}`);
+  const { store } = running.mock;
+  lines.push(
+    store.kind === 'memory'
+      ? '  state        in memory (this process only; --store redis://... to share it)'
+      : `  state        ${store.location} (shared with every replica using it)`,
+    '',
+  );
   for (const provider of running.mock.describe()) {
     lines.push(`  ${provider.title} (${provider.name})`);
     for (const url of provider.baseUrls) lines.push(`    base URL  ${url}`);

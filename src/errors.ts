@@ -1,3 +1,5 @@
+import { StoreUnavailableError } from './state/store/store.ts';
+
 /**
  * Errors the harness raises while handling a request. One class, one serializer per provider
  * (the plugin's `formatError`), one error middleware: the provider's own error shape comes out
@@ -25,6 +27,8 @@ export type CoreErrorCode =
   | 'unknown_preference'
   /** The mock's own answer breaks the spec: a bug in a handler or in the spec. Loud on purpose. */
   | 'mock_response_invalid'
+  /** The state store (Redis) cannot be reached: 503 with Retry-After, in the provider's error shape. */
+  | 'unavailable'
   /** Anything unexpected. Never exposes its cause to the client; the cause is logged. */
   | 'internal_error';
 
@@ -86,6 +90,14 @@ export class MockError extends Error {
  */
 export function toMockError(thrown: unknown): MockError {
   if (thrown instanceof MockError) return thrown;
+  if (thrown instanceof StoreUnavailableError) {
+    // Whatever the request was, it could not be answered for now: a client may retry, as after any 503.
+    return new MockError(503, 'unavailable', thrown.message, {
+      headers: { 'Retry-After': '1' },
+      expose: true,
+      cause: thrown,
+    });
+  }
   const { status } = (thrown ?? {}) as { status?: unknown };
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return new MockError(status, 'invalid_request', 'The request URL could not be decoded.', { cause: thrown });

@@ -24,6 +24,8 @@ export type {
   OperationRequest,
   PluginContext,
   ProviderPlugin,
+  SetupContext,
+  StateContext,
   ProviderTypes,
   Respond,
   UntypedProvider,
@@ -41,13 +43,13 @@ export type { Delay, FaultAction, FaultRule, FaultRuleInput } from './faults/fau
 export type { FaultHandle } from './control/mock-controls.ts';
 export { MockError, type CoreErrorCode, type ValidationIssue } from './errors.ts';
 export type { Clock } from './state/clock.ts';
-export type { FixtureStore } from './state/fixture-store.ts';
+export type { DefaultFixtures, FixtureStore } from './state/fixture-store.ts';
+export type { StateStore, StoreTable, StoreValue, TableOptions } from './state/store/store.ts';
 export { jsonLineLogger, silentLogger, type Logger } from './logger.ts';
-// Small helpers plugins share: their pages, escaping, comparing secrets, redirecting back, options, bounded state.
+// Small helpers plugins share: their pages, escaping, comparing secrets, redirecting back, options.
 export { escapeHtml } from './plugin-kit/html.ts';
 export { randomId, sameSecret } from './plugin-kit/secrets.ts';
 export { withQueryParameters } from './plugin-kit/redirect.ts';
 export { configurePlugin, integerOptionsSchema } from './plugin-kit/options.ts';
 export { pageAnswer, pageHeaders, renderPage, type PageOptions } from './plugin-kit/page.ts';
-export { ExpiringMap, type ExpiringMapOptions } from './plugin-kit/expiring-map.ts';
 export { isoTime, newestFirst, shortId } from './plugin-kit/session-items.ts';

@@ -8,7 +8,8 @@ import type { ControlRequester } from './control/mock-controls.ts';
 import type { MockError } from './errors.ts';
 import type { JsonSchema } from './spec/openapi-types.ts';
 import type { Clock } from './state/clock.ts';
-import type { FixtureStore } from './state/fixture-store.ts';
+import type { DefaultFixtures, FixtureStore } from './state/fixture-store.ts';
+import type { StoreTable, StoreValue, TableOptions } from './state/store/store.ts';
 import type {
   OperationBody,
   OperationParameters,
@@ -207,6 +208,11 @@ export interface CollectionDefinition {
    * file alike.
    */
   check?(item: Record<string, unknown>): { path: (string | number)[]; message: string } | undefined;
+  /**
+   * At most this many items per session, given the plugin's options (a collection the plugin fills as
+   * flows complete); adding one more drops the oldest, logged like any eviction. Default: no limit.
+   */
+  maxItems?(options: any): number;
 }
 
 export interface FixtureContext<T extends ProviderTypes = UntypedProvider> {
@@ -218,11 +224,30 @@ export interface FixtureContext<T extends ProviderTypes = UntypedProvider> {
   faker: Faker;
   publicUrl: string;
   urlFor(mount: string, path?: string): string;
-  /**
-   * For the state's ExpiringMaps (`onEvict`): reports entries evicted to make room, which the core logs
-   * at most once per session per minute.
-   */
+  /** Reports entries evicted to make room, which the core logs at most once per session per minute. */
   onEvict(name: string, count: number): void;
+}
+
+/**
+ * What `createState` is given: the session's fixtures, and the state store, in which it asks for the tables
+ * and values its state is made of. Every one is the session's own (per `X-Mock-Session`) and shared by
+ * every replica using the same store; nothing a handler remembers may live anywhere else.
+ */
+export interface StateContext<T extends ProviderTypes = UntypedProvider> extends FixtureContext<T> {
+  fixtures: FixtureStore;
+  /** A table of records (`tokens`, `codes`): bounded by its capacity; its evictions are logged for you. */
+  table<V>(name: string, options: Omit<TableOptions<V>, 'onEvict'>): StoreTable<V>;
+  /** One named value (`autoLogin`). */
+  value<V>(name: string): StoreValue<V>;
+}
+
+/** What `setup` is given besides the options. */
+export interface SetupContext {
+  /**
+   * A value shared by every replica and kept across restarts (with the Redis store): the stored one, or
+   * what `create` makes — JSON only — stored for the rest. The B2COPY mock keeps its signing key here.
+   */
+  shared<V>(name: string, create: () => Promise<V>): Promise<V>;
 }
 
 /** One thing a session holds, as the inspector lists it. */
@@ -296,15 +321,16 @@ export interface ProviderPlugin<T extends ProviderTypes = UntypedProvider> {
   /** The default fixtures, per collection. Must be deterministic for a given seed. */
   fixtures?(ctx: FixtureContext<T>): Record<string, Record<string, unknown>[]>;
   /**
-   * The provider's state for one session (codes, tokens, pending forms): ExpiringMaps from the plugin kit,
-   * so it stays bounded whatever the traffic.
+   * The provider's state for one session (codes, tokens, pending forms): tables and values of the state
+   * store (`ctx.table`, `ctx.value`), bounded whatever the traffic and shared by replicas. Called once per
+   * session in each process; it only makes handles, the data is in the store.
    */
-  createState?(fixtures: FixtureStore, ctx: FixtureContext<T>): T['state'];
+  createState?(ctx: StateContext<T>): T['state'];
   /**
    * Frees what has died in a session's state by `nowMs` on its clock; the core calls it as the clock moves
-   * (at most once a minute of session time). Default: `sweep(nowMs)` on every ExpiringMap in the state.
+   * (at most once a minute of session time). Default: `sweep(nowMs)` on every table in the state.
    */
-  sweep?(state: T['state'], nowMs: number): void;
+  sweep?(state: T['state'], nowMs: number): Promise<void>;
   /**
    * The options a handler reads as `ctx.options`: the defaults here, overridden per server with
    * `configurePlugin(plugin, overrides)` (what the `createXPlugin(options)` factories do).
@@ -313,7 +339,7 @@ export interface ProviderPlugin<T extends ProviderTypes = UntypedProvider> {
   /** JSON Schema (2020-12) an override must satisfy; `configurePlugin` refuses anything else. */
   optionsSchema?: JsonSchema;
   /** Built once per server before it listens, from the options: import keys, precompute; never per request. */
-  setup?(options: T['options']): T['services'] | Promise<T['services']>;
+  setup?(options: T['options'], ctx: SetupContext): T['services'] | Promise<T['services']>;
   /** Writes any error in the provider's own shape. */
   formatError(error: MockError, ctx: ErrorContext): MockResponse;
   /**
@@ -331,14 +357,14 @@ export interface ProviderPlugin<T extends ProviderTypes = UntypedProvider> {
    * For the inspector: the one-time and expiring things the session holds (tokens, codes, links, forms), each
    * with its state on the session's clock, newest first. Secrets stay out; tokens may be shortened.
    */
-  inspectSession?(ctx: PluginContext<T>): SessionItem[];
+  inspectSession?(ctx: PluginContext<T>): Promise<SessionItem[]>;
   /**
    * What `partnermock init` writes, commented out, under this provider's `fixtures:` in a new config file:
    * YAML lines (relative to `fixtures:`) a team would adapt, and notes shown above them.
    */
   configExample?: { fixtures: string[]; notes?: string[] };
   /** Lines for the startup banner and the inspector: default credentials and the like. */
-  describe?(fixtures: FixtureStore, ctx: FixtureContext<T>): string[];
+  describe?(fixtures: DefaultFixtures, ctx: FixtureContext<T>): string[];
 }
 
 /**

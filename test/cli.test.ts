@@ -54,7 +54,11 @@ describe('cli(argv)', () => {
     expect(token.status).toBe(400);
     expect(await token.json()).toMatchObject({ error: 'invalid_grant' });
     const health = await (await fetch(`${running!.url}/__mock/health`)).json();
-    expect(health).toEqual({ status: 'ok', providers: ['b2copy', 'just2trade', 'keeta'] });
+    expect(health).toEqual({
+      status: 'ok',
+      providers: ['b2copy', 'just2trade', 'keeta'],
+      store: { kind: 'memory', location: 'memory', reachable: true },
+    });
   });
 
   it('answers bad input over a real socket with 4xx in the provider shape and stays healthy', async () => {

@@ -3,6 +3,7 @@
  * a client, the tokens issued in the session with what became of each; and the partner-side events a CRM
  * must survive (README, "Partner-side events"): a signing key rotated and the old one retired, tokens
  * revoked. Each event is a POST, so the core journals it (`control`); each works in the caller's session.
+ * A revocation is a mark on each family it revokes (state.ts), so concurrent ones count each family once.
  */
 import { decodeJwt } from 'jose';
 import { MockError, type ControlRoute } from '../../src/index.ts';
@@ -11,14 +12,15 @@ import type { B2Copy } from './index.ts';
 import {
   MAX_PUBLISHED_KEYS,
   addSigningKey,
+  currentKey,
   generateSigningKey,
   publishedKeys,
   retireOldKeys,
   type SessionSigningKeys,
-  type SigningKey,
+  type StoredSigningKey,
 } from './keys.ts';
-import type { B2CopyState, IssuedToken } from './state.ts';
-import { isRevoked, revokeFamilies } from './tokens.ts';
+import type { B2CopyState, IssuedToken, TokenFamily } from './state.ts';
+import { isDead, revokeFamilies } from './tokens.ts';
 
 type Route = ControlRoute<B2Copy>;
 
@@ -27,7 +29,9 @@ const jwks: Route = {
   method: 'GET',
   path: '/jwks.json',
   handler: async ({ state, services, respond }) =>
-    respond.json(200, { keys: (await publishedKeys(state.signingKeys, services)).map((key) => key.publicJwk) }),
+    respond.json(200, {
+      keys: (await publishedKeys(await state.signingKeys.get(), services)).map((key) => key.publicJwk),
+    }),
 };
 
 /**
@@ -39,23 +43,29 @@ const jwks: Route = {
 const tokens: Route = {
   method: 'GET',
   path: '/tokens',
-  handler({ state, clock, respond }) {
+  async handler({ state, clock, respond }) {
     const now = clock.nowSeconds();
+    const [issued, families] = await Promise.all([state.tokens.values(), familiesById(state)]);
     return respond.json(
       200,
-      [...state.tokens.values()].reverse().map((token) => issuedTokenView(state, token, now)),
+      issued.reverse().map((token) => issuedTokenView(families.get(token.familyId), token, now)),
     );
   },
 };
 
+/** Every family of the session by id: read once for a listing, not once per token. */
+export async function familiesById(state: B2CopyState): Promise<Map<string, TokenFamily>> {
+  return new Map((await state.families.values()).map((family) => [family.id, family]));
+}
+
 /**
  * One issued token as `GET /__mock/b2copy/tokens` lists it (and the inspector, mocks/b2copy/inspect-session.ts):
  * its `jti`, subject, times and status on the session's clock at `nowSeconds`, never the JWT itself.
+ * `family` is the token's family as the session has it (undefined: forgotten).
  */
-export function issuedTokenView(state: B2CopyState, token: IssuedToken, nowSeconds: number) {
+export function issuedTokenView(family: TokenFamily | undefined, token: IssuedToken, nowSeconds: number) {
   const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
-  const family = state.families.get(token.familyId);
-  const status: 'active' | 'used' | 'revoked' | 'expired' = isRevoked(state, token)
+  const status: 'active' | 'used' | 'revoked' | 'expired' = isDead(family)
     ? 'revoked'
     : token.usedAtSeconds !== undefined
       ? 'used'
@@ -73,8 +83,8 @@ export function issuedTokenView(state: B2CopyState, token: IssuedToken, nowSecon
     issuedAt: iso(token.issuedAtSeconds),
     expiresAt: iso(token.expiresAtSeconds),
     ...(token.usedAtSeconds !== undefined ? { usedAt: iso(token.usedAtSeconds) } : {}),
-    ...(family?.revokedAtSeconds !== undefined
-      ? { revokedAt: iso(family.revokedAtSeconds), revokedBy: family.revokedBy ?? 'reuse_detection' }
+    ...(family?.revoked !== undefined
+      ? { revokedAt: iso(family.revoked.atSeconds), revokedBy: family.revoked.by }
       : {}),
   };
 }
@@ -83,7 +93,7 @@ export function issuedTokenView(state: B2CopyState, token: IssuedToken, nowSecon
 const NO_PARAMETERS = { type: 'object', additionalProperties: false };
 
 /** What rotate and retire answer: the kid signing new tokens, and the kids the session's JWKS serves. */
-const keyIds = (current: SigningKey, published: SigningKey[]) => ({
+const keyIds = (current: StoredSigningKey, published: StoredSigningKey[]) => ({
   current: current.kid,
   published: published.map((key) => key.kid),
 });
@@ -105,12 +115,19 @@ const rotateSigningKey: Route = {
         'conflict',
         `This session already publishes ${MAX_PUBLISHED_KEYS} signing keys: retire the old ones first (POST /__mock/b2copy/signing-keys/retire).`,
       );
-    if (publishedCount(state.signingKeys) >= MAX_PUBLISHED_KEYS) throw full();
-    // Generating an RSA key takes tens of milliseconds; the state changes after, in one synchronous step.
+    if (publishedCount(await state.signingKeys.get()) >= MAX_PUBLISHED_KEYS) throw full();
+    // Generating an RSA key takes tens of milliseconds; the session's keys are read again after it, and
+    // written back at once, so a rotation or retirement that ran meanwhile is kept. (Two rotations of one
+    // session at the very same moment may still keep only one: the keys are one value, and a partner-side
+    // event is sent one at a time.)
     const [server, next] = await Promise.all([services.signing(), generateSigningKey()]);
-    if (publishedCount(state.signingKeys) >= MAX_PUBLISHED_KEYS) throw full(); // rotations that ran meanwhile
-    const keys = (state.signingKeys = addSigningKey(state.signingKeys, server, next));
-    return respond.json(200, keyIds(keys.current, keys.published));
+    const before = await state.signingKeys.get();
+    if (publishedCount(before) >= MAX_PUBLISHED_KEYS) throw full(); // rotations that ran meanwhile
+    const keys = addSigningKey(before, server, next);
+    await state.signingKeys.set(keys);
+    // Imported already: the session's first token under the new key needs no import of its own.
+    services.remember(next);
+    return respond.json(200, keyIds(currentKey(keys), keys.published));
   },
 };
 
@@ -124,10 +141,13 @@ const retireSigningKeys: Route = {
   path: '/signing-keys/retire',
   body: NO_PARAMETERS,
   async handler({ state, services, clock, respond }) {
-    const retired = retireOldKeys(state.signingKeys, clock.nowSeconds());
-    const keys = state.signingKeys;
+    const { keys, retired } = retireOldKeys(await state.signingKeys.get(), clock.nowSeconds());
+    if (keys && retired.length) await state.signingKeys.set(keys);
     const server = await services.signing();
-    return respond.json(200, { ...keyIds(keys?.current ?? server, keys?.published ?? [server]), retired });
+    return respond.json(200, {
+      ...keyIds(keys ? currentKey(keys) : server, keys?.published ?? [server]),
+      retired,
+    });
   },
 };
 
@@ -153,12 +173,12 @@ const revokeTokens: Route = {
     additionalProperties: false,
     oneOf: [{ required: ['token'] }, { required: ['user'] }],
   },
-  handler({ state, fixtures, clock, request, respond }) {
+  async handler({ state, fixtures, clock, request, respond }) {
     const target = request.body as { token: string } | { user: string | number };
     const now = clock.nowSeconds();
     if ('token' in target) {
       const jti = jtiOf(target.token);
-      const issued = jti === undefined ? undefined : state.tokens.get(jti);
+      const issued = jti === undefined ? undefined : await state.tokens.get(jti);
       if (!issued) {
         const which = jti === undefined ? 'has no jti claim: it' : `(jti ${jti})`;
         throw new MockError(
@@ -168,17 +188,14 @@ const revokeTokens: Route = {
           { details: [{ location: '/body/token', message: 'names no token issued in this session' }] },
         );
       }
-      return respond.json(
-        200,
-        revokeFamilies(state, (family) => family.id === issued.familyId, now),
-      );
+      return respond.json(200, await revokeFamilies(state, (family) => family.id === issued.familyId, now));
     }
     // A token's subject is the user's email or the admin's id as a string: 1 and "1" are the same admin.
     const user = String(target.user);
     const known =
-      fixtures.get<BackOfficeUser>('users', user) !== undefined ||
-      fixtures.get<ServiceAdmin>('admins', user) !== undefined ||
-      [...state.families.values()].some((family) => family.sub === user);
+      (await fixtures.get<BackOfficeUser>('users', user)) !== undefined ||
+      (await fixtures.get<ServiceAdmin>('admins', user)) !== undefined ||
+      (await state.families.values()).some((family) => family.sub === user);
     if (!known) {
       throw new MockError(
         404,
@@ -187,10 +204,7 @@ const revokeTokens: Route = {
         { details: [{ location: '/body/user', message: 'names no user or admin of this session' }] },
       );
     }
-    return respond.json(
-      200,
-      revokeFamilies(state, (family) => family.sub === user, now),
-    );
+    return respond.json(200, await revokeFamilies(state, (family) => family.sub === user, now));
   },
 };
 

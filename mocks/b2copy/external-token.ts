@@ -45,7 +45,7 @@ export async function verifyExternalToken(token: string, ctx: B2CopyContext): Pr
   if (keyId === undefined) throw unauthorized('missing_claim', 'external_token has no key_id claim.');
   if (typeof keyId !== 'string' || keyId === '')
     throw unauthorized('invalid_claim', 'external_token key_id claim must be a non-empty string.');
-  const integration = ctx.fixtures.get<Integration>('integrations', keyId);
+  const integration = await ctx.fixtures.get<Integration>('integrations', keyId);
   if (!integration)
     throw unauthorized('unknown_key_id', `key_id '${keyId}' is not registered (no integration with this keyId).`);
 

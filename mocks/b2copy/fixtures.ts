@@ -5,7 +5,7 @@
  * `dev-keys/` (test only).
  */
 import { fileURLToPath } from 'node:url';
-import type { CollectionDefinition, FixtureContext, FixtureStore } from '../../src/index.ts';
+import type { CollectionDefinition, DefaultFixtures, FixtureContext } from '../../src/index.ts';
 import { DEV_KEY_ID, DEV_PRIVATE_KEY_URL, devPublicKeyPem } from './dev-keys/dev-key.ts';
 import type { B2Copy } from './index.ts';
 import { allowedIpSchema } from './ip-address.ts';
@@ -150,7 +150,7 @@ export function defaultFixtures({ urlFor }: FixtureContext<B2Copy>) {
 }
 
 /** The startup banner's lines: the default credentials, the dev key and where the token JWKS is. */
-export function describeFixtures(fixtures: FixtureStore, { publicUrl }: FixtureContext<B2Copy>): string[] {
+export function describeFixtures(fixtures: DefaultFixtures, { publicUrl }: FixtureContext<B2Copy>): string[] {
   const [user] = fixtures.list<BackOfficeUser>('users');
   const [account] = fixtures.list<Account>('accounts');
   const [admin] = fixtures.list<ServiceAdmin>('admins');

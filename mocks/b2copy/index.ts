@@ -59,7 +59,9 @@ export const b2copyPlugin = definePlugin<B2Copy>({
   createState: createB2CopyState,
   sweep: sweepB2CopyState,
   // The signing key and the imported CRM keys need no option; the default integration's key is preloaded.
-  setup: () => createKeys([devPublicKeyPem()]),
+  // The server's signing key is a deployment-wide shared value: the same on every replica, kept across
+  // restarts with the Redis store (keys.ts).
+  setup: (_options, ctx) => createKeys([devPublicKeyPem()], ctx),
   handlers: { signIn, getAuthUrl, authExternalCrm, refreshToken },
   pages: [webUiLandingPage],
   // Token pairs, the one-time seamless-login link, and the page that signs the browser in with it.

@@ -5,16 +5,21 @@
  * the whole token would open the Web UI, so it never leaves the session.
  */
 import { newestFirst, shortId, type PluginContext, type SessionItem } from '../../src/index.ts';
-import { issuedTokenView } from './control-routes.ts';
+import { familiesById, issuedTokenView } from './control-routes.ts';
 import type { B2Copy } from './index.ts';
 
-export function inspectSession({ state, clock, options }: PluginContext<B2Copy>): SessionItem[] {
+export async function inspectSession({ state, clock, options }: PluginContext<B2Copy>): Promise<SessionItem[]> {
   const nowSeconds = clock.nowSeconds();
   const nowMs = clock.nowMs();
+  const [tokens, families, links] = await Promise.all([
+    state.tokens.values(),
+    familiesById(state),
+    state.authUrlTokens.values(),
+  ]);
   const items: { item: SessionItem; atMs: number }[] = [];
-  // Each map keeps insertion order, oldest first; sorting by time below keeps that order among equals.
-  for (const token of state.tokens.values()) {
-    const view = issuedTokenView(state, token, nowSeconds);
+  // Each table lists its records oldest (written) first; sorting by time below keeps that order among equals.
+  for (const token of tokens) {
+    const view = issuedTokenView(families.get(token.familyId), token, nowSeconds);
     items.push({
       atMs: token.issuedAtSeconds * 1000,
       item: {
@@ -27,13 +32,13 @@ export function inspectSession({ state, clock, options }: PluginContext<B2Copy>)
       },
     });
   }
-  for (const [token, link] of state.authUrlTokens) {
+  for (const link of links) {
     const issuedAtMs = link.expiresAtMs - options.authUrlTtlSeconds * 1000;
     items.push({
       atMs: issuedAtMs,
       item: {
         kind: 'seamless-login link',
-        id: shortId(token),
+        id: shortId(link.token),
         status: link.usedAtMs !== undefined ? 'used' : nowMs >= link.expiresAtMs ? 'expired' : 'active',
         subject: `account ${link.accountId} on investment platform ${link.investmentPlatformId}`,
         issuedAt: new Date(issuedAtMs).toISOString(),

@@ -8,7 +8,7 @@ import { compactVerify, decodeJwt, decodeProtectedHeader } from 'jose';
 import type { PluginContext } from '../../src/index.ts';
 import type { Integration } from './fixtures.ts';
 import type { B2Copy } from './index.ts';
-import { publishedKeys } from './keys.ts';
+import { publishedKeys, retiredAt } from './keys.ts';
 
 type Verdict = { verified: boolean; detail: string };
 
@@ -16,10 +16,12 @@ export async function inspectToken(token: string, ctx: PluginContext<B2Copy>): P
   const header = decodeProtectedHeader(token);
   // The signature only (compactVerify checks no claim): a token is shown whatever its age, times beside it.
   if (header.alg === 'RS256') {
-    const keys = await publishedKeys(ctx.state.signingKeys, ctx.services);
-    const key = keys.find((candidate) => candidate.kid === header.kid);
-    if (!key) {
-      const retired = ctx.state.signingKeys?.retired.get(String(header.kid));
+    const sessionKeys = await ctx.state.signingKeys.get();
+    const published = (await publishedKeys(sessionKeys, ctx.services)).find(
+      (candidate) => candidate.kid === header.kid,
+    );
+    if (!published) {
+      const retired = retiredAt(sessionKeys, String(header.kid));
       return {
         verified: false,
         detail:
@@ -28,11 +30,13 @@ export async function inspectToken(token: string, ctx: PluginContext<B2Copy>): P
             : `kid ${JSON.stringify(header.kid ?? null)} is not in this session's JWKS`,
       };
     }
+    const key = await ctx.services.signingKey(published);
     return verdict(() => compactVerify(token, key.publicKey, { algorithms: ['RS256'] }), `JWKS key ${key.kid}`);
   }
   if (header.alg === 'ES256') {
     const keyId = decodeJwt(token).key_id;
-    const integration = typeof keyId === 'string' ? ctx.fixtures.get<Integration>('integrations', keyId) : undefined;
+    const integration =
+      typeof keyId === 'string' ? await ctx.fixtures.get<Integration>('integrations', keyId) : undefined;
     if (!integration) return { verified: false, detail: `key_id ${JSON.stringify(keyId ?? null)} is not registered` };
     const key = await ctx.services.externalKey(integration.publicKeyPem);
     return verdict(() => compactVerify(token, key, { algorithms: ['ES256'] }), `integration ${keyId}'s key`);

@@ -15,6 +15,7 @@ import type { PluginContext } from '../../src/index.ts';
 import { B2CopyError } from './errors.ts';
 import { MOUNT } from './fixtures.ts';
 import type { B2Copy } from './index.ts';
+import { currentKey } from './keys.ts';
 import { type B2CopyState, type IssuedToken, type TokenFamily } from './state.ts';
 
 /**
@@ -45,24 +46,43 @@ export interface PendingTokenPair {
 }
 
 /**
- * Records a new access and refresh token (and, for a fresh sign-in, their family) in the state.
- * Synchronous on purpose: a refresh handler consumes the old refresh token and records the new pair in
- * one block, so a concurrent reuse of the old token cannot miss the new pair when it revokes the family.
- * Everything that can fail is checked before the state changes.
+ * The times of a new pair issued now, checked first: throws (changing nothing) if the clock is beyond what
+ * the answer can write. A refresh checks this before it spends the old token.
  */
-export function recordTokenPair(ctx: B2CopyContext, owner: TokenOwner): PendingTokenPair {
+export function pairTimes(ctx: Pick<B2CopyContext, 'clock' | 'options'>): PairTimes {
   const { options } = ctx;
   const iat = ctx.clock.nowSeconds();
   const accessExp = iat + options.accessTokenTtlSeconds;
   const refreshExp = iat + options.refreshTokenTtlSeconds;
-  // Throws (changing nothing) if the clock is beyond what the answer can write.
   isoWithOffset(Math.max(accessExp, refreshExp));
-  const family = 'id' in owner ? owner : newFamily(ctx.state, owner);
-  return {
-    family,
-    access: record(ctx.state, family, 'access', iat, accessExp),
-    refresh: record(ctx.state, family, 'refresh', iat, refreshExp),
-  };
+  return { iat, accessExp, refreshExp };
+}
+
+export interface PairTimes {
+  iat: number;
+  accessExp: number;
+  refreshExp: number;
+}
+
+/**
+ * Records a new access and refresh token (and, for a fresh sign-in, their family) in the state. The tokens
+ * are written before a new family: the sweep reads the families before the tokens (state.ts), so it never
+ * sees a new family without the tokens that keep it alive. A family whose revocation races this pair (a
+ * reuse of the refreshed token on another replica) takes the pair with it, as every token of the family is
+ * judged by the family's mark (`isDead`).
+ */
+export async function recordTokenPair(
+  ctx: B2CopyContext,
+  owner: TokenOwner,
+  { iat, accessExp, refreshExp }: PairTimes = pairTimes(ctx),
+): Promise<PendingTokenPair> {
+  const family = 'id' in owner ? owner : newFamily(owner);
+  const access = newToken(family, 'access', iat, accessExp);
+  const refresh = newToken(family, 'refresh', iat, refreshExp);
+  // Sent together (one round trip with Redis's pipelining), written in this order.
+  await Promise.all([ctx.state.tokens.set(access.jti, access), ctx.state.tokens.set(refresh.jti, refresh)]);
+  if (!('id' in owner)) await ctx.state.families.set(family.id, family);
+  return { family, access, refresh };
 }
 
 /** Signs a recorded pair into the documented token-pair answer. */
@@ -70,8 +90,10 @@ export async function signTokenPair(
   ctx: B2CopyContext,
   { family, access, refresh }: PendingTokenPair,
 ): Promise<TokenPairBody> {
-  // The session's own key once it rotated one (a partner-side event), else the server's.
-  const signing = ctx.state.signingKeys?.current ?? (await ctx.services.signing());
+  // The session's own key once it rotated one (a partner-side event), else the server's; imported once
+  // per process either way.
+  const keys = await ctx.state.signingKeys.get();
+  const signing = keys ? await ctx.services.signingKey(currentKey(keys)) : await ctx.services.signing();
   const sign = (issued: IssuedToken) =>
     new SignJWT({ token_use: issued.use, family_id: family.id, sub_type: family.subType })
       .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: signing.kid })
@@ -98,32 +120,16 @@ export async function signTokenPair(
 }
 
 /** Records and signs a pair: what a sign-in answers. */
-export function issueTokenPair(ctx: B2CopyContext, owner: TokenOwner): Promise<TokenPairBody> {
-  return signTokenPair(ctx, recordTokenPair(ctx, owner));
+export async function issueTokenPair(ctx: B2CopyContext, owner: TokenOwner): Promise<TokenPairBody> {
+  return signTokenPair(ctx, await recordTokenPair(ctx, owner));
 }
 
-function newFamily(state: B2CopyState, { sub, subType, keyId }: NewSignIn): TokenFamily {
-  const family: TokenFamily = { id: randomUUID(), sub, subType, ...(keyId !== undefined ? { keyId } : {}) };
-  state.families.set(family.id, family);
-  return family;
+function newFamily({ sub, subType, keyId }: NewSignIn): TokenFamily {
+  return { id: randomUUID(), sub, subType, ...(keyId !== undefined ? { keyId } : {}) };
 }
 
-function record(
-  state: B2CopyState,
-  family: TokenFamily,
-  use: IssuedToken['use'],
-  iat: number,
-  exp: number,
-): IssuedToken {
-  const issued: IssuedToken = {
-    jti: randomUUID(),
-    use,
-    familyId: family.id,
-    issuedAtSeconds: iat,
-    expiresAtSeconds: exp,
-  };
-  state.tokens.set(issued.jti, issued);
-  return issued;
+function newToken(family: TokenFamily, use: IssuedToken['use'], iat: number, exp: number): IssuedToken {
+  return { jti: randomUUID(), use, familyId: family.id, issuedAtSeconds: iat, expiresAtSeconds: exp };
 }
 
 /** The first instant RFC 3339 (four-digit years) cannot write. */
@@ -145,10 +151,9 @@ export function isoWithOffset(seconds: number): string {
   return new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, '+00:00');
 }
 
-/** Whether the family of a token is dead (reuse detected, revoked by the partner, or forgotten). */
-export function isRevoked(state: B2CopyState, token: IssuedToken): boolean {
-  const family = state.families.get(token.familyId);
-  return family === undefined || family.revokedAtSeconds !== undefined || family.forgotten === true;
+/** Whether a family is dead (reuse detected, revoked by the partner, or forgotten); undefined: forgotten whole. */
+export function isDead(family: TokenFamily | undefined): boolean {
+  return family === undefined || family.revoked !== undefined || family.forgotten === true;
 }
 
 /** What a partner-side revocation did: the sign-ins it revoked and the live tokens they held. */
@@ -161,22 +166,24 @@ export interface Revocation {
  * Revokes on the partner's side every family `select` picks that is still alive: each of its tokens is
  * refused from now on (`refresh_token_revoked`). Answers how many families, and how many of their tokens
  * were live (neither used nor expired: what `GET /__mock/b2copy/tokens` listed as active).
+ *
+ * Each family is revoked by its `revoked` mark: of concurrent revocations (a reuse detected, another
+ * partner revocation, on any replica) the first keeps the family, and only a family this call revoked
+ * counts, so revoking again what is already revoked counts 0.
  */
-export function revokeFamilies(
+export async function revokeFamilies(
   state: B2CopyState,
   select: (family: TokenFamily) => boolean,
   nowSeconds: number,
-): Revocation {
-  const revoked = new Set<string>();
-  for (const family of state.families.values()) {
-    if (!select(family) || family.revokedAtSeconds !== undefined || family.forgotten) continue;
-    family.revokedAtSeconds = nowSeconds;
-    family.revokedBy = 'partner';
-    revoked.add(family.id);
-  }
+): Promise<Revocation> {
+  const candidates = (await state.families.values()).filter((family) => select(family) && !isDead(family));
+  const marked = await Promise.all(
+    candidates.map((family) => state.families.mark(family.id, 'revoked', { atSeconds: nowSeconds, by: 'partner' })),
+  );
+  const revoked = new Set(candidates.filter((_family, i) => marked[i]?.won).map((family) => family.id));
   let tokens = 0;
   if (revoked.size) {
-    for (const token of state.tokens.values()) {
+    for (const token of await state.tokens.values()) {
       const live = token.usedAtSeconds === undefined && nowSeconds < token.expiresAtSeconds;
       if (live && revoked.has(token.familyId)) tokens++;
     }

@@ -21,7 +21,7 @@ import { MockError, sameSecret, type FixtureStore } from '../../src/index.ts';
 import { REALM } from './errors.ts';
 import type { OAuthClient } from './fixtures.ts';
 
-export function findClient(fixtures: FixtureStore, clientId: string): OAuthClient | undefined {
+export function findClient(fixtures: FixtureStore, clientId: string): Promise<OAuthClient | undefined> {
   return fixtures.get<OAuthClient>('clients', clientId);
 }
 
@@ -120,14 +120,14 @@ function clientCredentials(authorization: string | undefined, form: Record<strin
  * handler reads back the client its precheck already authenticated with `{ checkSecret: false }`: still
  * `invalid_client` if the client was removed in between.
  */
-export function authenticateClient(
+export async function authenticateClient(
   fixtures: FixtureStore,
   authorization: string | undefined,
   form: Record<string, unknown>,
   { checkSecret = true }: { checkSecret?: boolean } = {},
-): OAuthClient {
+): Promise<OAuthClient> {
   const credentials = clientCredentials(authorization, form);
-  const client = findClient(fixtures, credentials.clientId);
+  const client = await findClient(fixtures, credentials.clientId);
   const wrongSecret =
     checkSecret && credentials.clientSecret !== undefined && client && !secretMatches(client, credentials.clientSecret);
   if (!client || wrongSecret) {

@@ -24,14 +24,22 @@ import { randomInt } from 'node:crypto';
 import { MockError, type ControlContext, type ControlRoute } from '../../src/index.ts';
 import type { OAuthClient, Just2TradeUser } from './fixtures.ts';
 import type { Just2Trade } from './index.ts';
-import type { AccessToken } from './state.ts';
+import { known, type AccessToken } from './state.ts';
 
 type Route = ControlRoute<Just2Trade>;
 
 const PATH = '/auto-login';
 
-const autoLoginState = ({ state, respond }: ControlContext<Just2Trade>) =>
-  respond.json(200, { autoLogin: state.autoLogin === undefined ? null : { login: state.autoLogin } });
+const autoLoginState = async ({ state, respond }: ControlContext<Just2Trade>) => {
+  const login = await state.autoLogin.get();
+  return respond.json(200, { autoLogin: login === undefined ? null : { login } });
+};
+
+/** The session's users' logins, for a 404's message. */
+async function loginsOf(ctx: ControlContext<Just2Trade>): Promise<string> {
+  const logins = (await ctx.fixtures.list<Just2TradeUser>('users')).map((user) => user.login);
+  return logins.join(', ') || 'none';
+}
 
 const setAutoLogin: Route = {
   method: 'POST',
@@ -42,17 +50,16 @@ const setAutoLogin: Route = {
     properties: { login: { type: 'string', minLength: 1 } },
     additionalProperties: false,
   },
-  handler(ctx) {
+  async handler(ctx) {
     const { login } = ctx.request.body as { login: string };
-    if (!ctx.fixtures.get<Just2TradeUser>('users', login)) {
-      const logins = ctx.fixtures.list<Just2TradeUser>('users').map((user) => user.login);
+    if (!(await ctx.fixtures.get<Just2TradeUser>('users', login))) {
       throw new MockError(
         404,
         'not_found',
-        `No user "${login}" in this session; users: ${logins.join(', ') || 'none'} (add one at /__mock/just2trade/users).`,
+        `No user "${login}" in this session; users: ${await loginsOf(ctx)} (add one at /__mock/just2trade/users).`,
       );
     }
-    ctx.state.autoLogin = login;
+    await ctx.state.autoLogin.set(login);
     return autoLoginState(ctx);
   },
 };
@@ -60,8 +67,8 @@ const setAutoLogin: Route = {
 const stopAutoLogin: Route = {
   method: 'DELETE',
   path: PATH,
-  handler(ctx) {
-    delete ctx.state.autoLogin;
+  async handler(ctx) {
+    await ctx.state.autoLogin.delete();
     return autoLoginState(ctx);
   },
 };
@@ -79,14 +86,15 @@ const revokeTokens: Route = {
     additionalProperties: false,
     oneOf: [{ required: ['token'] }, { required: ['user'] }],
   },
-  handler(ctx) {
+  async handler(ctx) {
     const target = ctx.request.body as { token: string } | { user: string };
     const { tokens } = ctx.state;
     const nowMs = ctx.clock.nowMs();
     let matching: AccessToken[];
     if ('token' in target) {
-      const record = tokens.get(target.token);
-      if (!record) {
+      const record = await tokens.get(target.token);
+      // A discarded token (its code replayed or forgotten) is as unknown as one never issued.
+      if (!known(record)) {
         throw new MockError(
           404,
           'not_found',
@@ -96,21 +104,23 @@ const revokeTokens: Route = {
       }
       matching = [record];
     } else {
-      matching = [...tokens.values()].filter((record) => record.login === target.user);
-      if (!matching.length && !ctx.fixtures.get<Just2TradeUser>('users', target.user)) {
-        const logins = ctx.fixtures.list<Just2TradeUser>('users').map((user) => user.login);
+      matching = (await tokens.values()).filter((record) => known(record) && record.login === target.user);
+      if (!matching.length && !(await ctx.fixtures.get<Just2TradeUser>('users', target.user))) {
         throw new MockError(
           404,
           'not_found',
-          `No user ${shown(target.user)} in this session; users: ${logins.join(', ') || 'none'}.`,
+          `No user ${shown(target.user)} in this session; users: ${await loginsOf(ctx)}.`,
           { details: [{ location: '/body/user', message: 'names no user of this session' }] },
         );
       }
     }
     // Only what could still be used is revoked (and counted): an expired or revoked token stays as it is.
+    // Revoking is a mark: it survives a profile read's write of the token's new expiry, and of two revocations
+    // at once (a token and its user, say) only the one whose mark won counts the token.
     const live = matching.filter((record) => record.revokedAtMs === undefined && record.expiresAtMs > nowMs);
-    for (const record of live) record.revokedAtMs = nowMs;
-    return ctx.respond.json(200, { revoked: live.length });
+    const marked = await Promise.all(live.map((record) => tokens.mark(record.token, 'revokedAtMs', nowMs)));
+    const revoked = marked.filter((result) => result?.won === true && known(result.value)).length;
+    return ctx.respond.json(200, { revoked });
   },
 };
 
@@ -126,11 +136,11 @@ const rotateClientSecret: Route = {
   path: '/clients/:clientId/rotate-secret',
   // No body, or `{}`: the new secret is generated.
   body: { type: 'object', additionalProperties: false },
-  handler(ctx) {
+  async handler(ctx) {
     const clientId = ctx.request.params.clientId!;
-    const client = ctx.fixtures.get<OAuthClient>('clients', clientId);
+    const client = await ctx.fixtures.get<OAuthClient>('clients', clientId);
     if (!client) {
-      const ids = ctx.fixtures.list<OAuthClient>('clients').map((candidate) => candidate.clientId);
+      const ids = (await ctx.fixtures.list<OAuthClient>('clients')).map((candidate) => candidate.clientId);
       throw new MockError(
         404,
         'not_found',
@@ -139,7 +149,8 @@ const rotateClientSecret: Route = {
       );
     }
     const rotated: OAuthClient = { ...client, clientSecret: newClientSecret() };
-    ctx.fixtures.collection<OAuthClient>('clients').set(clientId, rotated);
+    // Written back whole (a stored client is never changed in place); every replica reads the new secret.
+    await ctx.fixtures.put('clients', rotated);
     return ctx.respond.json(200, { clientId, clientSecret: rotated.clientSecret });
   },
 };

@@ -3,7 +3,7 @@
  * has exactly the profile of the docs' example; the default client's secret is generated from the seed
  * and shown at startup and in `GET /__mock/just2trade/clients`.
  */
-import type { CollectionDefinition, FixtureContext, FixtureStore } from '../../src/index.ts';
+import type { CollectionDefinition, DefaultFixtures, FixtureContext } from '../../src/index.ts';
 import type { Just2Trade } from './index.ts';
 
 export const AUTH_MOUNT = '/just2trade/auth';
@@ -122,8 +122,8 @@ export function defaultFixtures({ faker }: FixtureContext<Just2Trade>) {
   };
 }
 
-/** The startup banner's lines: the default client (with its secret) and the first user. */
-export function describeFixtures(fixtures: FixtureStore): string[] {
+/** The startup banner's lines: the default client (with its secret) and the first user, of the defaults. */
+export function describeFixtures(fixtures: DefaultFixtures): string[] {
   const client = fixtures.get<OAuthClient>('clients', DEFAULT_CLIENT_ID);
   const [user] = fixtures.list<Just2TradeUser>('users');
   return [

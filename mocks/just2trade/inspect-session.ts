@@ -8,11 +8,18 @@
  */
 import { isoTime, newestFirst, shortId, type PluginContext, type SessionItem } from '../../src/index.ts';
 import type { Just2Trade } from './index.ts';
+import { known } from './state.ts';
 
-export function inspectSession({ state, clock, options }: PluginContext<Just2Trade>): SessionItem[] {
+export async function inspectSession({ state, clock, options }: PluginContext<Just2Trade>): Promise<SessionItem[]> {
   const nowMs = clock.nowMs();
+  const [forms, codes, tokens, autoLogin] = await Promise.all([
+    state.pending.values(),
+    state.codes.values(),
+    state.tokens.values(),
+    state.autoLogin.get(),
+  ]);
   const items: { item: SessionItem; atMs: number }[] = [];
-  for (const pending of state.pending.values()) {
+  for (const pending of forms) {
     const issuedAtMs = pending.expiresAtMs - options.loginTtlSeconds * 1000;
     items.push({
       atMs: issuedAtMs,
@@ -27,27 +34,29 @@ export function inspectSession({ state, clock, options }: PluginContext<Just2Tra
       },
     });
   }
-  for (const code of state.codes.values()) {
+  for (const code of codes) {
     const issuedAtMs = code.expiresAtMs - options.codeTtlSeconds * 1000;
     items.push({
       atMs: issuedAtMs,
       item: {
         kind: 'authorization code',
         id: shortId(code.code),
-        status: code.spent
-          ? code.accessTokens.length > 0
-            ? 'used'
-            : 'spent'
-          : nowMs >= code.expiresAtMs
-            ? 'expired'
-            : 'active',
+        status:
+          code.spentAtMs !== undefined
+            ? code.accessToken !== undefined
+              ? 'used'
+              : 'spent'
+            : nowMs >= code.expiresAtMs
+              ? 'expired'
+              : 'active',
         subject: code.login,
         issuedAt: isoTime(issuedAtMs),
         expiresAt: isoTime(code.expiresAtMs),
       },
     });
   }
-  for (const token of state.tokens.values()) {
+  // A discarded token (its code replayed or forgotten) is as gone as a deleted one.
+  for (const token of tokens.filter(known)) {
     items.push({
       // Last used (or issued): its sliding expiry less one lifetime.
       atMs: token.expiresAtMs - options.accessTokenTtlSeconds * 1000,
@@ -61,9 +70,9 @@ export function inspectSession({ state, clock, options }: PluginContext<Just2Tra
     });
   }
   const sorted = newestFirst(items);
-  if (state.autoLogin !== undefined) {
+  if (autoLogin !== undefined) {
     // A setting rather than a thing issued: it comes first, while it is on.
-    sorted.unshift({ kind: 'auto-login', id: state.autoLogin, status: 'active', subject: state.autoLogin });
+    sorted.unshift({ kind: 'auto-login', id: autoLogin, status: 'active', subject: autoLogin });
   }
   return sorted;
 }

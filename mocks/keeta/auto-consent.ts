@@ -28,12 +28,13 @@ export interface AutoConsent {
  * `GET` of the merchant page: the page, or with auto-consent on, the decision taken at once. That decision
  * is taken on a form that is never stored: it is consumed here or refused, so it takes no slot among the
  * session's pending forms (`maxPendingForms`) and makes none of them give way, and a refusal (a disabled
- * app, an unknown merchant) leaves the state as it was.
+ * app, an unknown merchant) leaves the state as it was. Nothing else can ever submit such a form, so there
+ * is no race to decide: consuming it is a no-op.
  */
-export function merchantAuthorizationOrConsent(ctx: PageContext<Keeta>): MockResponse {
-  const auto = ctx.state.autoConsent;
+export async function merchantAuthorizationOrConsent(ctx: PageContext<Keeta>): Promise<MockResponse> {
+  const auto = await ctx.state.autoConsent.get();
   if (!auto) return merchantAuthorization(ctx);
-  const { app, redirectUri, state } = readMerchantLink(ctx.fixtures, ctx.request.query);
+  const { app, redirectUri, state } = await readMerchantLink(ctx.fixtures, ctx.request.query);
   const form = newPendingForm(ctx.clock, ctx.options, {
     browserId: randomToken(),
     clientId: app.clientId,
@@ -41,15 +42,15 @@ export function merchantAuthorizationOrConsent(ctx: PageContext<Keeta>): MockRes
     ...(redirectUri !== undefined ? { redirectUri } : {}),
     state,
   });
-  const merchantId = auto.merchantId ?? ctx.fixtures.list<Merchant>('merchants')[0]?.id;
-  return decide(ctx, form, auto.decision, merchantId);
+  const merchantId = auto.merchantId ?? (await ctx.fixtures.list<Merchant>('merchants'))[0]?.id;
+  return decide(ctx, form, auto.decision, merchantId, async () => {});
 }
 
 type Route = ControlRoute<Keeta>;
 const PATH = '/auto-consent';
 
-const autoConsentState = ({ state, respond }: ControlContext<Keeta>) =>
-  respond.json(200, { autoConsent: state.autoConsent ?? null });
+const autoConsentState = async ({ state, respond }: ControlContext<Keeta>) =>
+  respond.json(200, { autoConsent: (await state.autoConsent.get()) ?? null });
 
 const setAutoConsent: Route = {
   method: 'POST',
@@ -61,27 +62,29 @@ const setAutoConsent: Route = {
     properties: { decision: { enum: ['authorize', 'deny'] }, merchantId: { type: 'string', minLength: 1 } },
     additionalProperties: false,
   },
-  handler(ctx) {
+  async handler(ctx) {
     const { decision, merchantId } = ctx.request.body as AutoConsent;
-    if (merchantId !== undefined && !ctx.fixtures.get<Merchant>('merchants', merchantId)) {
-      const ids = ctx.fixtures.list<Merchant>('merchants').map((merchant) => merchant.id);
+    if (merchantId !== undefined && !(await ctx.fixtures.get<Merchant>('merchants', merchantId))) {
+      const ids = (await ctx.fixtures.list<Merchant>('merchants')).map((merchant) => merchant.id);
       throw new MockError(
         404,
         'not_found',
         `No merchant "${merchantId}" in this session; merchants: ${ids.join(', ') || 'none'}.`,
       );
     }
-    ctx.state.autoConsent = { decision, ...(merchantId !== undefined ? { merchantId } : {}) };
-    return autoConsentState(ctx);
+    const autoConsent: AutoConsent = { decision, ...(merchantId !== undefined ? { merchantId } : {}) };
+    await ctx.state.autoConsent.set(autoConsent);
+    // What this request set, without reading it back (another request may already have changed it).
+    return ctx.respond.json(200, { autoConsent });
   },
 };
 
 const stopAutoConsent: Route = {
   method: 'DELETE',
   path: PATH,
-  handler(ctx) {
-    delete ctx.state.autoConsent;
-    return autoConsentState(ctx);
+  async handler(ctx) {
+    await ctx.state.autoConsent.delete();
+    return ctx.respond.json(200, { autoConsent: null });
   },
 };
 

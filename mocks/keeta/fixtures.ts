@@ -2,8 +2,9 @@
  * Keeta's fixture collections: apps, merchants, and the read-only authorizations the merchant page
  * records. The default app is the one in the docs' example URL.
  */
-import type { CollectionDefinition, FixtureContext, FixtureStore } from '../../src/index.ts';
+import type { CollectionDefinition, DefaultFixtures, FixtureContext } from '../../src/index.ts';
 import type { Keeta } from './index.ts';
+import type { KeetaOptions } from './options.ts';
 
 export type AppMode = 'client_credentials' | 'shop_level_authorization_code';
 
@@ -105,6 +106,8 @@ export const collections: Record<string, CollectionDefinition> = {
       'Completed merchant decisions (authorized or denied), filled by the merchant page; revokedAt once revoked.',
     idField: 'authId',
     readOnly: true,
+    // Filled by every decision, so bounded: beyond it the core drops the oldest (and logs it).
+    maxItems: (options: KeetaOptions) => options.maxAuthorizations,
     // Read-only: nothing is ever validated against this; it documents what the page stores.
     schema: {
       type: 'object',
@@ -150,8 +153,8 @@ export function defaultFixtures({ faker }: FixtureContext<Keeta>) {
   };
 }
 
-/** The startup banner's lines: the default app, as the session's fixtures have it. */
-export function describeFixtures(fixtures: FixtureStore): string[] {
+/** The startup banner's lines: the default app, as every session starts with it. */
+export function describeFixtures(fixtures: DefaultFixtures): string[] {
   const app = fixtures.get<KeetaApp>('apps', DEFAULT_CLIENT_ID);
   return app
     ? [

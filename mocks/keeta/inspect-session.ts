@@ -1,31 +1,41 @@
 /**
  * For the inspector (`GET /__mock/inspector/session`): what a Keeta session holds, newest first. The
  * merchant page's forms (named by the first characters of their id, which half-submits one; `used` once
- * submitted) and the decisions recorded in `authorizations` by `authId`: `authorized`, `denied`, or
- * `revoked` once Keeta revoked it. A decision's one-time `code` stays out.
+ * submitted, i.e. once its `usedAtMs` is marked) and the decisions recorded in `authorizations` by
+ * `authId`: `authorized`, `denied`, or `revoked` once Keeta revoked it. A decision's one-time `code`
+ * stays out.
  */
 import { isoTime, newestFirst, shortId, type PluginContext, type SessionItem } from '../../src/index.ts';
 import type { KeetaAuthorization } from './fixtures.ts';
 import type { Keeta } from './index.ts';
 
-export function inspectSession({ state, fixtures, clock, options }: PluginContext<Keeta>): SessionItem[] {
+export async function inspectSession({
+  state,
+  fixtures,
+  clock,
+  options,
+}: PluginContext<Keeta>): Promise<SessionItem[]> {
   const nowMs = clock.nowMs();
+  const [forms, authorizations] = await Promise.all([
+    state.pendingForms.values(),
+    fixtures.list<KeetaAuthorization>('authorizations'),
+  ]);
   const items: { item: SessionItem; atMs: number }[] = [];
-  for (const form of state.pendingForms.values()) {
+  for (const form of forms) {
     const issuedAtMs = form.expiresAtMs - options.formLifetimeSeconds * 1000;
     items.push({
       atMs: issuedAtMs,
       item: {
         kind: 'merchant form',
         id: shortId(form.id),
-        status: form.used ? 'used' : nowMs >= form.expiresAtMs ? 'expired' : 'active',
+        status: form.usedAtMs !== undefined ? 'used' : nowMs >= form.expiresAtMs ? 'expired' : 'active',
         subject: `app ${form.appId} (client ${form.clientId})`,
         issuedAt: isoTime(issuedAtMs),
         expiresAt: isoTime(form.expiresAtMs),
       },
     });
   }
-  for (const authorization of fixtures.list<KeetaAuthorization>('authorizations')) {
+  for (const authorization of authorizations) {
     const merchant = authorization.merchantId === undefined ? '' : `merchant ${authorization.merchantId} of `;
     items.push({
       atMs: authorization.timestamp,

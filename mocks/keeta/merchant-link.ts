@@ -91,11 +91,11 @@ function single(query: Record<string, unknown>, name: string): string | undefine
   throw refuse(`The authorization link has the parameter ${name} more than once.`);
 }
 
-/** The link's query (unvalidated: pages are not in the spec), checked against the session's apps. */
-export function readMerchantLink(fixtures: FixtureStore, query: Record<string, unknown>): MerchantLink {
+/** The link's query (unvalidated: pages are not in the spec), checked against the session's apps as they are now. */
+export async function readMerchantLink(fixtures: FixtureStore, query: Record<string, unknown>): Promise<MerchantLink> {
   const appId = single(query, 'appId');
   if (!appId) throw refuse('The authorization link has no appId. Ask the application for a new link.');
-  const app = fixtures.list<KeetaApp>('apps').find((candidate) => candidate.appId === appId);
+  const app = (await fixtures.list<KeetaApp>('apps')).find((candidate) => candidate.appId === appId);
   if (!app) throw refuse(`No Keeta application has appId ${appId}.`);
   assertEnabled(app);
 

@@ -22,11 +22,10 @@ const revokeAuthorization: Route = {
   // No body, or `{}`: the authorization is named in the path. A field sent is refused by the core, named
   // (a test that meant another event).
   body: { type: 'object', additionalProperties: false },
-  handler(ctx) {
+  async handler(ctx) {
     const authId = ctx.request.params.authId!;
     // A plugin writes its read-only collections directly (as the merchant page records decisions).
-    const stored = ctx.fixtures.collection<KeetaAuthorization>('authorizations');
-    const authorization = stored.get(authId);
+    const authorization = await ctx.fixtures.get<KeetaAuthorization>('authorizations', authId);
     if (!authorization) {
       throw new MockError(
         404,
@@ -44,8 +43,11 @@ const revokeAuthorization: Route = {
     }
     if (authorization.revokedAt !== undefined) return ctx.respond.json(200, authorization);
     const revoked: KeetaAuthorization = { ...authorization, revokedAt: new Date(ctx.clock.nowMs()).toISOString() };
-    // Same key: the item keeps its place in the collection's order (the oldest make room first).
-    stored.set(authId, revoked);
+    // A new object, written whole by its authId: records read from the store are never changed in place.
+    // `put` makes it the most recently written item (listed last, the last to make room under
+    // `maxAuthorizations`): the store keeps no place for a replaced item. Idempotence is read-then-write:
+    // two first revocations at the same instant may each answer their own time, the later write standing.
+    await ctx.fixtures.put('authorizations', revoked);
     return ctx.respond.json(200, revoked);
   },
 };

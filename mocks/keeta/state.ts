@@ -1,7 +1,7 @@
 /**
- * Keeta's per-session state: the merchant page's pending forms. Every GET of the page that shows the
- * form creates one, and the first valid POST of that form consumes it (auto-consent, which shows none,
- * stores none).
+ * Keeta's per-session state, in the state store (memory, or Redis shared by replicas): the merchant page's
+ * pending forms, and the auto-consent switch. Every GET of the page that shows the form creates one, and
+ * the first valid POST of that form consumes it (auto-consent, which shows none, stores none).
  *
  * A pending form binds together
  * - a random id (hidden field `authorizationRequest`),
@@ -9,8 +9,13 @@
  * - the browser that loaded it (the random value of an HttpOnly, SameSite=Lax cookie),
  * so a POST from another site (no cookie, no token) or a replayed form is refused. What the form
  * authorizes (app, redirectUri, state) was checked when it was created and is checked again on POST.
+ *
+ * Which POST consumes a form is decided by the store, not by the handler: `usedAtMs` is a mark, set once
+ * by `pendingForms.mark`, which tells exactly one of any number of concurrent submissions (on any replica)
+ * that it won. Reading the form and checking it first only spares the store a write for a form that is
+ * plainly used, unknown or expired; it never decides.
  */
-import { ExpiringMap, randomId, type Clock, type FixtureContext, type FixtureStore } from '../../src/index.ts';
+import { randomId, type Clock, type StateContext, type StoreTable, type StoreValue } from '../../src/index.ts';
 import type { AutoConsent } from './auto-consent.ts';
 import type { Keeta } from './index.ts';
 import type { KeetaOptions } from './options.ts';
@@ -26,33 +31,38 @@ export interface PendingForm {
   redirectUri?: string;
   state: string;
   expiresAtMs: number;
-  /** Set, synchronously, by the first valid POST; a second POST of the same form is refused. */
-  used: boolean;
+  /**
+   * When the form was submitted (session clock): a mark, set only by the one valid POST that wins
+   * `pendingForms.mark`; a later or concurrent POST of the same form is refused. Absent while unused.
+   */
+  usedAtMs?: number;
 }
+
+/** What a form is made from: the link the page checked, and the browser that loaded it. */
+export type FormRequest = Pick<PendingForm, 'browserId' | 'clientId' | 'appId' | 'redirectUri' | 'state'>;
 
 export interface KeetaState {
   /** Pending forms, at most `maxPendingForms`; the oldest make room. */
-  pendingForms: ExpiringMap<string, PendingForm>;
-  /** Reports decisions forgotten to make room in the `authorizations` collection (`maxAuthorizations`). */
-  onEvict(name: string, count: number): void;
+  pendingForms: StoreTable<PendingForm>;
   /** The decision the merchant page takes at once, without showing its form (`/__mock/keeta/auto-consent`). */
-  autoConsent?: AutoConsent;
+  autoConsent: StoreValue<AutoConsent>;
 }
 
 /** How long a dead form is still recognised as expired before it is forgotten. */
 const RETAIN_EXPIRED_MS = 24 * 3600 * 1000;
 
-export function createState(_fixtures: FixtureStore, { options, onEvict }: FixtureContext<Keeta>): KeetaState {
+export function createState(ctx: StateContext<Keeta>): KeetaState {
   return {
-    pendingForms: new ExpiringMap({
+    pendingForms: ctx.table<PendingForm>('pendingForms', {
       name: 'pending merchant forms',
-      capacity: options.maxPendingForms,
+      capacity: ctx.options.maxPendingForms,
       expiresAtMs: (form) => form.expiresAtMs,
       // Kept a while after it dies, so that submitting it says "expired" rather than "unknown".
       retainMs: RETAIN_EXPIRED_MS,
-      onEvict,
+      // Set once, by the submission that consumes the form (see the header).
+      marks: ['usedAtMs'],
     }),
-    onEvict,
+    autoConsent: ctx.value<AutoConsent>('autoConsent'),
   };
 }
 
@@ -67,28 +77,23 @@ export function isToken(value: unknown): value is string {
  * A new form, not yet remembered: what the page shows once `createPendingForm` stores it, and what
  * auto-consent decides from at once (it shows no page, so nothing could ever submit a stored one).
  */
-export function newPendingForm(
-  clock: Clock,
-  options: KeetaOptions,
-  form: Pick<PendingForm, 'browserId' | 'clientId' | 'appId' | 'redirectUri' | 'state'>,
-): PendingForm {
+export function newPendingForm(clock: Clock, options: KeetaOptions, form: FormRequest): PendingForm {
   return {
     ...form,
     id: randomToken(),
     csrfToken: randomToken(),
     expiresAtMs: clock.nowMs() + options.formLifetimeSeconds * 1000,
-    used: false,
   };
 }
 
-/** Creates and remembers a form (the state's cap makes room, so reloading the page forever cannot grow memory). */
-export function createPendingForm(
+/** Creates and remembers a form (the table's cap makes room, so reloading the page forever cannot grow the state). */
+export async function createPendingForm(
   state: KeetaState,
   clock: Clock,
   options: KeetaOptions,
-  form: Pick<PendingForm, 'browserId' | 'clientId' | 'appId' | 'redirectUri' | 'state'>,
-): PendingForm {
+  form: FormRequest,
+): Promise<PendingForm> {
   const pending = newPendingForm(clock, options, form);
-  state.pendingForms.set(pending.id, pending);
+  await state.pendingForms.set(pending.id, pending);
   return pending;
 }

@@ -100,6 +100,30 @@ export const SERVER_SETTINGS = {
       ...LATENCY_SCHEMA,
     },
   },
+  store: {
+    flag: '--store',
+    env: 'PARTNERMOCK_STORE',
+    default: 'memory',
+    schema: {
+      type: 'string',
+      pattern: '^(memory|rediss?://.+)$',
+      description:
+        'Where sessions keep their state: memory (this process only), or a Redis URL such as ' +
+        'redis://127.0.0.1:6379/0 that several replicas share and that survives restarts.',
+    },
+  },
+  storePrefix: {
+    flag: '--store-prefix',
+    env: 'PARTNERMOCK_STORE_PREFIX',
+    default: 'partnermock:',
+    schema: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 100,
+      pattern: '^[^\\s*?\\[\\]]+$',
+      description: 'Prefix of every Redis key, so that several mocks can share one Redis.',
+    },
+  },
 } as const satisfies Record<string, { flag: string | undefined; env: string; default: unknown; schema: JsonSchema }>;
 
 export type ServerSetting = keyof typeof SERVER_SETTINGS;

@@ -6,6 +6,7 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import type { JsonSchema } from '../spec/openapi-types.ts';
 import { toDelay } from '../faults/fault-rules.ts';
+import { storeProblem } from '../state/store/open-store.ts';
 import { SERVER_SETTINGS, type ServerSetting } from './config-schema.ts';
 
 /** Where a value came from. */
@@ -59,6 +60,10 @@ export function expectedValue(name: ServerSetting): string {
       return 'a whole number of at least 1';
     case 'latency':
       return 'milliseconds (0 to 600000) or a range min-max, like 50-400';
+    case 'store':
+      return '"memory" or a Redis URL, like redis://127.0.0.1:6379/0';
+    case 'storePrefix':
+      return 'a key prefix of 1 to 100 characters without spaces or * ? [ ], like partnermock:';
   }
 }
 
@@ -80,11 +85,15 @@ export function parseSetting(
       : ['false', '0', 'no', 'off'].includes(lower)
         ? false
         : text;
-  } else if (/^-?\d+$/.test(trimmed) && name !== 'host' && name !== 'publicUrl') {
+  } else if (/^-?\d+$/.test(trimmed) && name !== 'host' && name !== 'publicUrl' && name !== 'storePrefix') {
     value = Number(trimmed);
   }
   if (!validators.validate(name, value))
     return { problem: `must be ${expectedValue(name)}, got ${JSON.stringify(text)}` };
+  if (name === 'store') {
+    const problem = storeProblem(value as string);
+    if (problem) return { problem };
+  }
   if (name === 'latency') {
     // What the schema cannot say: a range's min must not exceed its max, nor either the cap.
     try {
@@ -178,6 +187,8 @@ export interface SettingValues {
   maxSessions?: number;
   /** Milliseconds, `"min-max"` or `{ min, max }`. */
   latency?: number | string | { min: number; max: number };
+  store?: string;
+  storePrefix?: string;
 }
 
 /** The settings given by a flag or a variable: what the server is started with beside the file (which it reads). */

@@ -13,10 +13,11 @@ import { exchangeDetail } from '../inspector/exchange-detail.ts';
 import { streamJournal } from '../inspector/event-stream.ts';
 import { specForClients } from '../spec/spec-for-clients.ts';
 import { DuplicateFixtureError } from '../state/fixture-store.ts';
-import { DEFAULT_SESSION, SESSION_HEADER, SessionRegistry } from '../state/sessions.ts';
+import type { Clock } from '../state/clock.ts';
+import { SESSION_HEADER, SessionRegistry } from '../state/sessions.ts';
 import { toIssues } from '../validation/ajv.ts';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
-import { FAULT_RULE_SCHEMA, ruleProblems, SessionFaults, type FaultRuleInput } from '../faults/fault-rules.ts';
+import { FAULT_RULE_SCHEMA, MAX_RULES, ruleProblems, type FaultRuleInput } from '../faults/fault-rules.ts';
 import type { AppContext } from '../server/app-context.ts';
 import { pluginContext } from '../server/plugin-context.ts';
 import { urlBuilder } from '../server/provider-runtime.ts';
@@ -53,8 +54,16 @@ export function controlApi(deps: AppContext): express.Router {
       ? SessionRegistry.idFrom((req.query.session as string | undefined) ?? req.headers[SESSION_HEADER])
       : undefined;
 
-  router.get('/health', (_req, res) => {
-    res.json({ status: 'ok', providers: deps.runtimes.map((runtime) => runtime.name) });
+  // Answers 503 while the state store is unreachable, so a load balancer's readiness check sends requests
+  // to a replica only when it can serve them (README, "Run it for a team").
+  router.get('/health', async (_req, res) => {
+    const { store } = deps.sessions;
+    const { reachable, error } = await store.health();
+    res.status(reachable ? 200 : 503).json({
+      status: reachable ? 'ok' : 'unavailable',
+      providers: deps.runtimes.map((runtime) => runtime.name),
+      store: { kind: store.kind, location: store.location, reachable, ...(error ? { error } : {}) },
+    });
   });
 
   router.get('/providers', (_req, res) => {
@@ -68,11 +77,7 @@ export function controlApi(deps: AppContext): express.Router {
         specUrl: `${publicUrl}/__mock/openapi/${runtime.name}.json`,
         operations: runtime.operationList(publicUrl),
         ...(runtime.plugin.flows ? { flows: runtime.plugin.flows } : {}),
-        credentials:
-          runtime.plugin.describe?.(
-            deps.sessions.provider(DEFAULT_SESSION, runtime.name).fixtures,
-            runtime.fixtureContext(publicUrl),
-          ) ?? [],
+        credentials: runtime.plugin.describe?.(runtime.defaults(publicUrl), runtime.fixtureContext(publicUrl)) ?? [],
         pages: (runtime.plugin.pages ?? []).map((page) => ({
           name: page.name,
           method: page.method,
@@ -98,26 +103,27 @@ export function controlApi(deps: AppContext): express.Router {
     else res.json(spec);
   });
 
-  router.post('/reset', (req, res) => {
+  router.post('/reset', async (req, res) => {
     if (namesSession(req)) {
       const session = sessionOf(req);
-      deps.sessions.reset(session);
+      await deps.sessions.reset(session);
       res.json({ status: 'reset', session });
     } else {
-      deps.sessions.reset();
+      await deps.sessions.reset();
       res.json({ status: 'reset', session: 'all' });
     }
   });
 
-  const clockState = (req: Request) => {
-    const session = sessionOf(req);
-    const clock = deps.sessions.session(session).clock;
-    return { session, now: clock.now().toISOString(), offsetSeconds: clock.offsetSeconds };
-  };
-  router.get('/clock', (req, res) => {
-    res.json(clockState(req));
+  const clockState = (session: string, clock: Clock) => ({
+    session,
+    now: clock.now().toISOString(),
+    offsetSeconds: clock.offsetSeconds,
   });
-  router.post('/clock', (req, res) => {
+  router.get('/clock', async (req, res) => {
+    const session = sessionOf(req);
+    res.json(clockState(session, (await deps.sessions.open(session)).clock));
+  });
+  router.post('/clock', async (req, res) => {
     const seconds = (req.body as { advanceSeconds?: unknown } | undefined)?.advanceSeconds;
     if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) {
       throw new MockError(
@@ -126,12 +132,15 @@ export function controlApi(deps: AppContext): express.Router {
         'Send { "advanceSeconds": n } with a number n >= 0; the clock only moves forward.',
       );
     }
+    const session = sessionOf(req);
+    let clock: Clock;
     try {
-      deps.sessions.session(sessionOf(req)).clock.advance(seconds);
+      clock = await deps.sessions.advanceClock(session, seconds);
     } catch (error) {
-      throw new MockError(400, 'invalid_request', (error as Error).message);
+      if (error instanceof RangeError) throw new MockError(400, 'invalid_request', error.message);
+      throw error;
     }
-    res.json(clockState(req));
+    res.json(clockState(session, clock));
   });
 
   router.get('/journal', (req, res) => {
@@ -159,23 +168,20 @@ export function controlApi(deps: AppContext): express.Router {
   });
 
   // What the session holds (tokens, codes, links) per provider, for the inspector.
-  router.get('/inspector/session', (req, res) => {
+  router.get('/inspector/session', async (req, res) => {
     const session = SessionRegistry.idFrom((req.query.session as string | undefined) ?? req.headers[SESSION_HEADER]);
     // Looking makes no session: one that does not exist holds nothing.
-    const scope = deps.sessions.peek(session);
-    res.json({
-      session,
-      now: (scope?.clock.now() ?? new Date()).toISOString(),
-      providers: Object.fromEntries(
-        deps.runtimes.map((runtime) => [
-          runtime.name,
-          // Only providers the session has used: looking creates no provider state either.
-          (scope?.providers.has(runtime.name) &&
-            runtime.plugin.inspectSession?.(pluginContext(runtime, deps, session))) ||
-            [],
-        ]),
-      ),
-    });
+    const meta = await deps.sessions.store.openSession(session);
+    const now = new Date(Date.now() + meta.clockOffsetMs);
+    const providers = await Promise.all(
+      deps.runtimes.map(async (runtime) => {
+        // Only providers the session has used (on any replica): looking creates no provider state either.
+        const used = meta.seeded.has(runtime.name) && runtime.plugin.inspectSession;
+        const items = used ? await runtime.plugin.inspectSession!(await pluginContext(runtime, deps, session)) : [];
+        return [runtime.name, items] as const;
+      }),
+    );
+    res.json({ session, now: now.toISOString(), providers: Object.fromEntries(providers) });
   });
 
   // The journal live, as Server-Sent Events (the inspector's list): one entry per event.
@@ -189,14 +195,11 @@ export function controlApi(deps: AppContext): express.Router {
 
   // Fault rules (README, "Simulate failures"): per session, checked in the order added.
   let validateRule: ValidateFunction | undefined;
-  const faultsOf = (req: Request) => {
-    const session = deps.sessions.session(sessionOf(req));
-    return (session.faults ??= new SessionFaults(deps.seed, session.id));
-  };
-  router.get('/faults', (req, res) => {
-    res.json(deps.sessions.session(sessionOf(req)).faults?.rules ?? []);
+  const faultsOf = async (req: Request) => deps.sessions.faults(await deps.sessions.open(sessionOf(req)));
+  router.get('/faults', async (req, res) => {
+    res.json(await (await faultsOf(req)).rules());
   });
-  router.post('/faults', (req, res) => {
+  router.post('/faults', async (req, res) => {
     // Compiled on first use, once per app.
     validateRule ??= new Ajv2020({ allErrors: true, strict: false }).compile(FAULT_RULE_SCHEMA);
     const rule = req.body as unknown;
@@ -214,14 +217,22 @@ export function controlApi(deps: AppContext): express.Router {
         details: issues,
       });
     }
-    res.status(201).json(faultsOf(req).add(rule as FaultRuleInput));
+    const session = await deps.sessions.open(sessionOf(req));
+    if (session.faultRules >= MAX_RULES) {
+      throw new MockError(
+        409,
+        'conflict',
+        `This session has ${session.faultRules} fault rules, the most it may hold; remove some first (DELETE /__mock/faults).`,
+      );
+    }
+    res.status(201).json(await deps.sessions.faults(session).add(rule as FaultRuleInput));
   });
-  router.delete('/faults', (req, res) => {
-    deps.sessions.session(sessionOf(req)).faults?.clear();
+  router.delete('/faults', async (req, res) => {
+    await (await faultsOf(req)).clear();
     res.status(204).end();
   });
-  router.delete('/faults/:id', (req, res) => {
-    if (!deps.sessions.session(sessionOf(req)).faults?.remove(req.params.id as string)) {
+  router.delete('/faults/:id', async (req, res) => {
+    if (!(await (await faultsOf(req)).remove(req.params.id as string))) {
       throw new MockError(404, 'not_found', `This session has no fault rule "${req.params.id}".`);
     }
     res.status(204).end();
@@ -297,7 +308,7 @@ export function controlApi(deps: AppContext): express.Router {
     try {
       checkBody(route, req.body as unknown);
       answer = await route.handler({
-        ...pluginContext(runtime, deps, session),
+        ...(await pluginContext(runtime, deps, session)),
         request: { method: req.method, params, body: req.body as unknown },
       });
     } catch (error) {
@@ -308,7 +319,7 @@ export function controlApi(deps: AppContext): express.Router {
     journal(answer.status);
   });
 
-  const collectionOf = (req: Request) => {
+  const collectionOf = async (req: Request) => {
     const runtime = runtimeNamed(req.params.provider as string);
     const name = req.params.collection as string;
     const definition = runtime.plugin.collections?.[name];
@@ -321,18 +332,18 @@ export function controlApi(deps: AppContext): express.Router {
       );
     }
     const session = sessionOf(req);
-    const fixtures = deps.sessions.provider(session, runtime.name).fixtures;
+    const fixtures = (await deps.sessions.provider(session, runtime.name)).fixtures;
     return { runtime, name, definition, fixtures };
   };
 
-  router.get('/:provider/:collection', (req, res) => {
-    const { fixtures, name } = collectionOf(req);
-    res.json(fixtures.list(name));
+  router.get('/:provider/:collection', async (req, res) => {
+    const { fixtures, name } = await collectionOf(req);
+    res.json(await fixtures.list(name));
   });
 
   /** The collection a POST, PATCH or DELETE names, unless the mock fills it itself. */
-  const writableCollectionOf = (req: Request) => {
-    const collection = collectionOf(req);
+  const writableCollectionOf = async (req: Request) => {
+    const collection = await collectionOf(req);
     if (collection.definition.readOnly) {
       const { runtime, name } = collection;
       throw new MockError(
@@ -349,7 +360,7 @@ export function controlApi(deps: AppContext): express.Router {
 
   /** An item as it will be stored, checked as its collection checks one (schema, then `check`), else a 400. */
   const checkedItem = (
-    { runtime, name, definition }: ReturnType<typeof collectionOf>,
+    { runtime, name, definition }: Awaited<ReturnType<typeof collectionOf>>,
     item: unknown,
   ): Record<string, unknown> => {
     const validate = runtime.collectionValidator(name);
@@ -369,12 +380,12 @@ export function controlApi(deps: AppContext): express.Router {
     return item as Record<string, unknown>;
   };
 
-  router.post('/:provider/:collection', (req, res) => {
-    const collection = writableCollectionOf(req);
+  router.post('/:provider/:collection', async (req, res) => {
+    const collection = await writableCollectionOf(req);
     const item = checkedItem(collection, req.body);
     const { name, fixtures } = collection;
     try {
-      res.status(201).json(fixtures.add(name, structuredClone(item)));
+      res.status(201).json(await fixtures.add(name, structuredClone(item)));
     } catch (error) {
       if (error instanceof DuplicateFixtureError) throw new MockError(409, 'conflict', error.message);
       throw error;
@@ -383,15 +394,15 @@ export function controlApi(deps: AppContext): express.Router {
 
   // A partner-side change to one item (a user's two-factor turned on, a key disabled): the fields sent
   // replace the item's (JSON merge patch, RFC 7396: null removes a field); the result is checked as a POST.
-  router.patch('/:provider/:collection/:id', (req, res) => {
-    const collection = writableCollectionOf(req);
+  router.patch('/:provider/:collection/:id', async (req, res) => {
+    const collection = await writableCollectionOf(req);
     const { runtime, name, definition, fixtures } = collection;
     const changes = req.body as unknown;
     if (changes === null || typeof changes !== 'object' || Array.isArray(changes)) {
       throw new MockError(400, 'invalid_request', 'Send the fields to change as a JSON object.');
     }
     const id = req.params.id as string;
-    const current = fixtures.get(name, id);
+    const current = await fixtures.get(name, id);
     if (!current) {
       throw new MockError(404, 'not_found', `${runtime.name}/${name} has no item "${id}".`, {
         details: [{ location: '/path/id', message: 'names no item of the collection' }],
@@ -408,13 +419,13 @@ export function controlApi(deps: AppContext): express.Router {
       });
     }
     const item = checkedItem(collection, merged);
-    fixtures.collection(name).set(id, item);
+    await fixtures.put(name, item);
     res.json(item);
   });
 
-  router.get('/:provider/:collection/:id', (req, res) => {
-    const { runtime, name, fixtures } = collectionOf(req);
-    const item = fixtures.get(name, req.params.id);
+  router.get('/:provider/:collection/:id', async (req, res) => {
+    const { runtime, name, fixtures } = await collectionOf(req);
+    const item = await fixtures.get(name, req.params.id);
     if (!item) {
       throw new MockError(404, 'not_found', `${runtime.name}/${name} has no item "${req.params.id}".`, {
         // Where the miss is: a caller can tell "no such item" from "no such collection".
@@ -424,9 +435,9 @@ export function controlApi(deps: AppContext): express.Router {
     res.json(item);
   });
 
-  router.delete('/:provider/:collection/:id', (req, res) => {
-    const { runtime, name, fixtures } = writableCollectionOf(req);
-    if (!fixtures.delete(name, req.params.id as string)) {
+  router.delete('/:provider/:collection/:id', async (req, res) => {
+    const { runtime, name, fixtures } = await writableCollectionOf(req);
+    if (!(await fixtures.delete(name, req.params.id as string))) {
       throw new MockError(404, 'not_found', `${runtime.name}/${name} has no item "${req.params.id}".`);
     }
     res.status(204).end();

@@ -14,10 +14,11 @@ import { rawQuery, queryObject } from '../http/request-parts.ts';
 import type { MockResponse } from '../plugin.ts';
 import type { AppContext } from '../server/app-context.ts';
 import { sendAnswer, sendError, type AnswerSite } from '../server/answer.ts';
-import { sessionOf } from '../server/plugin-context.ts';
 import type { ProviderRuntime } from '../server/provider-runtime.ts';
 import { notesOf } from '../server/request-notes.ts';
 import { journalAnswer } from '../server/request-log.ts';
+import { sessionOf } from '../server/plugin-context.ts';
+import type { SessionMeta } from '../state/store/store.ts';
 import { drawDelay, type FaultRule, type SessionFaults } from './fault-rules.ts';
 
 /** The longest a `hang` holds a connection; the client usually gives up first. */
@@ -29,20 +30,12 @@ export interface FaultTarget {
 }
 
 /**
- * Whether this step has anything to do for the request: latency, or rules in its session. Synchronous, so
- * the usual request (neither) does not wait a turn for the step.
+ * Whether this step has anything to do for the request: latency, or rules in its session (whose count
+ * came with the session's clock when the request opened it). Synchronous, so the usual request (neither)
+ * does not wait a turn for the step.
  */
-export function hasFaultWork(app: AppContext, runtime: ProviderRuntime, req: Request, res: Response): boolean {
-  return app.latency(runtime.name) !== undefined || Boolean(sessionFaults(app, req, res)?.rules.length);
-}
-
-/**
- * The request's session's rules. With preset rules a session not yet made starts with them, so it is made
- * now; otherwise only a session that exists can hold rules, and looking neither makes one nor counts as use.
- */
-function sessionFaults(app: AppContext, req: Request, res: Response): SessionFaults | undefined {
-  const id = sessionOf(req, res);
-  return (app.hasPresetFaults() ? app.sessions.session(id) : app.sessions.peek(id))?.faults;
+export function hasFaultWork(app: AppContext, runtime: ProviderRuntime, meta: SessionMeta): boolean {
+  return app.latency(runtime.name) !== undefined || app.sessions.mayHaveFaults(meta);
 }
 
 /** True when a rule answered the request (or holds it): the pipeline must not run. */
@@ -50,11 +43,16 @@ export async function applyFaults(
   app: AppContext,
   runtime: ProviderRuntime,
   target: FaultTarget,
+  meta: SessionMeta,
   req: Request,
   res: Response,
 ): Promise<boolean> {
   const latency = app.latency(runtime.name);
-  const faults = sessionFaults(app, req, res);
+  // Only a session that has rules (or starts with preset ones) is opened: looking makes no session.
+  const session = app.sessions.mayHaveFaults(meta)
+    ? await app.sessions.open(sessionOf(req, res), undefined, meta)
+    : undefined;
+  const faults = session && session.faultRules > 0 ? app.sessions.faults(session) : undefined;
   if (latency !== undefined) {
     await sleep(drawDelay(latency, faults ? () => faults.random() : Math.random), app.stopping);
     // Given up during the wait (or the server is stopping): nothing runs, as after a rule's delay.
@@ -68,7 +66,7 @@ export async function applyFaults(
     fromHandler: false,
     fault: true,
   };
-  const rule = faults && ruleFor(faults, runtime.name, target, req, site);
+  const rule = faults && (await ruleFor(faults, runtime.name, target, req, site));
   if (!rule || !faults) return false;
   notesOf(res).fault = rule.id;
   if (rule.delayMs !== undefined) {
@@ -111,24 +109,28 @@ export async function applyFaults(
   return false; // only a delay: the real answer, late
 }
 
-/** The first of the session's rules that applies to this request, counted. */
-function ruleFor(
+/**
+ * The first of the session's rules that applies to this request, counted. The counts live in the store,
+ * so `after` and `times` count the requests of every replica.
+ */
+async function ruleFor(
   faults: SessionFaults,
   provider: string,
   target: FaultTarget,
   req: Request,
   site: AnswerSite,
-): FaultRule | undefined {
-  for (const rule of faults.rules) {
+): Promise<FaultRule | undefined> {
+  for (const rule of await faults.rules()) {
     if (rule.provider !== provider) continue;
     if (rule.operationId !== undefined && rule.operationId !== target.operationId) continue;
     if (rule.page !== undefined && rule.page !== target.page) continue;
     if (rule.times !== undefined && rule.hits >= rule.times) continue;
     if (rule.match && !matches(rule.match, req, site)) continue;
-    rule.seen += 1;
-    if (rule.after !== undefined && rule.seen <= rule.after) continue;
+    const seen = await faults.seen(rule);
+    if (seen === undefined) continue; // removed meanwhile
+    if (rule.after !== undefined && seen <= rule.after) continue;
     if (rule.probability !== undefined && faults.random() >= rule.probability) continue;
-    rule.hits += 1;
+    if (!(await faults.take(rule))) continue;
     return rule;
   }
   return undefined;

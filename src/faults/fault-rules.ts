@@ -1,13 +1,14 @@
 /**
  * Fault rules: what `POST /__mock/faults` adds to a session, so the partner misbehaves on demand (a 503
  * on sign-in, a token endpoint that hangs, a reset mid-refresh, a 429 with Retry-After). A session's rules
- * live in its scope and die with it (a reset clears them); they are checked in the order they were added,
- * and the first one that applies to a request answers it (apply-faults.ts).
+ * live in the state store with the rest of the session and die with it (a reset clears them); they are
+ * checked in the order they were added, and the first one that applies to a request answers it (apply-faults.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import type { ValidationIssue } from '../errors.ts';
 import type { JsonSchema } from '../spec/openapi-types.ts';
+import type { StoreTable, TableOptions } from '../state/store/store.ts';
 
 export type Delay = number | { min: number; max: number };
 
@@ -157,33 +158,74 @@ export function ruleProblems(
   return problems;
 }
 
-/** A session's rules and the generator `probability` draws from. */
+/** Rules a session may hold at once: more is a mistake in the test, refused rather than evicted. */
+export const MAX_RULES = 100;
+
+/** The session's rules as the state store keeps them: `hits` and `seen` are counters every replica adds to. */
+export function faultTableOptions(): TableOptions<FaultRule> {
+  return { name: 'fault rules', capacity: MAX_RULES * 2, expiresAtMs: () => Infinity, counters: ['hits', 'seen'] };
+}
+
+/**
+ * A session's rules, in the state store (so a rule added on one replica answers on all, and `times` counts
+ * across them), and the generator `probability` and delay ranges draw from (per process: replicas draw
+ * independently).
+ */
 export class SessionFaults {
-  readonly rules: FaultRule[] = [];
   #state: number;
 
   /** `seed`: the server's seed and the session id, so a run with the same rules draws the same. */
-  constructor(seed: number, sessionId: string) {
+  constructor(
+    seed: number,
+    sessionId: string,
+    private readonly table: StoreTable<FaultRule>,
+    /** Keeps the session's rule count (its meta) in step, so a request knows for free whether to look. */
+    private readonly counted: (delta: number) => Promise<void>,
+  ) {
     let hash = seed >>> 0;
     for (const character of sessionId) hash = Math.imul(hash ^ character.charCodeAt(0), 0x9e3779b1) >>> 0;
     this.#state = hash;
   }
 
-  add(input: FaultRuleInput): FaultRule {
+  /** The rules in the order they were added, with their counts. */
+  async rules(): Promise<FaultRule[]> {
+    return (await this.table.values()).map((rule) => ({ ...rule, hits: rule.hits ?? 0, seen: rule.seen ?? 0 }));
+  }
+
+  async add(input: FaultRuleInput): Promise<FaultRule> {
     const rule: FaultRule = { ...structuredClone(input), id: randomUUID(), hits: 0, seen: 0 };
-    this.rules.push(rule);
+    await this.table.add(rule.id, rule);
+    await this.counted(1);
     return rule;
   }
 
-  remove(id: string): boolean {
-    const index = this.rules.findIndex((rule) => rule.id === id);
-    if (index === -1) return false;
-    this.rules.splice(index, 1);
+  async remove(id: string): Promise<boolean> {
+    if (!(await this.table.delete(id))) return false;
+    await this.counted(-1);
     return true;
   }
 
-  clear(): void {
-    this.rules.length = 0;
+  async clear(): Promise<void> {
+    for (const rule of await this.table.values()) await this.remove(rule.id);
+  }
+
+  /** Counts one more request the rule saw; the new count (undefined: the rule was removed meanwhile). */
+  seen(rule: FaultRule): Promise<number | undefined> {
+    return this.table.count(rule.id, 'seen', 1);
+  }
+
+  /**
+   * Takes one of the rule's `times` (every time, without): whether it applies now. Counted in the store, so
+   * of concurrent requests on any replica only `times` get it.
+   */
+  async take(rule: FaultRule): Promise<boolean> {
+    const hits = await this.table.count(rule.id, 'hits', 1);
+    if (hits === undefined) return false;
+    if (rule.times !== undefined && hits > rule.times) {
+      await this.table.count(rule.id, 'hits', -1);
+      return false;
+    }
+    return true;
   }
 
   /** mulberry32: small, fast and good enough to decide a coin toss reproducibly. */

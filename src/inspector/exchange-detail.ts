@@ -225,7 +225,7 @@ async function decodedTokens(
       : 'not checked: the session was reset or dropped since, and its keys with it';
     if (runtime?.plugin.inspectToken && scoped) {
       try {
-        const result = await runtime.plugin.inspectToken(token, pluginContext(runtime, app, entry.session));
+        const result = await runtime.plugin.inspectToken(token, await pluginContext(runtime, app, entry.session));
         if (result) ({ verified, verification } = { verified: result.verified, verification: result.detail });
       } catch (error) {
         verification = `not checked: ${(error as Error).message}`;

@@ -26,6 +26,4 @@ export interface AppContext {
   held: Set<Response>;
   /** Aborted when the server stops: latency and fault delays end at once, their connections closed. */
   stopping: AbortSignal;
-  /** Whether every session starts with fault rules (the config's `faults`, the `faults` option). */
-  hasPresetFaults(): boolean;
 }

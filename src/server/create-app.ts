@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Request, type Response } from 'express';
 import { applyConfig, type AppliedConfig } from '../config/apply-config.ts';
 import type { ServerSetting } from '../config/config-schema.ts';
-import { ruleProblems, SessionFaults, toDelay, type Delay, type FaultRuleInput } from '../faults/fault-rules.ts';
+import { ruleProblems, toDelay, type Delay, type FaultRuleInput } from '../faults/fault-rules.ts';
 import {
   ConfigError,
   loadConfigFile,
@@ -24,7 +24,9 @@ import { jsonLineLogger, silentLogger, type Logger } from '../logger.ts';
 import type { AnyPlugin, MockResponse } from '../plugin.ts';
 import type { TimeSource } from '../state/clock.ts';
 import { Journal } from '../state/journal.ts';
-import { DEFAULT_SESSION, SessionRegistry } from '../state/sessions.ts';
+import { SessionRegistry } from '../state/sessions.ts';
+import { openStore } from '../state/store/open-store.ts';
+import type { StateStore } from '../state/store/store.ts';
 import { createSchemaCompilers } from '../validation/ajv.ts';
 import { errorHandler, renderError } from './answer.ts';
 import type { AppContext } from './app-context.ts';
@@ -66,6 +68,14 @@ export interface MockServerOptions {
   providerLatency?: Record<string, Delay | string>;
   /** Fault rules every session starts with (a reset restores them): README, "Simulate failures". */
   faults?: FaultRuleInput[];
+  /**
+   * Where sessions keep their state: `memory` (default; this process only) or a Redis URL such as
+   * `redis://127.0.0.1:6379/0`, which replicas share and which survives restarts (README, "Run it for a
+   * team"); or a StateStore object.
+   */
+  store?: string | StateStore;
+  /** The prefix of every Redis key, so several mocks can share one Redis. Default `partnermock:`. */
+  storePrefix?: string;
 }
 
 export interface MockApp {
@@ -75,8 +85,12 @@ export interface MockApp {
   providers: ProviderRuntime[];
   sessions: SessionRegistry;
   journal: Journal;
+  /** Where the sessions' state lives (closed with `close()`). */
+  store: StateStore;
   /** Back to the fixtures: one session, or all of them. */
-  reset(session?: string): void;
+  reset(session?: string): Promise<void>;
+  /** Lets go of the state store (its connection); the express app answers nothing that needs state after. */
+  close(): Promise<void>;
   /** Closes the connections `hang` fault rules hold, so the server can stop. */
   releaseHeld(): void;
   publicUrl(): string;
@@ -118,24 +132,36 @@ export async function createMockApp(given: MockServerOptions = {}): Promise<Mock
 
   const compilers = createSchemaCompilers();
   const plugins = await resolvePlugins({ ...options, ...(config ? { base: config.plugins } : {}) });
-  const runtimes = await Promise.all(plugins.map((plugin) => ProviderRuntime.create(plugin, seed, compilers)));
-  assertDistinct(runtimes);
-  let presetFaults = checkedPresets(options.faults ?? [], runtimes, loaded?.file);
+  const store = await openStore(options.store, options.storePrefix, log);
+  let runtimes: ProviderRuntime[];
+  let presetFaults: FaultRuleInput[];
+  try {
+    runtimes = await Promise.all(plugins.map((plugin) => ProviderRuntime.create(plugin, seed, compilers, store)));
+    assertDistinct(runtimes);
+    presetFaults = checkedPresets(options.faults ?? [], runtimes, loaded?.file);
+  } catch (error) {
+    // Nothing half-started: the store's connection goes with the failed start.
+    if (store !== options.store) await store.close();
+    throw error;
+  }
   const stop = new AbortController();
   const byName = new Map(runtimes.map((runtime) => [runtime.name, runtime]));
-  const sessions = new SessionRegistry(
-    (provider) => (session) => byName.get(provider)!.createScope(publicUrl, evictionLog(log, session.id, provider)),
-    options.timeSource,
-    options.maxSessions,
-    (session) =>
+  const sessions = new SessionRegistry(store, {
+    buildProvider: (provider) => {
+      const runtime = byName.get(provider)!;
+      return {
+        seed: () => runtime.scopeFactory(publicUrl, () => {}).seed(),
+        create: (session) => runtime.scopeFactory(publicUrl, evictionLog(log, session.id, provider)).create(session),
+      };
+    },
+    ...(options.timeSource ? { timeSource: options.timeSource } : {}),
+    ...(options.maxSessions !== undefined ? { maxSessions: options.maxSessions } : {}),
+    onEvict: (session) =>
       log('warn', 'session evicted: more sessions than maxSessions, least recently used dropped', { session }),
     // Every session starts with the preset rules (a reset makes a new session, so it restores them).
-    (session) => {
-      if (!presetFaults.length) return;
-      session.faults = new SessionFaults(seed, session.id);
-      for (const rule of presetFaults) session.faults.add(rule);
-    },
-  );
+    presetFaults: () => presetFaults,
+    seed,
+  });
   const context: AppContext = {
     runtimes,
     sessions,
@@ -149,7 +175,6 @@ export async function createMockApp(given: MockServerOptions = {}): Promise<Mock
     latency: (provider) => timing.providerLatency[provider] ?? timing.latency,
     held: new Set(),
     stopping: stop.signal,
-    hasPresetFaults: () => presetFaults.length > 0,
   };
 
   const app = express();
@@ -173,11 +198,7 @@ export async function createMockApp(given: MockServerOptions = {}): Promise<Mock
     name: runtime.name,
     title: runtime.title,
     baseUrls: runtime.baseUrls(publicUrl),
-    credentials:
-      runtime.plugin.describe?.(
-        sessions.provider(DEFAULT_SESSION, runtime.name).fixtures,
-        runtime.fixtureContext(publicUrl),
-      ) ?? [],
+    credentials: runtime.plugin.describe?.(runtime.defaults(publicUrl), runtime.fixtureContext(publicUrl)) ?? [],
   });
 
   app.get('/', inspector.page);
@@ -216,7 +237,10 @@ export async function createMockApp(given: MockServerOptions = {}): Promise<Mock
     providers: runtimes,
     sessions,
     journal: context.journal,
+    store,
     reset: (session) => sessions.reset(session),
+    // A store the caller passed in is the caller's to close.
+    close: () => (store === options.store ? Promise.resolve() : store.close()),
     releaseHeld: () => {
       stop.abort();
       for (const res of context.held) res.socket?.destroy();

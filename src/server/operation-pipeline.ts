@@ -9,9 +9,10 @@ import { parseBody, type ParsedBody } from '../http/parse-body.ts';
 import { parsePrefer, type Preference } from '../http/prefer.ts';
 import { requestHeaders, queryObject, rawQuery } from '../http/request-parts.ts';
 import { MockError } from '../errors.ts';
-import type { MockResponse } from '../plugin.ts';
+import type { MockResponse, PluginContext } from '../plugin.ts';
 import type { AppContext } from './app-context.ts';
 import { sendAnswer, sendError, type AnswerSite } from './answer.ts';
+import type { SessionMeta } from '../state/store/store.ts';
 import { mockRequest, pluginContext, sessionOf } from './plugin-context.ts';
 import type { CompiledOperation, ProviderRuntime } from './provider-runtime.ts';
 import { notesOf } from './request-notes.ts';
@@ -24,6 +25,8 @@ export async function serveOperation(
   path: string,
   req: Request,
   res: Response,
+  /** What the request read of its session before the fault step. */
+  meta: SessionMeta,
 ): Promise<void> {
   notesOf(res).operationId = compiled.operation.operationId;
   const sessionId = sessionOf(req, res);
@@ -41,15 +44,16 @@ export async function serveOperation(
 
   let response: MockResponse;
   try {
-    if (runsPlugin && runtime.plugin.prechecks?.[compiled.operation.operationId]) {
-      await pluginCode(() => precheck(app, runtime, compiled, sessionId, path, req, headers, query, parsed));
+    const context = runsPlugin ? await pluginContext(runtime, app, sessionId, meta) : undefined;
+    if (context && runtime.plugin.prechecks?.[compiled.operation.operationId]) {
+      await pluginCode(() => precheck(context, runtime, compiled, path, req, headers, query, parsed));
     }
     const parameters = compiled.request.parameters({ path: req.params as Record<string, string>, query, headers });
     const body = compiled.request.body(parsed.mediaType, parsed.value);
-    response = runsPlugin
+    response = context
       ? await pluginCode(() =>
           compiled.handler!({
-            ...pluginContext(runtime, app, sessionId),
+            ...context,
             operation: compiled.info,
             request: mockRequest(req, headers, {
               path,
@@ -105,10 +109,9 @@ function parseRequestBody(compiled: CompiledOperation, req: Request): ParsedBody
 
 /** The plugin's checks that come before the spec's (an OAuth server's client authentication). */
 async function precheck(
-  app: AppContext,
+  context: PluginContext,
   runtime: ProviderRuntime,
   compiled: CompiledOperation,
-  sessionId: string,
   path: string,
   req: Request,
   headers: Record<string, string | undefined>,
@@ -118,7 +121,7 @@ async function precheck(
   const check = runtime.plugin.prechecks?.[compiled.operation.operationId];
   if (!check) return;
   await check({
-    ...pluginContext(runtime, app, sessionId),
+    ...context,
     operation: compiled.info,
     request: mockRequest(req, headers, {
       path,

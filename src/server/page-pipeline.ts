@@ -9,6 +9,7 @@ import { requestHeaders, queryObject, rawQuery } from '../http/request-parts.ts'
 import type { PageRoute } from '../plugin.ts';
 import type { AppContext } from './app-context.ts';
 import { sendAnswer } from './answer.ts';
+import type { SessionMeta } from '../state/store/store.ts';
 import { mockRequest, pluginContext, sessionOf } from './plugin-context.ts';
 import type { ProviderRuntime } from './provider-runtime.ts';
 import { notesOf } from './request-notes.ts';
@@ -21,11 +22,12 @@ export async function servePage(
   path: string,
   req: Request,
   res: Response,
+  /** What the request read of its session before the fault step. */
+  meta: SessionMeta,
 ): Promise<void> {
   notesOf(res).page = page.name;
-  const sessionId = sessionOf(req, res);
   const response = await page.handler({
-    ...pluginContext(runtime, app, sessionId),
+    ...(await pluginContext(runtime, app, sessionOf(req, res), meta)),
     request: mockRequest(req, requestHeaders(req), {
       path,
       params: { ...req.params },

@@ -4,6 +4,7 @@ import { parseCookies, remoteAddress } from '../http/request-parts.ts';
 import { respond } from '../http/respond.ts';
 import type { MockRequest, PluginContext } from '../plugin.ts';
 import { SESSION_HEADER, SessionRegistry } from '../state/sessions.ts';
+import type { SessionMeta } from '../state/store/store.ts';
 import type { AppContext } from './app-context.ts';
 import type { ProviderRuntime } from './provider-runtime.ts';
 import { notesOf } from './request-notes.ts';
@@ -15,9 +16,22 @@ export function sessionOf(req: Request, res: Response): string {
   return sessionId;
 }
 
-export function pluginContext(runtime: ProviderRuntime, app: AppContext, sessionId: string): PluginContext {
-  const scope = app.sessions.provider(sessionId, runtime.name);
-  runtime.sweepIfDue(scope.state, scope.clock.nowMs());
+export async function pluginContext(
+  runtime: ProviderRuntime,
+  app: AppContext,
+  sessionId: string,
+  /** What the request already read of the session (a provider route reads it before the fault step). */
+  meta?: SessionMeta,
+): Promise<PluginContext> {
+  const scope = await app.sessions.provider(sessionId, runtime.name, meta);
+  // Not awaited: freeing dead records need not delay this answer; a failure only postpones it.
+  runtime.sweepIfDue(scope.state, scope.clock.nowMs())?.catch((error: unknown) => {
+    app.log('warn', 'sweeping session state failed', {
+      session: sessionId,
+      provider: runtime.name,
+      error: String(error),
+    });
+  });
   const publicUrl = app.publicUrl();
   return {
     provider: runtime.name,

@@ -7,12 +7,12 @@
 // One locale's entry point: the package's main entry loads every locale (~150 ms of every start).
 import { faker } from '@faker-js/faker/locale/en';
 import type { ValidateFunction } from 'ajv/dist/2020.js';
-import type { AnyPlugin, FixtureContext, OperationHandler, OperationInfo } from '../plugin.ts';
+import type { AnyPlugin, FixtureContext, OperationHandler, OperationInfo, SetupContext } from '../plugin.ts';
 import { loadSpec, type LoadedSpec, type SpecOperation } from '../spec/load-spec.ts';
 import { SpecAnswers, loadSchemaGenerator, type SchemaGenerator } from '../spec/spec-answers.ts';
-import { FixtureStore } from '../state/fixture-store.ts';
-import type { ProviderScope } from '../state/sessions.ts';
-import { ExpiringMap } from '../plugin-kit/expiring-map.ts';
+import { DefaultFixtures, FixtureStore, collectionTableOptions } from '../state/fixture-store.ts';
+import type { ProviderScopeFactory } from '../state/sessions.ts';
+import type { StateStore, StoreTable } from '../state/store/store.ts';
 import { compile, type SchemaCompilers } from '../validation/ajv.ts';
 import { RequestValidator } from '../validation/request-validator.ts';
 import { ResponseValidator } from '../validation/response-validator.ts';
@@ -65,6 +65,8 @@ export class ProviderRuntime {
 
   #plugin: AnyPlugin;
   #services: unknown;
+  /** The plugin's default fixtures, made on first use for the current configuration. */
+  #defaults?: DefaultFixtures;
 
   private constructor(
     plugin: AnyPlugin,
@@ -72,13 +74,19 @@ export class ProviderRuntime {
     services: unknown,
     private readonly seed: number,
     private readonly compilers: SchemaCompilers,
+    private readonly store: StateStore,
   ) {
     this.#plugin = plugin;
     this.#services = services;
     this.operations = new Map(spec.operations.map((operation) => [operation.operationId, operation]));
   }
 
-  static async create(plugin: AnyPlugin, seed: number, compilers: SchemaCompilers): Promise<ProviderRuntime> {
+  static async create(
+    plugin: AnyPlugin,
+    seed: number,
+    compilers: SchemaCompilers,
+    store: StateStore,
+  ): Promise<ProviderRuntime> {
     if (!/^[a-z0-9][a-z0-9-]*$/.test(plugin.name)) {
       throw new Error(
         `Plugin name "${plugin.name}" must be lower-case letters, digits and dashes (it is part of URLs).`,
@@ -89,8 +97,10 @@ export class ProviderRuntime {
     }
     const spec = await loadSpec(plugin.spec, plugin.mounts.map(normaliseMount));
     checkAgainstSpec(plugin, spec);
-    const services = plugin.setup ? await plugin.setup(plugin.options ?? {}) : undefined;
-    return new ProviderRuntime(plugin, spec, services, seed, compilers);
+    const services = plugin.setup
+      ? await plugin.setup(plugin.options ?? {}, setupContext(store, plugin.name))
+      : undefined;
+    return new ProviderRuntime(plugin, spec, services, seed, compilers, store);
   }
 
   /** The plugin as configured now (a config reload may replace its options and fixtures). */
@@ -111,10 +121,13 @@ export class ProviderRuntime {
    */
   async prepareReconfigure(plugin: AnyPlugin): Promise<() => void> {
     if (plugin.name !== this.name) throw new Error(`${this.name} cannot be reconfigured as ${plugin.name}.`);
-    const services = plugin.setup ? await plugin.setup(plugin.options ?? {}) : undefined;
+    const services = plugin.setup
+      ? await plugin.setup(plugin.options ?? {}, setupContext(this.store, plugin.name))
+      : undefined;
     return () => {
       this.#plugin = plugin;
       this.#services = services;
+      this.#defaults = undefined;
     };
   }
 
@@ -123,14 +136,18 @@ export class ProviderRuntime {
    * clock; called on every request, so a busy session is swept as its time passes and an idle one
    * holds only what it held.
    */
-  sweepIfDue(state: unknown, nowMs: number): void {
-    if (!state || typeof state !== 'object') return;
+  sweepIfDue(state: unknown, nowMs: number): Promise<void> | undefined {
+    if (!state || typeof state !== 'object') return undefined;
     const last = this.#sweptAtMs.get(state);
-    if (last !== undefined && nowMs - last < SWEEP_EVERY_MS) return;
+    if (last !== undefined && nowMs - last < SWEEP_EVERY_MS) return undefined;
     this.#sweptAtMs.set(state, nowMs);
-    if (last === undefined) return;
-    if (this.plugin.sweep) this.plugin.sweep(state, nowMs);
-    else for (const value of Object.values(state)) if (value instanceof ExpiringMap) value.sweep(nowMs);
+    if (last === undefined) return undefined;
+    if (this.plugin.sweep) return this.plugin.sweep(state, nowMs);
+    return Promise.all(
+      Object.values(state)
+        .filter(isStoreTable)
+        .map((table) => table.sweep(nowMs)),
+    ).then(() => undefined);
   }
 
   /**
@@ -213,9 +230,6 @@ export class ProviderRuntime {
   }
 
   fixtureContext(publicUrl: string, onEvict: FixtureContext['onEvict'] = () => {}): FixtureContext {
-    // Seeded for this plugin right before the plugin's synchronous fixtures() uses it: each plugin gets
-    // its own stream, so adding a provider does not change another's fixtures.
-    faker.seed([this.seed, ...[...this.name].map((character) => character.charCodeAt(0))]);
     return {
       seed: this.seed,
       faker,
@@ -226,13 +240,67 @@ export class ProviderRuntime {
     };
   }
 
-  /** A fresh copy of the default fixtures and state, for one session. */
-  createScope(publicUrl: string, onEvict?: FixtureContext['onEvict']): ProviderScope {
-    const context = this.fixtureContext(publicUrl, onEvict);
-    const fixtures = new FixtureStore(this.plugin.collections ?? {}, this.plugin.fixtures?.(context) ?? {});
-    const state = this.plugin.createState ? this.plugin.createState(fixtures, context) : {};
-    return { fixtures, state, options: context.options, services: this.services };
+  /** The plugin's default fixtures under the current configuration: made once, shared by every session. */
+  defaults(publicUrl: string): DefaultFixtures {
+    if (!this.#defaults) {
+      // Seeded for this plugin right before the plugin's synchronous fixtures() uses it: each plugin gets
+      // its own stream, so adding a provider does not change another's fixtures.
+      faker.seed([this.seed, ...[...this.name].map((character) => character.charCodeAt(0))]);
+      this.#defaults = new DefaultFixtures(
+        this.plugin.collections ?? {},
+        this.plugin.fixtures?.(this.fixtureContext(publicUrl)) ?? {},
+      );
+    }
+    return this.#defaults;
   }
+
+  /** How a session's part of this provider is made: its default fixtures, and the handles to its state. */
+  scopeFactory(publicUrl: string, onEvict: FixtureContext['onEvict']): ProviderScopeFactory {
+    return {
+      seed: () =>
+        this.defaults(publicUrl)
+          .entries()
+          .map(({ name, items }) => ({ table: `fixtures/${name}`, items })),
+      create: (session) => {
+        const context = this.fixtureContext(publicUrl, onEvict);
+        const collections = this.plugin.collections ?? {};
+        const tables = new Map(
+          Object.entries(collections).map(([name, definition]) => [
+            name,
+            this.store.table(
+              session.id,
+              this.name,
+              `fixtures/${name}`,
+              collectionTableOptions(name, definition, context.options, onEvict),
+            ),
+          ]),
+        );
+        const fixtures = new FixtureStore(tables, collections);
+        const state = this.plugin.createState
+          ? this.plugin.createState({
+              ...context,
+              fixtures,
+              table: (name, options) => this.store.table(session.id, this.name, name, { ...options, onEvict }),
+              value: (name) => this.store.value(session.id, this.name, name),
+            })
+          : {};
+        return { fixtures, state, options: context.options, services: this.services };
+      },
+    };
+  }
+}
+
+function setupContext(store: StateStore, provider: string): SetupContext {
+  return { shared: (name, create) => store.shared(`${provider}:${name}`, create) };
+}
+
+function isStoreTable(value: unknown): value is StoreTable<unknown> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as StoreTable<unknown>).sweep === 'function' &&
+    typeof (value as StoreTable<unknown>).options === 'object'
+  );
 }
 
 /** Everything a plugin names (mounts, handlers, prechecks, static operations, sensitive routes) exists. */

@@ -19,6 +19,7 @@ import { normaliseMount, type ProviderRuntime } from './provider-runtime.ts';
 import { notesOf } from './request-notes.ts';
 import { markStart } from './request-log.ts';
 import { SESSION_HEADER } from '../state/sessions.ts';
+import { sessionOf } from './plugin-context.ts';
 
 interface Route {
   /** operationId by upper-case method. */
@@ -84,16 +85,14 @@ async function dispatch(app: AppContext, table: MountTable, path: string, req: R
   // Noted before the fault step, so a request a fault rule answers is journaled under its operation or page.
   if (operationId) notesOf(res).operationId = operationId;
   else if (page) notesOf(res).page = page.name;
-  if (operationId) {
-    if (!runtime.isReady) await runtime.ready();
-    if (hasFaultWork(app, runtime, req, res) && (await applyFaults(app, runtime, { operationId }, req, res))) return;
-    return serveOperation(app, runtime, runtime.compiled(operationId), path, req, res);
-  }
-  if (page) {
-    if (hasFaultWork(app, runtime, req, res) && (await applyFaults(app, runtime, { page: page.name }, req, res))) {
-      return;
-    }
-    return servePage(app, runtime, page, path, req, res);
+  if (operationId || page) {
+    if (operationId && !runtime.isReady) await runtime.ready();
+    // What the store holds of the session, read once: its fault-rule count now, its clock for the plugin.
+    const meta = await app.sessions.meta(sessionOf(req, res));
+    const target = operationId ? { operationId } : { page: page!.name };
+    if (hasFaultWork(app, runtime, meta) && (await applyFaults(app, runtime, target, meta, req, res))) return;
+    if (operationId) return serveOperation(app, runtime, runtime.compiled(operationId), path, req, res, meta);
+    return servePage(app, runtime, page!, path, req, res, meta);
   }
   // A wrong method is answered in the voice of what lives at this path, so a provider that answers its
   // pages' errors in HTML does so here too.

@@ -55,6 +55,10 @@ export async function startMockServer(options: StartOptions = {}): Promise<Runni
       server.off('error', reject);
       resolve();
     });
+  }).catch(async (error: unknown) => {
+    // Not listening (the port is taken): nothing may stay open, the store's connection included.
+    await mock.close();
+    throw error;
   });
   const { port } = server.address() as AddressInfo;
   if (!options.publicUrl && !configured?.publicUrl) mock.setPublicUrl(`http://localhost:${port}`);
@@ -63,7 +67,7 @@ export async function startMockServer(options: StartOptions = {}): Promise<Runni
   setImmediate(() => {
     for (const runtime of mock.providers) {
       runtime.ready().catch(() => {});
-      mock.sessions.provider(DEFAULT_SESSION, runtime.name);
+      mock.sessions.provider(DEFAULT_SESSION, runtime.name).catch(() => {});
     }
   });
   // The handle calls the control API where the server listens, which the public URL may not be.
@@ -84,7 +88,12 @@ export async function startMockServer(options: StartOptions = {}): Promise<Runni
         stopping = true;
         for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
         mock.releaseHeld();
-        server.close((error) => (error ? reject(error) : resolve()));
+        server.close((error) => {
+          // The store last: the requests that were in flight may still have needed it.
+          const closed = mock.close();
+          if (error) reject(error);
+          else closed.then(resolve, reject);
+        });
         // Keep-alive connections with no request in flight would hold close() open.
         server.closeIdleConnections();
       })),

@@ -1,51 +1,86 @@
 /**
- * Per-session state. A request's `X-Mock-Session` header names its session (none: `default`);
- * each session has its own clock and, per provider, its own fixtures and state, built lazily from
- * the plugin's defaults on first use. Nothing is shared between sessions or between servers.
+ * Per-session state. A request's `X-Mock-Session` header names its session (none: `default`); each
+ * session has its own clock and, per provider, its own fixtures and state, written into the state store
+ * from the plugin's defaults on first use. The data lives in the store — this process's memory by
+ * default, Redis when replicas share it — and this registry holds only the handles to it: a session's
+ * clock, its providers' tables, its fault rules.
+ *
+ * Every request opens its session first (`open`), one read of the store that brings the clock offset
+ * another replica may have moved, and seeds the provider's fixtures the first time the session uses it.
  */
 import { MockError } from '../errors.ts';
-import type { SessionFaults } from '../faults/fault-rules.ts';
+import { faultTableOptions, SessionFaults, type FaultRule, type FaultRuleInput } from '../faults/fault-rules.ts';
 import type { FixtureStore } from './fixture-store.ts';
 import { MockClock, type TimeSource } from './clock.ts';
+import type { SeedCollection, SessionMeta, StateStore } from './store/store.ts';
 
 export const SESSION_HEADER = 'x-mock-session';
 export const DEFAULT_SESSION = 'default';
 const SESSION_ID = /^[A-Za-z0-9._~:-]{1,128}$/;
+/** The core's own part of a session in the store (its fault rules), beside the providers'. */
+export const CORE_SCOPE = '~core';
 
 export interface ProviderScope {
   fixtures: FixtureStore;
   state: unknown;
-  /** The plugin's options and services when the session began: a config reload reaches it at its reset. */
+  /**
+   * The plugin's options and services when this process first opened the session: a config reload reaches
+   * it at its reset.
+   */
   options: unknown;
   services: unknown;
 }
 
 export interface SessionScope {
   id: string;
+  /** The session's clock: the offset read from the store as the request began. */
   clock: MockClock;
-  providers: Map<string, ProviderScope & { clock: MockClock }>;
-  /** The session's fault rules, made when the first is added (`POST /__mock/faults`); a reset drops them. */
+  providers: Map<string, ProviderScope & { clock: MockClock; session: SessionScope }>;
+  /** How many fault rules the session has, as read from the store with the clock. */
+  faultRules: number;
+  /** The handle to the session's fault rules (made on first use). */
   faults?: SessionFaults;
 }
 
-export type ProviderScopeFactory = (session: SessionScope) => ProviderScope;
+/** How the registry makes one provider's part of a session: the defaults to seed, and the handles to them. */
+export interface ProviderScopeFactory {
+  seed(): SeedCollection[];
+  create(session: SessionScope): ProviderScope;
+}
+
+export interface SessionRegistryOptions {
+  buildProvider(provider: string): ProviderScopeFactory;
+  /** The time source every session clock reads (default `Date.now`). */
+  timeSource?: TimeSource;
+  /**
+   * Named sessions this process keeps beyond this many are dropped, least recently used first, so a long run
+   * cannot grow without bound (with the memory store that is the session's only copy). The default session
+   * is never dropped. Default 1000.
+   */
+  maxSessions?: number;
+  onEvict?(id: string): void;
+  /** The fault rules every session starts with (the config's `faults`); read as each session is made. */
+  presetFaults?(): FaultRuleInput[];
+  /** The server's seed, for the sessions' fault-rule draws. */
+  seed?: number;
+}
+
+/** The largest time a JavaScript Date holds (ECMA-262 §21.4.1.1). */
+const MAX_DATE_MS = 8.64e15;
 
 export class SessionRegistry {
   readonly #sessions = new Map<string, SessionScope>();
   #mostRecent: string | undefined;
+  readonly #maxSessions: number;
+  readonly #timeSource: TimeSource;
 
   constructor(
-    private readonly buildProvider: (provider: string) => ProviderScopeFactory,
-    private readonly timeSource: TimeSource = Date.now,
-    /**
-     * Named sessions beyond this many are dropped, least recently used first, so a long run cannot
-     * grow without bound. The default session is never dropped.
-     */
-    private readonly maxSessions = 1000,
-    private readonly onEvict: (id: string) => void = () => {},
-    /** Called with each session as it is made (the preset fault rules). */
-    private readonly onCreate?: (session: SessionScope) => void,
-  ) {}
+    readonly store: StateStore,
+    private readonly options: SessionRegistryOptions,
+  ) {
+    this.#maxSessions = options.maxSessions ?? 1000;
+    this.#timeSource = options.timeSource ?? Date.now;
+  }
 
   /** The session id a request names, checked. */
   static idFrom(header: string | string[] | undefined): string {
@@ -64,6 +99,7 @@ export class SessionRegistry {
     return id;
   }
 
+  /** The session's handles in this process (made on first use), without reading the store. */
   session(id: string): SessionScope {
     let scope = this.#sessions.get(id);
     // Already the most recently used (a run of requests in one session): nothing to reorder.
@@ -73,37 +109,113 @@ export class SessionRegistry {
       // Re-insert to keep Map order = least recently used first.
       this.#sessions.delete(id);
     } else {
-      scope = { id, clock: new MockClock(this.timeSource), providers: new Map() };
-      this.onCreate?.(scope);
+      scope = { id, clock: new MockClock(this.#timeSource), providers: new Map(), faultRules: 0 };
     }
     this.#sessions.set(id, scope);
     for (const candidate of this.#sessions.keys()) {
-      if (this.#sessions.size <= this.maxSessions + (this.#sessions.has(DEFAULT_SESSION) ? 1 : 0)) break;
+      if (this.#sessions.size <= this.#maxSessions + (this.#sessions.has(DEFAULT_SESSION) ? 1 : 0)) break;
       if (candidate === DEFAULT_SESSION || candidate === id) continue;
       this.#sessions.delete(candidate);
-      this.onEvict(candidate);
+      this.store.forget(candidate);
+      this.options.onEvict?.(candidate);
     }
     return scope;
   }
 
-  /** The session if it exists, without making it or counting this as its use. */
+  /** The session if this process holds it, without making it or counting this as its use. */
   peek(id: string): SessionScope | undefined {
     return this.#sessions.get(id);
   }
 
-  provider(id: string, provider: string): ProviderScope & { clock: MockClock } {
+  /**
+   * Opens a session for a request: its clock brought up to date from the store and, given a provider, that
+   * provider's fixtures seeded if the session has none yet. One read of the store, plus the seed once.
+   */
+  /** What the store holds of the session (its clock offset, fault-rule count, seeded providers), making nothing. */
+  meta(id: string): Promise<SessionMeta> {
+    return this.store.openSession(id);
+  }
+
+  /**
+   * Whether the session may have fault rules: it holds some, or it has not started yet and would start with
+   * the preset ones. Otherwise a request's fault step has nothing to look at.
+   */
+  mayHaveFaults(meta: SessionMeta): boolean {
+    return meta.faultRules > 0 || (!meta.seeded.has(CORE_SCOPE) && (this.options.presetFaults?.().length ?? 0) > 0);
+  }
+
+  async open(id: string, provider?: string, read?: SessionMeta): Promise<SessionScope> {
     const session = this.session(id);
+    // A meta the request has just read (its fault step) is used as it is: one read of the store per request.
+    const meta = read ?? (await this.store.openSession(id));
+    session.clock.offsetMs = meta.clockOffsetMs;
+    session.faultRules = meta.faultRules;
+    if (!meta.seeded.has(CORE_SCOPE)) {
+      // A new session (or one reset): it starts with the preset fault rules. Of replicas opening it at once,
+      // the one whose seed wrote them counts them.
+      const presets: FaultRule[] = (this.options.presetFaults?.() ?? []).map((input, index) => ({
+        ...structuredClone(input),
+        id: `preset-${index + 1}`,
+        hits: 0,
+        seen: 0,
+      }));
+      const items = presets.map((rule): [string, unknown] => [rule.id, rule]);
+      if ((await this.store.seed(id, CORE_SCOPE, [{ table: 'faults', items }])) && presets.length) {
+        await this.store.countFaultRules(id, presets.length);
+        session.faultRules += presets.length;
+      }
+    }
+    if (provider !== undefined && !meta.seeded.has(provider)) {
+      await this.store.seed(id, provider, this.options.buildProvider(provider).seed());
+    }
+    return session;
+  }
+
+  /** A provider's part of an open session: fixtures, state, options, the session's clock and the session. */
+  async provider(
+    id: string,
+    provider: string,
+    meta?: SessionMeta,
+  ): Promise<ProviderScope & { clock: MockClock; session: SessionScope }> {
+    const session = await this.open(id, provider, meta);
     let scope = session.providers.get(provider);
     if (!scope) {
-      // Made once per session and provider, with the session's clock, and handed out as it is.
-      scope = { ...this.buildProvider(provider)(session), clock: session.clock };
+      // Made once per session and provider in this process, with the session's clock, and handed out as it is.
+      scope = { ...this.options.buildProvider(provider).create(session), clock: session.clock, session };
       session.providers.set(provider, scope);
     }
     return scope;
   }
 
-  /** Back to the fixtures and the real clock: one session, or every session. */
-  reset(id?: string): void {
+  /** The session's fault rules (README, "Simulate failures"), in the store. */
+  faults(session: SessionScope): SessionFaults {
+    return (session.faults ??= new SessionFaults(
+      this.options.seed ?? 1,
+      session.id,
+      this.store.table(session.id, CORE_SCOPE, 'faults', faultTableOptions()),
+      (delta) => this.store.countFaultRules(session.id, delta),
+    ));
+  }
+
+  /** Moves a session's clock forward for every replica; refuses (changing nothing) a step backwards or too far. */
+  async advanceClock(id: string, seconds: number): Promise<MockClock> {
+    if (!Number.isFinite(seconds) || seconds < 0) {
+      throw new RangeError('The clock only moves forward: seconds must be a finite number >= 0.');
+    }
+    const session = await this.open(id);
+    const ms = Math.round(seconds * 1000);
+    if (session.clock.nowMs() + ms > MAX_DATE_MS) {
+      throw new RangeError(
+        `That would move the clock past ${new Date(MAX_DATE_MS).toISOString()}, the last date JavaScript can represent.`,
+      );
+    }
+    session.clock.offsetMs = await this.store.advanceClock(id, ms);
+    return session.clock;
+  }
+
+  /** Back to the fixtures and the real clock: one session, or every session, on every replica. */
+  async reset(id?: string): Promise<void> {
+    await this.store.clear(id);
     if (id === undefined) this.#sessions.clear();
     else this.#sessions.delete(id);
   }

@@ -63,9 +63,23 @@ export async function soak(pid: number, port: number, warmUpSeconds: number, sec
   };
 }
 
-async function phase(
+/** One flow of a phase: worker `id`'s `turn`-th, the phase's `n`-th. */
+export type FlowStep = (flows: Flows, id: number, turn: number, n: number) => Promise<unknown>;
+
+/** The soak's mix: B2COPY, Just2Trade and Keeta in turn. */
+const mixed: FlowStep = (flows, id, turn, n) => {
+  const kind = (id + turn) % 3;
+  if (kind === 0) return flows.b2copy();
+  if (kind === 1) return flows.just2trade(`soak-${n}`);
+  return flows.keeta(`soak-${n}`);
+};
+
+/** `workers` loops running `step` until `seconds` are up (and never more than MAX_FLOWS_PER_PHASE flows). */
+export async function phase(
   flows: Flows,
   seconds: number,
+  step: FlowStep = mixed,
+  workers = WORKERS,
 ): Promise<{ flows: number; failures: number; firstFailure?: string }> {
   const deadline = performance.now() + seconds * 1000;
   let started = 0;
@@ -75,11 +89,8 @@ async function phase(
   const worker = async (id: number) => {
     for (let turn = 0; performance.now() < deadline && started < MAX_FLOWS_PER_PHASE; turn += 1) {
       const n = started++;
-      const kind = (id + turn) % 3;
       try {
-        if (kind === 0) await flows.b2copy();
-        else if (kind === 1) await flows.just2trade(`soak-${n}`);
-        else await flows.keeta(`soak-${n}`);
+        await step(flows, id, turn, n);
         completed += 1;
       } catch (error) {
         failures += 1;
@@ -87,6 +98,6 @@ async function phase(
       }
     }
   };
-  await Promise.all(Array.from({ length: WORKERS }, (_, id) => worker(id)));
+  await Promise.all(Array.from({ length: workers }, (_, id) => worker(id)));
   return { flows: completed, failures, ...(firstFailure ? { firstFailure } : {}) };
 }

@@ -8,7 +8,8 @@
  *   2. throughput: partnermock's built CLI (`node dist/src/cli.js --port 0 --quiet`, built by the bench
  *      into a scratch directory: build.ts) and the bounds (bounds/main.ts, bundled, also plain `node`),
  *      each its own process, autocannon at c50, A B B A (scenarios.ts);
- *   3. soak: mixed full flows against a fresh partnermock process, RSS growth per 1,000 flows (soak.ts).
+ *   3. soak: mixed full flows against a fresh partnermock process, RSS growth per 1,000 flows (soak.ts);
+ *   4. state store: the same work with the Redis store and with the in-memory one (store.ts).
  *
  * Loopback only (127.0.0.1); every loop and wait is bounded; every process started is stopped.
  *
@@ -26,6 +27,7 @@ import { Flows } from './flows.ts';
 import { soak, WORKERS, type SoakResult } from './soak.ts';
 import { measureInProcessStart, measureNpmStart, type NpmStartRun } from './startup.ts';
 import { compare, CONNECTIONS, type Comparison, type Target } from './scenarios.ts';
+import { compareStores, type StoreRow } from './store.ts';
 
 const TARGETS = {
   npmStartMs: 500,
@@ -34,6 +36,8 @@ const TARGETS = {
   minRatio: 0.9,
   maxP99Ms: 50,
   soakGrowthPerThousandMb: 0.2,
+  /** The Redis store's throughput against the in-memory store's, same work, same run. */
+  minRedisRatio: 0.5,
 };
 const STARTUP_RUNS = 5;
 const IDLE_MS = 2000;
@@ -78,7 +82,10 @@ try {
     soak(child.pid, port, soakWarmUpSeconds, soakSeconds),
   );
 
-  const failed = report(npmRuns, inProcessRuns, comparisons, soakResult);
+  progress(`state store: memory against Redis, ${seconds} s each (A B B A)`);
+  const storeRows = await compareStores(built.cli, root, seconds, warmUpSeconds);
+
+  const failed = report(npmRuns, inProcessRuns, comparisons, soakResult, storeRows);
   process.exitCode = failed ? 1 : 0;
 } catch (error) {
   console.error(error instanceof Error ? (error.stack ?? error.message) : error);
@@ -154,6 +161,7 @@ function report(
   inProcessRuns: number[],
   comparisons: Comparison[],
   soakResult: SoakResult,
+  storeRows: StoreRow[],
 ): boolean {
   let failed = false;
   const verdict = (ok: boolean, why = '') => {
@@ -232,6 +240,31 @@ function report(
       ],
     ),
   );
+  console.log(
+    `\nState store: the same partnermock with Redis (a local redis-server on loopback) and in memory, ${seconds} s each in two rounds (A B B A)\n`,
+  );
+  console.log(
+    table(
+      ['work', 'in memory', 'Redis', 'ratio', 'failures', 'target', 'result'],
+      storeRows.map((row) => {
+        const ratio = row.redis / row.memory;
+        const problems = [ratio >= TARGETS.minRedisRatio ? '' : 'ratio', row.failures === 0 ? '' : 'failures'];
+        return [
+          row.name,
+          `${row.memory.toFixed(0)} ${row.unit}`,
+          `${row.redis.toFixed(0)} ${row.unit}`,
+          `${ratio.toFixed(2)}×`,
+          String(row.failures),
+          `Redis ≥ ${TARGETS.minRedisRatio}× in memory`,
+          verdict(
+            problems.every((problem) => !problem),
+            problems.filter(Boolean).join(', '),
+          ),
+        ];
+      }),
+    ),
+  );
+  for (const row of storeRows) if (row.firstFailure) console.log(`first failure (${row.name}): ${row.firstFailure}`);
   console.log(`\nserver process measured for idle RSS: ${npmRuns[0]?.serverCommand ?? '?'}`);
   if (soakResult.firstFailure) console.log(`first soak failure: ${soakResult.firstFailure}`);
   console.log(failed ? '\nbench: some targets FAIL' : '\nbench: every target PASS');

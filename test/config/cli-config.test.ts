@@ -45,9 +45,8 @@ function shown(output: string, key: string): [string, string] {
 /** Just2Trade's generated default client secret for a seed: what tells which seed a server runs with. */
 async function secretForSeed(seed: number): Promise<string> {
   const mock = await createMockApp({ seed, providers: ['just2trade'] });
-  return mock.sessions
-    .provider(DEFAULT_SESSION, 'just2trade')
-    .fixtures.get<{ clientSecret: string }>('clients', 'crm-demo')!.clientSecret;
+  const { fixtures } = await mock.sessions.provider(DEFAULT_SESSION, 'just2trade');
+  return (await fixtures.get<{ clientSecret: string }>('clients', 'crm-demo'))!.clientSecret;
 }
 
 const TEAM = [

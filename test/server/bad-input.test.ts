@@ -229,7 +229,7 @@ describe('bad input gets a 4xx in the provider shape', () => {
     for (const [, { given }] of cases) await given(http);
     const health = await http.get('/__mock/health');
     expect(health.status).toBe(200);
-    expect(health.body).toEqual({ status: 'ok', providers: ['b2copy', 'just2trade', 'keeta'] });
+    expect(health.body).toMatchObject({ status: 'ok', providers: ['b2copy', 'just2trade', 'keeta'] });
     const signIn = await http
       .post('/b2copy/api/v2/signin')
       .send({ email: 'username@example.com', password: 'Secret123' });

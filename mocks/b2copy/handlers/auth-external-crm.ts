@@ -23,7 +23,7 @@ export async function authExternalCrm(ctx: HandlerContext<B2Copy, 'authExternalC
   }
 
   // Admin ids are compared as strings: the claim may be 1 or "1", a fixture { id: 1 } or { id: "1" }.
-  if (!ctx.fixtures.get('admins', adminId)) {
+  if (!(await ctx.fixtures.get('admins', adminId))) {
     throw new B2CopyError(403, 'admin_not_found', `admin_id ${adminId} is not a service admin.`, '/external_token');
   }
   const allowed = integration.allowedIps;

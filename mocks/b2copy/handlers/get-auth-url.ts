@@ -11,11 +11,11 @@ import type { B2Copy } from '../index.ts';
 
 type AuthUrlRequest = components['schemas']['AuthUrlRequest'];
 
-export function getAuthUrl(ctx: HandlerContext<B2Copy, 'getAuthUrl'>) {
+export async function getAuthUrl(ctx: HandlerContext<B2Copy, 'getAuthUrl'>) {
   const body = ctx.request.body;
   const { secretKey, field } = secretKeyOf(body);
 
-  const settings = ctx.fixtures.get<SideAuthSettings>('settings', 'sideAuth');
+  const settings = await ctx.fixtures.get<SideAuthSettings>('settings', 'sideAuth');
   // The docs warn that saving System > Settings can reset the key to empty; then nothing gets a URL.
   if (!settings || settings.secretKey === '') {
     throw new B2CopyError(
@@ -33,7 +33,7 @@ export function getAuthUrl(ctx: HandlerContext<B2Copy, 'getAuthUrl'>) {
     );
   }
   // Checked after the secret key, so that accounts cannot be probed without it.
-  const account = ctx.fixtures.get<Account>('accounts', body.account_id);
+  const account = await ctx.fixtures.get<Account>('accounts', body.account_id);
   if (!account || account.investmentPlatformId !== body.investment_platform_id) {
     throw new B2CopyError(
       404,
@@ -44,7 +44,8 @@ export function getAuthUrl(ctx: HandlerContext<B2Copy, 'getAuthUrl'>) {
   }
 
   const token = randomBytes(16).toString('hex');
-  ctx.state.authUrlTokens.set(token, {
+  await ctx.state.authUrlTokens.set(token, {
+    token,
     accountId: account.accountId,
     investmentPlatformId: account.investmentPlatformId,
     expiresAtMs: ctx.clock.nowMs() + ctx.options.authUrlTtlSeconds * 1000,

@@ -4,71 +4,90 @@
  * once, and presenting a used one again revokes its whole family (RFC 9700 §4.14.2), since either the
  * client or an attacker holds a stolen copy. An external CRM's sign-in is refused while the integration key
  * it signed in with is disabled or removed (a partner-side change).
+ *
+ * Which of several presentations of one refresh token is the refresh, and which are reuses, is decided by
+ * the store: the token's `usedAtSeconds` is a mark, and only the request that sets it (on whatever replica)
+ * issues the new pair. Every check before it only refuses early; none decides.
  */
 import { errors, jwtVerify, type JWTHeaderParameters, type JWTPayload } from 'jose';
 import type { HandlerContext } from '../../../src/index.ts';
 import { B2CopyError } from '../errors.ts';
 import type { Integration } from '../fixtures.ts';
 import type { B2Copy } from '../index.ts';
-import type { SessionSigningKeys } from '../keys.ts';
-import { isoWithOffset, issuerOf, recordTokenPair, signTokenPair, type B2CopyContext } from '../tokens.ts';
+import { currentKey, retiredAt, type B2CopyKeys, type SessionSigningKeys } from '../keys.ts';
+import type { TokenFamily } from '../state.ts';
+import { isoWithOffset, issuerOf, pairTimes, recordTokenPair, signTokenPair, type B2CopyContext } from '../tokens.ts';
 
 const FIELD = '/refresh_token';
 const refused = (code: string, message: string) => new B2CopyError(401, code, message, FIELD);
+const unknownToken = () =>
+  refused(
+    'invalid_refresh_token',
+    'refresh_token is not known in this session: it was issued in another session (X-Mock-Session), the session was reset, or it forgot the token to make room (maxIssuedTokens).',
+  );
 
 export async function refreshToken(ctx: HandlerContext<B2Copy, 'refreshToken'>) {
-  const { jti } = await verifyOwnRefreshToken(ctx.request.body.refresh_token, ctx);
+  const { jti, familyId } = await verifyOwnRefreshToken(ctx.request.body.refresh_token, ctx);
 
-  // From here to recordTokenPair no `await`: reading "unused" and marking "used" happen in one step,
-  // so of simultaneous requests with the same token exactly one gets past this block.
   const { state } = ctx;
   const now = ctx.clock.nowSeconds();
-  const used = state.tokens.get(jti);
-  const family = used && state.families.get(used.familyId);
-  if (!used || used.use !== 'refresh' || !family) {
-    throw refused(
-      'invalid_refresh_token',
-      'refresh_token is not known in this session: it was issued in another session (X-Mock-Session), the session was reset, or it forgot the token to make room (maxIssuedTokens).',
-    );
-  }
-  if (used.usedAtSeconds !== undefined) {
-    if (family.revokedAtSeconds === undefined) {
-      family.revokedAtSeconds = now;
-      family.revokedBy = 'reuse_detection';
-    }
-    throw refused(
-      'refresh_token_reused',
-      `refresh_token was already used at ${isoWithOffset(used.usedAtSeconds)}; presenting it again revoked every token of this sign-in (refresh-token reuse detection). Sign in again.`,
-    );
-  }
+  // The family first, then the token (its id is a claim of the verified token): a family read as revoked
+  // was revoked before the token was read, so a token read unused was not spent by then, and no concurrent
+  // reuse of it can be what revoked the family — a request that lost the race to spend it hears "reused"
+  // (from the token read, or from the mark below), never "revoked" by the other losers' reuse detection.
+  const family = await state.families.get(familyId);
+  const used = family && (await state.tokens.get(jti));
+  if (!used || used.use !== 'refresh' || used.familyId !== familyId || !family) throw unknownToken();
+  if (used.usedAtSeconds !== undefined) return reused(ctx, family, used.usedAtSeconds, now);
   if (family.forgotten) {
     throw refused(
       'refresh_token_revoked',
       'refresh_token was revoked: the session forgot part of this sign-in to make room (maxIssuedTokens), so every token of it is dead. Sign in again.',
     );
   }
-  if (family.revokedAtSeconds !== undefined) {
+  if (family.revoked !== undefined) {
     const why =
-      family.revokedBy === 'partner'
+      family.revoked.by === 'partner'
         ? 'by B2COPY (a partner-side revocation, POST /__mock/b2copy/tokens/revoke)'
         : 'when a used refresh token of the same sign-in was presented again';
     throw refused(
       'refresh_token_revoked',
-      `refresh_token was revoked at ${isoWithOffset(family.revokedAtSeconds)}, ${why}. Sign in again.`,
+      `refresh_token was revoked at ${isoWithOffset(family.revoked.atSeconds)}, ${why}. Sign in again.`,
     );
   }
   // An external CRM's sign-in lives only as long as its integration key: refused (the token unspent) while
   // B2COPY has the key disabled or removed, refreshed again once it is back.
-  if (family.keyId !== undefined) assertIntegrationUsable(ctx, family.keyId);
-  const pending = recordTokenPair(ctx, family);
-  used.usedAtSeconds = now;
+  if (family.keyId !== undefined) await assertIntegrationUsable(ctx, family.keyId);
+  // Everything that can refuse is checked before the token is spent (the clock included).
+  const times = pairTimes(ctx);
 
+  // The decision: of every request presenting this token, on any replica, exactly one sets the mark.
+  const spent = await state.tokens.mark(jti, 'usedAtSeconds', now);
+  // Gone meanwhile (forgotten to make room, or the session reset): unknown, as if it had been before.
+  if (!spent) {
+    throw unknownToken();
+  }
+  if (!spent.won) return reused(ctx, family, spent.value.usedAtSeconds ?? now, now);
+
+  const pending = await recordTokenPair(ctx, family, times);
   return ctx.respond.json(200, await signTokenPair(ctx, pending));
 }
 
+/**
+ * A used refresh token presented again: the whole family is revoked (unless it was already, whose first
+ * revocation stands: the mark is set once) and the request refused.
+ */
+async function reused(ctx: B2CopyContext, family: TokenFamily, usedAtSeconds: number, now: number): Promise<never> {
+  await ctx.state.families.mark(family.id, 'revoked', { atSeconds: now, by: 'reuse_detection' });
+  throw refused(
+    'refresh_token_reused',
+    `refresh_token was already used at ${isoWithOffset(usedAtSeconds)}; presenting it again revoked every token of this sign-in (refresh-token reuse detection). Sign in again.`,
+  );
+}
+
 /** The integration key an external-CRM sign-in was made with, as the session has it now: there and enabled. */
-function assertIntegrationUsable(ctx: B2CopyContext, keyId: string): void {
-  const integration = ctx.fixtures.get<Integration>('integrations', keyId);
+async function assertIntegrationUsable(ctx: B2CopyContext, keyId: string): Promise<void> {
+  const integration = await ctx.fixtures.get<Integration>('integrations', keyId);
   if (!integration) {
     throw refused(
       'unknown_key_id',
@@ -86,15 +105,16 @@ function assertIntegrationUsable(ctx: B2CopyContext, keyId: string): void {
 /**
  * Signature (the session's keys: the server's, or those the session rotated to and still publishes),
  * issuer, expiry against the session clock, and that it is a refresh token. Answers its `jti`, the key
- * of the token in the session's state.
+ * of the token in the session's state, and its `family_id` (signed by this mock, so as good as the record's).
  */
-async function verifyOwnRefreshToken(token: string, ctx: B2CopyContext): Promise<{ jti: string }> {
+async function verifyOwnRefreshToken(token: string, ctx: B2CopyContext): Promise<{ jti: string; familyId: string }> {
   const now = ctx.clock.now();
-  const keys = ctx.state.signingKeys;
+  const keys = await ctx.state.signingKeys.get();
+  // A session that never rotated has one key, the server's; one that did picks by the token's `kid`.
+  // Read outside the `try`: a store that cannot be reached is a 503, not a bad token.
+  const key = keys ? publishedKeyFor(keys, ctx.services) : (await ctx.services.signing()).publicKey;
   let payload: JWTPayload;
   try {
-    // A session that never rotated has one key, the server's; one that did picks by the token's `kid`.
-    const key = keys ? publishedKeyFor(keys) : (await ctx.services.signing()).publicKey;
     ({ payload } = await jwtVerify(token, key, {
       algorithms: ['RS256'],
       issuer: issuerOf(ctx),
@@ -133,25 +153,27 @@ async function verifyOwnRefreshToken(token: string, ctx: B2CopyContext): Promise
   // Required above, and a string in every token this server signs; anything else is not one of them.
   if (typeof payload.jti !== 'string')
     throw refused('invalid_refresh_token', 'refresh_token jti claim is not a string.');
-  return { jti: payload.jti };
+  if (typeof payload.family_id !== 'string')
+    throw refused('invalid_refresh_token', 'refresh_token family_id claim is not a string.');
+  return { jti: payload.jti, familyId: payload.family_id };
 }
 
 /**
  * The key a token's `kid` names among those the session publishes. A retired one is refused by name; an
  * unknown kid gets the current key, and so the signature check's answer (another server, or altered).
  */
-function publishedKeyFor(keys: SessionSigningKeys) {
-  return ({ kid }: JWTHeaderParameters) => {
+function publishedKeyFor(keys: SessionSigningKeys, services: B2CopyKeys) {
+  return async ({ kid }: JWTHeaderParameters) => {
     const published = keys.published.find((key) => key.kid === kid);
-    if (published) return published.publicKey;
-    const retiredAt = kid === undefined ? undefined : keys.retired.get(kid);
-    if (retiredAt !== undefined) {
+    if (published) return (await services.signingKey(published)).publicKey;
+    const retired = retiredAt(keys, kid);
+    if (retired !== undefined) {
       throw refused(
         'invalid_refresh_token',
-        `refresh_token is signed with key ${kid}, which B2COPY retired at ${isoWithOffset(retiredAt)} (POST /__mock/b2copy/signing-keys/retire): tokens signed with it are refused. Sign in again.`,
+        `refresh_token is signed with key ${kid}, which B2COPY retired at ${isoWithOffset(retired)} (POST /__mock/b2copy/signing-keys/retire): tokens signed with it are refused. Sign in again.`,
       );
     }
-    return keys.current.publicKey;
+    return (await services.signingKey(currentKey(keys))).publicKey;
   };
 }
 

@@ -7,7 +7,7 @@ import { issueTokenPair } from '../tokens.ts';
 
 export async function signIn(ctx: HandlerContext<B2Copy, 'signIn'>) {
   const { email, password } = ctx.request.body;
-  const user = ctx.fixtures.get<BackOfficeUser>('users', email);
+  const user = await ctx.fixtures.get<BackOfficeUser>('users', email);
   // One answer for an unknown email and a wrong password, so emails cannot be probed.
   if (!user || user.password !== password) {
     throw new B2CopyError(401, 'invalid_credentials', 'The email or password is incorrect.');

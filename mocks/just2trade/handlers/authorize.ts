@@ -28,13 +28,13 @@ import { csrfCookie, loginFormPage } from '../pages/login.ts';
 import { readCodeChallenge } from '../pkce.ts';
 import type { PendingAuthorization } from '../state.ts';
 
-export function authorize(ctx: HandlerContext<Just2Trade, 'authorize'>): MockResponse {
+export async function authorize(ctx: HandlerContext<Just2Trade, 'authorize'>): Promise<MockResponse> {
   const { request, fixtures, state, clock, options } = ctx;
   const { client_id: clientId, client_secret: clientSecret, redirect_uri: redirectUri } = request.query;
   const clientState = request.query.state;
 
   // 1. Until both are verified, nothing may be sent to redirect_uri.
-  const client = findClient(fixtures, clientId);
+  const client = await findClient(fixtures, clientId);
   if (!client || !secretMatches(client, clientSecret)) {
     throw new MockError(400, 'invalid_client', 'Unknown client_id or wrong client_secret.');
   }
@@ -60,13 +60,14 @@ export function authorize(ctx: HandlerContext<Just2Trade, 'authorize'>): MockRes
   if (pkce.problem !== undefined) return refuse('invalid_request', pkce.problem);
 
   // 3. A session with auto-login signs its user in without the form (a suite that wants no HTML).
-  if (state.autoLogin !== undefined) {
-    const user = fixtures.get<Just2TradeUser>('users', state.autoLogin);
+  const autoLogin = await state.autoLogin.get();
+  if (autoLogin !== undefined) {
+    const user = await fixtures.get<Just2TradeUser>('users', autoLogin);
     if (!user) {
       throw new MockError(
         400,
         'invalid_request',
-        `Auto-login is on for "${state.autoLogin}", who is no longer a user in this session.`,
+        `Auto-login is on for "${autoLogin}", who is no longer a user in this session.`,
       );
     }
     // The form would refuse a disabled user (pages/login.ts); without a form to show again, the error page.
@@ -79,7 +80,7 @@ export function authorize(ctx: HandlerContext<Just2Trade, 'authorize'>): MockRes
       );
     }
     const request = { clientId: client.clientId, redirectUri, state: clientState, codeChallenge: pkce.challenge };
-    return ctx.respond.redirect(issueCode(ctx, request, user.login), 302, pageHeaders());
+    return ctx.respond.redirect(await issueCode(ctx, request, user.login), 302, pageHeaders());
   }
 
   // The login form. Only the pending id and the CSRF token go into the page.
@@ -92,7 +93,7 @@ export function authorize(ctx: HandlerContext<Just2Trade, 'authorize'>): MockRes
     ...(pkce.challenge ? { codeChallenge: pkce.challenge } : {}),
     expiresAtMs: clock.nowMs() + options.loginTtlSeconds * 1000,
   };
-  state.pending.set(pending.id, pending);
+  await state.pending.set(pending.id, pending);
   const page = renderPage(
     loginFormPage(ctx, { clientId: client.clientId, pendingId: pending.id, csrfToken: pending.csrfToken }),
   );

@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { MockError, type HandlerContext, type MockResponse } from '../../../src/index.ts';
 import type { Just2TradeUser } from '../fixtures.ts';
 import type { Just2Trade } from '../index.ts';
+import { known } from '../state.ts';
 
 /** RFC 6750 §2.1: `Bearer` (any case) and a b64token. */
 const BEARER = /^bearer[ ]+([A-Za-z0-9\-._~+/]+=*)\s*$/i;
@@ -39,7 +40,7 @@ function profileOf(user: Just2TradeUser) {
   };
 }
 
-export function getProfile(ctx: HandlerContext<Just2Trade, 'getProfile'>): MockResponse {
+export async function getProfile(ctx: HandlerContext<Just2Trade, 'getProfile'>): Promise<MockResponse> {
   const { request, state, clock, fixtures, options } = ctx;
   // Not a declared parameter (the spec has none on this operation): the query keeps it as sent.
   if (request.query.access_token !== undefined) {
@@ -50,18 +51,20 @@ export function getProfile(ctx: HandlerContext<Just2Trade, 'getProfile'>): MockR
     );
   }
   const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
-  const record = token === undefined ? undefined : state.tokens.get(token);
-  if (!record) throw invalidToken('The access token is invalid or was revoked.');
+  const record = token === undefined ? undefined : await state.tokens.get(token);
+  // Discarded (its code was replayed or forgotten): as unknown as a token never issued.
+  if (!known(record)) throw invalidToken('The access token is invalid or was revoked.');
   if (record.revokedAtMs !== undefined) throw invalidToken('The access token was revoked.');
   const nowMs = clock.nowMs();
   if (record.expiresAtMs <= nowMs) throw invalidToken('The access token expired.');
-  const user = fixtures.get<Just2TradeUser>('users', record.login);
+  const user = await fixtures.get<Just2TradeUser>('users', record.login);
   if (!user) throw invalidToken('The user this access token was issued for no longer exists.');
   if (user.disabled === true) throw invalidToken('The user this access token was issued for is disabled.');
 
-  // Sliding expiry: every successful use gives the token its full lifetime again.
-  record.expiresAtMs = nowMs + options.accessTokenTtlSeconds * 1000;
-  // Now the session's most recently used token: the last its cap would evict.
-  ctx.state.tokens.set(record.token, record);
+  // Sliding expiry: every successful use gives the token its full lifetime again, written back as a new
+  // record (of two reads at once, the last write stands: either expiry is right). Now the session's most
+  // recently written token: the last its cap would evict. A revocation or discard that lands meanwhile is a
+  // mark, which this write leaves as it is: the token stays revoked (this one answer was already decided).
+  await state.tokens.set(record.token, { ...record, expiresAtMs: nowMs + options.accessTokenTtlSeconds * 1000 });
   return ctx.respond.json(200, profileOf(user));
 }

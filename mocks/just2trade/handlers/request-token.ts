@@ -15,8 +15,11 @@
  *      nothing up), the PKCE verifier matches the code's challenge (a failure spends the code), and the
  *      user it was issued for has not been disabled since (a failure spends the code too).
  * Steps 1 and 2 are `requestTokenPrecheck`, which the core runs before it validates the body against
- * the spec (step 3); the handler reads the authenticated client back and does step 4. From reading the
- * code to marking it spent nothing awaits, so of simultaneous redemptions exactly one wins.
+ * the spec (step 3); the handler reads the authenticated client back and does step 4.
+ *
+ * Of simultaneous redemptions of one code, on any number of replicas, exactly one gets a token: the code is
+ * spent by the store's atomic `mark` (`spentAtMs`), which exactly one of them wins; the others are replays,
+ * and revoke the token the winner issued (see `replay`, and state.ts).
  */
 import {
   MockError,
@@ -29,6 +32,7 @@ import { authenticateClient } from '../client-auth.ts';
 import type { Just2TradeUser } from '../fixtures.ts';
 import type { Just2Trade } from '../index.ts';
 import { PKCE_VALUE, verifierProblem } from '../pkce.ts';
+import { discard } from '../state.ts';
 
 /** Documented: the only scope the docs show a token granting. */
 export const SCOPE = 'email profile';
@@ -44,9 +48,9 @@ function rawForm(body: unknown): Record<string, unknown> {
 }
 
 /** Steps 1 and 2, before the spec looks at the body. Changes nothing. */
-export function requestTokenPrecheck(ctx: PrecheckContext<Just2Trade>): void {
+export async function requestTokenPrecheck(ctx: PrecheckContext<Just2Trade>): Promise<void> {
   const form = rawForm(ctx.request.body);
-  authenticateClient(ctx.fixtures, ctx.request.headers.authorization, form);
+  await authenticateClient(ctx.fixtures, ctx.request.headers.authorization, form);
   const grantType = form.grant_type;
   if (grantType === undefined || grantType === '') {
     throw new MockError(400, 'invalid_request', 'The required parameter grant_type is missing.');
@@ -57,11 +61,11 @@ export function requestTokenPrecheck(ctx: PrecheckContext<Just2Trade>): void {
     throw new MockError(400, 'unsupported_grant_type', 'Only grant_type=authorization_code is supported.');
 }
 
-export function requestToken(ctx: HandlerContext<Just2Trade, 'requestToken'>): MockResponse {
+export async function requestToken(ctx: HandlerContext<Just2Trade, 'requestToken'>): Promise<MockResponse> {
   const { request, fixtures, state, clock, options } = ctx;
   const form = request.body;
   // Authenticated by the precheck; read back, not checked again.
-  const client = authenticateClient(fixtures, request.headers.authorization, form, { checkSecret: false });
+  const client = await authenticateClient(fixtures, request.headers.authorization, form, { checkSecret: false });
   // Step 3 as the spec states it (its pattern), kept here so the order holds whatever the spec says.
   if (form.code_verifier !== undefined && !PKCE_VALUE.test(form.code_verifier)) {
     throw new MockError(
@@ -72,49 +76,71 @@ export function requestToken(ctx: HandlerContext<Just2Trade, 'requestToken'>): M
   }
 
   const nowMs = clock.nowMs();
-  const record = state.codes.get(form.code);
+  const record = await state.codes.get(form.code);
   // Another client's code is as good as unknown to this one: say nothing more, change nothing.
   if (!record || record.clientId !== client.clientId) throw invalidGrant('The authorization code is invalid.');
-  if (record.spent) {
-    // RFC 6749 §4.1.2: a code used twice may have been stolen; what it gave is revoked.
-    for (const token of record.accessTokens) state.tokens.delete(token);
-    throw invalidGrant(
-      record.accessTokens.length > 0
-        ? 'The authorization code was already used; the access token issued for it is revoked.'
-        : 'The authorization code was already used.',
-    );
-  }
+  if (record.spentAtMs !== undefined) return replay(ctx, record.code);
   if (record.expiresAtMs <= nowMs) throw invalidGrant('The authorization code has expired.');
   if (form.redirect_uri !== undefined && form.redirect_uri !== record.redirectUri) {
     throw invalidGrant('redirect_uri differs from the one in the authorization request.');
   }
-  const pkceProblem = verifierProblem(record.codeChallenge, form.code_verifier);
-  if (pkceProblem !== undefined) {
-    // Whoever holds the code without its verifier gets one try, not many (IdentityServer removes the code
-    // before it checks the verifier).
-    record.spent = true;
-    throw invalidGrant(pkceProblem);
-  }
 
-  record.spent = true;
+  // Spent here, whatever follows: of any number of requests presenting the code at once (on any replica),
+  // the store tells exactly one that its mark won; every other one is a replay. It is marked before the
+  // verifier is checked: whoever holds the code without its verifier gets one try, not many (IdentityServer
+  // removes the code before it checks the verifier).
+  const spent = await state.codes.mark(record.code, 'spentAtMs', nowMs);
+  // Gone since it was read (forgotten to make room): as unknown as any forgotten code.
+  if (!spent) throw invalidGrant('The authorization code is invalid.');
+  if (!spent.won) return replay(ctx, record.code);
+  const pkceProblem = verifierProblem(record.codeChallenge, form.code_verifier);
+  if (pkceProblem !== undefined) throw invalidGrant(pkceProblem);
   // Disabled on Just2Trade's side between sign-in and exchange: no token for them (IdentityServer checks
   // that the user is active when it issues one).
-  if (fixtures.get<Just2TradeUser>('users', record.login)?.disabled === true) {
+  if ((await fixtures.get<Just2TradeUser>('users', record.login))?.disabled === true) {
     throw invalidGrant('The user this authorization code was issued for is disabled.');
   }
+
   const token = randomId(32);
-  state.tokens.set(token, {
+  await state.tokens.set(token, {
     token,
     clientId: client.clientId,
     login: record.login,
     scope: SCOPE,
     expiresAtMs: nowMs + options.accessTokenTtlSeconds * 1000,
   });
-  record.accessTokens.push(token);
+  // Recorded on the code, so a replay can revoke it. A replay that marked the code before this mark read no
+  // token to revoke, but this mark's answer shows its `replayedAtMs`; one that marks it after sees the token.
+  // Marks on one record are decided one after the other, so one of the two always sees the other.
+  const recorded = await state.codes.mark(record.code, 'accessToken', token);
+  if (!recorded || recorded.value.replayedAtMs !== undefined) {
+    // Replayed meanwhile (or the code was forgotten to make room, after which no replay could revoke it):
+    // the token is revoked as the replay would have. This answer still carries it, as it did before the
+    // replay came: the client learns of the revocation when it uses it.
+    await discard(state.tokens, token);
+  }
   return ctx.respond.json(200, {
     scope: SCOPE,
     token_type: 'Bearer',
     access_token: token,
     expires_in: options.accessTokenTtlSeconds,
   });
+}
+
+/**
+ * A spent code presented again. RFC 6749 §4.1.2: a code used twice may have been stolen; what it gave is
+ * revoked. The replay is marked on the code first (`replayedAtMs`, atomic), so that a redemption still
+ * between winning and recording its token sees it and revokes that token itself; the token this mark's
+ * answer shows, if any, is revoked here (again, harmlessly, for every later replay).
+ */
+async function replay(ctx: HandlerContext<Just2Trade, 'requestToken'>, code: string): Promise<never> {
+  const { state, clock } = ctx;
+  const marked = await state.codes.mark(code, 'replayedAtMs', clock.nowMs());
+  const issued = marked?.value.accessToken;
+  if (issued !== undefined) await discard(state.tokens, issued);
+  throw invalidGrant(
+    issued !== undefined
+      ? 'The authorization code was already used; the access token issued for it is revoked.'
+      : 'The authorization code was already used.',
+  );
 }

@@ -19,8 +19,10 @@
  * form says the account is disabled only after the right password, so it tells nothing to whoever does
  * not know it (a wrong password gets the usual message).
  *
- * Nothing here awaits, so the pending authorization is checked and consumed in one synchronous block.
- * No failure redirects: only a verified request reaches the redirect URI.
+ * The pending authorization is consumed by the store's atomic `delete`: of any number of submissions of
+ * one form at once (on any replica), only the one it tells that it deleted the form goes on to issue a
+ * code; the others are refused as a used form is. No failure redirects: only a verified request reaches
+ * the redirect URI.
  */
 import {
   escapeHtml,
@@ -131,7 +133,7 @@ function signInProblem(user: Just2TradeUser | undefined, password: string): stri
   return user.disabled === true ? ACCOUNT_DISABLED : undefined;
 }
 
-function submitLogin(ctx: Context): MockResponse {
+async function submitLogin(ctx: Context): Promise<MockResponse> {
   const { request, state, clock, fixtures } = ctx;
   const form = formFields(request.body);
   if (!form) {
@@ -142,10 +144,10 @@ function submitLogin(ctx: Context): MockResponse {
     );
   }
 
-  const pending = PENDING_ID.test(form.pending) ? state.pending.get(form.pending) : undefined;
+  const pending = PENDING_ID.test(form.pending) ? await state.pending.get(form.pending) : undefined;
   if (!pending || pending.expiresAtMs <= clock.nowMs()) {
-    if (pending) state.pending.delete(pending.id);
-    return errorPage(400, 'invalid_request', 'This sign-in form is unknown, has expired or was already used.');
+    if (pending) await state.pending.delete(pending.id);
+    return unusableForm();
   }
 
   // Double submit: a page on another site can make the browser post this form, but can neither read
@@ -161,13 +163,13 @@ function submitLogin(ctx: Context): MockResponse {
   }
 
   // The client or its redirect URI may have been removed through the control API meanwhile.
-  const client = findClient(fixtures, pending.clientId);
+  const client = await findClient(fixtures, pending.clientId);
   if (!client || !isRegisteredRedirectUri(client, pending.redirectUri)) {
-    state.pending.delete(pending.id);
+    await state.pending.delete(pending.id);
     return errorPage(400, 'invalid_client', 'The application or its redirect URI is no longer registered.');
   }
 
-  const user = fixtures.get<Just2TradeUser>('users', form.login);
+  const user = await fixtures.get<Just2TradeUser>('users', form.login);
   const problem = signInProblem(user, form.password);
   if (!user || problem !== undefined) {
     return pageAnswer(
@@ -182,13 +184,19 @@ function submitLogin(ctx: Context): MockResponse {
     );
   }
 
-  // Consumed here, before anything else can run: the form cannot be submitted twice.
-  state.pending.delete(pending.id);
-  return ctx.respond.redirect(issueCode(ctx, pending, user.login), 302, {
+  // Consumed here, atomically: of simultaneous submissions only the one whose delete removed the form gets
+  // a code; for the others it was already used (a moment ago, by another request or replica).
+  if (!(await state.pending.delete(pending.id))) return unusableForm();
+  return ctx.respond.redirect(await issueCode(ctx, pending, user.login), 302, {
     ...pageHeaders(),
     // The cookie has done its job.
     'Set-Cookie': csrfCookie(ctx, pending.id, '', 0),
   });
+}
+
+/** The answer to a form that is unknown, has expired or was already used. */
+function unusableForm(): MockResponse {
+  return errorPage(400, 'invalid_request', 'This sign-in form is unknown, has expired or was already used.');
 }
 
 /** A GET of the login URL (back button, bookmark): explain instead of a bare 405. */

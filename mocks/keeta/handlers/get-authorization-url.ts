@@ -13,10 +13,10 @@ import type { Keeta } from '../index.ts';
 import { merchantAuthorizationUrl } from '../merchant-link.ts';
 import { redirectUriProblem } from '../redirect-uri.ts';
 
-export function getAuthorizationUrl(ctx: HandlerContext<Keeta, 'getAuthorizationUrl'>): MockResponse {
+export async function getAuthorizationUrl(ctx: HandlerContext<Keeta, 'getAuthorizationUrl'>): Promise<MockResponse> {
   const { clientId, redirectUri = '', state = '' } = ctx.request.query;
 
-  const app = ctx.fixtures.get<KeetaApp>('apps', clientId);
+  const app = await ctx.fixtures.get<KeetaApp>('apps', clientId);
   // The docs' 401 body is {title, status}; formatError adds the optional RFC 9457 members.
   if (!app) throw new MockError(401, 'unknown_client', 'Unknown clientId: no Keeta application is registered with it.');
   // Disabled on Keeta's side: refused like an unknown app (401, the spec's only refusal of a client), with

@@ -6,8 +6,13 @@
  * Every refusal (400, 403, 409), here and in `decide`, happens before anything changes, so a bad
  * submission leaves the form usable (403 also when the app was disabled since the page was shown).
  * `decide` is shared with auto-consent (auto-consent.ts), whose form is never stored: a refusal there
- * leaves no form behind either. The whole handler is synchronous: reading `used` and setting it happen in
- * one turn of the event loop, so two simultaneous submissions of one form give one decision.
+ * leaves no form behind either.
+ *
+ * One form, one decision, whatever the concurrency (requests interleave at every `await`, and with the
+ * Redis store they may run on different replicas): the checks read the form and the fixtures, but what
+ * consumes the form is the store's atomic `mark` of its `usedAtMs`, made after every check passed and
+ * before the decision is recorded. Exactly one submission wins it; every other, however far it got, is
+ * refused as a used form (409) and records nothing.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
@@ -38,7 +43,12 @@ function field(body: unknown, name: string): string | undefined {
   throw new MockError(400, 'invalid_form', `The form field ${name} must be sent once, as text.`);
 }
 
-export function merchantAuthorizationSubmit(ctx: PageContext<Keeta>): MockResponse {
+const formUsed = () =>
+  new MockError(409, 'form_used', `This authorization form was already submitted; the decision stands. ${REOPEN}`);
+const unknownForm = () =>
+  new MockError(400, 'unknown_form', `This authorization form is unknown or was forgotten. ${REOPEN}`);
+
+export async function merchantAuthorizationSubmit(ctx: PageContext<Keeta>): Promise<MockResponse> {
   const { body, cookies } = ctx.request;
   const formId = field(body, 'authorizationRequest');
   const csrfToken = field(body, 'csrfToken');
@@ -49,8 +59,8 @@ export function merchantAuthorizationSubmit(ctx: PageContext<Keeta>): MockRespon
       `This submission is not from the authorization form (no form id or CSRF token). ${REOPEN}`,
     );
   }
-  const form = ctx.state.pendingForms.get(formId);
-  if (!form) throw new MockError(400, 'unknown_form', `This authorization form is unknown or was forgotten. ${REOPEN}`);
+  const form = await ctx.state.pendingForms.get(formId);
+  if (!form) throw unknownForm();
   if (!sameSecret(cookies[BROWSER_COOKIE], form.browserId) || !sameSecret(csrfToken, form.csrfToken)) {
     throw new MockError(
       403,
@@ -58,13 +68,8 @@ export function merchantAuthorizationSubmit(ctx: PageContext<Keeta>): MockRespon
       `This submission could not be verified: its CSRF token or this browser's cookie does not match the form. ${REOPEN}`,
     );
   }
-  if (form.used) {
-    throw new MockError(
-      409,
-      'form_used',
-      `This authorization form was already submitted; the decision stands. ${REOPEN}`,
-    );
-  }
+  // Used already: refused before anything else is read. Not what decides a race (see `consumeForm`).
+  if (form.usedAtMs !== undefined) throw formUsed();
   if (form.expiresAtMs <= ctx.clock.nowMs()) {
     throw new MockError(400, 'form_expired', `This authorization form has expired. ${REOPEN}`);
   }
@@ -78,24 +83,36 @@ export function merchantAuthorizationSubmit(ctx: PageContext<Keeta>): MockRespon
     );
   }
 
-  return decide(ctx, form, decision, field(body, 'merchantId'));
+  return decide(ctx, form, decision, field(body, 'merchantId'), () => consumeForm(ctx, form));
+}
+
+/**
+ * Consumes a stored form: the store marks its `usedAtMs` for exactly one of any number of concurrent
+ * submissions, on any replica. The others, which passed the same checks on the same unused form, are
+ * refused as a later submission is. A form forgotten meanwhile (pushed out by newer ones) is unknown.
+ */
+async function consumeForm({ state, clock }: PageContext<Keeta>, form: PendingForm): Promise<void> {
+  const marked = await state.pendingForms.mark(form.id, 'usedAtMs', clock.nowMs());
+  if (!marked) throw unknownForm();
+  if (!marked.won) throw formUsed();
 }
 
 /**
  * Applies a decision to a pending form: what the Authorize and Deny buttons do, and what the page does
  * itself when the session has auto-consent on (`POST /__mock/keeta/auto-consent`, on a form it never
- * stores). Refuses before anything changes; then consumes the form, records the decision and sends the
- * browser back (or shows the result when the link had no redirectUri). Synchronous, as the form's
- * check-and-consume must be.
+ * stores). Refuses before anything changes; then consumes the form (`consume`, which refuses the
+ * submissions that lost the form to another), records the decision and sends the browser back (or shows
+ * the result when the link had no redirectUri).
  */
-export function decide(
+export async function decide(
   ctx: PageContext<Keeta>,
   form: PendingForm,
   decision: 'authorize' | 'deny',
   merchantId: string | undefined,
-): MockResponse {
+  consume: () => Promise<void>,
+): Promise<MockResponse> {
   // The app and its rules as they are now, not as they were when the form was shown.
-  const app = ctx.fixtures.get<KeetaApp>('apps', form.clientId);
+  const app = await ctx.fixtures.get<KeetaApp>('apps', form.clientId);
   if (!app || app.appId !== form.appId) {
     throw new MockError(400, 'unknown_app', `Application ${form.appId} is no longer registered with Keeta.`);
   }
@@ -103,7 +120,7 @@ export function decide(
   const problem = form.redirectUri === undefined ? undefined : redirectUriProblem(app, form.redirectUri);
   if (problem) throw new MockError(400, 'invalid_redirect_uri', problem);
 
-  const merchant = merchantId ? ctx.fixtures.get<Merchant>('merchants', merchantId) : undefined;
+  const merchant = merchantId ? await ctx.fixtures.get<Merchant>('merchants', merchantId) : undefined;
   let outcome: Decision;
   if (decision === 'deny') outcome = { decision: 'denied', ...(merchant ? { merchant } : {}) };
   else if (merchant) outcome = { decision: 'authorized', merchant };
@@ -117,9 +134,9 @@ export function decide(
     );
   }
 
-  // Check-and-consume: nothing above awaited, so no other submission of this form ran in between.
-  form.used = true;
-  const authorization = recordDecision(ctx, form, app, outcome);
+  // Every check passed: the form is consumed (one winner, decided by the store), and only then recorded.
+  await consume();
+  const authorization = await recordDecision(ctx, form, app, outcome);
   if (form.redirectUri === undefined) return decisionPage(authorization);
   // The redirect leaves the page: the same headers, so its URL (state, code) is not sent on as a Referer.
   return ctx.respond.redirect(withQueryParameters(form.redirectUri, redirectParameters(authorization)), 302, {
@@ -133,12 +150,12 @@ export function decide(
  * shop-level app, a fresh random code. The docs document no endpoint that redeems the code, so
  * none is invented: it is unique, issued once, and kept with its authorization.
  */
-function recordDecision(
-  { fixtures, clock, state, options }: PageContext<Keeta>,
+async function recordDecision(
+  { fixtures, clock }: PageContext<Keeta>,
   form: PendingForm,
   app: KeetaApp,
   outcome: Decision,
-): KeetaAuthorization {
+): Promise<KeetaAuthorization> {
   const timestamp = clock.nowMs();
   const authorization: KeetaAuthorization = {
     authId: randomUUID(),
@@ -155,17 +172,9 @@ function recordDecision(
     timestamp,
     createdAt: new Date(timestamp).toISOString(),
   };
-  // A plugin writes its read-only collections directly; the control API only lists them. Bounded: the
-  // oldest decisions make room (the collection is in insertion order).
-  const stored = fixtures.collection('authorizations');
-  let evicted = 0;
-  for (const id of stored.keys()) {
-    if (stored.size < options.maxAuthorizations) break;
-    stored.delete(id);
-    evicted += 1;
-  }
-  if (evicted) state.onEvict('authorizations', evicted);
-  fixtures.add('authorizations', authorization);
+  // A plugin writes its read-only collections directly; the control API only lists them. Bounded by the
+  // core (the collection's `maxItems`, `maxAuthorizations`): the oldest decisions make room, logged.
+  await fixtures.add('authorizations', authorization);
   return authorization;
 }
 

@@ -72,17 +72,17 @@ function merchantOptions(merchants: Merchant[]): string {
     .join('\n');
 }
 
-export function merchantAuthorization(ctx: PageContext<Keeta>): MockResponse {
-  const { app, redirectUri, state } = readMerchantLink(ctx.fixtures, ctx.request.query);
+export async function merchantAuthorization(ctx: PageContext<Keeta>): Promise<MockResponse> {
+  const { app, redirectUri, state } = await readMerchantLink(ctx.fixtures, ctx.request.query);
   const browserId = browserIdOf(ctx.request.cookies);
-  const form = createPendingForm(ctx.state, ctx.clock, ctx.options, {
+  const form = await createPendingForm(ctx.state, ctx.clock, ctx.options, {
     browserId,
     clientId: app.clientId,
     appId: app.appId,
     ...(redirectUri !== undefined ? { redirectUri } : {}),
     state,
   });
-  const merchants = ctx.fixtures.list<Merchant>('merchants');
+  const merchants = await ctx.fixtures.list<Merchant>('merchants');
   const destination = redirectUri
     ? `<p>After you decide you will be sent back to <strong id="redirectTarget">${escape(redirectUri)}</strong>.</p>`
     : '<p>The application gave no address to return to: the result will be shown on this page.</p>';

@@ -1,0 +1,220 @@
+/**
+ * The default store: everything in this process's memory, gone when it stops. Each operation runs to
+ * completion synchronously inside its promise, so check-and-set (`add`, `delete`, `mark`) is atomic
+ * among concurrent requests. Records are frozen as they are stored: code that changes a record it read
+ * instead of writing it back fails here at once, rather than only against Redis, where the change
+ * would silently be lost.
+ */
+import type { SeedCollection, SessionMeta, StateStore, StoreTable, StoreValue, TableOptions } from './store.ts';
+
+interface SessionData {
+  clockOffsetMs: number;
+  seeded: Set<string>;
+  faultRules: number;
+  /** By `scope/name`: each table's records, least recently written first. */
+  tables: Map<string, Map<string, unknown>>;
+  values: Map<string, unknown>;
+}
+
+export class MemoryStore implements StateStore {
+  readonly kind = 'memory';
+  readonly location = 'memory';
+  readonly #sessions = new Map<string, SessionData>();
+  readonly #shared = new Map<string, Promise<unknown>>();
+
+  async health(): Promise<{ reachable: boolean }> {
+    return { reachable: true };
+  }
+
+  #session(id: string): SessionData {
+    let data = this.#sessions.get(id);
+    if (!data) {
+      data = { clockOffsetMs: 0, seeded: new Set(), faultRules: 0, tables: new Map(), values: new Map() };
+      this.#sessions.set(id, data);
+    }
+    return data;
+  }
+
+  async openSession(sessionId: string): Promise<SessionMeta> {
+    const data = this.#sessions.get(sessionId);
+    return data ?? { clockOffsetMs: 0, seeded: new Set(), faultRules: 0 };
+  }
+
+  async seed(sessionId: string, provider: string, collections: SeedCollection[]): Promise<boolean> {
+    const data = this.#session(sessionId);
+    if (data.seeded.has(provider)) return false;
+    data.seeded.add(provider);
+    for (const { table, items } of collections) {
+      data.tables.set(`${provider}/${table}`, new Map(items.map(([id, item]) => [id, deepFreeze(item)])));
+    }
+    return true;
+  }
+
+  async advanceClock(sessionId: string, ms: number): Promise<number> {
+    const data = this.#session(sessionId);
+    data.clockOffsetMs += ms;
+    return data.clockOffsetMs;
+  }
+
+  async countFaultRules(sessionId: string, delta: number): Promise<void> {
+    const data = this.#session(sessionId);
+    data.faultRules = Math.max(0, data.faultRules + delta);
+  }
+
+  table<V>(sessionId: string, scope: string, name: string, options: TableOptions<V>): StoreTable<V> {
+    return new MemoryTable<V>(() => {
+      const tables = this.#session(sessionId).tables;
+      let records = tables.get(`${scope}/${name}`);
+      if (!records) tables.set(`${scope}/${name}`, (records = new Map()));
+      return records as Map<string, V>;
+    }, options);
+  }
+
+  value<V>(sessionId: string, scope: string, name: string): StoreValue<V> {
+    const key = `${scope}/${name}`;
+    return {
+      get: async () => this.#sessions.get(sessionId)?.values.get(key) as V | undefined,
+      set: async (value) => void this.#session(sessionId).values.set(key, deepFreeze(value)),
+      delete: async () => void this.#sessions.get(sessionId)?.values.delete(key),
+    };
+  }
+
+  shared<V>(name: string, create: () => Promise<V>): Promise<V> {
+    let value = this.#shared.get(name) as Promise<V> | undefined;
+    if (!value) {
+      value = create();
+      // A failed creation is not kept: the next caller tries again.
+      value.catch(() => this.#shared.delete(name));
+      this.#shared.set(name, value);
+    }
+    return value;
+  }
+
+  async clear(sessionId?: string): Promise<void> {
+    if (sessionId === undefined) this.#sessions.clear();
+    else this.#sessions.delete(sessionId);
+  }
+
+  forget(sessionId: string): void {
+    this.#sessions.delete(sessionId);
+  }
+
+  async close(): Promise<void> {
+    this.#sessions.clear();
+  }
+}
+
+class MemoryTable<V> implements StoreTable<V> {
+  constructor(
+    /** The live records, looked up on every call: a reset replaces a session's data under its handles. */
+    private readonly records: () => Map<string, V>,
+    readonly options: TableOptions<V>,
+  ) {
+    if (!(options.capacity >= 1)) {
+      throw new RangeError(`${options.name}: capacity must be >= 1, got ${String(options.capacity)}.`);
+    }
+  }
+
+  async get(id: string): Promise<V | undefined> {
+    return this.records().get(id);
+  }
+
+  set(id: string, value: V): Promise<void> {
+    return this.#write(id, value, true);
+  }
+
+  replace(id: string, value: V): Promise<void> {
+    return this.#write(id, value, false);
+  }
+
+  async #write(id: string, value: V, newest: boolean): Promise<void> {
+    const records = this.records();
+    const old = records.get(id);
+    const stored = { ...value } as Record<string, unknown>;
+    // Marks are set once, by mark(), and counters changed by count(): a write keeps what the record has.
+    for (const field of [...(this.options.marks ?? []), ...(this.options.counters ?? [])]) {
+      const mark = (old as Record<string, unknown> | undefined)?.[field];
+      if (mark === undefined) delete stored[field];
+      else stored[field] = mark;
+    }
+    // Map.set keeps an existing key where it is: deleting first makes the record the newest.
+    if (newest) records.delete(id);
+    records.set(id, deepFreeze(stored as V));
+    await this.#makeRoom(records);
+  }
+
+  async add(id: string, value: V): Promise<boolean> {
+    const records = this.records();
+    if (records.has(id)) return false;
+    records.set(id, deepFreeze(value));
+    await this.#makeRoom(records);
+    return true;
+  }
+
+  async delete(id: string): Promise<boolean> {
+    return this.records().delete(id);
+  }
+
+  async mark<K extends keyof V & string>(
+    id: string,
+    field: K,
+    value: NonNullable<V[K]>,
+  ): Promise<{ value: V; won: boolean } | undefined> {
+    if (!this.options.marks?.includes(field)) throw new Error(`${this.options.name}: ${field} is not a mark.`);
+    const records = this.records();
+    const record = records.get(id);
+    if (record === undefined) return undefined;
+    if ((record as Record<string, unknown>)[field] !== undefined) return { value: record, won: false };
+    const marked = deepFreeze({ ...record, [field]: value });
+    // Where it was: a mark is not a write, and does not make the record the most recent.
+    records.set(id, marked);
+    return { value: marked, won: true };
+  }
+
+  async count<K extends keyof V & string>(id: string, field: K, delta: number): Promise<number | undefined> {
+    if (!this.options.counters?.includes(field)) throw new Error(`${this.options.name}: ${field} is not a counter.`);
+    const records = this.records();
+    const record = records.get(id) as Record<string, unknown> | undefined;
+    if (record === undefined) return undefined;
+    const value = ((record[field] as number | undefined) ?? 0) + delta;
+    records.set(id, deepFreeze({ ...record, [field]: value }) as V);
+    return value;
+  }
+
+  async values(): Promise<V[]> {
+    return [...this.records().values()];
+  }
+
+  async sweep(nowMs: number, alsoDead?: (value: V, id: string) => boolean): Promise<number> {
+    const records = this.records();
+    const retain = this.options.retainMs ?? 0;
+    let removed = 0;
+    for (const [id, value] of records) {
+      if (this.options.expiresAtMs(value) + retain <= nowMs || alsoDead?.(value, id)) {
+        records.delete(id);
+        removed += 1;
+      }
+    }
+    return removed;
+  }
+
+  async #makeRoom(records: Map<string, V>): Promise<void> {
+    let evicted = 0;
+    for (const [oldest, value] of records) {
+      if (records.size <= this.options.capacity) break;
+      records.delete(oldest);
+      await this.options.onEvicted?.(value, oldest);
+      evicted += 1;
+    }
+    if (evicted) this.options.onEvict?.(this.options.name, evicted);
+  }
+}
+
+/** Freezes a stored value through and through, so no caller can change it in place. */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}

@@ -1,0 +1,569 @@
+/**
+ * The Redis store (`--store redis://host:6379/0`): several replicas share one state, and a restart loses
+ * nothing. Built on node-redis (`@redis/client`), which pipelines the commands of concurrent requests into
+ * one write and, with `disableOfflineQueue`, fails a command at once while Redis is unreachable instead of
+ * queueing it, so a request is answered 503 rather than hanging.
+ *
+ * Keys, under the prefix (`--store-prefix`, default `partnermock:`):
+ *   sessions                      set of session ids with keys (what a reset of every session clears)
+ *   s:{session}                   hash: `clock` (offset ms), `seeded:{provider}`, `faults` (rule count)
+ *   s:{session}:keys              set of the session's table and value keys (what its reset clears)
+ *   s:{session}:t:{scope}/{name}  hash: record id → JSON, `{id}\0{mark}` → JSON, `\0seq` → write counter
+ *   s:{session}:t:…:order         sorted set: record ids by their last write (capacity evicts the lowest)
+ *   s:{session}:v                 hash: `{scope}/{name}` → JSON (single values)
+ *   shared:{name}                 string: a deployment-wide value (the B2COPY signing key)
+ * Every session key expires `SESSION_TTL_MS` after the session was last used, as garbage collection only:
+ * whether a code or token is expired is decided from the times stored in it, on the session's clock.
+ *
+ * Each operation is one round trip: one command, or one Lua script where several commands must be one
+ * atomic step (a capacity-bounded write, a mark set once, a fixture seed). Scripts touch only the session's
+ * own keys; the store is for a single Redis server (or a primary with replicas), not Redis Cluster.
+ */
+import { createHash } from 'node:crypto';
+import { createClient, ErrorReply } from '@redis/client';
+import type { SeedCollection, SessionMeta, StateStore, StoreTable, StoreValue, TableOptions } from './store.ts';
+import { StoreUnavailableError } from './store.ts';
+
+/** A session's keys outlive its last use by this much (thirty days), then Redis collects them. */
+const SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
+/** A session's keys have their expiry pushed back at most this often per process. */
+const TOUCH_EVERY_MS = 10 * 60 * 1000;
+/** Sessions whose last touch a process remembers; past it the oldest is forgotten (and touched again). */
+const TOUCHES_KEPT = 10_000;
+const SEQ = '\u0000seq';
+const SEP = '\u0000';
+
+export interface RedisStoreOptions {
+  url: string;
+  prefix: string;
+  /** How the store reports losing and regaining Redis (a line each, not one per failed request). */
+  log(level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void;
+  /** How long the first connection may take before the server refuses to start. Default 5 s. */
+  connectTimeoutMs?: number;
+}
+
+/** Appends the marks' field names of a record to an argument list. */
+const SCRIPTS = {
+  /**
+   * KEYS: table, order, session keys set, sessions set. ARGV: id, json, capacity, ttl, session id, mode
+   * (`set`: the newest | `replace`: where it stands | `add`: only if new), then the mark names. Returns false
+   * when `add` found the id taken, else the evicted records as a flat list: id, json, then one value per
+   * mark (false when unset), for each.
+   */
+  write: `
+local id, json = ARGV[1], ARGV[2]
+if ARGV[6] == 'add' then
+  if redis.call('HSETNX', KEYS[1], id, json) == 0 then return false end
+else
+  redis.call('HSET', KEYS[1], id, json)
+end
+if ARGV[6] ~= 'replace' or not redis.call('ZSCORE', KEYS[2], id) then
+  redis.call('ZADD', KEYS[2], redis.call('HINCRBY', KEYS[1], '${SEQ}', 1), id)
+end
+local evicted = {}
+local over = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[3])
+if over > 0 then
+  for _, old in ipairs(redis.call('ZRANGE', KEYS[2], 0, over - 1)) do
+    local fields = {old}
+    for i = 7, #ARGV do fields[#fields + 1] = old .. '${SEP}' .. ARGV[i] end
+    evicted[#evicted + 1] = old
+    for _, value in ipairs(redis.call('HMGET', KEYS[1], unpack(fields))) do evicted[#evicted + 1] = value end
+    redis.call('HDEL', KEYS[1], unpack(fields))
+  end
+  redis.call('ZREMRANGEBYRANK', KEYS[2], 0, over - 1)
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('PEXPIRE', KEYS[2], ARGV[4])
+redis.call('SADD', KEYS[3], KEYS[1], KEYS[2])
+redis.call('PEXPIRE', KEYS[3], ARGV[4])
+redis.call('SADD', KEYS[4], ARGV[5])
+return evicted`,
+  /** KEYS: table, order. ARGV: mark count, the marks, then ids. Returns how many records it removed. */
+  remove: `
+local marks = tonumber(ARGV[1])
+local removed = 0
+for i = marks + 2, #ARGV do
+  local id = ARGV[i]
+  if redis.call('HDEL', KEYS[1], id) == 1 then
+    removed = removed + 1
+    for m = 2, marks + 1 do redis.call('HDEL', KEYS[1], id .. '${SEP}' .. ARGV[m]) end
+    redis.call('ZREM', KEYS[2], id)
+  end
+end
+return removed`,
+  /** KEYS: table. ARGV: id, mark, json, then every mark. Returns false (no record) or {json, won, marks…}. */
+  mark: `
+local record = redis.call('HGET', KEYS[1], ARGV[1])
+if not record then return false end
+local out = {record, redis.call('HSETNX', KEYS[1], ARGV[1] .. '${SEP}' .. ARGV[2], ARGV[3])}
+for i = 4, #ARGV do out[#out + 1] = redis.call('HGET', KEYS[1], ARGV[1] .. '${SEP}' .. ARGV[i]) end
+return out`,
+  /** KEYS: table. ARGV: id, counter, delta. Returns false (no record) or the new count. */
+  count: `
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return false end
+return redis.call('HINCRBY', KEYS[1], ARGV[1] .. '${SEP}' .. ARGV[2], ARGV[3])`,
+  /** KEYS: table, order. Returns {ids oldest first, HGETALL}. */
+  values: `return {redis.call('ZRANGE', KEYS[2], 0, -1), redis.call('HGETALL', KEYS[1])}`,
+  /**
+   * KEYS: meta, session keys set, sessions set, then a table and its order per collection. ARGV: provider,
+   * ttl, session id, then per collection its item count and id, json pairs. Returns 0 if already seeded.
+   */
+  seed: `
+if redis.call('HSETNX', KEYS[1], 'seeded:' .. ARGV[1], '1') == 0 then return 0 end
+local a = 4
+for k = 4, #KEYS, 2 do
+  local count = tonumber(ARGV[a])
+  a = a + 1
+  redis.call('DEL', KEYS[k], KEYS[k + 1])
+  for i = 1, count do
+    redis.call('HSET', KEYS[k], ARGV[a], ARGV[a + 1])
+    redis.call('ZADD', KEYS[k + 1], i, ARGV[a])
+    a = a + 2
+  end
+  redis.call('HSET', KEYS[k], '${SEQ}', count)
+  redis.call('PEXPIRE', KEYS[k], ARGV[2])
+  redis.call('PEXPIRE', KEYS[k + 1], ARGV[2])
+  redis.call('SADD', KEYS[2], KEYS[k], KEYS[k + 1])
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
+redis.call('SADD', KEYS[3], ARGV[3])
+return 1`,
+  /** KEYS: meta, session keys set, sessions set. ARGV: session id. Every key of the session goes. */
+  clear: `
+for _, key in ipairs(redis.call('SMEMBERS', KEYS[2])) do redis.call('UNLINK', key) end
+redis.call('UNLINK', KEYS[1], KEYS[2])
+redis.call('SREM', KEYS[3], ARGV[1])
+return 1`,
+  /** KEYS: meta, session keys set. ARGV: ttl. Pushes back the expiry of every key of the session. */
+  touch: `
+for _, key in ipairs(redis.call('SMEMBERS', KEYS[2])) do redis.call('PEXPIRE', key, ARGV[1]) end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+redis.call('PEXPIRE', KEYS[2], ARGV[1])
+return 1`,
+  /** KEYS: values hash, session keys set, sessions set. ARGV: field, json, ttl, session id. */
+  setValue: `
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('SADD', KEYS[2], KEYS[1])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+redis.call('SADD', KEYS[3], ARGV[4])
+return 1`,
+  /** KEYS: meta, session keys set, sessions set. ARGV: field, delta, ttl, session id. Returns the new count. */
+  increment: `
+local value = redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+redis.call('SADD', KEYS[3], ARGV[4])
+return value`,
+} as const;
+
+type ScriptName = keyof typeof SCRIPTS;
+const SHAS = Object.fromEntries(
+  Object.entries(SCRIPTS).map(([name, source]) => [name, createHash('sha1').update(source).digest('hex')]),
+) as Record<ScriptName, string>;
+
+/** Redis errors that mean "not now" rather than "wrong": answered 503 like a lost connection. */
+const TRANSIENT_REPLY = /^(LOADING|READONLY|MASTERDOWN|BUSY|TRYAGAIN|CLUSTERDOWN|NOREPLICAS)\b/;
+
+export class RedisStore implements StateStore {
+  readonly kind = 'redis';
+  readonly location: string;
+  readonly #client: RedisClient;
+  readonly #prefix: string;
+  readonly #touched = new Map<string, number>();
+  #down: string | undefined;
+
+  private constructor(client: RedisClient, options: RedisStoreOptions) {
+    this.#client = client;
+    this.#prefix = options.prefix;
+    this.location = redactUrl(options.url);
+  }
+
+  /** Connects, or throws a clear error naming the URL when Redis does not answer in time. */
+  static async connect(options: RedisStoreOptions): Promise<RedisStore> {
+    const client = newClient(options.url, options.connectTimeoutMs ?? 5000);
+    const store = new RedisStore(client, options);
+    client.on('error', (error: Error) => {
+      if (store.#down !== undefined) return;
+      store.#down = error.message || error.name;
+      options.log('error', 'state store unreachable: requests that need state are answered 503 until it is back', {
+        store: store.location,
+        error: store.#down,
+      });
+    });
+    client.on('ready', () => {
+      if (store.#down === undefined) return;
+      store.#down = undefined;
+      options.log('info', 'state store reachable again', { store: store.location });
+    });
+    const timeoutMs = options.connectTimeoutMs ?? 5000;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        client.connect(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+        }),
+      ]);
+    } catch (error) {
+      client.destroy();
+      throw new Error(
+        `Cannot reach the Redis store at ${store.location}: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+    store.#down = undefined;
+    return store;
+  }
+
+  async health(): Promise<{ reachable: boolean; error?: string }> {
+    try {
+      await this.#client.sendCommand(['PING']);
+      return { reachable: true };
+    } catch (error) {
+      return { reachable: false, error: this.#down ?? (error instanceof Error ? error.message : String(error)) };
+    }
+  }
+
+  // ---- keys
+
+  #meta(sessionId: string): string {
+    return `${this.#prefix}s:${sessionId}`;
+  }
+  #keys(sessionId: string): string {
+    return `${this.#prefix}s:${sessionId}:keys`;
+  }
+  get #sessions(): string {
+    return `${this.#prefix}sessions`;
+  }
+  #table(sessionId: string, scope: string, name: string): string {
+    return `${this.#prefix}s:${sessionId}:t:${scope}/${name}`;
+  }
+
+  // ---- commands
+
+  async #command<T>(args: string[]): Promise<T> {
+    try {
+      return await this.#client.sendCommand<T>(args);
+    } catch (error) {
+      throw this.#failure(error);
+    }
+  }
+
+  /** EVALSHA, loading the script on first use (a NOSCRIPT answer after a Redis restart loads it again). */
+  async #script<T>(name: ScriptName, keys: string[], args: (string | number)[]): Promise<T> {
+    const tail = [String(keys.length), ...keys, ...args.map(String)];
+    try {
+      return await this.#client.sendCommand<T>(['EVALSHA', SHAS[name], ...tail]);
+    } catch (error) {
+      if (!(error instanceof ErrorReply && error.message.startsWith('NOSCRIPT'))) throw this.#failure(error);
+    }
+    return this.#command<T>(['EVAL', SCRIPTS[name], ...tail]);
+  }
+
+  #failure(error: unknown): Error {
+    if (error instanceof ErrorReply && !TRANSIENT_REPLY.test(error.message)) return error;
+    return new StoreUnavailableError(this.location, error);
+  }
+
+  // ---- sessions
+
+  async openSession(sessionId: string): Promise<SessionMeta> {
+    const meta = this.#meta(sessionId);
+    const fields = await this.#command<string[]>(['HGETALL', meta]);
+    const seeded = new Set<string>();
+    let clockOffsetMs = 0;
+    let faultRules = 0;
+    for (let i = 0; i < fields.length; i += 2) {
+      const [field, value] = [fields[i]!, fields[i + 1]!];
+      if (field === 'clock') clockOffsetMs = Number(value);
+      else if (field === 'faults') faultRules = Math.max(0, Number(value));
+      else if (field.startsWith('seeded:')) seeded.add(field.slice('seeded:'.length));
+    }
+    if (fields.length > 0) this.#touch(sessionId);
+    return { clockOffsetMs, seeded, faultRules };
+  }
+
+  /** Pushes back the expiry of a session in use, at most once per TOUCH_EVERY_MS per process. */
+  #touch(sessionId: string): void {
+    const now = Date.now();
+    const last = this.#touched.get(sessionId);
+    if (last !== undefined && now - last < TOUCH_EVERY_MS) return;
+    this.#touched.delete(sessionId);
+    this.#touched.set(sessionId, now);
+    if (this.#touched.size > TOUCHES_KEPT) this.#touched.delete(this.#touched.keys().next().value!);
+    // Not awaited: the request need not wait for garbage collection's bookkeeping; a failure is harmless.
+    this.#script('touch', [this.#meta(sessionId), this.#keys(sessionId)], [SESSION_TTL_MS]).catch(() => {});
+  }
+
+  async seed(sessionId: string, provider: string, collections: SeedCollection[]): Promise<boolean> {
+    const keys = [this.#meta(sessionId), this.#keys(sessionId), this.#sessions];
+    const args: (string | number)[] = [provider, SESSION_TTL_MS, sessionId];
+    for (const { table, items } of collections) {
+      const key = this.#table(sessionId, provider, table);
+      keys.push(key, `${key}:order`);
+      args.push(items.length);
+      for (const [id, item] of items) args.push(id, JSON.stringify(item));
+    }
+    return (await this.#script<number>('seed', keys, args)) === 1;
+  }
+
+  async advanceClock(sessionId: string, ms: number): Promise<number> {
+    return this.#increment(sessionId, 'clock', ms);
+  }
+
+  async countFaultRules(sessionId: string, delta: number): Promise<void> {
+    await this.#increment(sessionId, 'faults', delta);
+  }
+
+  #increment(sessionId: string, field: string, delta: number): Promise<number> {
+    return this.#script<number>(
+      'increment',
+      [this.#meta(sessionId), this.#keys(sessionId), this.#sessions],
+      [field, Math.round(delta), SESSION_TTL_MS, sessionId],
+    );
+  }
+
+  table<V>(sessionId: string, scope: string, name: string, options: TableOptions<V>): StoreTable<V> {
+    const key = this.#table(sessionId, scope, name);
+    return new RedisTable<V>(
+      {
+        command: (args) => this.#command(args),
+        script: (script, keys, args) => this.#script(script, keys, args),
+      },
+      { key, order: `${key}:order`, sessionKeys: this.#keys(sessionId), sessions: this.#sessions, sessionId },
+      options,
+    );
+  }
+
+  value<V>(sessionId: string, scope: string, name: string): StoreValue<V> {
+    const key = `${this.#prefix}s:${sessionId}:v`;
+    const field = `${scope}/${name}`;
+    return {
+      get: async () => parse<V>(await this.#command<string | null>(['HGET', key, field])),
+      set: async (value) => {
+        await this.#script(
+          'setValue',
+          [key, this.#keys(sessionId), this.#sessions],
+          [field, JSON.stringify(value), SESSION_TTL_MS, sessionId],
+        );
+      },
+      delete: async () => {
+        await this.#command(['HDEL', key, field]);
+      },
+    };
+  }
+
+  async shared<V>(name: string, create: () => Promise<V>): Promise<V> {
+    const key = `${this.#prefix}shared:${name}`;
+    const stored = parse<V>(await this.#command<string | null>(['GET', key]));
+    if (stored !== undefined) return stored;
+    const made = await create();
+    // NX: of replicas starting together, the first write wins and every one of them reads that.
+    await this.#command(['SET', key, JSON.stringify(made), 'NX']);
+    return parse<V>(await this.#command<string | null>(['GET', key])) as V;
+  }
+
+  async clear(sessionId?: string): Promise<void> {
+    const ids = sessionId === undefined ? await this.#command<string[]>(['SMEMBERS', this.#sessions]) : [sessionId];
+    await Promise.all(ids.map((id) => this.#script('clear', [this.#meta(id), this.#keys(id), this.#sessions], [id])));
+  }
+
+  forget(): void {
+    // Nothing: the other replicas may be using the session, and its key expiry collects it when none is.
+  }
+
+  async close(): Promise<void> {
+    this.#client.destroy();
+  }
+}
+
+interface TableKeys {
+  key: string;
+  order: string;
+  sessionKeys: string;
+  sessions: string;
+  sessionId: string;
+}
+
+interface Commands {
+  command<T>(args: string[]): Promise<T>;
+  script<T>(name: ScriptName, keys: string[], args: (string | number)[]): Promise<T>;
+}
+
+class RedisTable<V> implements StoreTable<V> {
+  readonly #marks: readonly string[];
+
+  constructor(
+    private readonly redis: Commands,
+    private readonly keys: TableKeys,
+    readonly options: TableOptions<V>,
+  ) {
+    // Marks and counters are stored alike, beside the record (`{id}\0{field}`), and read back with it.
+    this.#marks = [...(options.marks ?? []), ...(options.counters ?? [])];
+  }
+
+  async get(id: string): Promise<V | undefined> {
+    const fields = [id, ...this.#marks.map((mark) => `${id}${SEP}${mark}`)];
+    const [json, ...marks] = await this.redis.command<(string | null)[]>(['HMGET', this.keys.key, ...fields]);
+    return this.#record(json ?? null, marks);
+  }
+
+  set(id: string, value: V): Promise<void> {
+    return this.#write(id, value, 'set').then(() => undefined);
+  }
+
+  replace(id: string, value: V): Promise<void> {
+    return this.#write(id, value, 'replace').then(() => undefined);
+  }
+
+  add(id: string, value: V): Promise<boolean> {
+    return this.#write(id, value, 'add');
+  }
+
+  async #write(id: string, value: V, mode: 'set' | 'replace' | 'add'): Promise<boolean> {
+    const { key, order, sessionKeys, sessions, sessionId } = this.keys;
+    const evicted = await this.redis.script<(string | null)[] | null>(
+      'write',
+      [key, order, sessionKeys, sessions],
+      [
+        id,
+        JSON.stringify(this.#withoutMarks(value)),
+        this.options.capacity,
+        SESSION_TTL_MS,
+        sessionId,
+        mode,
+        ...this.#marks,
+      ],
+    );
+    if (evicted === null) return false;
+    const width = 2 + this.#marks.length;
+    if (evicted.length > 0) {
+      for (let i = 0; i < evicted.length; i += width) {
+        const record = this.#record(evicted[i + 1] ?? null, evicted.slice(i + 2, i + width));
+        if (record !== undefined) await this.options.onEvicted?.(record, evicted[i]!);
+      }
+      this.options.onEvict?.(this.options.name, evicted.length / width);
+    }
+    return true;
+  }
+
+  async delete(id: string): Promise<boolean> {
+    return (await this.#remove([id])) === 1;
+  }
+
+  #remove(ids: string[]): Promise<number> {
+    return this.redis.script<number>(
+      'remove',
+      [this.keys.key, this.keys.order],
+      [this.#marks.length, ...this.#marks, ...ids],
+    );
+  }
+
+  async mark<K extends keyof V & string>(
+    id: string,
+    field: K,
+    value: NonNullable<V[K]>,
+  ): Promise<{ value: V; won: boolean } | undefined> {
+    if (!this.options.marks?.includes(field)) throw new Error(`${this.options.name}: ${field} is not a mark.`);
+    const reply = await this.redis.script<[string, number, ...(string | null)[]] | null>(
+      'mark',
+      [this.keys.key],
+      [id, field, JSON.stringify(value), ...this.#marks],
+    );
+    if (reply === null) return undefined;
+    const [json, won, ...marks] = reply;
+    return { value: this.#record(json, marks)!, won: won === 1 };
+  }
+
+  async count<K extends keyof V & string>(id: string, field: K, delta: number): Promise<number | undefined> {
+    if (!this.options.counters?.includes(field)) throw new Error(`${this.options.name}: ${field} is not a counter.`);
+    const value = await this.redis.script<number | null>('count', [this.keys.key], [id, field, Math.round(delta)]);
+    return value ?? undefined;
+  }
+
+  async values(): Promise<V[]> {
+    const [ids, flat] = await this.redis.script<[string[], string[]]>('values', [this.keys.key, this.keys.order], []);
+    const fields = new Map<string, string>();
+    for (let i = 0; i < flat.length; i += 2) fields.set(flat[i]!, flat[i + 1]!);
+    const records: V[] = [];
+    for (const id of ids) {
+      const record = this.#record(
+        fields.get(id) ?? null,
+        this.#marks.map((mark) => fields.get(`${id}${SEP}${mark}`) ?? null),
+      );
+      if (record !== undefined) records.push(record);
+    }
+    return records;
+  }
+
+  async sweep(nowMs: number, alsoDead?: (value: V, id: string) => boolean): Promise<number> {
+    const [ids, flat] = await this.redis.script<[string[], string[]]>('values', [this.keys.key, this.keys.order], []);
+    const fields = new Map<string, string>();
+    for (let i = 0; i < flat.length; i += 2) fields.set(flat[i]!, flat[i + 1]!);
+    const retain = this.options.retainMs ?? 0;
+    const dead: string[] = [];
+    for (const id of ids) {
+      const record = this.#record(
+        fields.get(id) ?? null,
+        this.#marks.map((mark) => fields.get(`${id}${SEP}${mark}`) ?? null),
+      );
+      if (record === undefined) continue;
+      if (this.options.expiresAtMs(record) + retain <= nowMs || alsoDead?.(record, id)) dead.push(id);
+    }
+    return dead.length === 0 ? 0 : this.#remove(dead);
+  }
+
+  /** A record as stored plus its marks, or undefined when there is none. */
+  #record(json: string | null, marks: (string | null)[]): V | undefined {
+    if (json === null) return undefined;
+    const record = JSON.parse(json) as Record<string, unknown>;
+    this.#marks.forEach((mark, i) => {
+      const value = marks[i];
+      if (value !== null && value !== undefined) record[mark] = JSON.parse(value);
+    });
+    return record as V;
+  }
+
+  #withoutMarks(value: V): unknown {
+    if (this.#marks.length === 0) return value;
+    const copy = { ...(value as Record<string, unknown>) };
+    for (const mark of this.#marks) delete copy[mark];
+    return copy;
+  }
+}
+
+function newClient(url: string, connectTimeoutMs: number) {
+  return createClient({
+    url,
+    // RESP2 replies (flat arrays, null bulk strings) are what the scripts and parsing here are written for.
+    RESP: 2,
+    // A request must fail fast (503) while Redis is away, not wait in a queue for it to come back.
+    disableOfflineQueue: true,
+    socket: {
+      connectTimeout: connectTimeoutMs,
+      // Keeps trying for as long as the server runs: a staging Redis that restarts is a normal event.
+      reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2000),
+    },
+  });
+}
+
+type RedisClient = ReturnType<typeof newClient>;
+
+function parse<V>(json: string | null): V | undefined {
+  return json === null ? undefined : (JSON.parse(json) as V);
+}
+
+/** The URL as it may be shown: without a password. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'redis://(unparsable URL)';
+  }
+}
