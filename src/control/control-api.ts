@@ -143,11 +143,11 @@ export function controlApi(deps: AppContext): express.Router {
     res.json(clockState(session, clock));
   });
 
-  router.get('/journal', (req, res) => {
+  router.get('/journal', async (req, res) => {
     const limit = Number(req.query.limit ?? 100);
     const session = sessionFilter(req);
     res.json(
-      deps.journal.recent({
+      await deps.journal.recent({
         ...(session !== undefined ? { session } : {}),
         ...(typeof req.query.provider === 'string' ? { provider: req.query.provider } : {}),
         limit: Number.isInteger(limit) && limit > 0 ? Math.min(limit, 1000) : 100,

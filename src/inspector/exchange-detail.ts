@@ -50,7 +50,7 @@ export interface ExchangeDetail {
 }
 
 export async function exchangeDetail(app: AppContext, id: string): Promise<ExchangeDetail | undefined> {
-  const found = app.journal.get(id);
+  const found = await app.journal.get(id);
   if (!found) return undefined;
   const { entry, exchange } = found;
   const session = app.sessions.peek(entry.session);

@@ -2,14 +2,14 @@
 import type { Response } from 'express';
 import type { Delay } from '../faults/fault-rules.ts';
 import type { Logger } from '../logger.ts';
-import type { Journal } from '../state/journal.ts';
+import type { RequestJournal } from '../state/journal.ts';
 import type { SessionRegistry } from '../state/sessions.ts';
 import type { ProviderRuntime } from './provider-runtime.ts';
 
 export interface AppContext {
   runtimes: ProviderRuntime[];
   sessions: SessionRegistry;
-  journal: Journal;
+  journal: RequestJournal;
   /** The base URL the mock hands out in links and redirects (changes once the port is known). */
   publicUrl(): string;
   /** An absolute URL on this mock (follows the public URL). */

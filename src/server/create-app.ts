@@ -23,7 +23,7 @@ import { MockError } from '../errors.ts';
 import { jsonLineLogger, silentLogger, type Logger } from '../logger.ts';
 import type { AnyPlugin, MockResponse } from '../plugin.ts';
 import type { TimeSource } from '../state/clock.ts';
-import { Journal } from '../state/journal.ts';
+import type { RequestJournal } from '../state/journal.ts';
 import { SessionRegistry } from '../state/sessions.ts';
 import { openStore } from '../state/store/open-store.ts';
 import type { StateStore } from '../state/store/store.ts';
@@ -84,7 +84,7 @@ export interface MockApp {
   handle(req: IncomingMessage, res: ServerResponse): void;
   providers: ProviderRuntime[];
   sessions: SessionRegistry;
-  journal: Journal;
+  journal: RequestJournal;
   /** Where the sessions' state lives (closed with `close()`). */
   store: StateStore;
   /** Back to the fixtures: one session, or all of them. */
@@ -165,7 +165,7 @@ export async function createMockApp(given: MockServerOptions = {}): Promise<Mock
   const context: AppContext = {
     runtimes,
     sessions,
-    journal: new Journal(options.journalSize),
+    journal: store.journal(options.journalSize ?? 500),
     publicUrl: () => publicUrl,
     urlFor: (mount, path) => urlFor(mount, path),
     bodyLimit: options.bodyLimit ?? '1mb',

@@ -8,7 +8,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../logger.ts';
 import type { MockResponse } from '../plugin.ts';
-import type { Journal } from '../state/journal.ts';
+import type { RequestJournal } from '../state/journal.ts';
 import { DEFAULT_SESSION } from '../state/sessions.ts';
 import { notesOf } from './request-notes.ts';
 
@@ -22,7 +22,7 @@ export function markStart(res: Response): void {
  * the request path already holds (its headers, its body text, the answer), nothing copied or formatted.
  */
 export function journalAnswer(
-  journal: Journal,
+  journal: RequestJournal,
   req: Request,
   res: Response,
   status: number,

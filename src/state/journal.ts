@@ -46,7 +46,29 @@ export const EXCHANGES_KEPT = 100;
 /** A record as kept: with its id. */
 type Kept = JournalRecord & { id: string };
 
-export class Journal {
+/** What `GET /__mock/journal/{id}` reads: the entry, and its exchange while it is kept. */
+export type JournalFind = { entry: JournalEntry; exchange?: Exchange } | undefined;
+
+/**
+ * The journal as the app uses it, in this process's memory (`Journal`, below) or in the Redis store, where
+ * every replica records into one journal and each replica's event stream sees every replica's entries.
+ * Recording never waits: the request path calls it on every provider request.
+ */
+export interface RequestJournal {
+  record(entry: JournalRecord): void;
+  /** Calls `listener` with each entry recorded from now on; the returned function stops it. */
+  subscribe(listener: (entry: JournalEntry, json: string) => void): () => void;
+  get(id: string): JournalFind | Promise<JournalFind>;
+  recent(filter?: JournalFilter): JournalEntry[] | Promise<JournalEntry[]>;
+}
+
+export interface JournalFilter {
+  session?: string;
+  provider?: string;
+  limit?: number;
+}
+
+export class Journal implements RequestJournal {
   /** A ring: `#next` is where the next entry goes, overwriting the oldest once full. */
   readonly #entries: (Kept | undefined)[];
   #next = 0;
@@ -92,7 +114,7 @@ export class Journal {
   }
 
   /** An entry still in the ring, with its exchange; undefined once it has been overwritten. */
-  get(id: string): { entry: JournalEntry; exchange?: Exchange } | undefined {
+  get(id: string): JournalFind {
     // Entry n went to slot (n - 1) mod capacity: one look, no scan.
     const n = Number(id);
     if (!Number.isSafeInteger(n) || n < 1) return undefined;
@@ -102,7 +124,7 @@ export class Journal {
   }
 
   /** Newest first; `limit` (default 100) counts what matches the filter. */
-  recent(filter: { session?: string; provider?: string; limit?: number } = {}): JournalEntry[] {
+  recent(filter: JournalFilter = {}): JournalEntry[] {
     const limit = filter.limit ?? 100;
     const found: JournalEntry[] = [];
     for (let step = 1; step <= this.capacity && found.length < limit; step++) {
@@ -117,7 +139,7 @@ export class Journal {
 }
 
 /** A record as readers see it: the time formatted, the exchange left out. */
-function entryOf(kept: Kept): JournalEntry {
+export function entryOf(kept: Kept): JournalEntry {
   const { exchange: _exchange, ...rest } = kept;
   if ('time' in rest) return rest as JournalEntry;
   const { atMs, ...others } = rest as typeof rest & { atMs: number };

@@ -149,8 +149,8 @@ beforeAll(async () => {
 afterAll(() => mock.close());
 
 /** The journal says which operation or page answered each provider request; matched up by order. */
-function answersByRoute() {
-  const entries = mock.mock.journal.recent({ limit: 1000 }).reverse();
+async function answersByRoute() {
+  const entries = (await mock.mock.journal.recent({ limit: 1000 })).reverse();
   const providerAnswers = recorded.filter((answer) => !new URL(answer.url).pathname.startsWith('/__mock'));
   expect(entries).toHaveLength(providerAnswers.length);
   return providerAnswers.map((answer, index) => ({
@@ -161,8 +161,8 @@ function answersByRoute() {
 }
 
 describe('Cache-Control: no-store', () => {
-  it('the walk reached every operation and page of every provider', () => {
-    const reached = new Set(answersByRoute().map((answer) => `${answer.provider} ${answer.route}`));
+  it('the walk reached every operation and page of every provider', async () => {
+    const reached = new Set((await answersByRoute()).map((answer) => `${answer.provider} ${answer.route}`));
     for (const runtime of mock.mock.providers) {
       for (const operationId of runtime.operations.keys())
         expect(reached, `${runtime.name} ${operationId}`).toContain(`${runtime.name} ${operationId}`);
@@ -171,8 +171,8 @@ describe('Cache-Control: no-store', () => {
     }
   });
 
-  it('every answer of a sensitive operation or page is no-store, refusals included', () => {
-    const sensitive = answersByRoute().filter((answer) =>
+  it('every answer of a sensitive operation or page is no-store, refusals included', async () => {
+    const sensitive = (await answersByRoute()).filter((answer) =>
       mock.mock.providers.find((runtime) => runtime.name === answer.provider)!.plugin.sensitive?.includes(answer.route),
     );
     expect(sensitive.some((answer) => answer.status >= 400)).toBe(true);

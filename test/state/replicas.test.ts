@@ -186,6 +186,66 @@ describe('two replicas sharing one Redis', () => {
     expect(Math.abs(Date.parse(seen.now) - Date.parse(moved.now))).toBeLessThan(5000);
   });
 
+  it('applies a fault rule added on A on B, its times counted across both', async () => {
+    const headers = session();
+    const added = await fetch(`${urlOf(A)}/__mock/faults`, {
+      method: 'POST',
+      headers: { ...headers, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ provider: 'b2copy', operationId: 'signIn', status: 503, times: 3 }),
+    });
+    expect(added.status).toBe(201);
+    const statuses = await Promise.all(
+      Array.from({ length: 8 }, async (_, i) => (await b2copy(i % 2 ? A : B, B2COPY.signIn, headers, USER)).status),
+    );
+    expect(statuses.filter((status) => status === 503)).toHaveLength(3);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(5);
+    const [rule] = await json(await fetch(`${urlOf(B)}/__mock/faults`, { headers }));
+    // Three answered; a request that found the rule used up did not count as seen.
+    expect(rule.hits).toBe(3);
+    expect(rule.seen).toBeGreaterThanOrEqual(3);
+    // Removed on B, gone on A.
+    expect((await fetch(`${urlOf(B)}/__mock/faults/${rule.id}`, { method: 'DELETE', headers })).status).toBe(204);
+    expect(await json(await fetch(`${urlOf(A)}/__mock/faults`, { headers }))).toEqual([]);
+  });
+
+  it('keeps one journal: a request answered by A is listed, shown and streamed by B', async () => {
+    const headers = session();
+    const events = new AbortController();
+    const stream = await fetch(`${urlOf(B)}/__mock/events?session=${headers['X-Mock-Session']}`, {
+      signal: events.signal,
+    });
+    const reader = stream.body!.getReader();
+    let seen = '';
+    const streamed = (async () => {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return seen;
+        seen += new TextDecoder().decode(value);
+        if (seen.includes('event: exchange')) return seen;
+      }
+    })();
+    try {
+      // The subscription is made as the stream opens; give it a moment before recording.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect((await b2copy(A, B2COPY.signIn, headers, USER)).status).toBe(200);
+      const text = await Promise.race([
+        streamed,
+        new Promise<string>((_, reject) => setTimeout(() => reject(new Error(`no event: ${seen}`)), 5000)),
+      ]);
+      expect(text).toMatch(/"operationId":"signIn"/);
+    } finally {
+      events.abort();
+    }
+    await expect.poll(async () => (await json(await fetch(`${urlOf(B)}/__mock/journal`, { headers }))).length).toBe(1);
+    const [entry] = await json(await fetch(`${urlOf(B)}/__mock/journal`, { headers }));
+    expect(entry).toMatchObject({ provider: 'b2copy', operationId: 'signIn', status: 200 });
+    const detail = await json(await fetch(`${urlOf(B)}/__mock/journal/${entry.id}`));
+    expect(detail.request.url).toBe(B2COPY.signIn);
+    // The password is masked in the shared journal as in the local one.
+    expect(JSON.stringify(detail.request)).not.toContain('Secret123');
+    expect(detail.tokens.length).toBeGreaterThan(0);
+  });
+
   it('keeps tokens issued before both replicas restarted: they verify, refresh and read the profile', async () => {
     const headers = session();
     const signedIn = await json(await b2copy(A, B2COPY.signIn, headers, USER));

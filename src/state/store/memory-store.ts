@@ -5,6 +5,7 @@
  * instead of writing it back fails here at once, rather than only against Redis, where the change
  * would silently be lost.
  */
+import { Journal } from '../journal.ts';
 import type { SeedCollection, SessionMeta, StateStore, StoreTable, StoreValue, TableOptions } from './store.ts';
 
 interface SessionData {
@@ -88,6 +89,10 @@ export class MemoryStore implements StateStore {
       this.#shared.set(name, value);
     }
     return value;
+  }
+
+  journal(capacity: number): Journal {
+    return new Journal(capacity);
   }
 
   async clear(sessionId?: string): Promise<void> {

@@ -23,6 +23,7 @@ import { createHash } from 'node:crypto';
 import { createClient, ErrorReply } from '@redis/client';
 import type { SeedCollection, SessionMeta, StateStore, StoreTable, StoreValue, TableOptions } from './store.ts';
 import { StoreUnavailableError } from './store.ts';
+import { JOURNAL_SCRIPTS, RedisJournal, type JournalScript } from './redis-journal.ts';
 
 /** A session's keys outlive its last use by this much (thirty days), then Redis collects them. */
 const SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
@@ -158,9 +159,10 @@ redis.call('SADD', KEYS[3], ARGV[4])
 return value`,
 } as const;
 
-type ScriptName = keyof typeof SCRIPTS;
+type ScriptName = keyof typeof SCRIPTS | JournalScript;
+const ALL_SCRIPTS: Record<ScriptName, string> = { ...SCRIPTS, ...JOURNAL_SCRIPTS };
 const SHAS = Object.fromEntries(
-  Object.entries(SCRIPTS).map(([name, source]) => [name, createHash('sha1').update(source).digest('hex')]),
+  Object.entries(ALL_SCRIPTS).map(([name, source]) => [name, createHash('sha1').update(source).digest('hex')]),
 ) as Record<ScriptName, string>;
 
 /** Redis errors that mean "not now" rather than "wrong": answered 503 like a lost connection. */
@@ -172,6 +174,7 @@ export class RedisStore implements StateStore {
   readonly #client: RedisClient;
   readonly #prefix: string;
   readonly #touched = new Map<string, number>();
+  readonly #journals: RedisJournal[] = [];
   #down: string | undefined;
 
   private constructor(client: RedisClient, options: RedisStoreOptions) {
@@ -261,7 +264,7 @@ export class RedisStore implements StateStore {
     } catch (error) {
       if (!(error instanceof ErrorReply && error.message.startsWith('NOSCRIPT'))) throw this.#failure(error);
     }
-    return this.#command<T>(['EVAL', SCRIPTS[name], ...tail]);
+    return this.#command<T>(['EVAL', ALL_SCRIPTS[name], ...tail]);
   }
 
   #failure(error: unknown): Error {
@@ -367,6 +370,28 @@ export class RedisStore implements StateStore {
     return parse<V>(await this.#command<string | null>(['GET', key])) as V;
   }
 
+  journal(capacity: number): RedisJournal {
+    const journal = new RedisJournal(
+      {
+        prefix: this.#prefix,
+        command: (args) => this.#command(args),
+        script: (name, keys, args) => this.#script(name, keys, args),
+        subscribe: async (channel, onMessage) => {
+          // A connection of its own: one in subscriber mode can send nothing else. It resubscribes after a
+          // reconnection by itself; its errors are the main connection's to report.
+          const subscriber = this.#client.duplicate();
+          subscriber.on('error', () => {});
+          await subscriber.connect();
+          await subscriber.subscribe(channel, onMessage);
+          return () => subscriber.destroy();
+        },
+      },
+      capacity,
+    );
+    this.#journals.push(journal);
+    return journal;
+  }
+
   async clear(sessionId?: string): Promise<void> {
     const ids = sessionId === undefined ? await this.#command<string[]>(['SMEMBERS', this.#sessions]) : [sessionId];
     await Promise.all(ids.map((id) => this.#script('clear', [this.#meta(id), this.#keys(id), this.#sessions], [id])));
@@ -377,6 +402,7 @@ export class RedisStore implements StateStore {
   }
 
   async close(): Promise<void> {
+    await Promise.all(this.#journals.map((journal) => journal.close()));
     this.#client.destroy();
   }
 }

@@ -10,6 +10,8 @@
  * exactly one of any number of concurrent callers, on any replica, that it won.
  */
 
+import type { RequestJournal } from '../journal.ts';
+
 /** A value the store can keep: what `JSON.stringify` round-trips (no Map, Date, class or undefined in arrays). */
 export type Stored = unknown;
 
@@ -135,6 +137,12 @@ export interface StateStore {
    * several replicas all get the one that was stored first.
    */
   shared<V>(name: string, create: () => Promise<V>): Promise<V>;
+
+  /**
+   * The journal of recent requests (`journalSize` entries): this process's in memory, the deployment's in
+   * Redis, where each replica's event stream carries every replica's entries. Made once per app.
+   */
+  journal(capacity: number): RequestJournal;
 
   /** Back to the defaults: one session, or every session. */
   clear(sessionId?: string): Promise<void>;
