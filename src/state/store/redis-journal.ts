@@ -21,7 +21,10 @@ import {
 } from '../journal.ts';
 
 export const JOURNAL_SCRIPTS = {
-  /** KEYS: seq, ids, entries, xids, exchanges. ARGV: entry JSON without id, exchange JSON or '', capacity, kept, channel. */
+  /**
+   * KEYS: seq, ids, entries, xids, exchanges. ARGV: entry JSON without id, exchange JSON or '', capacity, kept,
+   * channel.
+   */
   journalRecord: `
 local id = tostring(redis.call('INCR', KEYS[1]))
 local entry = '{"id":"' .. id .. '",' .. string.sub(ARGV[1], 2)
