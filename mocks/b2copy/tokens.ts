@@ -64,29 +64,52 @@ export interface PairTimes {
   refreshExp: number;
 }
 
-/**
- * Records a new access and refresh token (and, for a fresh sign-in, their family) in the state. The tokens
- * are written before a new family: the sweep reads the families before the tokens (state.ts), so it never
- * sees a new family without the tokens that keep it alive. A family whose revocation races this pair (a
- * reuse of the refreshed token on another replica) takes the pair with it, as every token of the family is
- * judged by the family's mark (`isDead`).
- */
-export async function recordTokenPair(
-  ctx: B2CopyContext,
+/** A new access and refresh token (and, for a fresh sign-in, their family), not yet recorded. */
+export function newTokenPair(
   owner: TokenOwner,
-  { iat, accessExp, refreshExp }: PairTimes = pairTimes(ctx),
-): Promise<PendingTokenPair> {
+  { iat, accessExp, refreshExp }: PairTimes,
+): PendingTokenPair & { newFamily: boolean } {
   const family = 'id' in owner ? owner : newFamily(owner);
-  const access = newToken(family, 'access', iat, accessExp);
-  const refresh = newToken(family, 'refresh', iat, refreshExp);
+  return {
+    family,
+    access: newToken(family, 'access', iat, accessExp),
+    refresh: newToken(family, 'refresh', iat, refreshExp),
+    newFamily: !('id' in owner),
+  };
+}
+
+/**
+ * Records a pair in the state. The tokens are written before a new family: the sweep reads the families
+ * before the tokens (state.ts), so it never sees a new family without the tokens that keep it alive. A
+ * family whose revocation races this pair (a reuse of the refreshed token on another replica) takes the
+ * pair with it, as every token of the family is judged by the family's mark (`isDead`).
+ */
+async function recordTokenPair(
+  ctx: B2CopyContext,
+  { family, access, refresh, newFamily }: PendingTokenPair & { newFamily: boolean },
+): Promise<void> {
   // Sent together (one round trip with Redis's pipelining), written in this order.
   await Promise.all([ctx.state.tokens.set(access.jti, access), ctx.state.tokens.set(refresh.jti, refresh)]);
-  if (!('id' in owner)) await ctx.state.families.set(family.id, family);
-  return { family, access, refresh };
+  if (newFamily) await ctx.state.families.set(family.id, family);
+}
+
+/**
+ * Records a new pair for `owner` and signs it into the documented answer, the two at once: the store's
+ * round trips overlap the signing's CPU. Answered only when both are done, so a client never holds a token
+ * the state does not know.
+ */
+export async function issueTokenPair(
+  ctx: B2CopyContext,
+  owner: TokenOwner,
+  times: PairTimes = pairTimes(ctx),
+): Promise<TokenPairBody> {
+  const pair = newTokenPair(owner, times);
+  const [body] = await Promise.all([signTokenPair(ctx, pair), recordTokenPair(ctx, pair)]);
+  return body;
 }
 
 /** Signs a recorded pair into the documented token-pair answer. */
-export async function signTokenPair(
+async function signTokenPair(
   ctx: B2CopyContext,
   { family, access, refresh }: PendingTokenPair,
 ): Promise<TokenPairBody> {
@@ -117,11 +140,6 @@ export async function signTokenPair(
       expiresAt: isoWithOffset(refresh.expiresAtSeconds),
     },
   };
-}
-
-/** Records and signs a pair: what a sign-in answers. */
-export async function issueTokenPair(ctx: B2CopyContext, owner: TokenOwner): Promise<TokenPairBody> {
-  return signTokenPair(ctx, await recordTokenPair(ctx, owner));
 }
 
 function newFamily({ sub, subType, keyId }: NewSignIn): TokenFamily {

@@ -11,8 +11,12 @@ import { Flows } from './flows.ts';
 import { run, scenarios, type Target } from './scenarios.ts';
 import { phase } from './soak.ts';
 
-/** Concurrent Just2Trade flows: enough to keep both the server and Redis busy. */
-const FLOW_WORKERS = 16;
+/**
+ * Concurrent Just2Trade flows: enough to keep the machine busy with either store, so the row compares the
+ * work each store costs rather than the wait of a few flows (with few workers, each flow's extra round trips
+ * to Redis would be measured as idle time).
+ */
+const FLOW_WORKERS = 48;
 const BANNER_TIMEOUT_MS = 30_000;
 
 export interface StoreRow {

@@ -16,7 +16,7 @@ import type { Integration } from '../fixtures.ts';
 import type { B2Copy } from '../index.ts';
 import { currentKey, retiredAt, type B2CopyKeys, type SessionSigningKeys } from '../keys.ts';
 import type { TokenFamily } from '../state.ts';
-import { isoWithOffset, issuerOf, pairTimes, recordTokenPair, signTokenPair, type B2CopyContext } from '../tokens.ts';
+import { isoWithOffset, issuerOf, issueTokenPair, pairTimes, type B2CopyContext } from '../tokens.ts';
 
 const FIELD = '/refresh_token';
 const refused = (code: string, message: string) => new B2CopyError(401, code, message, FIELD);
@@ -69,8 +69,7 @@ export async function refreshToken(ctx: HandlerContext<B2Copy, 'refreshToken'>) 
   }
   if (!spent.won) return reused(ctx, family, spent.value.usedAtSeconds ?? now, now);
 
-  const pending = await recordTokenPair(ctx, family, times);
-  return ctx.respond.json(200, await signTokenPair(ctx, pending));
+  return ctx.respond.json(200, await issueTokenPair(ctx, family, times));
 }
 
 /**

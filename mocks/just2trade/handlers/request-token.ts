@@ -64,8 +64,6 @@ export async function requestTokenPrecheck(ctx: PrecheckContext<Just2Trade>): Pr
 export async function requestToken(ctx: HandlerContext<Just2Trade, 'requestToken'>): Promise<MockResponse> {
   const { request, fixtures, state, clock, options } = ctx;
   const form = request.body;
-  // Authenticated by the precheck; read back, not checked again.
-  const client = await authenticateClient(fixtures, request.headers.authorization, form, { checkSecret: false });
   // Step 3 as the spec states it (its pattern), kept here so the order holds whatever the spec says.
   if (form.code_verifier !== undefined && !PKCE_VALUE.test(form.code_verifier)) {
     throw new MockError(
@@ -76,7 +74,12 @@ export async function requestToken(ctx: HandlerContext<Just2Trade, 'requestToken
   }
 
   const nowMs = clock.nowMs();
-  const record = await state.codes.get(form.code);
+  // Two reads that change nothing, sent together (one wait for the store, not two). The client was
+  // authenticated by the precheck: read back, not checked again.
+  const [client, record] = await Promise.all([
+    authenticateClient(fixtures, request.headers.authorization, form, { checkSecret: false }),
+    state.codes.get(form.code),
+  ]);
   // Another client's code is as good as unknown to this one: say nothing more, change nothing.
   if (!record || record.clientId !== client.clientId) throw invalidGrant('The authorization code is invalid.');
   if (record.spentAtMs !== undefined) return replay(ctx, record.code);

@@ -1,9 +1,9 @@
 /**
- * The journal in Redis: one journal for every replica sharing the store. Each provider request is recorded
- * by one Lua script (not awaited: the answer never waits for the journal), which numbers it across replicas,
- * keeps the newest `journalSize` entries and the exchanges of the newest EXCHANGES_KEPT, and publishes the
- * entry; each replica's event stream subscribes to that channel, so a reader of `/__mock/events` on one
- * replica sees the requests every replica answers.
+ * The journal in Redis: one journal for every replica sharing the store. The entries of one turn of the
+ * event loop are recorded by one Lua script (not awaited: an answer never waits for the journal), which
+ * numbers them across replicas, keeps the newest `journalSize` entries and the exchanges of the newest
+ * EXCHANGES_KEPT, and publishes each entry; each replica's event stream subscribes to that channel, so a
+ * reader of `/__mock/events` on one replica sees the requests every replica answers.
  *
  * Keys, under the store's prefix: `journal:seq` (the last id), `journal:ids` (newest first), `journal:entries`
  * and `journal:exchanges` (hashes by id), `journal:xids` (the ids whose exchange is kept, newest first); the
@@ -22,26 +22,29 @@ import {
 
 export const JOURNAL_SCRIPTS = {
   /**
-   * KEYS: seq, ids, entries, xids, exchanges. ARGV: entry JSON without id, exchange JSON or '', capacity, kept,
-   * channel.
+   * KEYS: seq, ids, entries, xids, exchanges. ARGV: capacity, kept, channel, then per entry its JSON without
+   * id and its exchange's JSON (or ''). Numbers, keeps, trims and publishes each; returns how many.
    */
   journalRecord: `
-local id = tostring(redis.call('INCR', KEYS[1]))
-local entry = '{"id":"' .. id .. '",' .. string.sub(ARGV[1], 2)
-redis.call('LPUSH', KEYS[2], id)
-redis.call('HSET', KEYS[3], id, entry)
-while redis.call('LLEN', KEYS[2]) > tonumber(ARGV[3]) do
+local capacity, kept = tonumber(ARGV[1]), tonumber(ARGV[2])
+for a = 4, #ARGV, 2 do
+  local id = tostring(redis.call('INCR', KEYS[1]))
+  local entry = '{"id":"' .. id .. '",' .. string.sub(ARGV[a], 2)
+  redis.call('LPUSH', KEYS[2], id)
+  redis.call('HSET', KEYS[3], id, entry)
+  if ARGV[a + 1] ~= '' then
+    redis.call('LPUSH', KEYS[4], id)
+    redis.call('HSET', KEYS[5], id, ARGV[a + 1])
+  end
+  redis.call('PUBLISH', ARGV[3], entry)
+end
+while redis.call('LLEN', KEYS[2]) > capacity do
   local old = redis.call('RPOP', KEYS[2])
   redis.call('HDEL', KEYS[3], old)
   redis.call('HDEL', KEYS[5], old)
 end
-if ARGV[2] ~= '' then
-  redis.call('LPUSH', KEYS[4], id)
-  redis.call('HSET', KEYS[5], id, ARGV[2])
-  while redis.call('LLEN', KEYS[4]) > tonumber(ARGV[4]) do redis.call('HDEL', KEYS[5], redis.call('RPOP', KEYS[4])) end
-end
-redis.call('PUBLISH', ARGV[5], entry)
-return id`,
+while redis.call('LLEN', KEYS[4]) > kept do redis.call('HDEL', KEYS[5], redis.call('RPOP', KEYS[4])) end
+return (#ARGV - 3) / 2`,
   /** KEYS: ids, entries. ARGV: how many. The newest entries' JSON, newest first. */
   journalRecent: `
 local out = {}
@@ -66,6 +69,8 @@ export class RedisJournal implements RequestJournal {
   readonly #listeners = new Set<(entry: JournalEntry, json: string) => void>();
   readonly #keys: { seq: string; ids: string; entries: string; xids: string; exchanges: string; channel: string };
   #subscription?: Promise<(() => void) | undefined>;
+  /** Entries recorded this turn and not yet sent: entry JSON, exchange JSON, ... */
+  #pending: string[] = [];
 
   constructor(
     private readonly redis: JournalRedis,
@@ -88,15 +93,19 @@ export class RedisJournal implements RequestJournal {
   record(record: JournalRecord): void {
     const { exchange, ...rest } = record;
     const { id: _id, ...entry } = entryOf({ ...rest, id: '' });
+    this.#pending.push(JSON.stringify(entry), exchange ? JSON.stringify(exchange) : '');
+    // Sent once per turn of the event loop, however many answers it finished: one script call for all.
+    if (this.#pending.length === 2) setImmediate(() => this.#flush());
+  }
+
+  #flush(): void {
+    const batch = this.#pending;
+    this.#pending = [];
     const { seq, ids, entries, xids, exchanges, channel } = this.#keys;
-    // Not awaited, and a failure dropped: while Redis is away the request is answered 503 anyway, and the
-    // store has said so in the log.
+    // Not awaited, and a failure dropped: while Redis is away the requests are answered 503 anyway, and
+    // the store has said so in the log.
     void this.redis
-      .script(
-        'journalRecord',
-        [seq, ids, entries, xids, exchanges],
-        [JSON.stringify(entry), exchange ? JSON.stringify(exchange) : '', this.capacity, EXCHANGES_KEPT, channel],
-      )
+      .script('journalRecord', [seq, ids, entries, xids, exchanges], [this.capacity, EXCHANGES_KEPT, channel, ...batch])
       .catch(() => {});
   }
 

@@ -73,11 +73,15 @@ if over > 0 then
   end
   redis.call('ZREMRANGEBYRANK', KEYS[2], 0, over - 1)
 end
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
-redis.call('PEXPIRE', KEYS[2], ARGV[4])
-redis.call('SADD', KEYS[3], KEYS[1], KEYS[2])
-redis.call('PEXPIRE', KEYS[3], ARGV[4])
-redis.call('SADD', KEYS[4], ARGV[5])
+-- A key just made has no expiry yet: it gets one and joins its session's keys (a session in use has its
+-- keys' expiry pushed back by touch, so a write need not).
+if redis.call('PTTL', KEYS[1]) < 0 or redis.call('PTTL', KEYS[2]) < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[4])
+  redis.call('PEXPIRE', KEYS[2], ARGV[4])
+  redis.call('SADD', KEYS[3], KEYS[1], KEYS[2])
+  redis.call('PEXPIRE', KEYS[3], ARGV[4])
+  redis.call('SADD', KEYS[4], ARGV[5])
+end
 return evicted`,
   /** KEYS: table, order. ARGV: mark count, the marks, then ids. Returns how many records it removed. */
   remove: `
