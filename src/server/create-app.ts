@@ -336,7 +336,7 @@ function checkedPresets(rules: FaultRuleInput[], runtimes: ProviderRuntime[], fi
 }
 
 /**
- * Reports entries a session's state evicted to make room (its ExpiringMaps are full): at most one log line
+ * Reports entries a session's state evicted to make room (its tables are full): at most one log line
  * per session and provider per minute, however busy, with the count since the last line.
  */
 function evictionLog(log: Logger, session: string, provider: string): (name: string, count: number) => void {
