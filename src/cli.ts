@@ -39,7 +39,7 @@ import { renderConfig, type ShownProvider } from './config/show-config.ts';
 import { changedKeys, watchConfigFiles } from './config/watch-config.ts';
 import { createMockApp } from './server/create-app.ts';
 import { builtinPlugins } from './server/resolve-plugins.ts';
-import { startMockServer, type RunningMockServer } from './server/start-server.ts';
+import { isLoopbackHost, OpenControlError, startMockServer, type RunningMockServer } from './server/start-server.ts';
 import { closest } from './text/closest.ts';
 
 const USAGE = `Usage: partnermock [options]                serve the mocks
@@ -66,6 +66,13 @@ const USAGE = `Usage: partnermock [options]                serve the mocks
                       (default: $PARTNERMOCK_STORE, the file's, or memory)
   --store-prefix <p>  prefix of every Redis key, so several mocks share one Redis
                       (default: $PARTNERMOCK_STORE_PREFIX, the file's, or partnermock:)
+  --control-token <t> require "Authorization: Bearer <t>" on the control API and the inspector
+                      (default: $PARTNERMOCK_CONTROL_TOKEN, the file's, or none); needed with a
+                      non-loopback --host
+  --control-open      listen on a non-loopback --host without a control token, on purpose
+  --cors <origin,...> allow only these browser origins (with credentials), on the provider
+                      routes and the control API (default: every origin, provider routes only)
+  --no-cors           no CORS at all
   --provider <name>   serve only this built-in provider (repeatable)
   --plugin <path>     load another provider plugin from a module (repeatable)
   --no-validate-responses
@@ -76,9 +83,9 @@ const USAGE = `Usage: partnermock [options]                serve the mocks
 
 Precedence: flags, then environment variables (PORT, PARTNERMOCK_HOST, PARTNERMOCK_PUBLIC_URL,
 PARTNERMOCK_SEED, PARTNERMOCK_VALIDATE_RESPONSES, PARTNERMOCK_BODY_LIMIT, PARTNERMOCK_JOURNAL_SIZE,
-PARTNERMOCK_MAX_SESSIONS, PARTNERMOCK_LATENCY, PARTNERMOCK_STORE, PARTNERMOCK_STORE_PREFIX),
-then the config file, then the defaults. An invalid config file stops the start (exit code 2) with
-every problem listed.`;
+PARTNERMOCK_MAX_SESSIONS, PARTNERMOCK_LATENCY, PARTNERMOCK_STORE, PARTNERMOCK_STORE_PREFIX,
+PARTNERMOCK_CONTROL_TOKEN, PARTNERMOCK_CONTROL_OPEN, PARTNERMOCK_CORS), then the config file, then
+the defaults. An invalid config file stops the start (exit code 2) with every problem listed.`;
 
 const OPTIONS = {
   config: { type: 'string' },
@@ -90,6 +97,10 @@ const OPTIONS = {
   latency: { type: 'string' },
   store: { type: 'string' },
   'store-prefix': { type: 'string' },
+  'control-token': { type: 'string' },
+  'control-open': { type: 'boolean' },
+  cors: { type: 'string' },
+  'no-cors': { type: 'boolean' },
   provider: { type: 'string', multiple: true },
   plugin: { type: 'string', multiple: true },
   'no-validate-responses': { type: 'boolean' },
@@ -310,6 +321,7 @@ async function serve(
     ...(setup.plugins ? { plugins: setup.plugins } : {}),
     log: !values.quiet,
   }).catch((error: unknown) => {
+    if (error instanceof OpenControlError) throw new UsageError(error.message);
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new UsageError(
         `Port ${port} is already in use (another partnermock?). Stop what is listening there, or start on a free port with --port 0.`,
@@ -430,6 +442,8 @@ function flagSettings(
     ['latency', 'latency'],
     ['store', 'store'],
     ['storePrefix', 'store-prefix'],
+    ['controlToken', 'control-token'],
+    ['cors', 'cors'],
   ] as const) {
     const text = values[flag];
     if (text === undefined) continue;
@@ -439,6 +453,11 @@ function flagSettings(
   }
 
   if (values['no-validate-responses']) flags.validateResponses = false;
+  if (values['control-open']) flags.controlOpen = true;
+  if (values['no-cors']) {
+    if (values.cors !== undefined) throw new UsageError('--cors and --no-cors contradict each other: give one.');
+    flags.cors = false;
+  }
   return flags;
 }
 
@@ -739,8 +758,8 @@ function banner(running: RunningMockServer, configFile?: string): string {
     store.kind === 'memory'
       ? '  state        in memory (this process only; --store redis://... to share it)'
       : `  state        ${store.location} (shared with every replica using it)`,
-    '',
   );
+  lines.push(...accessLines(running), '');
   for (const provider of running.mock.describe()) {
     lines.push(`  ${provider.title} (${provider.name})`);
     for (const url of provider.baseUrls) lines.push(`    base URL  ${url}`);
@@ -749,6 +768,30 @@ function banner(running: RunningMockServer, configFile?: string): string {
   }
   lines.push(`  control API  ${running.url}/__mock/providers    inspector  ${running.url}/`);
   return lines.join('\n');
+}
+
+/** What the banner says of who may call what: the control token, an open control API, CORS. */
+function accessLines(running: RunningMockServer): string[] {
+  const { tokenRequired, cors } = running.mock.access;
+  const lines: string[] = [];
+  if (tokenRequired) {
+    lines.push('  control API  needs its token: Authorization: Bearer <--control-token> (the inspector asks once)');
+  } else if (!isLoopbackHost(running.host)) {
+    lines.push(
+      '',
+      `  !!! CONTROL API OPEN on ${running.host}: anyone who reaches this port can reset sessions, read client`,
+      '  !!! secrets and watch every exchange (--control-open). Use --control-token to close it.',
+      '',
+    );
+  }
+  lines.push(
+    cors === false
+      ? '  CORS         off'
+      : cors === true
+        ? '  CORS         every origin on the provider routes (--cors <origin,...> to name them)'
+        : `  CORS         ${cors.join(', ')} (with credentials, control API included)`,
+  );
+  return lines;
 }
 
 function toInteger(value: string, name: string): number {

@@ -112,6 +112,50 @@ export const SERVER_SETTINGS = {
         'redis://127.0.0.1:6379/0 that several replicas share and that survives restarts.',
     },
   },
+  controlToken: {
+    flag: '--control-token',
+    env: 'PARTNERMOCK_CONTROL_TOKEN',
+    default: undefined,
+    schema: {
+      type: 'string',
+      minLength: 16,
+      maxLength: 512,
+      pattern: '^[\\x21-\\x7e]+$',
+      description:
+        'The token the control API (/__mock, except GET /__mock/health) and the inspector require, as ' +
+        '"Authorization: Bearer <token>": at least 16 printable characters, no spaces. Needed to listen ' +
+        'on a non-loopback host, unless controlOpen.',
+    },
+  },
+  controlOpen: {
+    flag: '--control-open',
+    env: 'PARTNERMOCK_CONTROL_OPEN',
+    default: false,
+    schema: {
+      type: 'boolean',
+      description: 'Listen on a non-loopback host with the control API open to anyone who can reach it, on purpose.',
+    },
+  },
+  cors: {
+    flag: '--cors',
+    env: 'PARTNERMOCK_CORS',
+    default: true,
+    schema: {
+      description:
+        'CORS for browser clients: true (default: the provider routes answer every origin, without ' +
+        'credentials), false (none), or the origins allowed, e.g. [http://localhost:3000]: only those, with ' +
+        'credentials, on the provider routes and the control API.',
+      anyOf: [
+        { type: 'boolean' },
+        {
+          type: 'array',
+          minItems: 1,
+          uniqueItems: true,
+          items: { type: 'string', pattern: '^https?://[^/?#\\s]+$' },
+        },
+      ],
+    },
+  },
   storePrefix: {
     flag: '--store-prefix',
     env: 'PARTNERMOCK_STORE_PREFIX',

@@ -18,6 +18,13 @@ const ACTIVE_SETTINGS: ServerSetting[] = ['port', 'host', 'seed', 'validateRespo
  * Example fixtures for the built-in providers, as YAML lines under `fixtures:` (indented two spaces). A
  * provider not listed here gets a line per collection pointing at the control API.
  */
+/** Example values for the settings without a fixed default (written commented out). */
+const EXAMPLES: Partial<Record<ServerSetting, string>> = {
+  publicUrl: 'http://localhost:4010',
+  latency: '50-400',
+  controlToken: '${PARTNERMOCK_CONTROL_TOKEN:-change-me-to-a-long-random-token}',
+};
+
 export function initConfigText(plugins: readonly AnyPlugin[]): string {
   const out: string[] = [
     '# yaml-language-server: $schema=./node_modules/partnermock/config.schema.json',
@@ -40,8 +47,7 @@ export function initConfigText(plugins: readonly AnyPlugin[]): string {
       ...comment(`${setting.schema.description} Env ${setting.env}${setting.flag ? `, flag ${setting.flag}` : ''}.`),
     );
     // Settings without a fixed default get an example value (commented out, as they are not active).
-    const value =
-      name === 'publicUrl' ? 'http://localhost:4010' : name === 'latency' ? '50-400' : yamlScalar(setting.default);
+    const value = EXAMPLES[name] ?? yamlScalar(setting.default);
     out.push(`${ACTIVE_SETTINGS.includes(name) ? '' : '# '}${name}: ${value}`);
   }
   out.push(

@@ -64,6 +64,12 @@ export function expectedValue(name: ServerSetting): string {
       return '"memory" or a Redis URL, like redis://127.0.0.1:6379/0';
     case 'storePrefix':
       return 'a key prefix of 1 to 100 characters without spaces or * ? [ ], like partnermock:';
+    case 'controlToken':
+      return 'at least 16 printable characters without spaces (openssl rand -hex 32 makes one)';
+    case 'controlOpen':
+      return 'true or false (or 1/0, yes/no, on/off)';
+    case 'cors':
+      return 'true, false, or origins separated by commas, like http://localhost:3000,https://crm.example.com';
   }
 }
 
@@ -78,14 +84,16 @@ export function parseSetting(
 ): { value: unknown } | { problem: string } {
   const trimmed = text.trim();
   let value: unknown = trimmed;
-  if (name === 'validateResponses') {
+  if (name === 'validateResponses' || name === 'controlOpen' || name === 'cors') {
     const lower = trimmed.toLowerCase();
     value = ['true', '1', 'yes', 'on'].includes(lower)
       ? true
       : ['false', '0', 'no', 'off'].includes(lower)
         ? false
-        : text;
-  } else if (/^-?\d+$/.test(trimmed) && name !== 'host' && name !== 'publicUrl' && name !== 'storePrefix') {
+        : name === 'cors'
+          ? trimmed.split(',').map((origin) => origin.trim().replace(/\/+$/, ''))
+          : text;
+  } else if (/^-?\d+$/.test(trimmed) && !TEXT_SETTINGS.has(name)) {
     value = Number(trimmed);
   }
   if (!validators.validate(name, value))
@@ -104,6 +112,9 @@ export function parseSetting(
   }
   return { value: name === 'publicUrl' ? (value as string).replace(/\/+$/, '') : value };
 }
+
+/** Settings that stay text even when they look like a number. */
+const TEXT_SETTINGS: ReadonlySet<ServerSetting> = new Set(['host', 'publicUrl', 'storePrefix', 'controlToken']);
 
 /** The settings' schemas compiled once per use (no module-level state: see the architecture test). */
 export interface SettingValidators {
@@ -189,6 +200,9 @@ export interface SettingValues {
   latency?: number | string | { min: number; max: number };
   store?: string;
   storePrefix?: string;
+  controlToken?: string;
+  controlOpen?: boolean;
+  cors?: boolean | string[];
 }
 
 /** The settings given by a flag or a variable: what the server is started with beside the file (which it reads). */

@@ -4,6 +4,7 @@
  * (long strings cut), so the output stays readable for a team's file.
  */
 import { SERVER_SETTINGS } from './config-schema.ts';
+import { redactUrl } from '../state/store/open-store.ts';
 import { formatSource, SETTING_NAMES, type EffectiveSettings } from './settings.ts';
 
 export interface ShownItem {
@@ -56,7 +57,17 @@ export function renderConfig(config: ShownConfig): string {
       ]);
       continue;
     }
-    lines.push([`${name}: ${scalar(value)}`, formatSource(source)]);
+    // The control token is a secret; a Redis URL may carry a password.
+    const shown =
+      name === 'controlToken' && typeof value === 'string'
+        ? MASK
+        : name === 'store' && typeof value === 'string'
+          ? redactUrl(value)
+          : value;
+    lines.push([
+      `${name}: ${typeof shown === 'string' && shown === MASK ? MASK : scalar(shown)}`,
+      formatSource(source),
+    ]);
   }
   lines.push(['providers:']);
   for (const provider of config.providers) {

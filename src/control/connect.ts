@@ -12,6 +12,11 @@ import { createControls, MockControlError, type ControlRequester, type MockContr
 export interface ConnectOptions {
   /** The fetch the handle calls the mock with (and wraps for sessions). Default: the global fetch. */
   fetch?: typeof globalThis.fetch;
+  /**
+   * The mock's control token (`--control-token`), sent as `Authorization: Bearer` on every control API call.
+   * Default: `PARTNERMOCK_CONTROL_TOKEN` from the environment, if set.
+   */
+  controlToken?: string;
 }
 
 /** The handle for the mock at `url` (its base URL, e.g. `http://localhost:4010`), once it answers as a mock. */
@@ -34,7 +39,8 @@ export async function connectMockServer(
   if (!Array.isArray(health?.providers)) {
     throw new MockControlError(0, 'not_a_mock', `${base} does not serve the partnermock control API (/__mock/health).`);
   }
-  return controlsFor(base, await builtinPlugins(), baseFetch);
+  const controlToken = options.controlToken ?? (process.env.PARTNERMOCK_CONTROL_TOKEN || undefined);
+  return controlsFor(base, await builtinPlugins(), baseFetch, controlToken);
 }
 
 /**
@@ -45,6 +51,7 @@ export function controlsFor(
   url: string,
   plugins: readonly AnyPlugin[],
   baseFetch: typeof globalThis.fetch = globalThis.fetch,
+  controlToken?: string,
 ): MockControls<BuiltinControls> {
   const providers = (api: ControlRequester) =>
     ({
@@ -55,5 +62,5 @@ export function controlsFor(
         plugins.flatMap((plugin) => (plugin.events ? [[plugin.name, plugin.events(api)] as const] : [])),
       ),
     }) as unknown as BuiltinControls;
-  return createControls(url, providers, baseFetch);
+  return createControls(url, providers, baseFetch, controlToken);
 }

@@ -14,7 +14,7 @@ import { streamJournal } from '../inspector/event-stream.ts';
 import { specForClients } from '../spec/spec-for-clients.ts';
 import { DuplicateFixtureError } from '../state/fixture-store.ts';
 import type { Clock } from '../state/clock.ts';
-import { SESSION_HEADER, SessionRegistry } from '../state/sessions.ts';
+import { DEFAULT_SESSION, SESSION_HEADER, SessionRegistry } from '../state/sessions.ts';
 import { toIssues } from '../validation/ajv.ts';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { FAULT_RULE_SCHEMA, MAX_RULES, ruleProblems, type FaultRuleInput } from '../faults/fault-rules.ts';
@@ -26,9 +26,28 @@ import { notesOf } from '../server/request-notes.ts';
 export function controlApi(deps: AppContext): express.Router {
   const router = express.Router();
   // Control answers list passwords, client secrets and issued tokens: no cache may keep one.
-  router.use((_req, res, next) => {
+  router.use((req, res, next) => {
     notesOf(res).area = 'control';
     res.set(NO_STORE);
+    // A preflight carries no credentials: answered (for a named origin) before the token is asked for.
+    if (deps.cors.control(req, res)) return;
+    if (req.method !== 'GET' || req.path !== '/health') {
+      try {
+        deps.access.check(req.headers);
+      } catch (refused) {
+        // Journaled like a control switch, so a shared mock shows who knocked; the token is never recorded.
+        deps.journal.record({
+          atMs: Date.now(),
+          session: journalSession(req),
+          control: 'refused',
+          method: req.method,
+          path: `/__mock${req.path}`,
+          status: 401,
+          durationMs: 0,
+        });
+        throw refused;
+      }
+    }
     next();
   });
   router.use(readBody({ limit: deps.bodyLimit, charsets: 'utf-8' }), (req, _res, next) => {
@@ -486,4 +505,13 @@ function matchPath(template: string, segments: string[]): Record<string, string>
     } else if (part !== segment) return undefined;
   }
   return params;
+}
+
+/** The session a refused request named, if it is a valid id (a refusal must not fail on a bad one). */
+function journalSession(req: Request): string {
+  try {
+    return SessionRegistry.idFrom(req.headers[SESSION_HEADER]);
+  } catch {
+    return DEFAULT_SESSION;
+  }
 }

@@ -106,14 +106,17 @@ export function createControls<P extends object>(
   url: string,
   providers: ProviderControlsFactory<P>,
   baseFetch: typeof globalThis.fetch = globalThis.fetch,
+  /** The mock's control token: sent on control API calls only, never on a session's provider calls. */
+  controlToken?: string,
 ): MockControls<P> {
   const base = url.replace(/\/+$/, '');
-  const root = sessionControls(requester(base, DEFAULT_SESSION, baseFetch), providers);
+  const auth: Record<string, string> = controlToken === undefined ? {} : { Authorization: `Bearer ${controlToken}` };
+  const root = sessionControls(requester(base, DEFAULT_SESSION, baseFetch, auth), providers);
   return Object.assign(root, {
-    session: (id: string) => sessionControls(requester(base, id, baseFetch), providers),
+    session: (id: string) => sessionControls(requester(base, id, baseFetch, auth), providers),
     resetAll: async () => {
       // No session header: the control API resets every session.
-      await send(baseFetch, base, {}, 'POST', '/reset');
+      await send(baseFetch, base, auth, 'POST', '/reset');
     },
   });
 }
@@ -193,8 +196,13 @@ export function withSessionHeader(baseFetch: typeof globalThis.fetch, sessionId:
   };
 }
 
-function requester(url: string, sessionId: string, baseFetch: typeof globalThis.fetch): ControlRequester {
-  const header = { [SESSION_HEADER]: sessionId };
+function requester(
+  url: string,
+  sessionId: string,
+  baseFetch: typeof globalThis.fetch,
+  auth: Record<string, string>,
+): ControlRequester {
+  const header = { ...auth, [SESSION_HEADER]: sessionId };
   return {
     url,
     sessionId,

@@ -1,5 +1,7 @@
 /** What every part of one mock app shares: made once in create-app.ts and passed down, never module-level. */
 import type { Response } from 'express';
+import type { ControlAccess } from '../control/control-access.ts';
+import type { CorsPolicy } from '../http/cors.ts';
 import type { Delay } from '../faults/fault-rules.ts';
 import type { Logger } from '../logger.ts';
 import type { RequestJournal } from '../state/journal.ts';
@@ -26,4 +28,8 @@ export interface AppContext {
   held: Set<Response>;
   /** Aborted when the server stops: latency and fault delays end at once, their connections closed. */
   stopping: AbortSignal;
+  /** Whether the control API and the inspector need the control token, and checking it. */
+  access: ControlAccess;
+  /** Which origins browsers may call the provider routes and the control API from. */
+  cors: CorsPolicy;
 }

@@ -18,7 +18,10 @@ import {
   type LoadedConfig,
 } from '../config/load-config.ts';
 import { controlApi } from '../control/control-api.ts';
-import { INSPECTOR_ASSETS_PATH, inspectorPage } from '../inspector/page/serve-page.ts';
+import { INSPECTOR_ASSETS_PATH, inspectorPage, tokenPage } from '../inspector/page/serve-page.ts';
+import { controlAccess } from '../control/control-access.ts';
+import { corsPolicy, type CorsSetting } from '../http/cors.ts';
+import { readBody } from '../http/read-body.ts';
 import { MockError } from '../errors.ts';
 import { jsonLineLogger, silentLogger, type Logger } from '../logger.ts';
 import type { AnyPlugin, MockResponse } from '../plugin.ts';
@@ -76,6 +79,16 @@ export interface MockServerOptions {
   store?: string | StateStore;
   /** The prefix of every Redis key, so several mocks can share one Redis. Default `partnermock:`. */
   storePrefix?: string;
+  /**
+   * The token the control API (but `GET /__mock/health`) and the inspector require (`Authorization: Bearer
+   * <token>`); none: open, as on a laptop (README, "Run it for others").
+   */
+  controlToken?: string;
+  /**
+   * CORS: `true` (default) every origin on the provider routes; origins: only those, with credentials;
+   * `false`: none.
+   */
+  cors?: CorsSetting;
 }
 
 export interface MockApp {
@@ -87,6 +100,8 @@ export interface MockApp {
   journal: RequestJournal;
   /** Where the sessions' state lives (closed with `close()`). */
   store: StateStore;
+  /** Who may call what: whether the control API needs its token, and the CORS setting. */
+  access: { tokenRequired: boolean; cors: CorsSetting };
   /** Back to the fixtures: one session, or all of them. */
   reset(session?: string): Promise<void>;
   /** Lets go of the state store (its connection); the express app answers nothing that needs state after. */
@@ -175,6 +190,8 @@ export async function createMockApp(given: MockServerOptions = {}): Promise<Mock
     latency: (provider) => timing.providerLatency[provider] ?? timing.latency,
     held: new Set(),
     stopping: stop.signal,
+    access: controlAccess(options.controlToken),
+    cors: corsPolicy(options.cors ?? true),
   };
 
   const app = express();
@@ -201,7 +218,30 @@ export async function createMockApp(given: MockServerOptions = {}): Promise<Mock
     credentials: runtime.plugin.describe?.(runtime.defaults(publicUrl), runtime.fixtureContext(publicUrl)) ?? [],
   });
 
-  app.get('/', inspector.page);
+  // The page needs the control token when one is set; a browser gives it once, through the form.
+  app.get(
+    '/',
+    (req, res, next) => {
+      if (!context.access.required) return next();
+      try {
+        context.access.check(req.headers);
+      } catch {
+        const { status, headers, body } = tokenPage();
+        return void res.status(status).set(headers).send(body);
+      }
+      next();
+    },
+    inspector.page,
+  );
+  app.post('/', readBody({ limit: '4kb', charsets: 'utf-8' }), (req, res) => {
+    const token = new URLSearchParams(typeof req.body === 'string' ? req.body : '').get('token') ?? '';
+    if (!context.access.required) return void res.redirect(303, './');
+    if (!context.access.matches(token)) {
+      const { status, headers, body } = tokenPage("That is not this mock's control token.");
+      return void res.status(status).set(headers).send(body);
+    }
+    res.set({ 'Set-Cookie': context.access.cookie(), 'Cache-Control': 'no-store' }).redirect(303, './');
+  });
 
   app.use((req) => {
     const mounts = runtimes.flatMap((runtime) => runtime.mounts).join(', ');
@@ -238,6 +278,7 @@ export async function createMockApp(given: MockServerOptions = {}): Promise<Mock
     sessions,
     journal: context.journal,
     store,
+    access: { tokenRequired: context.access.required, cors: options.cors ?? true },
     reset: (session) => sessions.reset(session),
     // A store the caller passed in is the caller's to close.
     close: () => (store === options.store ? Promise.resolve() : store.close()),

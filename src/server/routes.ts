@@ -54,6 +54,8 @@ export function providerRoutes(app: AppContext): RequestHandler {
     const path = pathOf(req);
     const table = tables.find(({ mount, prefix }) => path === mount || path.startsWith(prefix));
     if (!table) return next();
+    // CORS first: a preflight is answered here, before anything reads the request.
+    if (app.cors.provider(req, res)) return;
     const notes = notesOf(res);
     notes.area = 'provider';
     notes.provider = table.runtime.name;

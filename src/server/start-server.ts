@@ -1,5 +1,5 @@
 /** Listens on a port with the mock app; the API other projects' test suites use. */
-import type { AddressInfo } from 'node:net';
+import { BlockList, isIP, type AddressInfo } from 'node:net';
 import { createServer, STATUS_CODES, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { BuiltinControls } from '../../mocks/index.ts';
@@ -13,8 +13,39 @@ import { createMockApp, DEFAULT_PORT, type MockApp, type MockServerOptions } fro
 export interface StartOptions extends MockServerOptions {
   /** Default 4010; 0 picks a free port. */
   port?: number;
-  /** Default 127.0.0.1: a laptop mock with well-known credentials should not listen on the network. */
+  /**
+   * Default 127.0.0.1: a laptop mock with well-known credentials should not listen on the network. Any
+   * other address needs a `controlToken`, or `controlOpen` to say the control API is open on purpose.
+   */
   host?: string;
+  /** Listen on a non-loopback host without a control token, the control API open to anyone who reaches it. */
+  controlOpen?: boolean;
+}
+
+/** Whether `host` is reachable from this machine only: localhost, 127.0.0.0/8, ::1 (or IPv4-mapped 127/8). */
+export function isLoopbackHost(host: string): boolean {
+  if (host === 'localhost') return true;
+  const family = isIP(host);
+  if (family === 0) return false;
+  // Made per call (once per start): nothing at module level.
+  const loopback = new BlockList();
+  loopback.addSubnet('127.0.0.0', 8, 'ipv4');
+  loopback.addAddress('::1', 'ipv6');
+  loopback.addSubnet('::ffff:127.0.0.0', 104, 'ipv6');
+  return loopback.check(host, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+/** The refusal to listen on the network with the control API open by accident. */
+export class OpenControlError extends Error {
+  constructor(readonly host: string) {
+    super(
+      `Refusing to listen on ${host} with the control API open: anyone who reaches it could reset sessions, ` +
+        'read client secrets and watch every exchange. Set a control token (--control-token, ' +
+        'PARTNERMOCK_CONTROL_TOKEN or controlToken: in the config file), or pass --control-open ' +
+        '(controlOpen: true) to leave it open on purpose.',
+    );
+    this.name = 'OpenControlError';
+  }
 }
 
 /**
@@ -25,6 +56,8 @@ export interface RunningMockServer extends MockControls<BuiltinControls> {
   /** e.g. `http://localhost:4010` (the public URL). */
   url: string;
   port: number;
+  /** The address it listens on. */
+  host: string;
   /** Stops accepting connections and resolves when in-flight requests have finished. */
   close(): Promise<void>;
   mock: MockApp;
@@ -33,6 +66,15 @@ export interface RunningMockServer extends MockControls<BuiltinControls> {
 
 export async function startMockServer(options: StartOptions = {}): Promise<RunningMockServer> {
   const mock = await createMockApp(options);
+  const settings = mock.config?.settings;
+  const host = options.host ?? (settings?.host as string | undefined) ?? '127.0.0.1';
+  const controlToken = options.controlToken ?? (settings?.controlToken as string | undefined);
+  const controlOpen = options.controlOpen ?? (settings?.controlOpen as boolean | undefined) ?? false;
+  if (!isLoopbackHost(host) && controlToken === undefined && !controlOpen) {
+    // Nothing half-started: the store's connection goes with the refusal.
+    await mock.close();
+    throw new OpenControlError(host);
+  }
   // While closing, every answer says `Connection: close`, so keep-alive clients let go as soon as their
   // in-flight request is answered instead of holding close() open until the keep-alive timeout. Set
   // before the app sees the request: the app may answer it synchronously.
@@ -47,11 +89,9 @@ export async function startMockServer(options: StartOptions = {}): Promise<Runni
   server.on('clientError', (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket) =>
     answerUnparsable(mock, error, socket),
   );
-  const configured = mock.config?.settings;
-  const host = options.host ?? (configured?.host as string | undefined) ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? (configured?.port as number | undefined) ?? DEFAULT_PORT, host, () => {
+    server.listen(options.port ?? (settings?.port as number | undefined) ?? DEFAULT_PORT, host, () => {
       server.off('error', reject);
       resolve();
     });
@@ -61,7 +101,7 @@ export async function startMockServer(options: StartOptions = {}): Promise<Runni
     throw error;
   });
   const { port } = server.address() as AddressInfo;
-  if (!options.publicUrl && !configured?.publicUrl) mock.setPublicUrl(`http://localhost:${port}`);
+  if (!options.publicUrl && !settings?.publicUrl) mock.setPublicUrl(`http://localhost:${port}`);
   // Listening now: prepare in the background what the first request would otherwise wait for (the schema
   // generator for spec answers, the default session's fixtures), so that request is as fast as the rest.
   setImmediate(() => {
@@ -76,11 +116,13 @@ export async function startMockServer(options: StartOptions = {}): Promise<Runni
     ...(await builtinPlugins()).filter((plugin) => !served.some((s) => s.name === plugin.name)),
     ...served,
   ];
-  const controls = controlsFor(`http://${loopbackFor(host)}:${port}`, plugins);
+  // The handle calls the control API with the token, if the server has one.
+  const controls = controlsFor(`http://${loopbackFor(host)}:${port}`, plugins, globalThis.fetch, controlToken);
   let closing: Promise<void> | undefined;
   return Object.assign(controls, {
     url: mock.publicUrl(),
     port,
+    host,
     mock,
     server,
     close: () =>

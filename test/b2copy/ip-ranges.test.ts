@@ -281,7 +281,7 @@ describe('allowedIps ranges over HTTP', () => {
     let dual: RunningMockServer;
     beforeAll(async () => {
       // Loopback IPv6 is part of what these tests need: a host without it fails them rather than skipping.
-      dual = await startMockServer({ port: 0, host: '::', providers: ['b2copy'], log: () => {} });
+      dual = await startMockServer({ port: 0, host: '::', controlOpen: true, providers: ['b2copy'], log: () => {} });
     });
     afterAll(() => dual?.close());
 

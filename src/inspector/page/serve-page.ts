@@ -40,6 +40,51 @@ export const INSPECTOR_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/** The token page's policy: the inspector's, but its one form may post to this mock. */
+const TOKEN_PAGE_CSP = INSPECTOR_CSP.replace("form-action 'none'", "form-action 'self'");
+
+/**
+ * What `/` shows a browser without the control token (the mock was started with `--control-token`): a
+ * form that takes it once. Posted to `/`, a right token sets the inspector's cookie and goes back to `/`.
+ */
+export function tokenPage(problem?: string): { status: number; headers: Record<string, string>; body: string } {
+  const note = problem ? `<p class="error" role="alert">${problem}</p>` : '';
+  return {
+    status: 401,
+    headers: {
+      'Content-Type': 'text/html; charset=utf-8',
+      'Content-Security-Policy': TOKEN_PAGE_CSP,
+      'Referrer-Policy': 'no-referrer',
+      'Cache-Control': 'no-store',
+      'WWW-Authenticate': 'Bearer realm="partnermock"',
+      'X-Content-Type-Options': 'nosniff',
+    },
+    body: `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <title>partnermock inspector: control token</title>
+    <link rel="icon" href="data:," />
+    <link rel="stylesheet" href="__mock/inspector/assets/inspector.css" />
+  </head>
+  <body>
+    <main id="main" class="token">
+      <h1>partnermock <span class="muted">inspector</span></h1>
+      <p>This mock's control API needs its token (the <code>--control-token</code> it was started with).</p>
+      ${note}
+      <form method="post" action="./">
+        <label for="token">Control token</label>
+        <input id="token" name="token" type="password" autocomplete="current-password" required autofocus />
+        <button type="submit">Open the inspector</button>
+      </form>
+    </main>
+  </body>
+</html>
+`,
+  };
+}
+
 /** A file as served: as it is, and gzipped (most of the page's weight is text that packs to a third). */
 interface Asset {
   type: string;

@@ -38,3 +38,14 @@ export async function openStore(
   const { RedisStore } = await import('./redis-store.ts');
   return RedisStore.connect({ url: store, prefix: prefix ?? DEFAULT_STORE_PREFIX, log });
 }
+
+/** The URL as it may be shown: without a password. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'redis://(unparsable URL)';
+  }
+}

@@ -23,6 +23,7 @@ import { createHash } from 'node:crypto';
 import { createClient, ErrorReply } from '@redis/client';
 import type { SeedCollection, SessionMeta, StateStore, StoreTable, StoreValue, TableOptions } from './store.ts';
 import { StoreUnavailableError } from './store.ts';
+import { redactUrl } from './open-store.ts';
 import { JOURNAL_SCRIPTS, RedisJournal, type JournalScript } from './redis-journal.ts';
 
 /** A session's keys outlive its last use by this much (thirty days), then Redis collects them. */
@@ -585,15 +586,4 @@ type RedisClient = ReturnType<typeof newClient>;
 
 function parse<V>(json: string | null): V | undefined {
   return json === null ? undefined : (JSON.parse(json) as V);
-}
-
-/** The URL as it may be shown: without a password. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return 'redis://(unparsable URL)';
-  }
 }
