@@ -36,7 +36,7 @@ import {
   type SettingValidators,
 } from './config/settings.ts';
 import { renderConfig, type ShownProvider } from './config/show-config.ts';
-import { changedKeys, watchConfigFiles } from './config/watch-config.ts';
+import { changedKeys, configSnapshot, watchConfigFiles } from './config/watch-config.ts';
 import { createMockApp } from './server/create-app.ts';
 import { builtinPlugins } from './server/resolve-plugins.ts';
 import { isLoopbackHost, OpenControlError, startMockServer, type RunningMockServer } from './server/start-server.ts';
@@ -307,6 +307,9 @@ async function serve(
   const cwd = io.cwd ?? process.cwd();
   const printError = io.printError ?? console.error;
   const setup = await setUp(values, env, cwd, 'nothing started');
+  // What the config's files read as they were loaded: --watch reloads a change made while the server starts.
+  const loadedSnapshot =
+    setup.file && setup.loaded ? configSnapshot([setup.file, ...setup.loaded.readFiles]) : undefined;
   if (values.watch && !setup.file) {
     throw new UsageError(
       '--watch needs a config file: --config <path>, PARTNERMOCK_CONFIG, or partnermock.config.yaml in the ' +
@@ -331,18 +334,22 @@ async function serve(
     throw error;
   });
   const shown = setup.file && displayPath(setup.file, cwd);
-  print(banner(running, shown && `${shown}${values.watch ? ' (watching for changes)' : ''}`));
+  // Watching before the banner says the server is up: an edit made as soon as it says so is seen.
   if (values.watch && setup.file && setup.loaded) {
-    const stopWatching = watchConfig(running, setup as Setup & { file: string; loaded: LoadedConfig }, env, {
-      print,
-      printError,
-    });
+    const stopWatching = watchConfig(
+      running,
+      setup as Setup & { file: string; loaded: LoadedConfig },
+      env,
+      { print, printError },
+      loadedSnapshot,
+    );
     const close = running.close;
     running.close = () => {
       stopWatching();
       return close();
     };
   }
+  print(banner(running, shown && `${shown}${values.watch ? ' (watching for changes)' : ''}`));
   return running;
 }
 
@@ -356,12 +363,15 @@ function watchConfig(
   setup: Setup & { file: string; loaded: LoadedConfig },
   env: NodeJS.ProcessEnv,
   out: { print: (text: string) => void; printError: (text: string) => void },
+  /** What the files read when they were loaded. */
+  since: string | undefined,
 ): () => void {
   const { file, cwd, settings } = setup;
   const shown = displayPath(file, cwd);
   let readFiles = setup.loaded.readFiles;
   let current = setup.loaded.data;
   const watcher = watchConfigFiles({
+    ...(since !== undefined ? { since } : {}),
     files: () => [file, ...readFiles],
     reload: async () => {
       let next: LoadedConfig;

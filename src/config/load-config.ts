@@ -14,6 +14,7 @@ import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import { ruleProblems, toDelay, type Delay, type FaultRuleInput } from '../faults/fault-rules.ts';
+import { storeProblem } from '../state/store/open-store.ts';
 import { normaliseMount } from '../server/provider-runtime.ts';
 import { loadSpec } from '../spec/load-spec.ts';
 import type { AnyPlugin } from '../plugin.ts';
@@ -211,6 +212,11 @@ async function checkConfig(raw: unknown, context: CheckContext): Promise<LoadedC
     } catch (error) {
       problem(path, (error as Error).message);
     }
+  }
+  // What the schema cannot say of a store URL: its database, its scheme's spelling (as for --store).
+  if (typeof data.store === 'string' && !reported.has('store')) {
+    const trouble = storeProblem(data.store);
+    if (trouble) problem(['store'], `store ${trouble}`);
   }
   // Preset fault rules name operations and pages: those of the plugins' specs, read only when there are rules.
   if (Array.isArray(data.faults) && data.faults.length && !problems.some((known) => known.path[0] === 'faults')) {

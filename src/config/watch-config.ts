@@ -26,6 +26,11 @@ export interface WatchOptions {
   onError(error: unknown): void;
   /** Quiet time after the last event before reloading. Default 150 ms. */
   debounceMs?: number;
+  /**
+   * What the files read when they were loaded (`configSnapshot`): a change made between that load and the
+   * start of watching, which no event reports, is reloaded at once. Default: what they read now.
+   */
+  since?: string;
 }
 
 export function watchConfigFiles(options: WatchOptions): ConfigWatcher {
@@ -36,7 +41,7 @@ export function watchConfigFiles(options: WatchOptions): ConfigWatcher {
   let running: Promise<void> | undefined;
   let again = false;
   let closed = false;
-  let lastSnapshot = snapshot(options.files());
+  let lastSnapshot = options.since ?? configSnapshot(options.files());
 
   const sync = () => {
     const files = options.files();
@@ -77,7 +82,7 @@ export function watchConfigFiles(options: WatchOptions): ConfigWatcher {
       again = true;
       return;
     }
-    const current = snapshot(options.files());
+    const current = configSnapshot(options.files());
     if (current === lastSnapshot) return; // an event with nothing changed (a touch, a burst's echo)
     lastSnapshot = current;
     running = options
@@ -90,7 +95,7 @@ export function watchConfigFiles(options: WatchOptions): ConfigWatcher {
         // (unless a change came in meanwhile: then the next run compares with what this one loaded).
         const before = [...names].join('\0');
         sync();
-        if (!again && [...names].join('\0') !== before) lastSnapshot = snapshot(options.files());
+        if (!again && [...names].join('\0') !== before) lastSnapshot = configSnapshot(options.files());
         if (again) {
           again = false;
           schedule();
@@ -99,6 +104,8 @@ export function watchConfigFiles(options: WatchOptions): ConfigWatcher {
   };
 
   sync();
+  // Changed since it was loaded, before the watch began: no event will say so.
+  if (configSnapshot(options.files()) !== lastSnapshot) schedule();
   return {
     close() {
       closed = true;
@@ -115,7 +122,7 @@ export function watchConfigFiles(options: WatchOptions): ConfigWatcher {
 }
 
 /** What the files read now (a hash; a missing file reads as missing). */
-function snapshot(files: readonly string[]): string {
+export function configSnapshot(files: readonly string[]): string {
   const hash = createHash('sha256');
   for (const file of files) {
     hash.update(file);

@@ -178,9 +178,8 @@ export class SessionFaults {
   constructor(
     seed: number,
     sessionId: string,
+    /** The store counts its records for every request's meta: a request knows for free whether to look. */
     private readonly table: StoreTable<FaultRule>,
-    /** Keeps the session's rule count (its meta) in step, so a request knows for free whether to look. */
-    private readonly counted: (delta: number) => Promise<void>,
   ) {
     let hash = seed >>> 0;
     for (const character of sessionId) hash = Math.imul(hash ^ character.charCodeAt(0), 0x9e3779b1) >>> 0;
@@ -195,18 +194,15 @@ export class SessionFaults {
   async add(input: FaultRuleInput): Promise<FaultRule> {
     const rule: FaultRule = { ...structuredClone(input), id: randomUUID(), hits: 0, seen: 0 };
     await this.table.add(rule.id, rule);
-    await this.counted(1);
     return rule;
   }
 
-  async remove(id: string): Promise<boolean> {
-    if (!(await this.table.delete(id))) return false;
-    await this.counted(-1);
-    return true;
+  remove(id: string): Promise<boolean> {
+    return this.table.delete(id);
   }
 
   async clear(): Promise<void> {
-    for (const rule of await this.table.values()) await this.remove(rule.id);
+    await Promise.all((await this.table.values()).map((rule) => this.table.delete(rule.id)));
   }
 
   /** Counts one more request the rule saw; the new count (undefined: the rule was removed meanwhile). */

@@ -147,13 +147,19 @@ export async function createMockApp(given: MockServerOptions = {}): Promise<Mock
 
   const compilers = createSchemaCompilers();
   const plugins = await resolvePlugins({ ...options, ...(config ? { base: config.plugins } : {}) });
-  const store = await openStore(options.store, options.storePrefix, log);
+  const store = await openStore(options.store, {
+    prefix: options.storePrefix,
+    log,
+    maxSessions: options.maxSessions,
+  });
   let runtimes: ProviderRuntime[];
   let presetFaults: FaultRuleInput[];
+  let journal: RequestJournal;
   try {
     runtimes = await Promise.all(plugins.map((plugin) => ProviderRuntime.create(plugin, seed, compilers, store)));
     assertDistinct(runtimes);
     presetFaults = checkedPresets(options.faults ?? [], runtimes, loaded?.file);
+    journal = store.journal(options.journalSize ?? 500);
   } catch (error) {
     // Nothing half-started: the store's connection goes with the failed start.
     if (store !== options.store) await store.close();
@@ -180,7 +186,7 @@ export async function createMockApp(given: MockServerOptions = {}): Promise<Mock
   const context: AppContext = {
     runtimes,
     sessions,
-    journal: store.journal(options.journalSize ?? 500),
+    journal,
     publicUrl: () => publicUrl,
     urlFor: (mount, path) => urlFor(mount, path),
     bodyLimit: options.bodyLimit ?? '1mb',

@@ -133,8 +133,10 @@ export async function startMockServer(options: StartOptions = {}): Promise<Runni
         server.close((error) => {
           // The store last: the requests that were in flight may still have needed it.
           const closed = mock.close();
-          if (error) reject(error);
-          else closed.then(resolve, reject);
+          if (error) {
+            closed.catch(() => {});
+            reject(error);
+          } else closed.then(resolve, reject);
         });
         // Keep-alive connections with no request in flight would hold close() open.
         server.closeIdleConnections();

@@ -46,8 +46,15 @@ export const EXCHANGES_KEPT = 100;
 /** A record as kept: with its id. */
 type Kept = JournalRecord & { id: string };
 
+/** An exchange with its secrets masked before it was stored (the Redis journal keeps no secret). */
+export interface MaskedExchange {
+  masked: true;
+  request: { method: string; url: string; headers: Record<string, string>; body?: unknown };
+  response?: { status: number; headers: Record<string, string>; contentType?: string; body?: unknown };
+}
+
 /** What `GET /__mock/journal/{id}` reads: the entry, and its exchange while it is kept. */
-export type JournalFind = { entry: JournalEntry; exchange?: Exchange } | undefined;
+export type JournalFind = { entry: JournalEntry; exchange?: Exchange | MaskedExchange } | undefined;
 
 /**
  * The journal as the app uses it, in this process's memory (`Journal`, below) or in the Redis store, where

@@ -12,13 +12,13 @@ import { MockError } from '../errors.ts';
 import { faultTableOptions, SessionFaults, type FaultRule, type FaultRuleInput } from '../faults/fault-rules.ts';
 import type { FixtureStore } from './fixture-store.ts';
 import { MockClock, type TimeSource } from './clock.ts';
-import type { SeedCollection, SessionMeta, StateStore } from './store/store.ts';
+import { FAULT_TABLE, type SeedCollection, type SessionMeta, type StateStore } from './store/store.ts';
 
 export const SESSION_HEADER = 'x-mock-session';
 export const DEFAULT_SESSION = 'default';
 const SESSION_ID = /^[A-Za-z0-9._~:-]{1,128}$/;
 /** The core's own part of a session in the store (its fault rules), beside the providers'. */
-export const CORE_SCOPE = '~core';
+export const CORE_SCOPE = FAULT_TABLE.scope;
 
 export interface ProviderScope {
   fixtures: FixtureStore;
@@ -35,7 +35,7 @@ export interface SessionScope {
   id: string;
   /** The session's clock: the offset read from the store as the request began. */
   clock: MockClock;
-  providers: Map<string, ProviderScope & { clock: MockClock; session: SessionScope }>;
+  providers: Map<string, ProviderScope>;
   /** How many fault rules the session has, as read from the store with the clock. */
   faultRules: number;
   /** The handle to the session's fault rules (made on first use). */
@@ -148,11 +148,15 @@ export class SessionRegistry {
     const session = this.session(id);
     // A meta the request has just read (its fault step) is used as it is: one read of the store per request.
     const meta = read ?? (await this.store.openSession(id));
-    session.clock.offsetMs = meta.clockOffsetMs;
+    // A clock of this request's own, at the offset it read: a concurrent request that read an older offset
+    // (before a POST /__mock/clock) cannot move it back under this one's feet.
+    const clock = new MockClock(this.#timeSource);
+    clock.offsetMs = meta.clockOffsetMs;
+    session.clock = clock;
     session.faultRules = meta.faultRules;
     if (!meta.seeded.has(CORE_SCOPE)) {
-      // A new session (or one reset): it starts with the preset fault rules. Of replicas opening it at once,
-      // the one whose seed wrote them counts them.
+      // A new session (or one reset): it starts with the preset fault rules (of replicas opening it at
+      // once, one writes them; the others see them from their next request).
       const presets: FaultRule[] = (this.options.presetFaults?.() ?? []).map((input, index) => ({
         ...structuredClone(input),
         id: `preset-${index + 1}`,
@@ -160,8 +164,7 @@ export class SessionRegistry {
         seen: 0,
       }));
       const items = presets.map((rule): [string, unknown] => [rule.id, rule]);
-      if ((await this.store.seed(id, CORE_SCOPE, [{ table: 'faults', items }])) && presets.length) {
-        await this.store.countFaultRules(id, presets.length);
+      if (await this.store.seed(id, CORE_SCOPE, [{ table: FAULT_TABLE.name, items }])) {
         session.faultRules += presets.length;
       }
     }
@@ -178,13 +181,14 @@ export class SessionRegistry {
     meta?: SessionMeta,
   ): Promise<ProviderScope & { clock: MockClock; session: SessionScope }> {
     const session = await this.open(id, provider, meta);
+    // The handles are made once per session and provider in this process; the clock is this request's.
+    const { clock } = session;
     let scope = session.providers.get(provider);
     if (!scope) {
-      // Made once per session and provider in this process, with the session's clock, and handed out as it is.
-      scope = { ...this.options.buildProvider(provider).create(session), clock: session.clock, session };
+      scope = this.options.buildProvider(provider).create(session);
       session.providers.set(provider, scope);
     }
-    return scope;
+    return { ...scope, clock, session };
   }
 
   /** The session's fault rules (README, "Simulate failures"), in the store. */
@@ -192,8 +196,7 @@ export class SessionRegistry {
     return (session.faults ??= new SessionFaults(
       this.options.seed ?? 1,
       session.id,
-      this.store.table(session.id, CORE_SCOPE, 'faults', faultTableOptions()),
-      (delta) => this.store.countFaultRules(session.id, delta),
+      this.store.table(session.id, FAULT_TABLE.scope, FAULT_TABLE.name, faultTableOptions()),
     ));
   }
 
@@ -209,8 +212,11 @@ export class SessionRegistry {
         `That would move the clock past ${new Date(MAX_DATE_MS).toISOString()}, the last date JavaScript can represent.`,
       );
     }
-    session.clock.offsetMs = await this.store.advanceClock(id, ms);
-    return session.clock;
+    const clock = new MockClock(this.#timeSource);
+    clock.offsetMs = await this.store.advanceClock(id, ms);
+    // The newest reading this process has: what the next look at the session's handle shows.
+    session.clock = clock;
+    return clock;
   }
 
   /** Back to the fixtures and the real clock: one session, or every session, on every replica. */

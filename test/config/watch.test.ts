@@ -7,7 +7,7 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cli } from '../../src/cli.ts';
-import { changedKeys } from '../../src/config/watch-config.ts';
+import { changedKeys, configSnapshot, watchConfigFiles } from '../../src/config/watch-config.ts';
 import type { RunningMockServer } from '../../src/index.ts';
 import { sleep, spawnCli, tempFolders, waitFor, writeFile, type CliProcess } from '../support/config-files.ts';
 
@@ -180,6 +180,45 @@ describe('--watch', () => {
     child.child.kill('SIGTERM');
     expect(await child.exited()).toBe(0);
   }, 30_000);
+});
+
+describe('watchConfigFiles', () => {
+  it('reloads a change made after the files were loaded but before watching began (no event reports it)', async () => {
+    const folder = folders.make();
+    const file = writeFile(folder, 'team.yaml', 'seed: 1\n');
+    const loaded = configSnapshot([file]);
+    writeFileSync(file, 'seed: 2\n');
+    let reloads = 0;
+    const watcher = watchConfigFiles({
+      files: () => [file],
+      since: loaded,
+      reload: async () => void reloads++,
+      onError: () => {},
+    });
+    try {
+      await waitFor(() => reloads === 1, 'the reload', 5000);
+      await watcher.idle();
+      expect(reloads).toBe(1);
+    } finally {
+      watcher.close();
+    }
+  });
+
+  it('reloads nothing when the files read as they did when loaded', async () => {
+    const folder = folders.make();
+    const file = writeFile(folder, 'team.yaml', 'seed: 1\n');
+    let reloads = 0;
+    const watcher = watchConfigFiles({
+      files: () => [file],
+      since: configSnapshot([file]),
+      reload: async () => void reloads++,
+      onError: () => {},
+    });
+    await sleep(400);
+    await watcher.idle();
+    watcher.close();
+    expect(reloads).toBe(0);
+  });
 });
 
 describe('changedKeys', () => {

@@ -25,11 +25,22 @@ const noProviders = (): ProviderScopeFactory => {
 /** Session `s` of a registry over a memory store (or the one given), its time source standing at `startMs`. */
 async function sessionClockAt(startMs: number, store = new MemoryStore()) {
   const sessions = new SessionRegistry(store, { buildProvider: noProviders, timeSource: () => startMs });
-  const { clock } = await sessions.open('s');
+  await sessions.open('s');
   return {
     sessions,
     store,
-    clock,
+    /** The session's clock as this process last read it (each request gets a clock of its own). */
+    clock: {
+      nowMs: () => sessions.session('s').clock.nowMs(),
+      nowSeconds: () => sessions.session('s').clock.nowSeconds(),
+      now: () => sessions.session('s').clock.now(),
+      get offsetMs() {
+        return sessions.session('s').clock.offsetMs;
+      },
+      get offsetSeconds() {
+        return sessions.session('s').clock.offsetSeconds;
+      },
+    },
     advance: (seconds: number) => sessions.advanceClock('s', seconds),
     /** The offset as the store holds it, in ms. */
     stored: async () => (await store.openSession('s')).clockOffsetMs,
@@ -87,7 +98,8 @@ describe('SessionRegistry.advanceClock', () => {
     ['a year', [365 * 24 * 3600], 31_536_000, 31_536_000_000],
   ])('moves forward by %s', async (_title, steps, offsetSeconds, offsetMs) => {
     const { clock, advance, stored } = await sessionClockAt(1_000_000);
-    for (const step of steps) expect(await advance(step)).toBe(clock);
+    // Each advance answers the clock as it now reads, which is what the session's handle shows from then on.
+    for (const step of steps) expect((await advance(step)).offsetMs).toBe(clock.offsetMs);
     expect(clock.offsetSeconds).toBe(offsetSeconds);
     expect(clock.nowMs()).toBe(1_000_000 + offsetMs);
     expect(await stored()).toBe(offsetMs);

@@ -203,13 +203,18 @@ describe('SessionRegistry.open and provider scopes', () => {
     expect(builds).toEqual(['a/keeta', 'a/b2copy', 'b/keeta']);
   });
 
-  it('hands out the session clock with each provider scope and keeps the scope in the session', async () => {
-    const { sessions } = registry();
-    const scope = await sessions.provider('a', 'keeta');
-    const session = sessions.session('a');
-    expect(scope.clock).toBe(session.clock);
-    expect(session.providers.get('keeta')).toBe(scope);
-    expect([...session.providers.keys()]).toEqual(['keeta']);
+  it('hands out a clock of the request’s own with each provider scope, and keeps the handles in the session', async () => {
+    const { sessions, store } = registry();
+    const first = await sessions.provider('a', 'keeta');
+    await store.advanceClock('a', 60_000);
+    const second = await sessions.provider('a', 'keeta');
+    // The first request's clock stays where it read it; the second reads the new offset.
+    expect(first.clock.offsetSeconds).toBe(0);
+    expect(second.clock.offsetSeconds).toBe(60);
+    expect(second.fixtures).toBe(first.fixtures);
+    expect(second.state).toBe(first.state);
+    expect(second.session).toBe(sessions.session('a'));
+    expect([...sessions.session('a').providers.keys()]).toEqual(['keeta']);
   });
 
   it('keeps each session its own: fixtures changed in one are unchanged in another', async () => {

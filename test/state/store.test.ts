@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logger.ts';
 import { MemoryStore } from '../../src/state/store/memory-store.ts';
 import { RedisStore } from '../../src/state/store/redis-store.ts';
-import { StoreUnavailableError, type StateStore, type TableOptions } from '../../src/state/store/store.ts';
+import { FAULT_TABLE, StoreUnavailableError, type StateStore, type TableOptions } from '../../src/state/store/store.ts';
 import { startRedis, type TestRedis } from '../support/redis.ts';
 
 interface Token {
@@ -190,14 +190,59 @@ describe.each(stores)('%s store', (_kind, open) => {
     expect((await users.values()).map((user) => user.id)).toEqual(['u1', 'u2']);
   });
 
-  it('adds to the clock offset and counts fault rules in the session meta', async () => {
+  it('adds to the clock offset, and counts the session’s fault rules in its meta', async () => {
     const store = await open();
     expect(await store.openSession('fresh')).toEqual({ clockOffsetMs: 0, seeded: new Set(), faultRules: 0 });
     expect(await store.advanceClock('c', 1500)).toBe(1500);
     expect(await store.advanceClock('c', 500)).toBe(2000);
-    await store.countFaultRules('c', 2);
-    await store.countFaultRules('c', -1);
+    const faults = store.table<Token>('c', FAULT_TABLE.scope, FAULT_TABLE.name, {
+      name: 'fault rules',
+      capacity: 10,
+      expiresAtMs: () => Infinity,
+    });
+    await faults.add('one', { id: 'one', expiresAtMs: 0 });
+    await faults.add('two', { id: 'two', expiresAtMs: 0 });
+    await faults.delete('one');
     expect(await store.openSession('c')).toMatchObject({ clockOffsetMs: 2000, faultRules: 1 });
+  });
+
+  it('keeps ids whatever they hold, internal field names included, apart from its own bookkeeping', async () => {
+    const table = tokens(await open(), { counters: ['hits'] });
+    for (const id of ['#seq', '\u0000seq', 'musedAtMs|x', 'r', 'a:b|c', 'x\u0000usedAtMs']) {
+      await table.set(id, { id, expiresAtMs: 1 });
+      expect(await table.get(id)).toEqual({ id, expiresAtMs: 1 });
+      expect((await table.mark(id, 'usedAtMs', 5))?.won).toBe(true);
+      expect(await table.count(id, 'hits', 2)).toBe(2);
+    }
+    await table.set('after', { id: 'after', expiresAtMs: 1 });
+    expect((await table.values()).map((token) => token.id)).toEqual([
+      '#seq',
+      '\u0000seq',
+      'musedAtMs|x',
+      'r',
+      'a:b|c',
+      'x\u0000usedAtMs',
+      'after',
+    ]);
+    expect(await table.get('seq')).toBeUndefined();
+  });
+
+  it('keeps sessions whose ids look like each other’s keys apart', async () => {
+    const store = await open();
+    await store.value<string>('a', 'p', 'switch').set('on');
+    await store.advanceClock('a:v', 1000);
+    await store.advanceClock('zz:keys', 1000);
+    await store.clear('a:v');
+    expect(await store.value<string>('a', 'p', 'switch').get()).toBe('on');
+    expect((await store.openSession('zz')).clockOffsetMs).toBe(0);
+  });
+
+  it('stores a JSON copy: what JSON drops is dropped, and the caller’s object is not the stored one', async () => {
+    const table = tokens(await open());
+    const value = { id: 'j', expiresAtMs: 1, note: undefined as string | undefined, list: ['a'] };
+    await table.set('j', value);
+    value.list.push('b');
+    expect(await table.get('j')).toEqual({ id: 'j', expiresAtMs: 1, list: ['a'] });
   });
 
   it('makes a shared value once, however many ask at once', async () => {

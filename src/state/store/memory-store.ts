@@ -1,44 +1,76 @@
 /**
  * The default store: everything in this process's memory, gone when it stops. Each operation runs to
- * completion synchronously inside its promise, so check-and-set (`add`, `delete`, `mark`) is atomic
- * among concurrent requests. Records are frozen as they are stored: code that changes a record it read
- * instead of writing it back fails here at once, rather than only against Redis, where the change
- * would silently be lost.
+ * completion synchronously inside its promise, so check-and-set (`add`, `delete`, `mark`, `count`) is
+ * atomic among concurrent requests.
+ *
+ * It keeps what the Redis store keeps, the way Redis keeps it, so the tests of either tell the truth about
+ * both: a value is stored as a JSON copy (what does not survive JSON does not survive here either), and is
+ * frozen, so code that changes a record it read instead of writing it back fails here at once rather than
+ * only against Redis, where the change would silently be lost.
  */
 import { Journal } from '../journal.ts';
-import type { SeedCollection, SessionMeta, StateStore, StoreTable, StoreValue, TableOptions } from './store.ts';
+import {
+  FAULT_TABLE,
+  type SeedCollection,
+  type SessionMeta,
+  type StateStore,
+  type StoreTable,
+  type StoreValue,
+  type TableOptions,
+} from './store.ts';
 
 interface SessionData {
   clockOffsetMs: number;
   seeded: Set<string>;
-  faultRules: number;
   /** By `scope/name`: each table's records, least recently written first. */
   tables: Map<string, Map<string, unknown>>;
   values: Map<string, unknown>;
 }
 
+const FAULTS = `${FAULT_TABLE.scope}/${FAULT_TABLE.name}`;
+const DEFAULT_SESSION = 'default';
+
 export class MemoryStore implements StateStore {
   readonly kind = 'memory';
   readonly location = 'memory';
+  /** Least recently used first. */
   readonly #sessions = new Map<string, SessionData>();
   readonly #shared = new Map<string, Promise<unknown>>();
+
+  /**
+   * `maxSessions`: named sessions kept beyond this many are dropped, least recently used first (the default
+   * session never is), however they come — a request still in flight for a session the registry dropped
+   * cannot bring it back for good.
+   */
+  constructor(private readonly maxSessions = 1000) {}
 
   async health(): Promise<{ reachable: boolean }> {
     return { reachable: true };
   }
 
+  /** The session's data, made on first use and counted as its use. */
   #session(id: string): SessionData {
     let data = this.#sessions.get(id);
-    if (!data) {
-      data = { clockOffsetMs: 0, seeded: new Set(), faultRules: 0, tables: new Map(), values: new Map() };
-      this.#sessions.set(id, data);
+    if (data) {
+      this.#sessions.delete(id);
+    } else {
+      data = { clockOffsetMs: 0, seeded: new Set(), tables: new Map(), values: new Map() };
+      for (const oldest of this.#sessions.keys()) {
+        if (this.#sessions.size < this.maxSessions + (this.#sessions.has(DEFAULT_SESSION) ? 1 : 0)) break;
+        if (oldest !== DEFAULT_SESSION) this.#sessions.delete(oldest);
+      }
     }
+    this.#sessions.set(id, data);
     return data;
   }
 
   async openSession(sessionId: string): Promise<SessionMeta> {
     const data = this.#sessions.get(sessionId);
-    return data ?? { clockOffsetMs: 0, seeded: new Set(), faultRules: 0 };
+    return {
+      clockOffsetMs: data?.clockOffsetMs ?? 0,
+      seeded: new Set(data?.seeded),
+      faultRules: data?.tables.get(FAULTS)?.size ?? 0,
+    };
   }
 
   async seed(sessionId: string, provider: string, collections: SeedCollection[]): Promise<boolean> {
@@ -46,20 +78,15 @@ export class MemoryStore implements StateStore {
     if (data.seeded.has(provider)) return false;
     data.seeded.add(provider);
     for (const { table, items } of collections) {
-      data.tables.set(`${provider}/${table}`, new Map(items.map(([id, item]) => [id, deepFreeze(item)])));
+      data.tables.set(`${provider}/${table}`, new Map(items.map(([id, item]) => [id, stored(item)])));
     }
     return true;
   }
 
   async advanceClock(sessionId: string, ms: number): Promise<number> {
     const data = this.#session(sessionId);
-    data.clockOffsetMs += ms;
+    data.clockOffsetMs += Math.round(ms);
     return data.clockOffsetMs;
-  }
-
-  async countFaultRules(sessionId: string, delta: number): Promise<void> {
-    const data = this.#session(sessionId);
-    data.faultRules = Math.max(0, data.faultRules + delta);
   }
 
   table<V>(sessionId: string, scope: string, name: string, options: TableOptions<V>): StoreTable<V> {
@@ -75,7 +102,7 @@ export class MemoryStore implements StateStore {
     const key = `${scope}/${name}`;
     return {
       get: async () => this.#sessions.get(sessionId)?.values.get(key) as V | undefined,
-      set: async (value) => void this.#session(sessionId).values.set(key, deepFreeze(value)),
+      set: async (value) => void this.#session(sessionId).values.set(key, stored(value)),
       delete: async () => void this.#sessions.get(sessionId)?.values.delete(key),
     };
   }
@@ -110,14 +137,18 @@ export class MemoryStore implements StateStore {
 }
 
 class MemoryTable<V> implements StoreTable<V> {
+  /** The marks and counters, which only `mark` and `count` write. */
+  readonly #fields: readonly string[];
+
   constructor(
     /** The live records, looked up on every call: a reset replaces a session's data under its handles. */
     private readonly records: () => Map<string, V>,
     readonly options: TableOptions<V>,
   ) {
-    if (!(options.capacity >= 1)) {
-      throw new RangeError(`${options.name}: capacity must be >= 1, got ${String(options.capacity)}.`);
+    if (!Number.isSafeInteger(options.capacity) || options.capacity < 1) {
+      throw new RangeError(`${options.name}: capacity must be an integer >= 1, got ${String(options.capacity)}.`);
     }
+    this.#fields = [...(options.marks ?? []), ...(options.counters ?? [])];
   }
 
   async get(id: string): Promise<V | undefined> {
@@ -134,24 +165,18 @@ class MemoryTable<V> implements StoreTable<V> {
 
   async #write(id: string, value: V, newest: boolean): Promise<void> {
     const records = this.records();
-    const old = records.get(id);
-    const stored = { ...value } as Record<string, unknown>;
-    // Marks are set once, by mark(), and counters changed by count(): a write keeps what the record has.
-    for (const field of [...(this.options.marks ?? []), ...(this.options.counters ?? [])]) {
-      const mark = (old as Record<string, unknown> | undefined)?.[field];
-      if (mark === undefined) delete stored[field];
-      else stored[field] = mark;
-    }
+    const old = records.get(id) as Record<string, unknown> | undefined;
+    const record = this.#withFieldsOf(value, old);
     // Map.set keeps an existing key where it is: deleting first makes the record the newest.
     if (newest) records.delete(id);
-    records.set(id, deepFreeze(stored as V));
+    records.set(id, record);
     await this.#makeRoom(records);
   }
 
   async add(id: string, value: V): Promise<boolean> {
     const records = this.records();
     if (records.has(id)) return false;
-    records.set(id, deepFreeze(value));
+    records.set(id, this.#withFieldsOf(value, undefined));
     await this.#makeRoom(records);
     return true;
   }
@@ -170,7 +195,7 @@ class MemoryTable<V> implements StoreTable<V> {
     const record = records.get(id);
     if (record === undefined) return undefined;
     if ((record as Record<string, unknown>)[field] !== undefined) return { value: record, won: false };
-    const marked = deepFreeze({ ...record, [field]: value });
+    const marked = stored({ ...record, [field]: value });
     // Where it was: a mark is not a write, and does not make the record the most recent.
     records.set(id, marked);
     return { value: marked, won: true };
@@ -181,8 +206,8 @@ class MemoryTable<V> implements StoreTable<V> {
     const records = this.records();
     const record = records.get(id) as Record<string, unknown> | undefined;
     if (record === undefined) return undefined;
-    const value = ((record[field] as number | undefined) ?? 0) + delta;
-    records.set(id, deepFreeze({ ...record, [field]: value }) as V);
+    const value = ((record[field] as number | undefined) ?? 0) + Math.round(delta);
+    records.set(id, stored({ ...record, [field]: value }) as V);
     return value;
   }
 
@@ -203,6 +228,17 @@ class MemoryTable<V> implements StoreTable<V> {
     return removed;
   }
 
+  /** The record as stored: its marks and counters those it had (none for a new one), whatever `value` says. */
+  #withFieldsOf(value: V, old: Record<string, unknown> | undefined): V {
+    const record = JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
+    for (const field of this.#fields) {
+      const kept = old?.[field];
+      if (kept === undefined) delete record[field];
+      else record[field] = kept;
+    }
+    return deepFreeze(record) as V;
+  }
+
   async #makeRoom(records: Map<string, V>): Promise<void> {
     let evicted = 0;
     for (const [oldest, value] of records) {
@@ -213,6 +249,11 @@ class MemoryTable<V> implements StoreTable<V> {
     }
     if (evicted) this.options.onEvict?.(this.options.name, evicted);
   }
+}
+
+/** A value as the store keeps it: a JSON copy, frozen. */
+function stored<T>(value: T): T {
+  return deepFreeze(JSON.parse(JSON.stringify(value)) as T);
 }
 
 /** Freezes a stored value through and through, so no caller can change it in place. */

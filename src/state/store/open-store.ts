@@ -28,10 +28,10 @@ export function storeProblem(store: string): string | undefined {
 
 export async function openStore(
   store: string | StateStore | undefined,
-  prefix: string | undefined,
-  log: Logger,
+  options: { prefix?: string | undefined; log: Logger; maxSessions?: number | undefined },
 ): Promise<StateStore> {
-  if (store === undefined || store === 'memory') return new MemoryStore();
+  const { prefix, log, maxSessions } = options;
+  if (store === undefined || store === 'memory') return new MemoryStore(maxSessions);
   if (typeof store !== 'string') return store;
   const problem = storeProblem(store);
   if (problem) throw new Error(`store ${problem}`);

@@ -12,13 +12,14 @@
 import {
   EXCHANGES_KEPT,
   entryOf,
-  type Exchange,
+  type MaskedExchange,
   type JournalEntry,
   type JournalFilter,
   type JournalFind,
   type JournalRecord,
   type RequestJournal,
 } from '../journal.ts';
+import { maskedRequest, maskedResponse } from '../../inspector/mask-exchange.ts';
 
 export const JOURNAL_SCRIPTS = {
   /**
@@ -61,14 +62,15 @@ export interface JournalRedis {
   prefix: string;
   command<T>(args: string[]): Promise<T>;
   script<T>(name: JournalScript, keys: string[], args: (string | number)[]): Promise<T>;
-  /** Subscribes a connection of its own to `channel`; resolves with the function that closes it. */
-  subscribe(channel: string, onMessage: (message: string) => void): Promise<() => void>;
+  /** Subscribes a connection of its own to `channel` (in the background); returns what closes it. */
+  subscribe(channel: string, onMessage: (message: string) => void): () => void;
 }
 
 export class RedisJournal implements RequestJournal {
   readonly #listeners = new Set<(entry: JournalEntry, json: string) => void>();
   readonly #keys: { seq: string; ids: string; entries: string; xids: string; exchanges: string; channel: string };
-  #subscription?: Promise<(() => void) | undefined>;
+  /** Closes the subscription's connection, once the first reader made it. */
+  #unsubscribe?: () => void;
   /** Entries recorded this turn and not yet sent: entry JSON, exchange JSON, ... */
   #pending: string[] = [];
 
@@ -93,7 +95,13 @@ export class RedisJournal implements RequestJournal {
   record(record: JournalRecord): void {
     const { exchange, ...rest } = record;
     const { id: _id, ...entry } = entryOf({ ...rest, id: '' });
-    this.#pending.push(JSON.stringify(entry), exchange ? JSON.stringify(exchange) : '');
+    // Masked before it leaves the process: a Redis the team shares holds no password or client secret.
+    const masked: MaskedExchange | undefined = exchange && {
+      masked: true,
+      request: maskedRequest(exchange.request),
+      ...(exchange.response ? { response: maskedResponse(exchange.response) } : {}),
+    };
+    this.#pending.push(JSON.stringify(entry), masked ? JSON.stringify(masked) : '');
     // Sent once per turn of the event loop, however many answers it finished: one script call for all.
     if (this.#pending.length === 2) setImmediate(() => this.#flush());
   }
@@ -112,21 +120,15 @@ export class RedisJournal implements RequestJournal {
   subscribe(listener: (entry: JournalEntry, json: string) => void): () => void {
     this.#listeners.add(listener);
     // One subscription per process, made for the first reader and kept: readers come and go.
-    this.#subscription ??= this.redis
-      .subscribe(this.#keys.channel, (json) => {
-        let entry: JournalEntry;
-        try {
-          entry = JSON.parse(json) as JournalEntry;
-        } catch {
-          return;
-        }
-        for (const each of this.#listeners) each(entry, json);
-      })
-      .catch(() => {
-        // Try again with the next reader.
-        this.#subscription = undefined;
-        return undefined;
-      });
+    this.#unsubscribe ??= this.redis.subscribe(this.#keys.channel, (json) => {
+      let entry: JournalEntry;
+      try {
+        entry = JSON.parse(json) as JournalEntry;
+      } catch {
+        return;
+      }
+      for (const each of this.#listeners) each(entry, json);
+    });
     return () => this.#listeners.delete(listener);
   }
 
@@ -139,7 +141,7 @@ export class RedisJournal implements RequestJournal {
     if (entry === null) return undefined;
     return {
       entry: JSON.parse(entry) as JournalEntry,
-      ...(exchange !== null ? { exchange: JSON.parse(exchange) as Exchange } : {}),
+      ...(exchange !== null ? { exchange: JSON.parse(exchange) as MaskedExchange } : {}),
     };
   }
 
@@ -162,8 +164,9 @@ export class RedisJournal implements RequestJournal {
     return found;
   }
 
-  /** Closes the subscription's connection. */
-  async close(): Promise<void> {
-    (await this.#subscription)?.();
+  /** Closes the subscription's connection, whatever its state (connected, or still trying). */
+  close(): void {
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
   }
 }

@@ -2,16 +2,19 @@
  * The Redis store (`--store redis://host:6379/0`): several replicas share one state, and a restart loses
  * nothing. Built on node-redis (`@redis/client`), which pipelines the commands of concurrent requests into
  * one write and, with `disableOfflineQueue`, fails a command at once while Redis is unreachable instead of
- * queueing it, so a request is answered 503 rather than hanging.
+ * queueing it; every command also has a timeout, so a stalled Redis is a 503 too, never a hung request.
  *
- * Keys, under the prefix (`--store-prefix`, default `partnermock:`):
- *   sessions                      set of session ids with keys (what a reset of every session clears)
- *   s:{session}                   hash: `clock` (offset ms), `seeded:{provider}`, `faults` (rule count)
- *   s:{session}:keys              set of the session's table and value keys (what its reset clears)
- *   s:{session}:t:{scope}/{name}  hash: record id → JSON, `{id}\0{mark}` → JSON, `\0seq` → write counter
- *   s:{session}:t:…:order         sorted set: record ids by their last write (capacity evicts the lowest)
- *   s:{session}:v                 hash: `{scope}/{name}` → JSON (single values)
- *   shared:{name}                 string: a deployment-wide value (the B2COPY signing key)
+ * Keys, under the prefix (`--store-prefix`, default `partnermock:`). `|` separates the parts: a session id
+ * cannot contain it (sessions.ts), so no session's keys can be another's.
+ *   sessions                       set of session ids with keys (what a reset of every session clears)
+ *   s|{session}                    hash: `clock` (offset ms), `seeded:{provider}`
+ *   s|{session}|keys               set of the session's table and value keys (what its reset clears)
+ *   s|{session}|t|{scope}/{name}   hash: `r{id}` → the record's JSON, `m{mark}|{id}` → a mark's or counter's
+ *                                  JSON, `#seq` → the write counter; field names never collide, whatever
+ *                                  an id holds
+ *   s|{session}|t|…|order          sorted set: record ids by their last write (capacity evicts the lowest)
+ *   s|{session}|v                  hash: `{scope}/{name}` → JSON (single values)
+ *   shared|{name}                  string: a deployment-wide value (the B2COPY signing key)
  * Every session key expires `SESSION_TTL_MS` after the session was last used, as garbage collection only:
  * whether a code or token is expired is decided from the times stored in it, on the session's clock.
  *
@@ -21,8 +24,16 @@
  */
 import { createHash } from 'node:crypto';
 import { createClient, ErrorReply } from '@redis/client';
-import type { SeedCollection, SessionMeta, StateStore, StoreTable, StoreValue, TableOptions } from './store.ts';
-import { StoreUnavailableError } from './store.ts';
+import {
+  FAULT_TABLE,
+  StoreUnavailableError,
+  type SeedCollection,
+  type SessionMeta,
+  type StateStore,
+  type StoreTable,
+  type StoreValue,
+  type TableOptions,
+} from './store.ts';
 import { redactUrl } from './open-store.ts';
 import { JOURNAL_SCRIPTS, RedisJournal, type JournalScript } from './redis-journal.ts';
 
@@ -32,8 +43,10 @@ const SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
 const TOUCH_EVERY_MS = 10 * 60 * 1000;
 /** Sessions whose last touch a process remembers; past it the oldest is forgotten (and touched again). */
 const TOUCHES_KEPT = 10_000;
-const SEQ = '\u0000seq';
-const SEP = '\u0000';
+/** How long one command may take before the request is answered 503 (a stalled or unreachable Redis). */
+const COMMAND_TIMEOUT_MS = 3000;
+/** What a table's scope and name may be: they are parts of key names. */
+const TABLE_NAME = /^[A-Za-z0-9_.~/-]{1,100}$/;
 
 export interface RedisStoreOptions {
   url: string;
@@ -44,30 +57,31 @@ export interface RedisStoreOptions {
   connectTimeoutMs?: number;
 }
 
-/** Appends the marks' field names of a record to an argument list. */
 const SCRIPTS = {
+  /** KEYS: meta, the faults table's order. Returns {HGETALL meta, the fault-rule count}. */
+  open: `return {redis.call('HGETALL', KEYS[1]), redis.call('ZCARD', KEYS[2])}`,
   /**
    * KEYS: table, order, session keys set, sessions set. ARGV: id, json, capacity, ttl, session id, mode
-   * (`set`: the newest | `replace`: where it stands | `add`: only if new), then the mark names. Returns false
-   * when `add` found the id taken, else the evicted records as a flat list: id, json, then one value per
-   * mark (false when unset), for each.
+   * (`set`: the newest | `replace`: where it stands | `add`: only if new), then the mark and counter names.
+   * Returns false when `add` found the id taken, else the evicted records as a flat list: id, json, then
+   * one value per mark (false when unset), for each.
    */
   write: `
-local id, json = ARGV[1], ARGV[2]
+local id, field = ARGV[1], 'r' .. ARGV[1]
 if ARGV[6] == 'add' then
-  if redis.call('HSETNX', KEYS[1], id, json) == 0 then return false end
+  if redis.call('HSETNX', KEYS[1], field, ARGV[2]) == 0 then return false end
 else
-  redis.call('HSET', KEYS[1], id, json)
+  redis.call('HSET', KEYS[1], field, ARGV[2])
 end
 if ARGV[6] ~= 'replace' or not redis.call('ZSCORE', KEYS[2], id) then
-  redis.call('ZADD', KEYS[2], redis.call('HINCRBY', KEYS[1], '${SEQ}', 1), id)
+  redis.call('ZADD', KEYS[2], redis.call('HINCRBY', KEYS[1], '#seq', 1), id)
 end
 local evicted = {}
 local over = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[3])
 if over > 0 then
   for _, old in ipairs(redis.call('ZRANGE', KEYS[2], 0, over - 1)) do
-    local fields = {old}
-    for i = 7, #ARGV do fields[#fields + 1] = old .. '${SEP}' .. ARGV[i] end
+    local fields = {'r' .. old}
+    for i = 7, #ARGV do fields[#fields + 1] = 'm' .. ARGV[i] .. '|' .. old end
     evicted[#evicted + 1] = old
     for _, value in ipairs(redis.call('HMGET', KEYS[1], unpack(fields))) do evicted[#evicted + 1] = value end
     redis.call('HDEL', KEYS[1], unpack(fields))
@@ -90,24 +104,24 @@ local marks = tonumber(ARGV[1])
 local removed = 0
 for i = marks + 2, #ARGV do
   local id = ARGV[i]
-  if redis.call('HDEL', KEYS[1], id) == 1 then
+  if redis.call('HDEL', KEYS[1], 'r' .. id) == 1 then
     removed = removed + 1
-    for m = 2, marks + 1 do redis.call('HDEL', KEYS[1], id .. '${SEP}' .. ARGV[m]) end
+    for m = 2, marks + 1 do redis.call('HDEL', KEYS[1], 'm' .. ARGV[m] .. '|' .. id) end
     redis.call('ZREM', KEYS[2], id)
   end
 end
 return removed`,
   /** KEYS: table. ARGV: id, mark, json, then every mark. Returns false (no record) or {json, won, marks…}. */
   mark: `
-local record = redis.call('HGET', KEYS[1], ARGV[1])
+local record = redis.call('HGET', KEYS[1], 'r' .. ARGV[1])
 if not record then return false end
-local out = {record, redis.call('HSETNX', KEYS[1], ARGV[1] .. '${SEP}' .. ARGV[2], ARGV[3])}
-for i = 4, #ARGV do out[#out + 1] = redis.call('HGET', KEYS[1], ARGV[1] .. '${SEP}' .. ARGV[i]) end
+local out = {record, redis.call('HSETNX', KEYS[1], 'm' .. ARGV[2] .. '|' .. ARGV[1], ARGV[3])}
+for i = 4, #ARGV do out[#out + 1] = redis.call('HGET', KEYS[1], 'm' .. ARGV[i] .. '|' .. ARGV[1]) end
 return out`,
   /** KEYS: table. ARGV: id, counter, delta. Returns false (no record) or the new count. */
   count: `
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return false end
-return redis.call('HINCRBY', KEYS[1], ARGV[1] .. '${SEP}' .. ARGV[2], ARGV[3])`,
+if redis.call('HEXISTS', KEYS[1], 'r' .. ARGV[1]) == 0 then return false end
+return redis.call('HINCRBY', KEYS[1], 'm' .. ARGV[2] .. '|' .. ARGV[1], ARGV[3])`,
   /** KEYS: table, order. Returns {ids oldest first, HGETALL}. */
   values: `return {redis.call('ZRANGE', KEYS[2], 0, -1), redis.call('HGETALL', KEYS[1])}`,
   /**
@@ -122,11 +136,11 @@ for k = 4, #KEYS, 2 do
   a = a + 1
   redis.call('DEL', KEYS[k], KEYS[k + 1])
   for i = 1, count do
-    redis.call('HSET', KEYS[k], ARGV[a], ARGV[a + 1])
+    redis.call('HSET', KEYS[k], 'r' .. ARGV[a], ARGV[a + 1])
     redis.call('ZADD', KEYS[k + 1], i, ARGV[a])
     a = a + 2
   end
-  redis.call('HSET', KEYS[k], '${SEQ}', count)
+  redis.call('HSET', KEYS[k], '#seq', count)
   redis.call('PEXPIRE', KEYS[k], ARGV[2])
   redis.call('PEXPIRE', KEYS[k + 1], ARGV[2])
   redis.call('SADD', KEYS[2], KEYS[k], KEYS[k + 1])
@@ -155,7 +169,7 @@ redis.call('SADD', KEYS[2], KEYS[1])
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
 redis.call('SADD', KEYS[3], ARGV[4])
 return 1`,
-  /** KEYS: meta, session keys set, sessions set. ARGV: field, delta, ttl, session id. Returns the new count. */
+  /** KEYS: meta, session keys set, sessions set. ARGV: field, delta, ttl, session id. Returns the new value. */
   increment: `
 local value = redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
@@ -170,9 +184,6 @@ const SHAS = Object.fromEntries(
   Object.entries(ALL_SCRIPTS).map(([name, source]) => [name, createHash('sha1').update(source).digest('hex')]),
 ) as Record<ScriptName, string>;
 
-/** Redis errors that mean "not now" rather than "wrong": answered 503 like a lost connection. */
-const TRANSIENT_REPLY = /^(LOADING|READONLY|MASTERDOWN|BUSY|TRYAGAIN|CLUSTERDOWN|NOREPLICAS)\b/;
-
 export class RedisStore implements StateStore {
   readonly kind = 'redis';
   readonly location: string;
@@ -180,6 +191,7 @@ export class RedisStore implements StateStore {
   readonly #prefix: string;
   readonly #touched = new Map<string, number>();
   readonly #journals: RedisJournal[] = [];
+  /** Why Redis is unreachable, from its first failure to its next `ready`; undefined while it answers. */
   #down: string | undefined;
 
   private constructor(client: RedisClient, options: RedisStoreOptions) {
@@ -188,11 +200,19 @@ export class RedisStore implements StateStore {
     this.location = redactUrl(options.url);
   }
 
-  /** Connects, or throws a clear error naming the URL when Redis does not answer in time. */
+  /**
+   * Connects, or throws a clear error naming the URL (without its password): when Redis does not answer in
+   * time, or refuses the connection's first commands (a wrong password, a database that does not exist).
+   */
   static async connect(options: RedisStoreOptions): Promise<RedisStore> {
-    const client = newClient(options.url, options.connectTimeoutMs ?? 5000);
+    const timeoutMs = options.connectTimeoutMs ?? 5000;
+    const client = newClient(options.url, timeoutMs);
     const store = new RedisStore(client, options);
+    let started = false;
+    let firstFailure: ((error: Error) => void) | undefined;
     client.on('error', (error: Error) => {
+      // Before the first connection, a failure is the start's to report (below), not an outage.
+      if (!started) return firstFailure?.(error);
       if (store.#down !== undefined) return;
       store.#down = error.message || error.name;
       options.log('error', 'state store unreachable: requests that need state are answered 503 until it is back', {
@@ -205,13 +225,16 @@ export class RedisStore implements StateStore {
       store.#down = undefined;
       options.log('info', 'state store reachable again', { store: store.location });
     });
-    const timeoutMs = options.connectTimeoutMs ?? 5000;
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
         client.connect(),
         new Promise((_, reject) => {
           timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+          // A refusal (AUTH, SELECT) fails at once rather than being retried until the timeout.
+          firstFailure = (error) => {
+            if (error instanceof ErrorReply) reject(error);
+          };
         }),
       ]);
     } catch (error) {
@@ -223,13 +246,13 @@ export class RedisStore implements StateStore {
     } finally {
       clearTimeout(timer);
     }
-    store.#down = undefined;
+    started = true;
     return store;
   }
 
   async health(): Promise<{ reachable: boolean; error?: string }> {
     try {
-      await this.#client.sendCommand(['PING']);
+      await this.#command(['PING']);
       return { reachable: true };
     } catch (error) {
       return { reachable: false, error: this.#down ?? (error instanceof Error ? error.message : String(error)) };
@@ -238,24 +261,27 @@ export class RedisStore implements StateStore {
 
   // ---- keys
 
-  #meta(sessionId: string): string {
-    return `${this.#prefix}s:${sessionId}`;
+  #session(sessionId: string): string {
+    return `${this.#prefix}s|${sessionId}`;
   }
   #keys(sessionId: string): string {
-    return `${this.#prefix}s:${sessionId}:keys`;
+    return `${this.#session(sessionId)}|keys`;
   }
   get #sessions(): string {
     return `${this.#prefix}sessions`;
   }
   #table(sessionId: string, scope: string, name: string): string {
-    return `${this.#prefix}s:${sessionId}:t:${scope}/${name}`;
+    if (!TABLE_NAME.test(scope) || !TABLE_NAME.test(name)) {
+      throw new Error(`A table's scope and name are letters, digits and _ . ~ / -: not "${scope}/${name}".`);
+    }
+    return `${this.#session(sessionId)}|t|${scope}/${name}`;
   }
 
   // ---- commands
 
   async #command<T>(args: string[]): Promise<T> {
     try {
-      return await this.#client.sendCommand<T>(args);
+      return await this.#client.sendCommand<T>(args, { timeout: COMMAND_TIMEOUT_MS });
     } catch (error) {
       throw this.#failure(error);
     }
@@ -265,30 +291,35 @@ export class RedisStore implements StateStore {
   async #script<T>(name: ScriptName, keys: string[], args: (string | number)[]): Promise<T> {
     const tail = [String(keys.length), ...keys, ...args.map(String)];
     try {
-      return await this.#client.sendCommand<T>(['EVALSHA', SHAS[name], ...tail]);
+      return await this.#client.sendCommand<T>(['EVALSHA', SHAS[name], ...tail], { timeout: COMMAND_TIMEOUT_MS });
     } catch (error) {
       if (!(error instanceof ErrorReply && error.message.startsWith('NOSCRIPT'))) throw this.#failure(error);
     }
     return this.#command<T>(['EVAL', ALL_SCRIPTS[name], ...tail]);
   }
 
-  #failure(error: unknown): Error {
-    if (error instanceof ErrorReply && !TRANSIENT_REPLY.test(error.message)) return error;
+  /**
+   * Whatever Redis did not do — unreachable, timed out, out of memory, a password changed, read-only after a
+   * failover — the request cannot be answered now: 503, and the outage logged once.
+   */
+  #failure(error: unknown): StoreUnavailableError {
     return new StoreUnavailableError(this.location, error);
   }
 
   // ---- sessions
 
   async openSession(sessionId: string): Promise<SessionMeta> {
-    const meta = this.#meta(sessionId);
-    const fields = await this.#command<string[]>(['HGETALL', meta]);
+    const faults = this.#table(sessionId, FAULT_TABLE.scope, FAULT_TABLE.name);
+    const [fields, faultRules] = await this.#script<[string[], number]>(
+      'open',
+      [this.#session(sessionId), `${faults}|order`],
+      [],
+    );
     const seeded = new Set<string>();
     let clockOffsetMs = 0;
-    let faultRules = 0;
     for (let i = 0; i < fields.length; i += 2) {
       const [field, value] = [fields[i]!, fields[i + 1]!];
       if (field === 'clock') clockOffsetMs = Number(value);
-      else if (field === 'faults') faultRules = Math.max(0, Number(value));
       else if (field.startsWith('seeded:')) seeded.add(field.slice('seeded:'.length));
     }
     if (fields.length > 0) this.#touch(sessionId);
@@ -304,34 +335,26 @@ export class RedisStore implements StateStore {
     this.#touched.set(sessionId, now);
     if (this.#touched.size > TOUCHES_KEPT) this.#touched.delete(this.#touched.keys().next().value!);
     // Not awaited: the request need not wait for garbage collection's bookkeeping; a failure is harmless.
-    this.#script('touch', [this.#meta(sessionId), this.#keys(sessionId)], [SESSION_TTL_MS]).catch(() => {});
+    this.#script('touch', [this.#session(sessionId), this.#keys(sessionId)], [SESSION_TTL_MS]).catch(() => {});
   }
 
   async seed(sessionId: string, provider: string, collections: SeedCollection[]): Promise<boolean> {
-    const keys = [this.#meta(sessionId), this.#keys(sessionId), this.#sessions];
+    const keys = [this.#session(sessionId), this.#keys(sessionId), this.#sessions];
     const args: (string | number)[] = [provider, SESSION_TTL_MS, sessionId];
     for (const { table, items } of collections) {
       const key = this.#table(sessionId, provider, table);
-      keys.push(key, `${key}:order`);
+      keys.push(key, `${key}|order`);
       args.push(items.length);
       for (const [id, item] of items) args.push(id, JSON.stringify(item));
     }
     return (await this.#script<number>('seed', keys, args)) === 1;
   }
 
-  async advanceClock(sessionId: string, ms: number): Promise<number> {
-    return this.#increment(sessionId, 'clock', ms);
-  }
-
-  async countFaultRules(sessionId: string, delta: number): Promise<void> {
-    await this.#increment(sessionId, 'faults', delta);
-  }
-
-  #increment(sessionId: string, field: string, delta: number): Promise<number> {
+  advanceClock(sessionId: string, ms: number): Promise<number> {
     return this.#script<number>(
       'increment',
-      [this.#meta(sessionId), this.#keys(sessionId), this.#sessions],
-      [field, Math.round(delta), SESSION_TTL_MS, sessionId],
+      [this.#session(sessionId), this.#keys(sessionId), this.#sessions],
+      ['clock', Math.round(ms), SESSION_TTL_MS, sessionId],
     );
   }
 
@@ -342,13 +365,13 @@ export class RedisStore implements StateStore {
         command: (args) => this.#command(args),
         script: (script, keys, args) => this.#script(script, keys, args),
       },
-      { key, order: `${key}:order`, sessionKeys: this.#keys(sessionId), sessions: this.#sessions, sessionId },
+      { key, order: `${key}|order`, sessionKeys: this.#keys(sessionId), sessions: this.#sessions, sessionId },
       options,
     );
   }
 
   value<V>(sessionId: string, scope: string, name: string): StoreValue<V> {
-    const key = `${this.#prefix}s:${sessionId}:v`;
+    const key = `${this.#session(sessionId)}|v`;
     const field = `${scope}/${name}`;
     return {
       get: async () => parse<V>(await this.#command<string | null>(['HGET', key, field])),
@@ -366,13 +389,13 @@ export class RedisStore implements StateStore {
   }
 
   async shared<V>(name: string, create: () => Promise<V>): Promise<V> {
-    const key = `${this.#prefix}shared:${name}`;
+    const key = `${this.#prefix}shared|${name}`;
     const stored = parse<V>(await this.#command<string | null>(['GET', key]));
     if (stored !== undefined) return stored;
     const made = await create();
-    // NX: of replicas starting together, the first write wins and every one of them reads that.
-    await this.#command(['SET', key, JSON.stringify(made), 'NX']);
-    return parse<V>(await this.#command<string | null>(['GET', key])) as V;
+    // NX GET: of replicas starting together, the first write wins, and each learns what it was in one step.
+    const first = parse<V>(await this.#command<string | null>(['SET', key, JSON.stringify(made), 'NX', 'GET']));
+    return first ?? made;
   }
 
   journal(capacity: number): RedisJournal {
@@ -381,13 +404,16 @@ export class RedisStore implements StateStore {
         prefix: this.#prefix,
         command: (args) => this.#command(args),
         script: (name, keys, args) => this.#script(name, keys, args),
-        subscribe: async (channel, onMessage) => {
-          // A connection of its own: one in subscriber mode can send nothing else. It resubscribes after a
-          // reconnection by itself; its errors are the main connection's to report.
+        subscribe: (channel, onMessage) => {
+          // A connection of its own: one in subscriber mode can send nothing else. It (re)connects in the
+          // background and resubscribes after a reconnection by itself; its errors are the main
+          // connection's to report. Closing it works in any state, connected or still trying.
           const subscriber = this.#client.duplicate();
           subscriber.on('error', () => {});
-          await subscriber.connect();
-          await subscriber.subscribe(channel, onMessage);
+          subscriber
+            .connect()
+            .then(() => subscriber.subscribe(channel, onMessage))
+            .catch(() => {});
           return () => subscriber.destroy();
         },
       },
@@ -399,7 +425,9 @@ export class RedisStore implements StateStore {
 
   async clear(sessionId?: string): Promise<void> {
     const ids = sessionId === undefined ? await this.#command<string[]>(['SMEMBERS', this.#sessions]) : [sessionId];
-    await Promise.all(ids.map((id) => this.#script('clear', [this.#meta(id), this.#keys(id), this.#sessions], [id])));
+    await Promise.all(
+      ids.map((id) => this.#script('clear', [this.#session(id), this.#keys(id), this.#sessions], [id])),
+    );
   }
 
   forget(): void {
@@ -407,7 +435,7 @@ export class RedisStore implements StateStore {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.#journals.map((journal) => journal.close()));
+    for (const journal of this.#journals) journal.close();
     this.#client.destroy();
   }
 }
@@ -426,29 +454,32 @@ interface Commands {
 }
 
 class RedisTable<V> implements StoreTable<V> {
-  readonly #marks: readonly string[];
+  /** The marks and counters: stored alike, beside the record (`m{field}|{id}`), and read back with it. */
+  readonly #fields: readonly string[];
 
   constructor(
     private readonly redis: Commands,
     private readonly keys: TableKeys,
     readonly options: TableOptions<V>,
   ) {
-    // Marks and counters are stored alike, beside the record (`{id}\0{field}`), and read back with it.
-    this.#marks = [...(options.marks ?? []), ...(options.counters ?? [])];
+    if (!Number.isSafeInteger(options.capacity) || options.capacity < 1) {
+      throw new RangeError(`${options.name}: capacity must be an integer >= 1, got ${String(options.capacity)}.`);
+    }
+    this.#fields = [...(options.marks ?? []), ...(options.counters ?? [])];
   }
 
   async get(id: string): Promise<V | undefined> {
-    const fields = [id, ...this.#marks.map((mark) => `${id}${SEP}${mark}`)];
+    const fields = [`r${id}`, ...this.#fields.map((field) => `m${field}|${id}`)];
     const [json, ...marks] = await this.redis.command<(string | null)[]>(['HMGET', this.keys.key, ...fields]);
     return this.#record(json ?? null, marks);
   }
 
-  set(id: string, value: V): Promise<void> {
-    return this.#write(id, value, 'set').then(() => undefined);
+  async set(id: string, value: V): Promise<void> {
+    await this.#write(id, value, 'set');
   }
 
-  replace(id: string, value: V): Promise<void> {
-    return this.#write(id, value, 'replace').then(() => undefined);
+  async replace(id: string, value: V): Promise<void> {
+    await this.#write(id, value, 'replace');
   }
 
   add(id: string, value: V): Promise<boolean> {
@@ -462,16 +493,16 @@ class RedisTable<V> implements StoreTable<V> {
       [key, order, sessionKeys, sessions],
       [
         id,
-        JSON.stringify(this.#withoutMarks(value)),
+        JSON.stringify(this.#withoutFields(value)),
         this.options.capacity,
         SESSION_TTL_MS,
         sessionId,
         mode,
-        ...this.#marks,
+        ...this.#fields,
       ],
     );
     if (evicted === null) return false;
-    const width = 2 + this.#marks.length;
+    const width = 2 + this.#fields.length;
     if (evicted.length > 0) {
       for (let i = 0; i < evicted.length; i += width) {
         const record = this.#record(evicted[i + 1] ?? null, evicted.slice(i + 2, i + width));
@@ -490,7 +521,7 @@ class RedisTable<V> implements StoreTable<V> {
     return this.redis.script<number>(
       'remove',
       [this.keys.key, this.keys.order],
-      [this.#marks.length, ...this.#marks, ...ids],
+      [this.#fields.length, ...this.#fields, ...ids],
     );
   }
 
@@ -503,11 +534,12 @@ class RedisTable<V> implements StoreTable<V> {
     const reply = await this.redis.script<[string, number, ...(string | null)[]] | null>(
       'mark',
       [this.keys.key],
-      [id, field, JSON.stringify(value), ...this.#marks],
+      [id, field, JSON.stringify(value), ...this.#fields],
     );
     if (reply === null) return undefined;
     const [json, won, ...marks] = reply;
-    return { value: this.#record(json, marks)!, won: won === 1 };
+    const record = this.#record(json, marks);
+    return record === undefined ? undefined : { value: record, won: won === 1 };
   }
 
   async count<K extends keyof V & string>(id: string, field: K, delta: number): Promise<number | undefined> {
@@ -517,52 +549,49 @@ class RedisTable<V> implements StoreTable<V> {
   }
 
   async values(): Promise<V[]> {
-    const [ids, flat] = await this.redis.script<[string[], string[]]>('values', [this.keys.key, this.keys.order], []);
-    const fields = new Map<string, string>();
-    for (let i = 0; i < flat.length; i += 2) fields.set(flat[i]!, flat[i + 1]!);
-    const records: V[] = [];
-    for (const id of ids) {
-      const record = this.#record(
-        fields.get(id) ?? null,
-        this.#marks.map((mark) => fields.get(`${id}${SEP}${mark}`) ?? null),
-      );
-      if (record !== undefined) records.push(record);
-    }
-    return records;
+    return (await this.#entries()).map(([, record]) => record);
   }
 
   async sweep(nowMs: number, alsoDead?: (value: V, id: string) => boolean): Promise<number> {
-    const [ids, flat] = await this.redis.script<[string[], string[]]>('values', [this.keys.key, this.keys.order], []);
-    const fields = new Map<string, string>();
-    for (let i = 0; i < flat.length; i += 2) fields.set(flat[i]!, flat[i + 1]!);
     const retain = this.options.retainMs ?? 0;
-    const dead: string[] = [];
-    for (const id of ids) {
-      const record = this.#record(
-        fields.get(id) ?? null,
-        this.#marks.map((mark) => fields.get(`${id}${SEP}${mark}`) ?? null),
-      );
-      if (record === undefined) continue;
-      if (this.options.expiresAtMs(record) + retain <= nowMs || alsoDead?.(record, id)) dead.push(id);
-    }
+    const dead = (await this.#entries())
+      .filter(([id, record]) => this.options.expiresAtMs(record) + retain <= nowMs || alsoDead?.(record, id))
+      .map(([id]) => id);
     return dead.length === 0 ? 0 : this.#remove(dead);
   }
 
-  /** A record as stored plus its marks, or undefined when there is none. */
+  /** Every record with its id, least recently written first: one script call. */
+  async #entries(): Promise<[string, V][]> {
+    const [ids, flat] = await this.redis.script<[string[], string[]]>('values', [this.keys.key, this.keys.order], []);
+    const fields = new Map<string, string>();
+    for (let i = 0; i < flat.length; i += 2) fields.set(flat[i]!, flat[i + 1]!);
+    const entries: [string, V][] = [];
+    for (const id of ids) {
+      const record = this.#record(
+        fields.get(`r${id}`) ?? null,
+        this.#fields.map((field) => fields.get(`m${field}|${id}`) ?? null),
+      );
+      if (record !== undefined) entries.push([id, record]);
+    }
+    return entries;
+  }
+
+  /** A record as stored plus its marks and counters, or undefined when there is none. */
   #record(json: string | null, marks: (string | null)[]): V | undefined {
     if (json === null) return undefined;
     const record = JSON.parse(json) as Record<string, unknown>;
-    this.#marks.forEach((mark, i) => {
+    this.#fields.forEach((field, i) => {
       const value = marks[i];
-      if (value !== null && value !== undefined) record[mark] = JSON.parse(value);
+      if (value !== null && value !== undefined) record[field] = JSON.parse(value);
     });
     return record as V;
   }
 
-  #withoutMarks(value: V): unknown {
-    if (this.#marks.length === 0) return value;
+  /** The record without its marks and counters, which only `mark` and `count` write. */
+  #withoutFields(value: V): unknown {
+    if (this.#fields.length === 0) return value;
     const copy = { ...(value as Record<string, unknown>) };
-    for (const mark of this.#marks) delete copy[mark];
+    for (const field of this.#fields) delete copy[field];
     return copy;
   }
 }

@@ -85,9 +85,12 @@ export interface SessionMeta {
   clockOffsetMs: number;
   /** The providers whose default fixtures the session holds already. */
   seeded: ReadonlySet<string>;
-  /** How many fault rules the session has (none: the fault step costs nothing more). */
+  /** How many fault rules the session has (the size of its FAULT_TABLE; none: the fault step costs nothing). */
   faultRules: number;
 }
+
+/** Where the core keeps a session's fault rules: the store counts them for every request's meta. */
+export const FAULT_TABLE = { scope: '~core', name: 'faults' } as const;
 
 /** A fixture collection's default items, as the session starts with them. */
 export interface SeedCollection {
@@ -115,7 +118,7 @@ export interface StateStore {
   /** Whether the store answers now (Redis: a PING), and why not. */
   health(): Promise<{ reachable: boolean; error?: string }>;
 
-  /** The session's clock offset, seeded providers and fault-rule count (creating nothing). */
+  /** The session's clock offset, seeded providers and fault-rule count, in one read (creating nothing). */
   openSession(sessionId: string): Promise<SessionMeta>;
   /**
    * Writes a provider's default fixtures into a session unless it holds them already (one replica wins;
@@ -124,8 +127,6 @@ export interface StateStore {
   seed(sessionId: string, provider: string, collections: SeedCollection[]): Promise<boolean>;
   /** Moves the session's clock on by `ms`; the new offset. */
   advanceClock(sessionId: string, ms: number): Promise<number>;
-  /** Counts the session's fault rules up or down (kept in its meta, so every request knows for free). */
-  countFaultRules(sessionId: string, delta: number): Promise<void>;
 
   /** A table of one session's state: `scope` is the provider's name (or `~core`), `name` the table's. */
   table<V>(sessionId: string, scope: string, name: string, options: TableOptions<V>): StoreTable<V>;
