@@ -35,8 +35,8 @@ function runContracts(env: Record<string, string>, args: string[] = []): Promise
   });
 }
 
-async function startCli(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--port', '0', '--quiet'], {
+async function startCli(extra: string[] = []): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--port', '0', '--quiet', ...extra], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -59,6 +59,25 @@ async function startCli(): Promise<{ url: string; child: ChildProcess }> {
 }
 
 describe('npm run contracts against servers in other processes', () => {
+  it('uses the controls of a mock with a control token, given PARTNERMOCK_CONTROL_TOKEN', async () => {
+    const token = 'contracts-control-token-0123456789';
+    const { url } = await startCli(['--control-token', token, '--provider', 'just2trade']);
+    const targets = {
+      PARTNERMOCK_JUST2TRADE_AUTH_URL: `${url}/just2trade/auth`,
+      PARTNERMOCK_JUST2TRADE_API_URL: `${url}/just2trade/api`,
+    };
+    const withToken = await runContracts({ ...targets, PARTNERMOCK_CONTROL_TOKEN: token }, [
+      '--provider',
+      'just2trade',
+    ]);
+    expect(withToken.output).toContain(`just2trade — mock at ${url}`);
+    expect(withToken.code, withToken.output).toBe(0);
+    // Without it, the scenarios that set the mock up through its controls are refused by it.
+    const without = await runContracts(targets, ['--provider', 'just2trade']);
+    expect(without.code).toBe(1);
+    expect(without.output).toMatch(/401|unauthorized|control token/);
+  });
+
   it('passes against the CLI-started mock with every operation exercised, writing JUnit for CI', async () => {
     const { url } = await startCli();
     const reports = mkdtempSync(join(tmpdir(), 'partnermock-junit-'));

@@ -134,7 +134,7 @@ async function verifyOwnRefreshToken(token: string, ctx: B2CopyContext): Promise
     if (error instanceof errors.JWSSignatureVerificationFailed) {
       throw refused(
         'invalid_refresh_token',
-        'refresh_token signature is invalid: it was not issued by this mock server (a restarted or another server signs with another key; a session that rotated its key signs with its own) or it was altered.',
+        'refresh_token signature is invalid: it was not issued by this mock server (another server, or one restarted without a shared --store, signs with another key; a session that rotated its key signs with its own) or it was altered.',
       );
     }
     if (error instanceof errors.JWTClaimValidationFailed) {
