@@ -317,8 +317,14 @@ async function serve(
     );
   }
   const port = setup.settings.port.value as number;
+  // Refused before anything starts (a store connection, plugins): the usage error, not a later one.
+  const host = setup.settings.host.value as string;
+  if (!isLoopbackHost(host) && setup.settings.controlToken.value === undefined && !setup.settings.controlOpen.value) {
+    throw new UsageError(new OpenControlError(host).message);
+  }
   const running = await startMockServer({
-    ...(setup.file ? { config: setup.file } : {}),
+    // The config as setUp read it (with this environment), not read again: what runs is what was checked.
+    ...(setup.loaded ? { config: setup.loaded } : setup.file ? { config: setup.file } : {}),
     ...explicitSettings(setup.settings),
     ...(setup.providers ? { providers: setup.providers } : {}),
     ...(setup.plugins ? { plugins: setup.plugins } : {}),

@@ -22,7 +22,8 @@ const ACTIVE_SETTINGS: ServerSetting[] = ['port', 'host', 'seed', 'validateRespo
 const EXAMPLES: Partial<Record<ServerSetting, string>> = {
   publicUrl: 'http://localhost:4010',
   latency: '50-400',
-  controlToken: '${PARTNERMOCK_CONTROL_TOKEN:-change-me-to-a-long-random-token}',
+  // No fallback: a token anyone can read in this template would be no token at all.
+  controlToken: '${PARTNERMOCK_CONTROL_TOKEN}',
 };
 
 export function initConfigText(plugins: readonly AnyPlugin[]): string {

@@ -15,6 +15,7 @@ import addFormatsModule from 'ajv-formats';
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import { ruleProblems, toDelay, type Delay, type FaultRuleInput } from '../faults/fault-rules.ts';
 import { storeProblem } from '../state/store/open-store.ts';
+import { isSecretKey } from './show-config.ts';
 import { normaliseMount } from '../server/provider-runtime.ts';
 import { loadSpec } from '../spec/load-spec.ts';
 import type { AnyPlugin } from '../plugin.ts';
@@ -331,6 +332,8 @@ function describeErrors(errors: ErrorObject[]): [ConfigPath, string][] {
   const branchMessages = new Map<string, string[]>();
   for (const error of errors) {
     const path = toPath(error.instancePath);
+    // A secret's value (a control token, a password) is never repeated in a message, only described.
+    const shown = isSecretKey(String(path[path.length - 1] ?? '')) ? secretShown : plainShown;
     if (anyOfAt.has(error.instancePath) && error.keyword !== 'anyOf') {
       branchMessages.set(error.instancePath, [...(branchMessages.get(error.instancePath) ?? []), error.message ?? '']);
       continue;
@@ -407,7 +410,11 @@ function scalar(value: unknown): value is string | number | boolean {
 }
 
 /** A value as the message quotes it: JSON, long strings cut. */
-function shown(value: string | number | boolean): string {
+function secretShown(value: string | number | boolean): string {
+  return typeof value === 'string' ? `a value of ${value.length} characters` : plainShown(value);
+}
+
+function plainShown(value: string | number | boolean): string {
   const text = JSON.stringify(value);
   return text.length > 60 ? `${text.slice(0, 50)}…" (${String(value).length} characters)` : text;
 }

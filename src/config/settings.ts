@@ -97,7 +97,10 @@ export function parseSetting(
     value = Number(trimmed);
   }
   if (!validators.validate(name, value))
-    return { problem: `must be ${expectedValue(name)}, got ${JSON.stringify(text)}` };
+    return {
+      // The token itself is never repeated in a message (it may end up in a CI log).
+      problem: `must be ${expectedValue(name)}, got ${name === 'controlToken' ? `${text.length} characters` : JSON.stringify(text)}`,
+    };
   if (name === 'store') {
     const problem = storeProblem(value as string);
     if (problem) return { problem };

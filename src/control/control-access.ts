@@ -1,10 +1,11 @@
 /**
  * Who may use the control API and the inspector. Without a control token (`--control-token`,
  * `PARTNERMOCK_CONTROL_TOKEN`, `controlToken:`) anyone who reaches them may — fine on loopback, which is the
- * default host. With one, every `/__mock` route but `GET /__mock/health`, and the inspector page, need
+ * default host. With one, every `/__mock` route but the health check, and the inspector page, need
  * `Authorization: Bearer <token>`, or the inspector's cookie: the page takes the token once (a form) and
- * keeps, in an `HttpOnly`, `SameSite=Strict` cookie, a value derived from it (never the token itself), so
- * the page's own requests and event stream carry it. The provider routes emulate public APIs and stay open.
+ * keeps, in an `HttpOnly`, `SameSite=Strict` cookie of this mock's own, a value derived from it (never the
+ * token itself) that says until when it holds, so the page's own requests and event stream carry it. The
+ * provider routes emulate public APIs and stay open.
  *
  * Tokens are compared in constant time (their SHA-256 digests, so the length leaks nothing either). A
  * refusal is 401 with `WWW-Authenticate: Bearer realm="partnermock"` and the control API's error shape.
@@ -14,60 +15,82 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { MockError } from '../errors.ts';
 import { parseCookies } from '../http/request-parts.ts';
 
-export const CONTROL_COOKIE = 'partnermock_control';
 const REALM = 'Bearer realm="partnermock"';
+/** How long the inspector's cookie holds before the page asks for the token again: twelve hours. */
+const COOKIE_SECONDS = 12 * 3600;
+/** What a control token must be: at least 16 printable ASCII characters, no spaces (the setting's schema). */
+export const CONTROL_TOKEN = /^[\x21-\x7e]{16,512}$/;
 
 export interface ControlAccess {
   /** Whether a token is required at all. */
   readonly required: boolean;
-  /** Throws the 401 unless the request carries the token (the header, or the inspector's cookie from its own pages). */
+  /** Throws the 401 unless the request carries the token (the header, or the cookie from the mock's own pages). */
   check(headers: IncomingHttpHeaders): void;
   /** Whether `candidate` is the token (the inspector's form). */
   matches(candidate: string): boolean;
-  /** The `Set-Cookie` value that lets a browser in once it gave the token. */
+  /** The `Set-Cookie` value that lets a browser in, for a while, once it gave the token. */
   cookie(): string;
 }
 
-export function controlAccess(token: string | undefined): ControlAccess {
+export function controlAccess(token: string | undefined, publicUrl: () => string): ControlAccess {
   if (token === undefined) {
-    return { required: false, check: () => {}, matches: () => true, cookie: () => '' };
+    return { required: false, check: () => {}, matches: () => false, cookie: () => '' };
+  }
+  // Options given in code do not pass through the settings' schema: an empty or short token would let in
+  // anyone who sends one as short.
+  if (!CONTROL_TOKEN.test(token)) {
+    throw new Error('controlToken must be at least 16 printable characters without spaces (openssl rand -hex 32).');
   }
   const digest = (value: string) => createHash('sha256').update(value).digest();
   const expected = digest(token);
-  // The cookie holds a value derived from the token, so a cookie read off a disk is not the token.
-  const cookieValue = createHmac('sha256', token).update('partnermock inspector cookie').digest('base64url');
-  const expectedCookie = digest(cookieValue);
   const matches = (candidate: string) => timingSafeEqual(digest(candidate), expected);
+  // The cookie says until when it holds, signed with the token: not the token, and no good after that.
+  const signature = (until: string) =>
+    createHmac('sha256', token).update(`partnermock inspector cookie ${until}`).digest('base64url');
+  // Named for this mock (its public URL): browsers send a host's cookies to all its ports, so two mocks on
+  // one host would otherwise overwrite each other's.
+  const cookieName = () => `partnermock_control_${createHash('sha256').update(publicUrl()).digest('hex').slice(0, 12)}`;
+  const cookieHolds = (value: string | undefined) => {
+    const [until, signed] = (value ?? '').split('.');
+    if (!until || !signed || !/^\d{1,12}$/.test(until) || Number(until) * 1000 < Date.now()) return false;
+    return timingSafeEqual(digest(signed), digest(signature(until)));
+  };
   return {
     required: true,
     matches,
     check(headers) {
-      const authorization = headers.authorization;
-      if (authorization !== undefined) {
-        const bearer = /^Bearer +(\S+) *$/i.exec(authorization)?.[1];
-        if (bearer !== undefined && matches(bearer)) return;
+      // Only a Bearer header is a try at the token: a proxy's own credentials (Basic) leave the cookie to count.
+      const bearer = /^Bearer +(\S+) *$/i.exec(headers.authorization ?? '')?.[1];
+      if (bearer !== undefined) {
+        if (matches(bearer)) return;
         throw refusal('The control token is wrong.', 'invalid_token');
       }
-      const cookie = parseCookies(headers.cookie)[CONTROL_COOKIE];
-      if (cookie !== undefined && sameOrigin(headers) && timingSafeEqual(digest(cookie), expectedCookie)) return;
+      const cookie = parseCookies(headers.cookie)[cookieName()];
+      if (cookie !== undefined && ownOrigin(headers, publicUrl()) && cookieHolds(cookie)) return;
       throw refusal(
         'The control API needs its token: send "Authorization: Bearer <token>" (the --control-token the mock was started with).',
       );
     },
-    cookie: () => `${CONTROL_COOKIE}=${cookieValue}; Path=/; HttpOnly; SameSite=Strict`,
+    cookie: () => {
+      const until = String(Math.floor(Date.now() / 1000) + COOKIE_SECONDS);
+      const secure = publicUrl().startsWith('https:') ? '; Secure' : '';
+      return `${cookieName()}=${until}.${signature(until)}; Path=/; Max-Age=${COOKIE_SECONDS}; HttpOnly; SameSite=Strict${secure}`;
+    },
   };
 }
 
 /**
  * The cookie counts only for requests from the mock's own pages. SameSite=Strict keeps other sites' pages
  * out, but not another port of the same host (`localhost:3000` is the same site as `localhost:4010`); a
- * browser names the page's origin on every cross-origin request, so one naming another origin is refused.
+ * browser names the page's origin on every cross-origin request, so one naming another origin than the
+ * mock's (as the request reached it, or its public URL behind a proxy) is refused.
  */
-function sameOrigin(headers: IncomingHttpHeaders): boolean {
+function ownOrigin(headers: IncomingHttpHeaders, publicUrl: string): boolean {
   const origin = headers.origin;
   if (origin === undefined) return true;
   try {
-    return new URL(origin).host === headers.host;
+    const { host } = new URL(origin);
+    return host === headers.host || origin === new URL(publicUrl).origin;
   } catch {
     return false;
   }

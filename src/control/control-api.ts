@@ -31,10 +31,16 @@ export function controlApi(deps: AppContext): express.Router {
     res.set(NO_STORE);
     // A preflight carries no credentials: answered (for a named origin) before the token is asked for.
     if (deps.cors.control(req, res)) return;
-    if (req.method !== 'GET' || req.path !== '/health') {
+    // The health check stays open for load balancers (GET or HEAD, as express routes it: any case, a slash).
+    if (!((req.method === 'GET' || req.method === 'HEAD') && /^\/health\/?$/i.test(req.path))) {
       try {
         deps.access.check(req.headers);
       } catch (refused) {
+        // Refused before its body is read: the connection closes after the answer, so an unread body of any
+        // size is not taken in on it.
+        if (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) {
+          res.set('Connection', 'close');
+        }
         // Journaled like a control switch, so a shared mock shows who knocked; the token is never recorded.
         deps.journal.record({
           atMs: Date.now(),
@@ -214,7 +220,7 @@ export function controlApi(deps: AppContext): express.Router {
 
   // Fault rules (README, "Simulate failures"): per session, checked in the order added.
   let validateRule: ValidateFunction | undefined;
-  const faultsOf = async (req: Request) => deps.sessions.faults(await deps.sessions.open(sessionOf(req)));
+  const faultsOf = async (req: Request) => deps.sessions.faults((await deps.sessions.open(sessionOf(req))).session);
   router.get('/faults', async (req, res) => {
     res.json(await (await faultsOf(req)).rules());
   });
@@ -236,12 +242,12 @@ export function controlApi(deps: AppContext): express.Router {
         details: issues,
       });
     }
-    const session = await deps.sessions.open(sessionOf(req));
-    if (session.faultRules >= MAX_RULES) {
+    const { session, faultRules } = await deps.sessions.open(sessionOf(req));
+    if (faultRules >= MAX_RULES) {
       throw new MockError(
         409,
         'conflict',
-        `This session has ${session.faultRules} fault rules, the most it may hold; remove some first (DELETE /__mock/faults).`,
+        `This session has ${faultRules} fault rules, the most it may hold; remove some first (DELETE /__mock/faults).`,
       );
     }
     res.status(201).json(await deps.sessions.faults(session).add(rule as FaultRuleInput));

@@ -49,10 +49,10 @@ export async function applyFaults(
 ): Promise<boolean> {
   const latency = app.latency(runtime.name);
   // Only a session that has rules (or starts with preset ones) is opened: looking makes no session.
-  const session = app.sessions.mayHaveFaults(meta)
+  const opened = app.sessions.mayHaveFaults(meta)
     ? await app.sessions.open(sessionOf(req, res), undefined, meta)
     : undefined;
-  const faults = session && session.faultRules > 0 ? app.sessions.faults(session) : undefined;
+  const faults = opened && opened.faultRules > 0 ? app.sessions.faults(opened.session) : undefined;
   if (latency !== undefined) {
     await sleep(drawDelay(latency, faults ? () => faults.random() : Math.random), app.stopping);
     // Given up during the wait (or the server is stopping): nothing runs, as after a rule's delay.

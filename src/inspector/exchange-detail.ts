@@ -43,7 +43,7 @@ export async function exchangeDetail(app: AppContext, id: string): Promise<Excha
   const { entry, exchange } = found;
   // The session as the store holds it (it may have been used on another replica only): looking makes none.
   const meta = await app.sessions.meta(entry.session);
-  const nowMs = Date.now() + meta.clockOffsetMs;
+  const nowMs = app.sessions.clockAt(meta.clockOffsetMs).nowMs();
   const detail: ExchangeDetail = {
     entry,
     tokens: [],

@@ -44,7 +44,7 @@ export interface MockServerOptions {
    * options and fixtures. Checked whole before anything starts (a ConfigError lists every problem); any
    * option given here beside it wins over the file.
    */
-  config?: string | ConfigData;
+  config?: string | ConfigData | LoadedConfig;
   /** Built-in providers to serve, by name (default: all of them, or the config's enabled ones). */
   providers?: string[];
   /** Further plugins: plugin objects, or module paths like `./my-plugin.ts`. */
@@ -135,7 +135,9 @@ export async function createMockApp(given: MockServerOptions = {}): Promise<Mock
       ? undefined
       : typeof given.config === 'string'
         ? await loadConfigFile(given.config)
-        : await loadConfigObject(given.config);
+        : isLoaded(given.config)
+          ? given.config
+          : await loadConfigObject(given.config);
   let config = loaded && applyConfig(loaded);
   const options = withConfig(given, config);
   // Latency and preset rules follow a config reload (reconfigure), so they are kept here, not in `options`.
@@ -147,6 +149,8 @@ export async function createMockApp(given: MockServerOptions = {}): Promise<Mock
 
   const compilers = createSchemaCompilers();
   const plugins = await resolvePlugins({ ...options, ...(config ? { base: config.plugins } : {}) });
+  // Checked before anything opens: a bad control token starts nothing.
+  const access = controlAccess(options.controlToken, () => publicUrl);
   const store = await openStore(options.store, {
     prefix: options.storePrefix,
     log,
@@ -196,7 +200,7 @@ export async function createMockApp(given: MockServerOptions = {}): Promise<Mock
     latency: (provider) => timing.providerLatency[provider] ?? timing.latency,
     held: new Set(),
     stopping: stop.signal,
-    access: controlAccess(options.controlToken),
+    access,
     cors: corsPolicy(options.cors ?? true),
   };
 

@@ -31,15 +31,21 @@ export interface ProviderScope {
   services: unknown;
 }
 
+/** A session's handles in this process: what it holds lives in the store. */
 export interface SessionScope {
   id: string;
-  /** The session's clock: the offset read from the store as the request began. */
-  clock: MockClock;
   providers: Map<string, ProviderScope>;
-  /** How many fault rules the session has, as read from the store with the clock. */
-  faultRules: number;
   /** The handle to the session's fault rules (made on first use). */
   faults?: SessionFaults;
+}
+
+/** A session as one request opened it: its handles, and what the request read of it, its own. */
+export interface OpenSession {
+  session: SessionScope;
+  /** The session's clock at the offset this request read: no other request changes it. */
+  clock: MockClock;
+  /** How many fault rules the session had as this request read it (preset ones it seeded included). */
+  faultRules: number;
 }
 
 /** How the registry makes one provider's part of a session: the defaults to seed, and the handles to them. */
@@ -109,7 +115,7 @@ export class SessionRegistry {
       // Re-insert to keep Map order = least recently used first.
       this.#sessions.delete(id);
     } else {
-      scope = { id, clock: new MockClock(this.#timeSource), providers: new Map(), faultRules: 0 };
+      scope = { id, providers: new Map() };
     }
     this.#sessions.set(id, scope);
     for (const candidate of this.#sessions.keys()) {
@@ -144,16 +150,14 @@ export class SessionRegistry {
     return meta.faultRules > 0 || (!meta.seeded.has(CORE_SCOPE) && (this.options.presetFaults?.().length ?? 0) > 0);
   }
 
-  async open(id: string, provider?: string, read?: SessionMeta): Promise<SessionScope> {
+  async open(id: string, provider?: string, read?: SessionMeta): Promise<OpenSession> {
     const session = this.session(id);
     // A meta the request has just read (its fault step) is used as it is: one read of the store per request.
     const meta = read ?? (await this.store.openSession(id));
     // A clock of this request's own, at the offset it read: a concurrent request that read an older offset
     // (before a POST /__mock/clock) cannot move it back under this one's feet.
-    const clock = new MockClock(this.#timeSource);
-    clock.offsetMs = meta.clockOffsetMs;
-    session.clock = clock;
-    session.faultRules = meta.faultRules;
+    const clock = this.clockAt(meta.clockOffsetMs);
+    let faultRules = meta.faultRules;
     if (!meta.seeded.has(CORE_SCOPE)) {
       // A new session (or one reset): it starts with the preset fault rules (of replicas opening it at
       // once, one writes them; the others see them from their next request).
@@ -164,25 +168,29 @@ export class SessionRegistry {
         seen: 0,
       }));
       const items = presets.map((rule): [string, unknown] => [rule.id, rule]);
-      if (await this.store.seed(id, CORE_SCOPE, [{ table: FAULT_TABLE.name, items }])) {
-        session.faultRules += presets.length;
-      }
+      if (await this.store.seed(id, CORE_SCOPE, [{ table: FAULT_TABLE.name, items }])) faultRules += presets.length;
     }
     if (provider !== undefined && !meta.seeded.has(provider)) {
       await this.store.seed(id, provider, this.options.buildProvider(provider).seed());
     }
-    return session;
+    return { session, clock, faultRules };
   }
 
-  /** A provider's part of an open session: fixtures, state, options, the session's clock and the session. */
+  /** A clock of the registry's time source at `offsetMs`. */
+  clockAt(offsetMs: number): MockClock {
+    const clock = new MockClock(this.#timeSource);
+    clock.offsetMs = offsetMs;
+    return clock;
+  }
+
+  /** A provider's part of an open session: fixtures, state, options, the request's clock and the session. */
   async provider(
     id: string,
     provider: string,
     meta?: SessionMeta,
   ): Promise<ProviderScope & { clock: MockClock; session: SessionScope }> {
-    const session = await this.open(id, provider, meta);
+    const { session, clock } = await this.open(id, provider, meta);
     // The handles are made once per session and provider in this process; the clock is this request's.
-    const { clock } = session;
     let scope = session.providers.get(provider);
     if (!scope) {
       scope = this.options.buildProvider(provider).create(session);
@@ -205,18 +213,14 @@ export class SessionRegistry {
     if (!Number.isFinite(seconds) || seconds < 0) {
       throw new RangeError('The clock only moves forward: seconds must be a finite number >= 0.');
     }
-    const session = await this.open(id);
+    const { clock } = await this.open(id);
     const ms = Math.round(seconds * 1000);
-    if (session.clock.nowMs() + ms > MAX_DATE_MS) {
+    if (clock.nowMs() + ms > MAX_DATE_MS) {
       throw new RangeError(
         `That would move the clock past ${new Date(MAX_DATE_MS).toISOString()}, the last date JavaScript can represent.`,
       );
     }
-    const clock = new MockClock(this.#timeSource);
-    clock.offsetMs = await this.store.advanceClock(id, ms);
-    // The newest reading this process has: what the next look at the session's handle shows.
-    session.clock = clock;
-    return clock;
+    return this.clockAt(await this.store.advanceClock(id, ms));
   }
 
   /** Back to the fixtures and the real clock: one session, or every session, on every replica. */

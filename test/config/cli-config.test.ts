@@ -362,8 +362,14 @@ describe('partnermock init', () => {
     const text = uncommented(readFileSync(`${folder}/conf/team.yaml`, 'utf8'));
     expect(text).toContain('\n    fixtures:\n      mode: merge\n      users:\n');
     writeFile(folder, 'conf/team.yaml', text.replace('port: 4010', 'port: 0'));
-    expect((await run(['config', 'check', 'conf/team.yaml'], { cwd: folder })).output).toMatch(/^OK conf\/team\.yaml/);
-    await run(['--config', 'conf/team.yaml', '--quiet'], { cwd: folder });
+    // The token comes from the environment: the template holds none of its own.
+    const env = { PARTNERMOCK_CONTROL_TOKEN: 'init-template-token-0123456789' };
+    expect(text).toContain('controlToken: ${PARTNERMOCK_CONTROL_TOKEN}');
+    expect((await run(['config', 'check', 'conf/team.yaml'], { cwd: folder, env })).output).toMatch(
+      /^OK conf\/team\.yaml/,
+    );
+    const started = await run(['--config', 'conf/team.yaml', '--quiet'], { cwd: folder, env });
+    expect(started.error?.message, started.error?.message).toBeUndefined();
     expect(await running!.fixtures.get('b2copy', 'integrations', 'crm-staging')).toMatchObject({
       allowedIps: ['127.0.0.1', '::1', '10.0.0.0/8', 'fd00::/8'],
     });

@@ -152,7 +152,9 @@ describe('the inspector with a control token', () => {
     });
     expect(right.status).toBe(303);
     const cookie = right.headers.get('set-cookie')!;
-    expect(cookie).toMatch(/^partnermock_control=[\w-]+; Path=\/; HttpOnly; SameSite=Strict$/);
+    expect(cookie).toMatch(
+      /^partnermock_control_[0-9a-f]{12}=\d+\.[\w-]+; Path=\/; Max-Age=43200; HttpOnly; SameSite=Strict$/,
+    );
     // The cookie is derived from the token, not the token.
     expect(cookie).not.toContain(TOKEN);
     const jar = cookie.split(';')[0]!;
@@ -165,9 +167,44 @@ describe('the inspector with a control token', () => {
       headers: { Cookie: jar, Origin: 'http://localhost:3000' },
     });
     expect(crossOrigin.status).toBe(401);
-    expect(
-      (await fetch(`${mock.url}/__mock/journal`, { headers: { Cookie: 'partnermock_control=forged' } })).status,
-    ).toBe(401);
+    // A cookie whose time was pushed back (its signature no longer matches) lets nobody in.
+    const [name, value] = jar.split('=') as [string, string];
+    const [until, signed] = value.split('.') as [string, string];
+    const forged = `${name}=${Number(until) + 3600}.${signed}`;
+    expect((await fetch(`${mock.url}/__mock/journal`, { headers: { Cookie: forged } })).status).toBe(401);
+    // A proxy's own Basic credentials beside the cookie do not count as a wrong token.
+    const behindProxy = await fetch(`${mock.url}/__mock/journal`, {
+      headers: { Cookie: jar, Authorization: 'Basic dXNlcjpwYXNz' },
+    });
+    expect(behindProxy.status).toBe(200);
+  });
+
+  it('keeps the health check open to GET and HEAD however express routes it, and nothing else', async () => {
+    for (const path of ['/__mock/health', '/__mock/health/', '/__mock/HEALTH']) {
+      expect((await fetch(`${mock.url}${path}`, { method: 'HEAD' })).status).toBe(200);
+      expect((await fetch(`${mock.url}${path}`)).status).toBe(200);
+    }
+    for (const path of ['/__mock/%68ealth', '/__mock', '/__mock/', '/__mock/healthz']) {
+      expect((await fetch(`${mock.url}${path}`)).status).toBe(401);
+    }
+    expect((await fetch(`${mock.url}/__mock/health`, { method: 'POST' })).status).toBe(401);
+  });
+
+  it('closes the connection after refusing a request with a body it did not read', async () => {
+    const refused = await fetch(`${mock.url}/__mock/reset`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ big: 'x'.repeat(10_000) }),
+    });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('connection')).toBe('close');
+  });
+});
+
+describe('a control token given in code', () => {
+  it('is refused when it is too short to be one, starting nothing', async () => {
+    await expect(startMockServer({ port: 0, controlToken: '' })).rejects.toThrow(/at least 16 printable characters/);
+    await expect(startMockServer({ port: 0, controlToken: 'short' })).rejects.toThrow(/at least 16/);
   });
 });
 

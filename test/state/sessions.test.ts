@@ -128,7 +128,6 @@ describe('SessionRegistry session handles', () => {
     expect(sessions.session('a')).toBe(a);
     const b = sessions.session('b');
     expect(b).not.toBe(a);
-    expect(b.clock).not.toBe(a.clock);
   });
 
   it('peeks without making a session or counting the look as a use', () => {
@@ -158,10 +157,10 @@ describe('SessionRegistry.open and provider scopes', () => {
   it('opens a session with the clock offset the store holds, seeding nothing without a provider', async () => {
     const { sessions, store, seedCalls } = registry();
     await store.advanceClock('a', 5_000);
-    const session = await sessions.open('a');
-    expect(session).toBe(sessions.session('a'));
-    expect(session.clock.offsetSeconds).toBe(5);
-    expect(session.clock.nowMs()).toBe(BASE_MS + 5_000);
+    const opened = await sessions.open('a');
+    expect(opened.session).toBe(sessions.session('a'));
+    expect(opened.clock.offsetSeconds).toBe(5);
+    expect(opened.clock.nowMs()).toBe(BASE_MS + 5_000);
     expect(seedCalls).toEqual([]);
     expect(store.seeded).toEqual([]);
   });
@@ -245,8 +244,8 @@ describe('SessionRegistry clocks', () => {
   it('gives each session its own clock over the registry time source', async () => {
     const { sessions, storedOffsetMs } = registry();
     const moved = await sessions.advanceClock('a', 60);
-    expect(moved).toBe(sessions.session('a').clock);
-    expect(sessions.session('a').clock.nowMs()).toBe(BASE_MS + 60_000);
+    expect(moved.nowMs()).toBe(BASE_MS + 60_000);
+    expect((await sessions.open('a')).clock.nowMs()).toBe(BASE_MS + 60_000);
     expect((await sessions.open('b')).clock.nowMs()).toBe(BASE_MS);
     expect((await sessions.open(DEFAULT_SESSION)).clock.offsetSeconds).toBe(0);
     expect(await storedOffsetMs('a')).toBe(60_000);
@@ -264,7 +263,7 @@ describe('SessionRegistry clocks', () => {
 
     // Each step adds to what the store holds, not to what the handle last saw.
     await two.sessions.advanceClock('a', 10);
-    expect(two.sessions.session('a').clock.offsetSeconds).toBe(40);
+    expect((await two.sessions.open('a')).clock.offsetSeconds).toBe(40);
     expect((await one.sessions.provider('a', 'p')).clock.offsetSeconds).toBe(40);
     expect((await one.sessions.open('b')).clock.offsetSeconds).toBe(0);
   });
@@ -286,12 +285,12 @@ describe('SessionRegistry.reset', () => {
     const aAgain = await stateOf('a');
     expect(aAgain).not.toBe(a);
     expect(aAgain.build).toBe(3);
-    expect(sessions.session('a').clock.offsetSeconds).toBe(0);
+    expect((await sessions.open('a')).clock.offsetSeconds).toBe(0);
     expect(await storedOffsetMs('a')).toBe(0);
     expect(await (await fixturesOf('a')).list('items')).toEqual([{ id: 1, name: 'p' }]);
 
     expect(await stateOf('b')).toBe(b);
-    expect(sessions.session('b').clock.offsetSeconds).toBe(40);
+    expect((await sessions.open('b')).clock.offsetSeconds).toBe(40);
     expect(await (await fixturesOf('b')).get('items', 2)).toEqual({ id: 2, name: 'b2' });
     expect(builds).toEqual(['a/p', 'b/p', 'a/p']);
     expect(store.seeded).toEqual(['a/p', 'b/p', 'a/p']);
@@ -310,7 +309,7 @@ describe('SessionRegistry.reset', () => {
     const after = [await stateOf(DEFAULT_SESSION), await stateOf('a'), await stateOf('b')];
     after.forEach((state, index) => expect(state).not.toBe(before[index]));
     expect(after.map((state) => state.build)).toEqual([4, 5, 6]);
-    expect(sessions.session(DEFAULT_SESSION).clock.offsetSeconds).toBe(0);
+    expect((await sessions.open(DEFAULT_SESSION)).clock.offsetSeconds).toBe(0);
     expect(await storedOffsetMs(DEFAULT_SESSION)).toBe(0);
     expect(await (await fixturesOf(DEFAULT_SESSION)).list('items')).toEqual([{ id: 1, name: 'p' }]);
     expect(builds).toHaveLength(6);
@@ -377,7 +376,7 @@ describe('SessionRegistry eviction past maxSessions', () => {
     const again = await stateOf('a');
     expect(again).not.toBe(first);
     expect(again).toEqual({ provider: 'p', session: 'a', build: 3 });
-    expect(sessions.session('a').clock.offsetSeconds).toBe(0);
+    expect((await sessions.open('a')).clock.offsetSeconds).toBe(0);
     expect(await (await fixturesOf('a')).list('items')).toEqual([{ id: 1, name: 'p' }]);
     expect(store.seeded).toEqual(['a/p', 'b/p', 'a/p']);
     expect(store.started).toEqual(['a', 'b', 'a']);
@@ -395,7 +394,7 @@ describe('SessionRegistry eviction past maxSessions', () => {
     expect(evicted).not.toContain(DEFAULT_SESSION);
     expect(store.forgotten).not.toContain(DEFAULT_SESSION);
     expect(await stateOf(DEFAULT_SESSION)).toBe(defaultState);
-    expect(sessions.session(DEFAULT_SESSION).clock.offsetSeconds).toBe(7);
+    expect((await sessions.open(DEFAULT_SESSION)).clock.offsetSeconds).toBe(7);
     expect(await storedOffsetMs(DEFAULT_SESSION)).toBe(7_000);
     expect(await (await fixturesOf(DEFAULT_SESSION)).get('items', 2)).toEqual({ id: 2, name: 'kept' });
   });

@@ -10,6 +10,7 @@
  */
 import { Journal } from '../journal.ts';
 import {
+  checkTableName,
   FAULT_TABLE,
   type SeedCollection,
   type SessionMeta,
@@ -90,6 +91,7 @@ export class MemoryStore implements StateStore {
   }
 
   table<V>(sessionId: string, scope: string, name: string, options: TableOptions<V>): StoreTable<V> {
+    checkTableName(scope, name);
     return new MemoryTable<V>(() => {
       const tables = this.#session(sessionId).tables;
       let records = tables.get(`${scope}/${name}`);

@@ -39,8 +39,9 @@ export async function openStore(
   return RedisStore.connect({ url: store, prefix: prefix ?? DEFAULT_STORE_PREFIX, log });
 }
 
-/** The URL as it may be shown: without a password. */
+/** The URL as it may be shown: without a password (`memory`, or anything not a URL, as it is). */
 export function redactUrl(url: string): string {
+  if (!/^rediss?:\/\//i.test(url)) return url;
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '***';

@@ -25,6 +25,7 @@
 import { createHash } from 'node:crypto';
 import { createClient, ErrorReply } from '@redis/client';
 import {
+  checkTableName,
   FAULT_TABLE,
   StoreUnavailableError,
   type SeedCollection,
@@ -45,8 +46,6 @@ const TOUCH_EVERY_MS = 10 * 60 * 1000;
 const TOUCHES_KEPT = 10_000;
 /** How long one command may take before the request is answered 503 (a stalled or unreachable Redis). */
 const COMMAND_TIMEOUT_MS = 3000;
-/** What a table's scope and name may be: they are parts of key names. */
-const TABLE_NAME = /^[A-Za-z0-9_.~/-]{1,100}$/;
 
 export interface RedisStoreOptions {
   url: string;
@@ -193,10 +192,14 @@ export class RedisStore implements StateStore {
   readonly #journals: RedisJournal[] = [];
   /** Why Redis is unreachable, from its first failure to its next `ready`; undefined while it answers. */
   #down: string | undefined;
+  /** The last refusal logged, so a refusing Redis is logged once a minute, not once a request. */
+  #lastRefusal = { message: '', atMs: 0 };
+  readonly #log: RedisStoreOptions['log'];
 
   private constructor(client: RedisClient, options: RedisStoreOptions) {
     this.#client = client;
     this.#prefix = options.prefix;
+    this.#log = options.log;
     this.location = redactUrl(options.url);
   }
 
@@ -271,9 +274,7 @@ export class RedisStore implements StateStore {
     return `${this.#prefix}sessions`;
   }
   #table(sessionId: string, scope: string, name: string): string {
-    if (!TABLE_NAME.test(scope) || !TABLE_NAME.test(name)) {
-      throw new Error(`A table's scope and name are letters, digits and _ . ~ / -: not "${scope}/${name}".`);
-    }
+    checkTableName(scope, name);
     return `${this.#session(sessionId)}|t|${scope}/${name}`;
   }
 
@@ -300,9 +301,21 @@ export class RedisStore implements StateStore {
 
   /**
    * Whatever Redis did not do — unreachable, timed out, out of memory, a password changed, read-only after a
-   * failover — the request cannot be answered now: 503, and the outage logged once.
+   * failover, a script it refused — the request cannot be answered now: 503. A lost connection is logged by
+   * the client's error event; a refusal Redis answered is logged here, once a minute per message, since
+   * `/__mock/health` (a PING) would not show it.
    */
   #failure(error: unknown): StoreUnavailableError {
+    if (error instanceof ErrorReply) {
+      const now = Date.now();
+      if (error.message !== this.#lastRefusal.message || now - this.#lastRefusal.atMs > 60_000) {
+        this.#lastRefusal = { message: error.message, atMs: now };
+        this.#log('error', 'state store refused a command: requests are answered 503', {
+          store: this.location,
+          error: error.message,
+        });
+      }
+    }
     return new StoreUnavailableError(this.location, error);
   }
 
@@ -393,9 +406,10 @@ export class RedisStore implements StateStore {
     const stored = parse<V>(await this.#command<string | null>(['GET', key]));
     if (stored !== undefined) return stored;
     const made = await create();
-    // NX GET: of replicas starting together, the first write wins, and each learns what it was in one step.
-    const first = parse<V>(await this.#command<string | null>(['SET', key, JSON.stringify(made), 'NX', 'GET']));
-    return first ?? made;
+    // NX: of replicas starting together, the first write wins, and every one of them reads that. (Once per
+    // process: SET NX GET would save the read, but needs Redis 7.)
+    await this.#command(['SET', key, JSON.stringify(made), 'NX']);
+    return parse<V>(await this.#command<string | null>(['GET', key])) ?? made;
   }
 
   journal(capacity: number): RedisJournal {

@@ -89,6 +89,16 @@ export interface SessionMeta {
   faultRules: number;
 }
 
+/** What a table's scope and name may be (they are parts of key names in Redis): checked by both stores. */
+const TABLE_NAME = /^[A-Za-z0-9_.~/-]{1,100}$/;
+
+/** Throws when a table's scope or name could not be part of a key. */
+export function checkTableName(scope: string, name: string): void {
+  if (!TABLE_NAME.test(scope) || !TABLE_NAME.test(name)) {
+    throw new Error(`A table's scope and name are 1 to 100 letters, digits and _ . ~ / -: not "${scope}/${name}".`);
+  }
+}
+
 /** Where the core keeps a session's fault rules: the store counts them for every request's meta. */
 export const FAULT_TABLE = { scope: '~core', name: 'faults' } as const;
 
