@@ -32,9 +32,21 @@ export interface ControlAccess {
   cookie(): string;
 }
 
-export function controlAccess(token: string | undefined, publicUrl: () => string): ControlAccess {
+export function controlAccess(
+  token: string | undefined,
+  publicUrl: () => string,
+  /** Open to every host name on purpose (`--control-open`): no token, and no check of the Host either. */
+  open = false,
+): ControlAccess {
   if (token === undefined) {
-    return { required: false, check: () => {}, matches: () => false, cookie: () => '' };
+    return {
+      required: false,
+      check: (headers) => {
+        if (!open) checkOwnHost(headers, publicUrl());
+      },
+      matches: () => false,
+      cookie: () => '',
+    };
   }
   // Options given in code do not pass through the settings' schema: an empty or short token would let in
   // anyone who sends one as short.
@@ -94,6 +106,30 @@ function ownOrigin(headers: IncomingHttpHeaders, publicUrl: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Without a token, the control API answers only requests addressed to this mock by one of its own names:
+ * localhost, a loopback address, or its public URL's host. A web page can point a name of its own at
+ * 127.0.0.1 (DNS rebinding) and then read a laptop mock's client secrets as if same-origin; its requests
+ * name its own host, and are refused here.
+ */
+function checkOwnHost(headers: IncomingHttpHeaders, publicUrl: string): void {
+  const host = (headers.host ?? '').toLowerCase();
+  const name = host.startsWith('[') ? host.slice(1, host.indexOf(']')) : host.replace(/:\d+$/, '');
+  let publicHost = '';
+  try {
+    publicHost = new URL(publicUrl).hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  } catch {
+    // An unparsable public URL names no host.
+  }
+  const loopback = name === 'localhost' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name) || name === '::1';
+  if (loopback || name === publicHost) return;
+  throw new MockError(
+    403,
+    'forbidden',
+    `The control API answers requests to this mock's own names only (localhost, a loopback address, its public URL), not to "${name}": a page that points its own name at this mock (DNS rebinding) must not reach it. Start with --control-token (or --control-open) to serve other names.`,
+  );
 }
 
 function refusal(message: string, error?: 'invalid_token'): MockError {

@@ -85,6 +85,11 @@ export interface MockServerOptions {
    */
   controlToken?: string;
   /**
+   * The control API is open to anyone who reaches it, on purpose (`--control-open`): no token, and no check
+   * that a request names this mock's own host. `startMockServer` needs it, or a token, on a network host.
+   */
+  controlOpen?: boolean;
+  /**
    * CORS: `true` (default) every origin on the provider routes; origins: only those, with credentials;
    * `false`: none.
    */
@@ -150,7 +155,7 @@ export async function createMockApp(given: MockServerOptions = {}): Promise<Mock
   const compilers = createSchemaCompilers();
   const plugins = await resolvePlugins({ ...options, ...(config ? { base: config.plugins } : {}) });
   // Checked before anything opens: a bad control token starts nothing.
-  const access = controlAccess(options.controlToken, () => publicUrl);
+  const access = controlAccess(options.controlToken, () => publicUrl, options.controlOpen ?? false);
   const store = await openStore(options.store, {
     prefix: options.storePrefix,
     log,

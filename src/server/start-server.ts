@@ -18,8 +18,6 @@ export interface StartOptions extends MockServerOptions {
    * other address needs a `controlToken`, or `controlOpen` to say the control API is open on purpose.
    */
   host?: string;
-  /** Listen on a non-loopback host without a control token, the control API open to anyone who reaches it. */
-  controlOpen?: boolean;
 }
 
 /** Whether `host` is reachable from this machine only: localhost, 127.0.0.0/8, ::1 (or IPv4-mapped 127/8). */

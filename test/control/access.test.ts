@@ -4,6 +4,7 @@
  * inspector takes it once into a cookie; a non-loopback host needs a token or --control-open; CORS answers
  * the provider routes for every origin by default, and only named origins (with credentials) otherwise.
  */
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectMockServer, startMockServer, type RunningMockServer } from '../../src/index.ts';
 import { OpenControlError } from '../../src/server/start-server.ts';
@@ -207,6 +208,45 @@ describe('a control token given in code', () => {
     await expect(startMockServer({ port: 0, controlToken: 'short' })).rejects.toThrow(/at least 16/);
   });
 });
+
+describe('without a control token', () => {
+  it('answers only requests that name this mock by one of its own hosts (no DNS rebinding)', async () => {
+    const open = await startMockServer({ port: 0 });
+    try {
+      const as = (host: string) => rawGet(open.port, '/__mock/just2trade/clients', host);
+      expect(await as('evil.example')).toBe(403);
+      expect(await as(`evil.example:${open.port}`)).toBe(403);
+      for (const host of [`localhost:${open.port}`, `127.0.0.1:${open.port}`, `[::1]:${open.port}`]) {
+        expect(await as(host)).toBe(200);
+      }
+      // The provider routes emulate public APIs: any host.
+      expect(await rawGet(open.port, '/keeta/oauth/authorization/url?clientId=keeta-demo', 'evil.example')).toBe(200);
+    } finally {
+      await open.close();
+    }
+  });
+
+  it('answers any host when the control API is open on purpose', async () => {
+    const open = await startMockServer({ port: 0, controlOpen: true });
+    try {
+      expect(await rawGet(open.port, '/__mock/just2trade/clients', 'mock.team.example')).toBe(200);
+    } finally {
+      await open.close();
+    }
+  });
+});
+
+/** A GET with the Host header as given (fetch would not let a test set it). */
+function rawGet(port: number, path: string, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest({ host: '127.0.0.1', port, path, headers: { Host: host } }, (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    });
+    request.once('error', reject);
+    request.end();
+  });
+}
 
 describe('listening beyond loopback', () => {
   it('refuses to start on 0.0.0.0 without a token, starting nothing (exit code 2)', async () => {

@@ -54,13 +54,17 @@ describe('GET /__mock/providers', () => {
 
 describe('URLs the mock hands out', () => {
   it('come from the configured public URL, never from Host or X-Forwarded-* headers', async () => {
-    const { body } = await http
+    // Open on purpose: without it, the control API refuses a request naming a host not its own (403).
+    const refused = await http.get('/__mock/providers').set('Host', 'evil.example');
+    expect(refused.status).toBe(403);
+    const { http: open } = await mockApp({ publicUrl: 'http://mock.test:9999', controlOpen: true });
+    const { body } = await open
       .get('/__mock/providers')
       .set('Host', 'evil.example')
       .set('X-Forwarded-Host', 'evil.example')
       .set('X-Forwarded-Proto', 'https');
     expect(JSON.stringify(body)).not.toContain('evil.example');
-    const spec = await http.get('/__mock/openapi/b2copy.json').set('Host', 'evil.example');
+    const spec = await open.get('/__mock/openapi/b2copy.json').set('Host', 'evil.example');
     expect(spec.body.servers[0].url).toBe('http://mock.test:9999/b2copy');
   });
 
