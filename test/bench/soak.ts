@@ -1,20 +1,17 @@
 /**
  * The soak of `npm run bench`: several workers run mixed full flows (B2COPY sign-in + refresh,
  * Just2Trade code flow to the profile, Keeta URL + merchant page + Authorize) against one partnermock
- * process, in the default session, as a CRM under test would. The server's RSS (/proc/<pid>/status
- * VmRSS) is sampled every SAMPLE_MS through the measured phase, after a warm-up, and growth is read off
- * its floor: the lowest RSS of the phase's first third against the lowest of its last third. Between
- * garbage collections RSS rises and falls by tens of MB (the journal's ring of exchanges is garbage the
- * collector reaches late), so two single readings would measure where each fell in that sawtooth; the
- * floor, what is left after a collection, is what a leak raises. Reported per 1,000 flows. Bounded in time
- * and in count.
+ * process (soak-server.ts: the built package, in the default session, as a CRM under test would). After a
+ * warm-up (the session's bounded tables fill to their caps), the server collects garbage fully and reports
+ * its heap; again after the measured phase. What a leak makes grow is what survives a full collection: RSS
+ * rises and falls by tens of MB between collections, as the collector sizes the heap, so readings of it
+ * measure the collector's mood as much as the server. Reported per 1,000 flows, with RSS beside it. Bounded
+ * in time and in count.
  */
-import { rssMb } from './children.ts';
+import { waitForOutput, type Child } from './children.ts';
 import { Flows } from './flows.ts';
 
 export const WORKERS = 8;
-/** How often the measured phase samples the server's RSS. */
-const SAMPLE_MS = 250;
 /** Never more flows than this in one phase, however fast the server. */
 const MAX_FLOWS_PER_PHASE = 1_000_000;
 
@@ -24,27 +21,30 @@ export interface SoakResult {
   failures: number;
   firstFailure?: string;
   seconds: number;
-  /** The RSS floor (lowest sample) of the measured phase's first third, and of its last third. */
+  /** The heap after a full collection, after the warm-up and at the end; RSS at the same moments. */
+  heapAfterWarmUpMb: number;
+  heapAtEndMb: number;
   rssAfterWarmUpMb: number;
   rssAtEndMb: number;
-  /** MB per 1,000 flows after the warm-up, floor to floor. */
+  /** MB of heap kept per 1,000 flows after the warm-up. */
   growthPerThousandMb: number;
 }
 
-export async function soak(pid: number, port: number, warmUpSeconds: number, seconds: number): Promise<SoakResult> {
+/** Asks the soak server (soak-server.ts) to collect garbage and report its heap and RSS. */
+async function measure(server: Child, n: number): Promise<{ heapMb: number; rssMb: number }> {
+  server.process.kill('SIGUSR2');
+  const [, heap, rss] = await waitForOutput(server, new RegExp(`measure ${n} heap=([\\d.]+) rss=([\\d.]+)`), 30_000);
+  return { heapMb: Number(heap), rssMb: Number(rss) };
+}
+
+export async function soak(server: Child, port: number, warmUpSeconds: number, seconds: number): Promise<SoakResult> {
   const flows = new Flows(port);
   const warmUp = await phase(flows, warmUpSeconds);
-  const samples: { atMs: number; mb: number }[] = [];
+  const before = await measure(server, 1);
   const started = performance.now();
-  const sampler = setInterval(() => samples.push({ atMs: performance.now() - started, mb: rssMb(pid) }), SAMPLE_MS);
   const measured = await phase(flows, seconds);
-  clearInterval(sampler);
   const elapsed = (performance.now() - started) / 1000;
-  const floor = (from: number, to: number) =>
-    Math.min(...samples.filter((sample) => sample.atMs >= from && sample.atMs < to).map((sample) => sample.mb));
-  const third = (elapsed * 1000) / 3;
-  const rssAfterWarmUpMb = floor(0, third);
-  const rssAtEndMb = floor(2 * third, Infinity);
+  const after = await measure(server, 2);
   const failures = warmUp.failures + measured.failures;
   return {
     warmUpFlows: warmUp.flows,
@@ -54,12 +54,11 @@ export async function soak(pid: number, port: number, warmUpSeconds: number, sec
       ? { firstFailure: warmUp.firstFailure ?? measured.firstFailure }
       : {}),
     seconds: elapsed,
-    rssAfterWarmUpMb,
-    rssAtEndMb,
-    // Floor to floor spans two thirds of the phase, so it is read against two thirds of its flows.
-    growthPerThousandMb: measured.flows
-      ? ((rssAtEndMb - rssAfterWarmUpMb) / ((measured.flows * 2) / 3)) * 1000
-      : Number.NaN,
+    heapAfterWarmUpMb: before.heapMb,
+    heapAtEndMb: after.heapMb,
+    rssAfterWarmUpMb: before.rssMb,
+    rssAtEndMb: after.rssMb,
+    growthPerThousandMb: measured.flows ? ((after.heapMb - before.heapMb) / measured.flows) * 1000 : Number.NaN,
   };
 }
 

@@ -8,7 +8,8 @@
  *   2. throughput: partnermock's built CLI (`node dist/src/cli.js --port 0 --quiet`, built by the bench
  *      into a scratch directory: build.ts) and the bounds (bounds/main.ts, bundled, also plain `node`),
  *      each its own process, autocannon at c50, A B B A (scenarios.ts);
- *   3. soak: mixed full flows against a fresh partnermock process, RSS growth per 1,000 flows (soak.ts);
+ *   3. soak: mixed full flows against a fresh partnermock process, the heap it keeps per 1,000 flows
+ *      after full collections (soak.ts, soak-server.ts);
  *   4. state store: the same work with the Redis store and with the in-memory one (store.ts).
  *
  * Loopback only (127.0.0.1); every loop and wait is bounded; every process started is stopped.
@@ -78,8 +79,8 @@ try {
   );
 
   progress(`soak: ${WORKERS} workers, ${soakWarmUpSeconds} s warm-up, then ${soakSeconds} s`);
-  const soakResult = await withPartnermock(built.cli, async (child, port) =>
-    soak(child.pid, port, soakWarmUpSeconds, soakSeconds),
+  const soakResult = await withSoakServer(built.index, async (child, port) =>
+    soak(child, port, soakWarmUpSeconds, soakSeconds),
   );
 
   progress(`state store: memory against Redis, ${seconds} s each (A B B A)`);
@@ -100,6 +101,21 @@ async function withPartnermock<T>(cli: string, use: (child: Child, port: number)
   const child = start(process.execPath, [cli, '--port', '0', '--quiet'], { cwd: root });
   try {
     const [, port] = await waitForOutput(child, /partnermock listening on http:\/\/[^:\s]+:(\d+)/, BANNER_TIMEOUT_MS);
+    return await use(child, Number(port));
+  } finally {
+    await stop(child);
+  }
+}
+
+/** The soak's server (soak-server.ts): the built package under `node --expose-gc`, its port from its line. */
+async function withSoakServer<T>(index: string, use: (child: Child, port: number) => Promise<T>): Promise<T> {
+  const child = start(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', join(root, 'test/bench/soak-server.ts'), index],
+    { cwd: root },
+  );
+  try {
+    const [, port] = await waitForOutput(child, /soak server listening on http:\/\/[^:\s]+:(\d+)/, BANNER_TIMEOUT_MS);
     return await use(child, Number(port));
   } finally {
     await stop(child);
@@ -232,8 +248,8 @@ function report(
           verdict(idleRss <= TARGETS.idleRssMb),
         ],
         [
-          `RSS growth in the soak (${WORKERS} workers, mixed flows)`,
-          `${Number.isFinite(growth) ? growth.toFixed(3) : 'n/a'} MB per 1,000 flows  [${soakResult.flows} flows in ${soakResult.seconds.toFixed(0)} s after ${soakResult.warmUpFlows} warm-up; RSS floor ${soakResult.rssAfterWarmUpMb.toFixed(1)} → ${soakResult.rssAtEndMb.toFixed(1)} MB]`,
+          `heap kept in the soak, after full collections (${WORKERS} workers, mixed flows)`,
+          `${Number.isFinite(growth) ? growth.toFixed(3) : 'n/a'} MB per 1,000 flows  [${soakResult.flows} flows in ${soakResult.seconds.toFixed(0)} s after ${soakResult.warmUpFlows} warm-up; heap ${soakResult.heapAfterWarmUpMb.toFixed(1)} → ${soakResult.heapAtEndMb.toFixed(1)} MB, RSS ${soakResult.rssAfterWarmUpMb.toFixed(1)} → ${soakResult.rssAtEndMb.toFixed(1)} MB]`,
           `≤ ${TARGETS.soakGrowthPerThousandMb} MB per 1,000 flows`,
           verdict(soakProblems.length === 0, soakProblems.join(', ')),
         ],
