@@ -5,12 +5,13 @@
  * leak makes grow, without the tens of MB that RSS rises and falls by between collections.
  */
 import { pathToFileURL } from 'node:url';
+import type { startMockServer as StartMockServer } from '../../src/index.ts';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run the soak server with node --expose-gc');
 const index = process.argv[2];
 if (!index) throw new Error('usage: soak-server.ts <dist/src/index.js>');
-const { startMockServer } = (await import(pathToFileURL(index).href)) as typeof import('../../src/index.ts');
+const { startMockServer } = (await import(pathToFileURL(index).href)) as { startMockServer: typeof StartMockServer };
 const server = await startMockServer({ port: 0 });
 let measures = 0;
 process.on('SIGUSR2', () => {
