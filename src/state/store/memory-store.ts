@@ -10,7 +10,9 @@
  */
 import { Journal } from '../journal.ts';
 import {
+  checkField,
   checkTableName,
+  tableFields,
   FAULT_TABLE,
   type SeedCollection,
   type SessionMeta,
@@ -147,10 +149,7 @@ class MemoryTable<V> implements StoreTable<V> {
     private readonly records: () => Map<string, V>,
     readonly options: TableOptions<V>,
   ) {
-    if (!Number.isSafeInteger(options.capacity) || options.capacity < 1) {
-      throw new RangeError(`${options.name}: capacity must be an integer >= 1, got ${String(options.capacity)}.`);
-    }
-    this.#fields = [...(options.marks ?? []), ...(options.counters ?? [])];
+    this.#fields = tableFields(options);
   }
 
   async get(id: string): Promise<V | undefined> {
@@ -192,7 +191,7 @@ class MemoryTable<V> implements StoreTable<V> {
     field: K,
     value: NonNullable<V[K]>,
   ): Promise<{ value: V; won: boolean } | undefined> {
-    if (!this.options.marks?.includes(field)) throw new Error(`${this.options.name}: ${field} is not a mark.`);
+    checkField(this.options, field, 'mark');
     const records = this.records();
     const record = records.get(id);
     if (record === undefined) return undefined;
@@ -204,7 +203,7 @@ class MemoryTable<V> implements StoreTable<V> {
   }
 
   async count<K extends keyof V & string>(id: string, field: K, delta: number): Promise<number | undefined> {
-    if (!this.options.counters?.includes(field)) throw new Error(`${this.options.name}: ${field} is not a counter.`);
+    checkField(this.options, field, 'counter');
     const records = this.records();
     const record = records.get(id) as Record<string, unknown> | undefined;
     if (record === undefined) return undefined;

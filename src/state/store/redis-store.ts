@@ -25,7 +25,9 @@
 import { createHash } from 'node:crypto';
 import { createClient, ErrorReply } from '@redis/client';
 import {
+  checkField,
   checkTableName,
+  tableFields,
   FAULT_TABLE,
   StoreUnavailableError,
   type SeedCollection,
@@ -476,10 +478,7 @@ class RedisTable<V> implements StoreTable<V> {
     private readonly keys: TableKeys,
     readonly options: TableOptions<V>,
   ) {
-    if (!Number.isSafeInteger(options.capacity) || options.capacity < 1) {
-      throw new RangeError(`${options.name}: capacity must be an integer >= 1, got ${String(options.capacity)}.`);
-    }
-    this.#fields = [...(options.marks ?? []), ...(options.counters ?? [])];
+    this.#fields = tableFields(options);
   }
 
   async get(id: string): Promise<V | undefined> {
@@ -544,7 +543,7 @@ class RedisTable<V> implements StoreTable<V> {
     field: K,
     value: NonNullable<V[K]>,
   ): Promise<{ value: V; won: boolean } | undefined> {
-    if (!this.options.marks?.includes(field)) throw new Error(`${this.options.name}: ${field} is not a mark.`);
+    checkField(this.options, field, 'mark');
     const reply = await this.redis.script<[string, number, ...(string | null)[]] | null>(
       'mark',
       [this.keys.key],
@@ -557,7 +556,7 @@ class RedisTable<V> implements StoreTable<V> {
   }
 
   async count<K extends keyof V & string>(id: string, field: K, delta: number): Promise<number | undefined> {
-    if (!this.options.counters?.includes(field)) throw new Error(`${this.options.name}: ${field} is not a counter.`);
+    checkField(this.options, field, 'counter');
     const value = await this.redis.script<number | null>('count', [this.keys.key], [id, field, Math.round(delta)]);
     return value ?? undefined;
   }

@@ -99,6 +99,23 @@ export function checkTableName(scope: string, name: string): void {
   }
 }
 
+/**
+ * A table's options checked (a capacity of at least 1), and the fields stored beside its records: its marks
+ * and counters, which only `mark` and `count` write. Both stores begin a table with it.
+ */
+export function tableFields<V>(options: TableOptions<V>): readonly string[] {
+  if (!Number.isSafeInteger(options.capacity) || options.capacity < 1) {
+    throw new RangeError(`${options.name}: capacity must be an integer >= 1, got ${String(options.capacity)}.`);
+  }
+  return [...(options.marks ?? []), ...(options.counters ?? [])];
+}
+
+/** Throws unless `field` is one of the table's marks (or, `counter`, its counters). */
+export function checkField<V>(options: TableOptions<V>, field: string, kind: 'mark' | 'counter'): void {
+  const fields: readonly string[] = (kind === 'mark' ? options.marks : options.counters) ?? [];
+  if (!fields.includes(field)) throw new Error(`${options.name}: ${field} is not a ${kind}.`);
+}
+
 /** Where the core keeps a session's fault rules: the store counts them for every request's meta. */
 export const FAULT_TABLE = { scope: '~core', name: 'faults' } as const;
 
