@@ -151,7 +151,7 @@ export const SERVER_SETTINGS = {
           type: 'array',
           minItems: 1,
           uniqueItems: true,
-          items: { type: 'string', pattern: '^https?://[^/?#\\s]+$' },
+          items: { type: 'string', pattern: '^https?://[^/?#\\s]+/?$' },
         },
       ],
     },
