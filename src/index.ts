@@ -52,4 +52,4 @@ export { randomId, sameSecret } from './plugin-kit/secrets.ts';
 export { withQueryParameters } from './plugin-kit/redirect.ts';
 export { configurePlugin, integerOptionsSchema } from './plugin-kit/options.ts';
 export { pageAnswer, pageHeaders, renderPage, type PageOptions } from './plugin-kit/page.ts';
-export { isoTime, newestFirst, shortId } from './plugin-kit/session-items.ts';
+export { expiringItem, isoTime, newestFirst, shortId, type ExpiringThing } from './plugin-kit/session-items.ts';

@@ -4,7 +4,7 @@
  * control-routes.ts), and its seamless-login links (getAuthUrl) by the first characters of their token:
  * the whole token would open the Web UI, so it never leaves the session.
  */
-import { newestFirst, shortId, type PluginContext, type SessionItem } from '../../src/index.ts';
+import { expiringItem, newestFirst, shortId, type PluginContext, type SessionItem } from '../../src/index.ts';
 import { familiesById, issuedTokenView } from './control-routes.ts';
 import type { B2Copy } from './index.ts';
 
@@ -33,18 +33,19 @@ export async function inspectSession({ state, clock, options }: PluginContext<B2
     });
   }
   for (const link of links) {
-    const issuedAtMs = link.expiresAtMs - options.authUrlTtlSeconds * 1000;
-    items.push({
-      atMs: issuedAtMs,
-      item: {
-        kind: 'seamless-login link',
-        id: shortId(link.token),
-        status: link.usedAtMs !== undefined ? 'used' : nowMs >= link.expiresAtMs ? 'expired' : 'active',
-        subject: `account ${link.accountId} on investment platform ${link.investmentPlatformId}`,
-        issuedAt: new Date(issuedAtMs).toISOString(),
-        expiresAt: new Date(link.expiresAtMs).toISOString(),
-      },
-    });
+    items.push(
+      expiringItem(
+        {
+          kind: 'seamless-login link',
+          id: shortId(link.token),
+          subject: `account ${link.accountId} on investment platform ${link.investmentPlatformId}`,
+          expiresAtMs: link.expiresAtMs,
+          lifetimeMs: options.authUrlTtlSeconds * 1000,
+          ...(link.usedAtMs !== undefined ? { ended: 'used' } : {}),
+        },
+        nowMs,
+      ),
+    );
   }
   return newestFirst(items);
 }

@@ -6,7 +6,7 @@
  * burnt it without getting a token (a wrong PKCE verifier, a disabled user). An access token's expiry
  * slides with each use, so its time here is when it was last used, and it has no `issuedAt`.
  */
-import { isoTime, newestFirst, shortId, type PluginContext, type SessionItem } from '../../src/index.ts';
+import { expiringItem, newestFirst, shortId, type PluginContext, type SessionItem } from '../../src/index.ts';
 import type { Just2Trade } from './index.ts';
 import { known } from './state.ts';
 
@@ -20,54 +20,53 @@ export async function inspectSession({ state, clock, options }: PluginContext<Ju
   ]);
   const items: { item: SessionItem; atMs: number }[] = [];
   for (const pending of forms) {
-    const issuedAtMs = pending.expiresAtMs - options.loginTtlSeconds * 1000;
-    items.push({
-      atMs: issuedAtMs,
-      item: {
-        kind: 'login form',
-        id: shortId(pending.id),
-        // A submitted form is gone from the state: what is left waits, or waited too long.
-        status: nowMs >= pending.expiresAtMs ? 'expired' : 'active',
-        subject: `client ${pending.clientId}`,
-        issuedAt: isoTime(issuedAtMs),
-        expiresAt: isoTime(pending.expiresAtMs),
-      },
-    });
+    // A submitted form is gone from the state: what is left waits, or waited too long.
+    items.push(
+      expiringItem(
+        {
+          kind: 'login form',
+          id: shortId(pending.id),
+          subject: `client ${pending.clientId}`,
+          expiresAtMs: pending.expiresAtMs,
+          lifetimeMs: options.loginTtlSeconds * 1000,
+        },
+        nowMs,
+      ),
+    );
   }
   for (const code of codes) {
-    const issuedAtMs = code.expiresAtMs - options.codeTtlSeconds * 1000;
-    items.push({
-      atMs: issuedAtMs,
-      item: {
-        kind: 'authorization code',
-        id: shortId(code.code),
-        status:
-          code.spentAtMs !== undefined
-            ? code.accessToken !== undefined
-              ? 'used'
-              : 'spent'
-            : nowMs >= code.expiresAtMs
-              ? 'expired'
-              : 'active',
-        subject: code.login,
-        issuedAt: isoTime(issuedAtMs),
-        expiresAt: isoTime(code.expiresAtMs),
-      },
-    });
+    const ended = code.spentAtMs === undefined ? undefined : code.accessToken !== undefined ? 'used' : 'spent';
+    items.push(
+      expiringItem(
+        {
+          kind: 'authorization code',
+          id: shortId(code.code),
+          subject: code.login,
+          expiresAtMs: code.expiresAtMs,
+          lifetimeMs: options.codeTtlSeconds * 1000,
+          ...(ended ? { ended } : {}),
+        },
+        nowMs,
+      ),
+    );
   }
   // A discarded token (its code replayed or forgotten) is as gone as a deleted one.
   for (const token of tokens.filter(known)) {
-    items.push({
-      // Last used (or issued): its sliding expiry less one lifetime.
-      atMs: token.expiresAtMs - options.accessTokenTtlSeconds * 1000,
-      item: {
-        kind: 'access token',
-        id: shortId(token.token),
-        status: token.revokedAtMs !== undefined ? 'revoked' : nowMs >= token.expiresAtMs ? 'expired' : 'active',
-        subject: token.login,
-        expiresAt: isoTime(token.expiresAtMs),
-      },
-    });
+    items.push(
+      expiringItem(
+        {
+          kind: 'access token',
+          id: shortId(token.token),
+          subject: token.login,
+          expiresAtMs: token.expiresAtMs,
+          // Sorted by its last use (or issue): its sliding expiry less one lifetime.
+          lifetimeMs: options.accessTokenTtlSeconds * 1000,
+          showIssuedAt: false,
+          ...(token.revokedAtMs !== undefined ? { ended: 'revoked' } : {}),
+        },
+        nowMs,
+      ),
+    );
   }
   const sorted = newestFirst(items);
   if (autoLogin !== undefined) {

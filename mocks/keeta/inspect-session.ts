@@ -5,7 +5,7 @@
  * `authId`: `authorized`, `denied`, or `revoked` once Keeta revoked it. A decision's one-time `code`
  * stays out.
  */
-import { isoTime, newestFirst, shortId, type PluginContext, type SessionItem } from '../../src/index.ts';
+import { expiringItem, newestFirst, shortId, type PluginContext, type SessionItem } from '../../src/index.ts';
 import type { KeetaAuthorization } from './fixtures.ts';
 import type { Keeta } from './index.ts';
 
@@ -22,18 +22,19 @@ export async function inspectSession({
   ]);
   const items: { item: SessionItem; atMs: number }[] = [];
   for (const form of forms) {
-    const issuedAtMs = form.expiresAtMs - options.formLifetimeSeconds * 1000;
-    items.push({
-      atMs: issuedAtMs,
-      item: {
-        kind: 'merchant form',
-        id: shortId(form.id),
-        status: form.usedAtMs !== undefined ? 'used' : nowMs >= form.expiresAtMs ? 'expired' : 'active',
-        subject: `app ${form.appId} (client ${form.clientId})`,
-        issuedAt: isoTime(issuedAtMs),
-        expiresAt: isoTime(form.expiresAtMs),
-      },
-    });
+    items.push(
+      expiringItem(
+        {
+          kind: 'merchant form',
+          id: shortId(form.id),
+          subject: `app ${form.appId} (client ${form.clientId})`,
+          expiresAtMs: form.expiresAtMs,
+          lifetimeMs: options.formLifetimeSeconds * 1000,
+          ...(form.usedAtMs !== undefined ? { ended: 'used' } : {}),
+        },
+        nowMs,
+      ),
+    );
   }
   for (const authorization of authorizations) {
     const merchant = authorization.merchantId === undefined ? '' : `merchant ${authorization.merchantId} of `;

@@ -61,7 +61,15 @@ export function controlAccess(
     createHmac('sha256', token).update(`partnermock inspector cookie ${until}`).digest('base64url');
   // Named for this mock (its public URL): browsers send a host's cookies to all its ports, so two mocks on
   // one host would otherwise overwrite each other's.
-  const cookieName = () => `partnermock_control_${createHash('sha256').update(publicUrl()).digest('hex').slice(0, 12)}`;
+  // Hashed once per public URL (it is set once the port is known), not on every request.
+  let named = { url: '', name: '' };
+  const cookieName = () => {
+    const url = publicUrl();
+    if (named.url !== url) {
+      named = { url, name: `partnermock_control_${createHash('sha256').update(url).digest('hex').slice(0, 12)}` };
+    }
+    return named.name;
+  };
   const cookieHolds = (value: string | undefined) => {
     const [until, signed] = (value ?? '').split('.');
     if (!until || !signed || !/^\d{1,12}$/.test(until) || Number(until) * 1000 < Date.now()) return false;

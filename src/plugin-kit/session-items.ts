@@ -21,3 +21,34 @@ export function shortId(value: string): string {
 export function isoTime(ms: number): string {
   return new Date(ms).toISOString();
 }
+
+/** A thing a session holds that expires: a form, a code, a link, a token. */
+export interface ExpiringThing {
+  kind: string;
+  /** As shown: `shortId(...)` for anything that is a secret. */
+  id: string;
+  subject?: string;
+  expiresAtMs: number;
+  /** How long it lives: it was made its lifetime before it expires (its sliding expiry's last use, for a token). */
+  lifetimeMs: number;
+  /** What ended it, if something did (`used`, `revoked`, `spent`): else it is active, or expired by the clock. */
+  ended?: SessionItem['status'];
+  /** Whether the item shows when it was made (not for a sliding expiry, whose start is its last use). */
+  showIssuedAt?: boolean;
+}
+
+/** An expiring thing as the inspector lists it, with the time to sort it by (when it was made or last used). */
+export function expiringItem(thing: ExpiringThing, nowMs: number): { item: SessionItem; atMs: number } {
+  const atMs = thing.expiresAtMs - thing.lifetimeMs;
+  return {
+    atMs,
+    item: {
+      kind: thing.kind,
+      id: thing.id,
+      status: thing.ended ?? (nowMs >= thing.expiresAtMs ? 'expired' : 'active'),
+      ...(thing.subject !== undefined ? { subject: thing.subject } : {}),
+      ...(thing.showIssuedAt === false ? {} : { issuedAt: isoTime(atMs) }),
+      expiresAt: isoTime(thing.expiresAtMs),
+    },
+  };
+}

@@ -109,11 +109,6 @@ export class Journal implements RequestJournal {
     }
   }
 
-  /** How many listen now (the event stream's readers). */
-  get listenerCount(): number {
-    return this.#listeners.size;
-  }
-
   /** Calls `listener` with each entry recorded from now on; the returned function stops it. */
   subscribe(listener: (entry: JournalEntry, json: string) => void): () => void {
     this.#listeners.add(listener);
